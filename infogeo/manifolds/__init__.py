@@ -1,0 +1,15 @@
+"""Numeric statistical manifolds: families of distributions with the Fisher metric."""
+
+from .base import StatisticalManifold
+from .charts import Chart
+from .geodesic_solvers import GeodesicIntegrationError, ShootingError, ShootingResult
+from .normal import Normal
+
+__all__ = [
+    "StatisticalManifold",
+    "Chart",
+    "ShootingResult",
+    "ShootingError",
+    "GeodesicIntegrationError",
+    "Normal",
+]

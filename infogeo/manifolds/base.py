@@ -1,0 +1,416 @@
+"""The abstract statistical manifold every numeric family derives from.
+
+A family is written in one *base chart*: it implements the hooks ``_metric`` (required),
+``_check_base`` and, where it has closed forms, ``_christoffels``, ``_exp``, ``_log``,
+``_dist``, ``_log_prob``, ``_score``, ``_sample``, ``_kl`` and ``_skewness``. The public
+methods validate their input, move points between the current chart and the base chart,
+and fall back to generic machinery for every hook the family leaves out:
+
+metric → (finite differences, Koszul) → Christoffel symbols → geodesic ODE → ``exp`` →
+shooting → ``log`` → ``dist``.
+
+Shapes: points and tangent vectors ``[..., dim]``; data ``[..., *event_shape]``.
+"""
+
+from __future__ import annotations
+
+import abc
+import copy
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .._checks import as_finite_array, as_points, check_positive_int, check_rng
+from .charts import Chart, numeric_jacobian, pullback_metric, pullback_tensor, transform_connection
+from .differential import (
+    koszul_christoffels,
+    ricci_from_riemann,
+    riemann_from_christoffels,
+    scalar_from_ricci,
+)
+from .geodesic_solvers import ShootingError, ShootingResult, integrate_geodesic, shoot_log
+
+__all__ = ["StatisticalManifold"]
+
+
+class StatisticalManifold(abc.ABC):
+    """A parametric family p(x | θ) with the Fisher metric.
+
+    Parameters
+    ----------
+    chart : str, optional
+        Name of the parametrization the public methods use (``self.chart_names`` lists
+        them); the family's base chart by default.
+
+    Notes
+    -----
+    The Fisher information is
+
+    .. math::
+
+        I(\\theta)_{ij} = E\\left[\\partial_i \\ell\\, \\partial_j \\ell\\right]
+        = -E\\left[\\partial_i\\partial_j \\ell\\right], \\qquad \\ell = \\log p(x\\mid\\theta),
+
+    and Christoffel symbols are indexed ``gamma[..., k, i, j] = Γ^k_ij``.
+    """
+
+    #: number of parameters
+    dim: int
+    #: shape of one observation: () for scalar families
+    event_shape: tuple[int, ...] = ()
+    #: True for families on the integers
+    discrete: bool = False
+
+    def __init__(self, chart: str | None = None) -> None:
+        charts = {c.name: c for c in self._charts()}
+        base = [c for c in charts.values() if c.is_base]
+        if len(base) != 1:
+            raise TypeError(f"{type(self).__name__}._charts() must return exactly one base chart")
+        self._base_chart = base[0]
+        name = self._base_chart.name if chart is None else chart
+        if name not in charts:
+            raise ValueError(f"chart must be one of {sorted(charts)}, got {chart!r}")
+        self._all_charts = charts
+        self.chart = charts[name]
+
+    # ------------------------------------------------------------------ family hooks
+    @abc.abstractmethod
+    def _charts(self) -> list[Chart]:
+        """All charts of the family; exactly one has ``is_base=True``."""
+
+    @abc.abstractmethod
+    def _check_base(self, x: NDArray, name: str) -> None:
+        """Raise ``ValueError`` naming ``name`` if ``x`` is outside the parameter domain."""
+
+    @abc.abstractmethod
+    def _metric(self, x: NDArray) -> NDArray:
+        """Fisher metric in the base chart, shape ``[..., dim, dim]``."""
+
+    def _christoffels(self, x: NDArray) -> NDArray:
+        return koszul_christoffels(self._metric, x)
+
+    def _skewness(self, x: NDArray) -> NDArray:
+        raise NotImplementedError(
+            f"{type(self).__name__} has no closed-form skewness tensor (_skewness)")
+
+    def _exp(self, v: NDArray, x: NDArray) -> NDArray:
+        flat_x, flat_v = x.reshape(-1, self.dim), v.reshape(-1, self.dim)
+        end, _ = integrate_geodesic(self._christoffels, flat_x, flat_v, np.array([1.0]),
+                                    in_domain=self._in_domain)
+        return end[:, 0, :].reshape(x.shape)
+
+    def _in_domain(self, x: NDArray) -> bool:
+        try:
+            self._check_base(x, "x")
+        except ValueError:
+            return False
+        return True
+
+    def _log(self, y: NDArray, x: NDArray) -> NDArray:
+        result = self._shoot(y, x)
+        if not result.success:
+            raise ShootingError(
+                f"{type(self).__name__}.log: shooting did not converge ({result.message}; "
+                f"largest endpoint error {np.max(result.residual):.3g}); "
+                "use log_shooting() to inspect the result")
+        return result.tangent_vec.reshape(x.shape)
+
+    def _dist(self, xa: NDArray, xb: NDArray) -> NDArray:
+        v = self._log(xb, xa)
+        return np.sqrt(np.maximum(np.einsum("...i,...ij,...j->...", v, self._metric(xa), v), 0))
+
+    def _log_prob(self, data: NDArray, x: NDArray) -> NDArray:
+        raise NotImplementedError(f"{type(self).__name__} does not implement log_prob")
+
+    def _score(self, data: NDArray, x: NDArray) -> NDArray:
+        # Central differences of log_prob; see numeric_jacobian for the step size.
+        return numeric_jacobian(lambda xx: self._log_prob(data, xx), x)
+
+    def _sample(self, x: NDArray, n: int, rng: np.random.Generator) -> NDArray:
+        raise NotImplementedError(f"{type(self).__name__} does not implement sample")
+
+    def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
+        raise NotImplementedError(f"{type(self).__name__} has no kl_divergence")
+
+    def _check_data(self, data: NDArray, name: str) -> None:
+        """Raise ``ValueError`` if ``data`` is outside the support; nothing by default."""
+        return None
+
+    def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
+        raise NotImplementedError(f"{type(self).__name__} does not implement random_point")
+
+    # ------------------------------------------------------------------ charts
+    @property
+    def chart_names(self) -> list[str]:
+        """Names of the available parametrizations."""
+        return list(self._all_charts)
+
+    @property
+    def coordinates(self) -> tuple[str, ...]:
+        """Coordinate names of the current chart."""
+        return self.chart.coordinates
+
+    def in_chart(self, chart: str) -> StatisticalManifold:
+        """The same family with its public methods in another chart."""
+        if chart not in self._all_charts:
+            raise ValueError(f"chart must be one of {self.chart_names}, got {chart!r}")
+        other = copy.copy(self)
+        other.chart = self._all_charts[chart]
+        return other
+
+    def change_chart(self, theta: ArrayLike, to: str) -> NDArray:
+        """Coordinates of the points ``theta`` (in the current chart) in chart ``to``."""
+        if to not in self._all_charts:
+            raise ValueError(f"to must be one of {self.chart_names}, got {to!r}")
+        return self._all_charts[to].from_base(self._to_base(theta))
+
+    def _to_base(self, theta: ArrayLike, name: str = "theta") -> NDArray:
+        y = as_points(theta, self.dim, name)
+        if self.chart.check is not None:
+            self.chart.check(y, name)
+        x = y if self.chart.is_base else self.chart.to_base(y)
+        self._check_base(x, name)
+        return x
+
+    def _from_base(self, x: NDArray) -> NDArray:
+        return x if self.chart.is_base else self.chart.from_base(x)
+
+    def _jac(self, theta: NDArray) -> NDArray:
+        return self.chart.jacobian_at(np.asarray(theta, dtype=float))
+
+    def _tangent(self, v: ArrayLike, theta: NDArray, name: str) -> NDArray:
+        vec = as_points(v, self.dim, name)
+        return np.broadcast_to(vec, np.broadcast_shapes(vec.shape, theta.shape))
+
+    # ------------------------------------------------------------------ metric
+    def metric_matrix(self, theta: ArrayLike) -> NDArray:
+        """Fisher information matrix at ``theta``.
+
+        Parameters
+        ----------
+        theta : array-like, shape=[..., dim]
+
+        Returns
+        -------
+        ndarray, shape=[..., dim, dim]
+            :math:`I(\\theta)`; in a non-base chart :math:`J^\\top I(x) J`.
+        """
+        x = self._to_base(theta)
+        g = self._metric(x)
+        return g if self.chart.is_base else pullback_metric(g, self._jac(theta))
+
+    def inverse_metric_matrix(self, theta: ArrayLike) -> NDArray:
+        """Inverse Fisher matrix, shape ``[..., dim, dim]``."""
+        return np.linalg.inv(self.metric_matrix(theta))
+
+    def inner_product(self, tangent_vec_a: ArrayLike, tangent_vec_b: ArrayLike,
+                      base_point: ArrayLike) -> NDArray:
+        """:math:`\\langle u, v\\rangle_\\theta = u^\\top I(\\theta) v`, shape ``[...]``."""
+        g = self.metric_matrix(base_point)
+        u = as_points(tangent_vec_a, self.dim, "tangent_vec_a")
+        v = as_points(tangent_vec_b, self.dim, "tangent_vec_b")
+        return np.einsum("...i,...ij,...j->...", u, g, v)
+
+    def squared_norm(self, vector: ArrayLike, base_point: ArrayLike) -> NDArray:
+        """:math:`\\|v\\|^2_\\theta`."""
+        return self.inner_product(vector, vector, base_point)
+
+    def norm(self, vector: ArrayLike, base_point: ArrayLike) -> NDArray:
+        """:math:`\\|v\\|_\\theta = \\sqrt{v^\\top I(\\theta) v}`."""
+        return np.sqrt(np.maximum(self.squared_norm(vector, base_point), 0.0))
+
+    # ------------------------------------------------------------------ connections
+    def christoffels(self, theta: ArrayLike) -> NDArray:
+        """Levi-Civita Christoffel symbols, ``gamma[..., k, i, j] = Γ^k_ij``.
+
+        .. math::
+
+            \\Gamma^k_{ij} = \\tfrac12 g^{kl}(\\partial_i g_{jl} + \\partial_j g_{il}
+            - \\partial_l g_{ij})
+        """
+        x = self._to_base(theta)
+        return self._in_chart_connection(self._christoffels(x), theta)
+
+    def _in_chart_connection(self, gamma: NDArray, theta: ArrayLike) -> NDArray:
+        if self.chart.is_base:
+            return gamma
+        y = np.asarray(theta, dtype=float)
+        return transform_connection(gamma, self._jac(y), self.chart.second_derivatives(y))
+
+    def skewness_tensor(self, theta: ArrayLike) -> NDArray:
+        """Amari–Chentsov tensor, shape ``[..., dim, dim, dim]``.
+
+        .. math::
+
+            T_{ijk} = E[\\partial_i\\ell\\,\\partial_j\\ell\\,\\partial_k\\ell]
+        """
+        x = self._to_base(theta)
+        t = self._skewness(x)
+        return t if self.chart.is_base else pullback_tensor(t, self._jac(theta))
+
+    def alpha_christoffels(self, theta: ArrayLike, alpha: float) -> NDArray:
+        """Christoffel symbols of Amari's α-connection (α = 1: e, α = −1: m, 0: Levi-Civita).
+
+        .. math::
+
+            \\Gamma^{(\\alpha)k}_{ij} = \\Gamma^k_{ij} - \\frac{\\alpha}{2} g^{kl} T_{ijl}
+        """
+        x = self._to_base(theta)
+        gamma = self._christoffels(x) - 0.5 * alpha * np.einsum(
+            "...kl,...ijl->...kij", np.linalg.inv(self._metric(x)), self._skewness(x))
+        return self._in_chart_connection(gamma, theta)
+
+    def riemann_tensor(self, theta: ArrayLike) -> NDArray:
+        """``R[..., l, i, j, k] = R^l_{ijk}`` (numeric differentiation of Γ)."""
+        x = self._to_base(theta)
+        return riemann_from_christoffels(self._christoffels, x)
+
+    def scalar_curvature(self, theta: ArrayLike) -> NDArray:
+        """Scalar curvature (a chart-independent invariant), shape ``[...]``."""
+        x = self._to_base(theta)
+        return scalar_from_ricci(ricci_from_riemann(riemann_from_christoffels(
+            self._christoffels, x)), self._metric(x))
+
+    # ------------------------------------------------------------------ geodesics
+    def exp(self, tangent_vec: ArrayLike, base_point: ArrayLike) -> NDArray:
+        """Riemannian exponential: the geodesic from ``base_point`` with velocity
+        ``tangent_vec``, evaluated at t = 1. Shapes ``[..., dim]``."""
+        x = self._to_base(base_point, "base_point")
+        v = self._tangent(tangent_vec, x, "tangent_vec")
+        x = np.broadcast_to(x, v.shape)
+        v_base = v if self.chart.is_base else np.einsum(
+            "...ai,...i->...a", self._jac(np.broadcast_to(base_point, v.shape)), v)
+        return self._from_base(self._exp(v_base, x))
+
+    def log(self, point: ArrayLike, base_point: ArrayLike) -> NDArray:
+        """Riemannian logarithm: the tangent vector at ``base_point`` whose geodesic reaches
+        ``point`` at t = 1. Raises ``ShootingError`` if a numeric solve fails."""
+        x = self._to_base(base_point, "base_point")
+        y = self._to_base(point, "point")
+        x, y = np.broadcast_arrays(x, y)
+        v_base = self._log(y, x)
+        if self.chart.is_base:
+            return v_base
+        jac = self._jac(np.broadcast_to(np.asarray(base_point, dtype=float), x.shape))
+        return np.linalg.solve(jac, v_base[..., None])[..., 0]
+
+    def log_shooting(self, point: ArrayLike, base_point: ArrayLike, tol: float = 1e-10,
+                     max_iter: int = 50) -> ShootingResult:
+        """Logarithm by shooting on the geodesic ODE, in the base chart, with diagnostics."""
+        x = self._to_base(base_point, "base_point")
+        y = self._to_base(point, "point")
+        x, y = np.broadcast_arrays(x, y)
+        return self._shoot(y, x, tol, max_iter)
+
+    def _shoot(self, y: NDArray, x: NDArray, tol: float = 1e-10,
+               max_iter: int = 50) -> ShootingResult:
+        shape = x.shape
+        res = shoot_log(self._exp, x.reshape(-1, self.dim), y.reshape(-1, self.dim),
+                        tol=tol, max_iter=max_iter)
+        return ShootingResult(res.tangent_vec.reshape(shape), res.converged.reshape(shape[:-1]),
+                              res.residual.reshape(shape[:-1]), res.n_iter, res.message)
+
+    def dist(self, point_a: ArrayLike, point_b: ArrayLike) -> NDArray:
+        """Fisher–Rao geodesic distance, shape ``[...]`` (chart-independent)."""
+        xa = self._to_base(point_a, "point_a")
+        xb = self._to_base(point_b, "point_b")
+        xa, xb = np.broadcast_arrays(xa, xb)
+        return self._dist(xa, xb)
+
+    def squared_dist(self, point_a: ArrayLike, point_b: ArrayLike) -> NDArray:
+        """Squared Fisher–Rao distance."""
+        return self.dist(point_a, point_b) ** 2
+
+    def geodesic(self, initial_point: ArrayLike, end_point: ArrayLike | None = None,
+                 initial_tangent_vec: ArrayLike | None = None) -> Any:
+        """The geodesic through ``initial_point``, given its end point or initial velocity.
+
+        Returns
+        -------
+        callable
+            ``path(t)`` with ``t`` of shape ``[T]``; returns points of shape
+            ``[..., T, dim]`` in the current chart.
+        """
+        if (end_point is None) == (initial_tangent_vec is None):
+            raise ValueError("give exactly one of end_point and initial_tangent_vec")
+        if initial_tangent_vec is None:
+            initial_tangent_vec = self.log(end_point, initial_point)
+        base = np.asarray(initial_point, dtype=float)
+        velocity = as_points(initial_tangent_vec, self.dim, "initial_tangent_vec")
+        base, velocity = np.broadcast_arrays(base, velocity)
+        self._to_base(base, "initial_point")
+
+        def path(t: ArrayLike) -> NDArray:
+            t = np.atleast_1d(as_finite_array(t, "t"))
+            scaled = t[:, None] * velocity[..., None, :]
+            return self.exp(scaled, base[..., None, :])
+
+        return path
+
+    # ------------------------------------------------------------------ statistics
+    def _data(self, x: ArrayLike, name: str = "x") -> NDArray:
+        data = as_finite_array(x, name)
+        if self.event_shape and data.shape[-len(self.event_shape):] != self.event_shape:
+            event = ", ".join(map(str, self.event_shape))
+            raise ValueError(f"{name} must have shape [..., {event}] (one observation per row),"
+                             f" got {data.shape}")
+        self._check_data(data, name)
+        return data
+
+    def log_prob(self, x: ArrayLike, theta: ArrayLike) -> NDArray:
+        """Log-density (log-mass for discrete families) of data ``x`` at ``theta``."""
+        return self._log_prob(self._data(x), self._to_base(theta))
+
+    def score(self, x: ArrayLike, theta: ArrayLike) -> NDArray:
+        """Score :math:`\\nabla_\\theta \\log p(x\\mid\\theta)`, shape ``[..., dim]``."""
+        s = self._score(self._data(x), self._to_base(theta))
+        if self.chart.is_base:
+            return s
+        jac = self._jac(np.asarray(theta, dtype=float))
+        return np.einsum("...ai,...a->...i", jac, s)
+
+    def log_prob_hessian(self, x: ArrayLike, theta: ArrayLike) -> NDArray:
+        """Hessian :math:`\\nabla^2_\\theta \\log p(x\\mid\\theta)`, shape ``[..., dim, dim]``.
+
+        Central differences of the score in the base chart; in another chart the chain
+        rule :math:`H_y = J^\\top H_x J + \\sum_a s_a \\partial^2 x^a/\\partial y\\partial y`.
+        """
+        data, xb = self._data(x), self._to_base(theta)
+        hess = self._log_prob_hessian(data, xb)
+        if self.chart.is_base:
+            return hess
+        y = np.asarray(theta, dtype=float)
+        jac = self._jac(y)
+        s = self._score(data, xb)
+        return (np.einsum("...ai,...ab,...bj->...ij", jac, hess, jac)
+                + np.einsum("...a,...aij->...ij", s, self.chart.second_derivatives(y)))
+
+    def _log_prob_hessian(self, data: NDArray, x: NDArray) -> NDArray:
+        hess = numeric_jacobian(lambda xx: self._score(data, xx), x)
+        return 0.5 * (hess + np.swapaxes(hess, -1, -2))
+
+    def sample(self, theta: ArrayLike, n: int, rng: np.random.Generator) -> NDArray:
+        """``n`` draws from p(· | θ), shape ``[n, ..., *event_shape]``."""
+        n = check_positive_int(n, "n")
+        return self._sample(self._to_base(theta), n, check_rng(rng))
+
+    def kl_divergence(self, theta_p: ArrayLike, theta_q: ArrayLike) -> NDArray:
+        """Kullback–Leibler divergence, shape ``[...]``.
+
+        .. math::
+
+            KL(p_{\\theta_p} \\| p_{\\theta_q}) = E_{p}\\left[\\log p_{\\theta_p}(x)
+            - \\log p_{\\theta_q}(x)\\right]
+        """
+        xp = self._to_base(theta_p, "theta_p")
+        xq = self._to_base(theta_q, "theta_q")
+        return self._kl(*np.broadcast_arrays(xp, xq))
+
+    def random_point(self, rng: np.random.Generator, size: int | tuple[int, ...] = ()) -> NDArray:
+        """Random points of the parameter domain (in the current chart), for tests and demos."""
+        size = (size,) if isinstance(size, int) else tuple(size)
+        return self._from_base(self._random_base_point(check_rng(rng), size))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(chart={self.chart.name!r})"

@@ -1,0 +1,182 @@
+"""The univariate normal family N(μ, σ²): a hyperbolic half-plane of curvature −1/2.
+
+Sources: Amari & Nagaoka, *Methods of Information Geometry* (2000), §2; Costa, Santos &
+Strapasson, "Fisher information distance: a geometrical reading", arXiv:1210.2354.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._checks import check_positive
+from ._arrays import matrix_from_rows as _jac
+from ._arrays import stack_last as _stack
+from .base import StatisticalManifold
+from .charts import Chart, identity_chart
+
+__all__ = ["Normal"]
+
+SQRT2 = np.sqrt(2.0)
+
+
+def _check_natural(y: NDArray, name: str) -> None:
+    check_positive(-y[..., 1], f"{name}: -theta2 (natural parameter -1/(2 sigma^2))")
+
+
+def _check_expectation(y: NDArray, name: str) -> None:
+    check_positive(y[..., 1] - y[..., 0] ** 2, f"{name}: eta2 - eta1^2 (the variance)")
+
+
+class Normal(StatisticalManifold):
+    r"""Univariate normal family, base chart (μ, σ).
+
+    .. math::
+
+        I(\mu, \sigma) = \frac{1}{\sigma^2}\begin{pmatrix}1 & 0\\ 0 & 2\end{pmatrix},
+        \qquad d = \sqrt2\,\operatorname{arccosh}\!\left(1 + \frac{(\mu_1-\mu_2)^2/2
+        + (\sigma_1-\sigma_2)^2}{2\sigma_1\sigma_2}\right)
+
+    With :math:`u = \mu/\sqrt2` the metric is twice the Poincaré half-plane metric in
+    :math:`(u, \sigma)`, so geodesics, ``exp`` and ``log`` are Möbius-map closed forms.
+
+    Charts: ``"mu_sigma"`` (base), ``"mu_var"``, ``"mu_log_sigma"``, ``"natural"``
+    (:math:`\theta = (\mu/\sigma^2, -1/(2\sigma^2))`) and ``"expectation"``
+    (:math:`\eta = (E x, E x^2)`).
+
+    Examples
+    --------
+    >>> import infogeo as ig
+    >>> N = ig.manifolds.Normal()
+    >>> float(N.dist([0.0, 1.0], [0.0, 2.0]))  # sqrt(2) log 2
+    0.980258...
+    """
+
+    dim = 2
+
+    def _charts(self) -> list[Chart]:
+        return [
+            identity_chart("mu_sigma", ("mu", "sigma")),
+            Chart("mu_var", ("mu", "var"),
+                  to_base=lambda y: _stack(y[..., 0], np.sqrt(y[..., 1])),
+                  from_base=lambda x: _stack(x[..., 0], x[..., 1] ** 2),
+                  jacobian=lambda y: _jac([[1.0, 0.0], [0.0, 0.5 / np.sqrt(y[..., 1])]]),
+                  check=lambda y, name: check_positive(y[..., 1], f"{name}: var")),
+            Chart("mu_log_sigma", ("mu", "log_sigma"),
+                  to_base=lambda y: _stack(y[..., 0], np.exp(y[..., 1])),
+                  from_base=lambda x: _stack(x[..., 0], np.log(x[..., 1])),
+                  jacobian=lambda y: _jac([[1.0, 0.0], [0.0, np.exp(y[..., 1])]])),
+            Chart("natural", ("theta1", "theta2"),
+                  to_base=lambda y: _stack(-y[..., 0] / (2 * y[..., 1]),
+                                           (-2 * y[..., 1]) ** -0.5),
+                  from_base=lambda x: _stack(x[..., 0] / x[..., 1] ** 2,
+                                             -0.5 / x[..., 1] ** 2),
+                  jacobian=lambda y: _jac([[-0.5 / y[..., 1], 0.5 * y[..., 0] / y[..., 1] ** 2],
+                                           [0.0, (-2 * y[..., 1]) ** -1.5]]),
+                  check=_check_natural),
+            Chart("expectation", ("eta1", "eta2"),
+                  to_base=lambda y: _stack(y[..., 0], np.sqrt(y[..., 1] - y[..., 0] ** 2)),
+                  from_base=lambda x: _stack(x[..., 0], x[..., 0] ** 2 + x[..., 1] ** 2),
+                  jacobian=self._expectation_jacobian,
+                  check=_check_expectation),
+        ]
+
+    @staticmethod
+    def _expectation_jacobian(y: NDArray) -> NDArray:
+        sigma = np.sqrt(y[..., 1] - y[..., 0] ** 2)
+        return _jac([[1.0, 0.0], [-y[..., 0] / sigma, 0.5 / sigma]])
+
+    def _check_base(self, x: NDArray, name: str) -> None:
+        check_positive(x[..., 1], f"{name}: sigma")
+
+    def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
+        return _stack(rng.normal(0.0, 2.0, size), np.exp(rng.uniform(-1.0, 1.0, size)))
+
+    # -- metric and connection (Amari & Nagaoka 2000; REFERENCE.md) -------------------
+    def _metric(self, x: NDArray) -> NDArray:
+        inv_var = 1.0 / x[..., 1] ** 2
+        zero = np.zeros_like(inv_var)
+        return _jac([[inv_var, zero], [zero, 2 * inv_var]])
+
+    def _christoffels(self, x: NDArray) -> NDArray:
+        r"""Γ^μ_μσ = Γ^μ_σμ = −1/σ, Γ^σ_μμ = 1/(2σ), Γ^σ_σσ = −1/σ."""
+        inv = 1.0 / x[..., 1]
+        gamma = np.zeros(x.shape[:-1] + (2, 2, 2))
+        gamma[..., 0, 0, 1] = gamma[..., 0, 1, 0] = -inv
+        gamma[..., 1, 0, 0] = 0.5 * inv
+        gamma[..., 1, 1, 1] = -inv
+        return gamma
+
+    def _skewness(self, x: NDArray) -> NDArray:
+        r"""T_μμσ (and permutations) = 2/σ³, T_σσσ = 8/σ³."""
+        inv3 = 1.0 / x[..., 1] ** 3
+        t = np.zeros(x.shape[:-1] + (2, 2, 2))
+        t[..., 0, 0, 1] = t[..., 0, 1, 0] = t[..., 1, 0, 0] = 2 * inv3
+        t[..., 1, 1, 1] = 8 * inv3
+        return t
+
+    # -- geodesics through the Poincaré half-plane z = μ/√2 + iσ -------------------------
+    def _dist(self, xa: NDArray, xb: NDArray) -> NDArray:
+        dmu, dsigma = xa[..., 0] - xb[..., 0], xa[..., 1] - xb[..., 1]
+        arg = (0.5 * dmu**2 + dsigma**2) / (2 * xa[..., 1] * xb[..., 1])
+        # arccosh(1 + a) = log1p(a + sqrt(a (a + 2))): accurate for nearby points
+        return SQRT2 * np.log1p(arg + np.sqrt(arg * (arg + 2)))
+
+    def _exp(self, v: NDArray, x: NDArray) -> NDArray:
+        b = x[..., 1]
+        omega = (v[..., 0] / SQRT2 + 1j * v[..., 1]) / b
+        speed = np.abs(omega)
+        safe = np.where(speed > 0, speed, 1.0)
+        half = 0.5 * np.angle(np.where(speed > 0, omega / (1j * safe), 1.0))
+        c, s = np.cos(half), np.sin(half)
+        up = 1j * np.exp(speed)
+        zeta = (c * up + s) / (-s * up + c)
+        z = x[..., 0] / SQRT2 + b * zeta
+        return _stack(SQRT2 * z.real, z.imag)
+
+    def _log(self, y: NDArray, x: NDArray) -> NDArray:
+        b = x[..., 1]
+        zeta = ((y[..., 0] - x[..., 0]) / SQRT2 + 1j * y[..., 1]) / b
+        p, modsq = zeta.real, np.abs(zeta) ** 2
+        d_h = np.arccosh(np.maximum(1.0 + np.abs(zeta - 1j) ** 2 / (2 * zeta.imag), 1.0))
+        omega = 1j * d_h * np.exp(1j * np.arctan2(-2 * p, modsq - 1))
+        w = b * omega
+        return _stack(SQRT2 * w.real, w.imag)
+
+    # -- statistics ---------------------------------------------------------------------
+    def _log_prob(self, data: NDArray, x: NDArray) -> NDArray:
+        mu, sigma = x[..., 0], x[..., 1]
+        return -0.5 * ((data - mu) / sigma) ** 2 - np.log(sigma) - 0.5 * np.log(2 * np.pi)
+
+    def _score(self, data: NDArray, x: NDArray) -> NDArray:
+        mu, sigma = x[..., 0], x[..., 1]
+        z = (data - mu) / sigma
+        return _stack(z / sigma, (z**2 - 1) / sigma)
+
+    def _log_prob_hessian(self, data: NDArray, x: NDArray) -> NDArray:
+        mu, sigma = x[..., 0], x[..., 1]
+        z = (data - mu) / sigma
+        inv2 = 1.0 / sigma**2
+        return _jac([[-inv2, -2 * z * inv2], [-2 * z * inv2, (1 - 3 * z**2) * inv2]])
+
+    def _sample(self, x: NDArray, n: int, rng: np.random.Generator) -> NDArray:
+        return rng.normal(x[..., 0], x[..., 1], size=(n,) + x.shape[:-1])
+
+    def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
+        r"""KL = log(σ_q/σ_p) + (σ_p² + (μ_p − μ_q)²)/(2σ_q²) − 1/2."""
+        (mp, sp), (mq, sq) = np.moveaxis(xp, -1, 0), np.moveaxis(xq, -1, 0)
+        return np.log(sq / sp) + (sp**2 + (mp - mq) ** 2) / (2 * sq**2) - 0.5
+
+    def to_scipy(self, theta: NDArray):  # noqa: ANN201 - scipy frozen type is private
+        """The frozen ``scipy.stats.norm`` at ``theta`` (current chart)."""
+        from scipy import stats
+
+        x = self._to_base(theta)
+        return stats.norm(loc=x[..., 0], scale=x[..., 1])
+
+    def from_scipy(self, dist) -> NDArray:  # noqa: ANN001
+        """The point (current chart) of a frozen ``scipy.stats.norm``."""
+        name = getattr(getattr(dist, "dist", None), "name", None)
+        if name != "norm":
+            raise ValueError(f"dist must be a frozen scipy.stats.norm, got {name!r}")
+        return self._from_base(_stack(np.asarray(dist.mean()), np.asarray(dist.std())))

@@ -1,0 +1,25 @@
+"""The registry of numeric families that the generic test suites run over.
+
+Adding a family: one line here. Each entry builds a representative instance (fixed
+hyper-parameters such as the number of trials are set here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .. import manifolds as _f
+from .base import StatisticalManifold
+
+__all__ = ["FAMILIES", "get_family"]
+
+FAMILIES: dict[str, Callable[[], StatisticalManifold]] = {
+    "normal": lambda: _f.Normal(),
+}
+
+
+def get_family(name: str) -> StatisticalManifold:
+    """Instantiate the registered family ``name``."""
+    if name not in FAMILIES:
+        raise ValueError(f"name must be one of {sorted(FAMILIES)}, got {name!r}")
+    return FAMILIES[name]()
