@@ -4,6 +4,7 @@ from .base import StatisticalManifold
 from .charts import Chart
 from .geodesic_solvers import GeodesicIntegrationError, ShootingError, ShootingResult
 from .normal import Normal
+from .regression import LinearRegression, LogisticRegression
 
 __all__ = [
     "StatisticalManifold",
@@ -12,4 +13,6 @@ __all__ = [
     "ShootingError",
     "GeodesicIntegrationError",
     "Normal",
+    "LinearRegression",
+    "LogisticRegression",
 ]
