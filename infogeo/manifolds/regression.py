@@ -216,7 +216,12 @@ class LinearRegression(AbstractRegression):
         return mean + self.noise_scale * rng.standard_normal((n,) + mean.shape)
 
     def mle(self, y: ArrayLike) -> NDArray:
-        """Least-squares estimate :math:`\\hat w = (X^\\top X)^{-1} X^\\top y`, shape ``[..., d]``."""
+        """Least-squares estimate :math:`\\hat w = (X^\\top X)^{-1} X^\\top y`.
+
+        Returns
+        -------
+        ndarray, shape=[..., d]
+        """
         data = self._data(y, "y")
         sol, *_ = np.linalg.lstsq(self.design, np.moveaxis(data, -1, 0).reshape(self.n_obs, -1),
                                   rcond=None)
