@@ -14,10 +14,18 @@ from ._arrays import matrix_from_rows as _jac
 from ._arrays import stack_last as _stack
 from .base import StatisticalManifold
 from .charts import Chart, identity_chart
+from .halfplane import (
+    halfplane_christoffels,
+    halfplane_dist,
+    halfplane_exp,
+    halfplane_log,
+    halfplane_metric,
+)
 
 __all__ = ["Normal"]
 
-SQRT2 = np.sqrt(2.0)
+#: I = (1/σ²)·diag(a, b) with (a, b) = (1, 2): twice the half-plane metric in (μ/√2, σ)
+_HALFPLANE = (1.0, 2.0)
 
 
 def _check_natural(y: NDArray, name: str) -> None:
@@ -94,18 +102,11 @@ class Normal(StatisticalManifold):
 
     # -- metric and connection (Amari & Nagaoka 2000; REFERENCE.md) -------------------
     def _metric(self, x: NDArray) -> NDArray:
-        inv_var = 1.0 / x[..., 1] ** 2
-        zero = np.zeros_like(inv_var)
-        return _jac([[inv_var, zero], [zero, 2 * inv_var]])
+        return halfplane_metric(x, *_HALFPLANE)
 
     def _christoffels(self, x: NDArray) -> NDArray:
         r"""Γ^μ_μσ = Γ^μ_σμ = −1/σ, Γ^σ_μμ = 1/(2σ), Γ^σ_σσ = −1/σ."""
-        inv = 1.0 / x[..., 1]
-        gamma = np.zeros(x.shape[:-1] + (2, 2, 2))
-        gamma[..., 0, 0, 1] = gamma[..., 0, 1, 0] = -inv
-        gamma[..., 1, 0, 0] = 0.5 * inv
-        gamma[..., 1, 1, 1] = -inv
-        return gamma
+        return halfplane_christoffels(x, *_HALFPLANE)
 
     def _skewness(self, x: NDArray) -> NDArray:
         r"""T_μμσ (and permutations) = 2/σ³, T_σσσ = 8/σ³."""
@@ -115,33 +116,15 @@ class Normal(StatisticalManifold):
         t[..., 1, 1, 1] = 8 * inv3
         return t
 
-    # -- geodesics through the Poincaré half-plane z = μ/√2 + iσ -------------------------
+    # -- geodesics: twice the Poincaré half-plane in z = μ/√2 + iσ (see halfplane.py) ---
     def _dist(self, xa: NDArray, xb: NDArray) -> NDArray:
-        dmu, dsigma = xa[..., 0] - xb[..., 0], xa[..., 1] - xb[..., 1]
-        arg = (0.5 * dmu**2 + dsigma**2) / (2 * xa[..., 1] * xb[..., 1])
-        # arccosh(1 + a) = log1p(a + sqrt(a (a + 2))): accurate for nearby points
-        return SQRT2 * np.log1p(arg + np.sqrt(arg * (arg + 2)))
+        return halfplane_dist(xa, xb, *_HALFPLANE)
 
     def _exp(self, v: NDArray, x: NDArray) -> NDArray:
-        b = x[..., 1]
-        omega = (v[..., 0] / SQRT2 + 1j * v[..., 1]) / b
-        speed = np.abs(omega)
-        safe = np.where(speed > 0, speed, 1.0)
-        half = 0.5 * np.angle(np.where(speed > 0, omega / (1j * safe), 1.0))
-        c, s = np.cos(half), np.sin(half)
-        up = 1j * np.exp(speed)
-        zeta = (c * up + s) / (-s * up + c)
-        z = x[..., 0] / SQRT2 + b * zeta
-        return _stack(SQRT2 * z.real, z.imag)
+        return halfplane_exp(v, x, *_HALFPLANE)
 
     def _log(self, y: NDArray, x: NDArray) -> NDArray:
-        b = x[..., 1]
-        zeta = ((y[..., 0] - x[..., 0]) / SQRT2 + 1j * y[..., 1]) / b
-        p, modsq = zeta.real, np.abs(zeta) ** 2
-        d_h = np.arccosh(np.maximum(1.0 + np.abs(zeta - 1j) ** 2 / (2 * zeta.imag), 1.0))
-        omega = 1j * d_h * np.exp(1j * np.arctan2(-2 * p, modsq - 1))
-        w = b * omega
-        return _stack(SQRT2 * w.real, w.imag)
+        return halfplane_log(y, x, *_HALFPLANE)
 
     # -- statistics ---------------------------------------------------------------------
     def _log_prob(self, data: NDArray, x: NDArray) -> NDArray:
