@@ -3,6 +3,7 @@
 from .base import StatisticalManifold
 from .charts import Chart
 from .geodesic_solvers import GeodesicIntegrationError, ShootingError, ShootingResult
+from .location_scale import Cauchy, StudentT
 from .normal import Normal
 from .regression import LinearRegression, LogisticRegression
 
@@ -13,6 +14,8 @@ __all__ = [
     "ShootingError",
     "GeodesicIntegrationError",
     "Normal",
+    "StudentT",
+    "Cauchy",
     "LinearRegression",
     "LogisticRegression",
 ]
