@@ -1,10 +1,15 @@
 """Numeric statistical manifolds: families of distributions with the Fisher metric."""
 
 from .base import StatisticalManifold
+from .bernoulli import Bernoulli, Binomial
 from .charts import Chart
+from .exponential import Exponential
 from .geodesic_solvers import GeodesicIntegrationError, ShootingError, ShootingResult
+from .geometric import Geometric, NegativeBinomial
 from .location_scale import Cauchy, StudentT
 from .normal import Normal
+from .onedim import AbstractOneParameterFamily
+from .poisson import Poisson
 from .regression import LinearRegression, LogisticRegression
 
 __all__ = [
@@ -18,4 +23,11 @@ __all__ = [
     "Cauchy",
     "LinearRegression",
     "LogisticRegression",
+    "AbstractOneParameterFamily",
+    "Poisson",
+    "Exponential",
+    "Bernoulli",
+    "Binomial",
+    "Geometric",
+    "NegativeBinomial",
 ]

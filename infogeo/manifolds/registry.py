@@ -20,6 +20,12 @@ FAMILIES: dict[str, Callable[[], StatisticalManifold]] = {
     "linear_regression": lambda: _f.LinearRegression(_f.regression.example_design(20, 2),
                                                      noise_scale=0.8),
     "logistic_regression": lambda: _f.LogisticRegression(_f.regression.example_design(20, 2)),
+    "poisson": lambda: _f.Poisson(),
+    "exponential": lambda: _f.Exponential(),
+    "bernoulli": lambda: _f.Bernoulli(),
+    "binomial": lambda: _f.Binomial(n_trials=10),
+    "geometric": lambda: _f.Geometric(),
+    "negative_binomial": lambda: _f.NegativeBinomial(r=3),
 }
 
 
