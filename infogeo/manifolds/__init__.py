@@ -2,6 +2,7 @@
 
 from .base import StatisticalManifold
 from .bernoulli import Bernoulli, Binomial
+from .categorical import Categorical
 from .charts import Chart
 from .exponential import Exponential
 from .geodesic_solvers import GeodesicIntegrationError, ShootingError, ShootingResult
@@ -30,4 +31,5 @@ __all__ = [
     "Binomial",
     "Geometric",
     "NegativeBinomial",
+    "Categorical",
 ]

@@ -26,6 +26,8 @@ FAMILIES: dict[str, Callable[[], StatisticalManifold]] = {
     "binomial": lambda: _f.Binomial(n_trials=10),
     "geometric": lambda: _f.Geometric(),
     "negative_binomial": lambda: _f.NegativeBinomial(r=3),
+    "categorical_3": lambda: _f.Categorical(n_categories=3),
+    "categorical_4": lambda: _f.Categorical(n_categories=4),
 }
 
 
