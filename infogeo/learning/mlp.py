@@ -1,0 +1,309 @@
+r"""A small multilayer perceptron in plain numpy, written for curvature work.
+
+Layer :math:`l` maps its input :math:`x_{l-1}` to :math:`x_l = \phi_l(s_l)` with
+
+.. math::
+
+    s_l = W_l\, a_{l-1}, \qquad a_{l-1} = \begin{pmatrix} x_{l-1} \\ 1 \end{pmatrix},
+
+so the bias is the last column of :math:`W_l` (shape ``[d_out, d_in + 1]``) — the K-FAC
+convention of Martens & Grosse (2015), §2. The last layer is linear; the output ``z`` is
+read by the likelihood:
+
+* ``"softmax"`` — categorical labels, :math:`\ell = -\log\operatorname{softmax}(z)_y`;
+* ``"gaussian"`` — real targets, :math:`\ell = \lVert y - z\rVert^2 / (2\sigma^2)`
+  (the negative log-likelihood of :math:`N(z, \sigma^2 I)` up to its additive constant).
+
+``params`` is a list of the per-layer weight matrices. The per-example gradient of layer
+:math:`l` is the outer product :math:`\nabla_{W_l}\ell = g_l\, a_{l-1}^\top` with
+:math:`g_l = \partial\ell/\partial s_l`, which :meth:`MLP.backward` returns for any number
+of output-gradient columns at once (observed labels, sampled labels, or the columns of a
+square root of the output Fisher).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .._checks import as_finite_array, check_positive, check_positive_int, check_rng
+
+__all__ = ["MLP", "ForwardCache", "check_reduction"]
+
+_ACTIVATIONS = ("tanh", "relu", "linear")
+_OUTPUTS = ("softmax", "gaussian")
+
+
+class ForwardCache(NamedTuple):
+    """What the backward pass needs: the layer inputs ``a`` (ones column appended,
+    ``[N, d_in + 1]`` each) and the pre-activations ``s`` (``[N, d_out]`` each)."""
+
+    inputs: list[NDArray]
+    preactivations: list[NDArray]
+    outputs: NDArray
+
+
+def check_reduction(reduction: str) -> float | None:
+    """Validate ``reduction`` ("mean" or "sum")."""
+    if reduction not in ("mean", "sum"):
+        raise ValueError(f"reduction must be 'mean' or 'sum', got {reduction!r}")
+    return None
+
+
+def _activate(name: str, s: NDArray) -> NDArray:
+    if name == "tanh":
+        return np.tanh(s)
+    if name == "relu":
+        return np.maximum(s, 0.0)
+    return s
+
+
+def _activation_derivative(name: str, s: NDArray, x: NDArray) -> NDArray:
+    # x = phi(s) is passed so tanh' = 1 - x^2 needs no second tanh.
+    if name == "tanh":
+        return 1.0 - x**2
+    if name == "relu":
+        return (s > 0).astype(float)
+    return np.ones_like(s)
+
+
+def _log_softmax(z: NDArray) -> NDArray:
+    shifted = z - z.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+class MLP:
+    r"""A dense network with tanh/ReLU hidden layers and a softmax or Gaussian output.
+
+    Parameters
+    ----------
+    layer_sizes : sequence of int
+        ``[d_0, d_1, ..., d_L]``: input width, hidden widths, output width.
+    activation : str or sequence of str
+        ``"tanh"``, ``"relu"`` or ``"linear"`` for the hidden layers (one name for all, or
+        one per hidden layer). The output layer is linear.
+    output : {"softmax", "gaussian"}
+        Likelihood read from the output ``z``.
+    noise_std : float
+        :math:`\sigma` of the Gaussian output (ignored for softmax).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> net = MLP([3, 5, 2], activation="tanh", output="softmax")
+    >>> params = net.init_params(np.random.default_rng(0))
+    >>> [w.shape for w in params]
+    [(5, 4), (2, 6)]
+    """
+
+    def __init__(self, layer_sizes: Sequence[int], activation: str | Sequence[str] = "tanh",
+                 output: str = "softmax", noise_std: float = 1.0) -> None:
+        if len(layer_sizes) < 2:
+            raise ValueError(f"layer_sizes needs at least input and output widths, "
+                             f"got {list(layer_sizes)!r}")
+        self.layer_sizes = [check_positive_int(d, "layer_sizes entry") for d in layer_sizes]
+        n_hidden = len(self.layer_sizes) - 2
+        acts = [activation] * n_hidden if isinstance(activation, str) else list(activation)
+        if len(acts) != n_hidden:
+            raise ValueError(f"activation must name one function per hidden layer "
+                             f"({n_hidden}), got {len(acts)}")
+        for a in acts:
+            if a not in _ACTIVATIONS:
+                raise ValueError(f"activation must be one of {_ACTIVATIONS}, got {a!r}")
+        self.activations = acts + ["linear"]
+        if output not in _OUTPUTS:
+            raise ValueError(f"output must be one of {_OUTPUTS}, got {output!r}")
+        self.output = output
+        check_positive(noise_std, "noise_std")
+        self.noise_std = float(noise_std)
+        if output == "softmax" and self.layer_sizes[-1] < 2:
+            raise ValueError("a softmax output needs at least 2 classes (last layer size)")
+
+    # ------------------------------------------------------------------ shapes
+    @property
+    def n_layers(self) -> int:
+        return len(self.layer_sizes) - 1
+
+    @property
+    def shapes(self) -> list[tuple[int, int]]:
+        """Weight shapes ``(d_out, d_in + 1)`` per layer (bias as last column)."""
+        return [(o, i + 1) for i, o in zip(self.layer_sizes[:-1], self.layer_sizes[1:],
+                                           strict=True)]
+
+    @property
+    def n_params(self) -> int:
+        return sum(o * i for o, i in self.shapes)
+
+    def init_params(self, rng: np.random.Generator, scale: float = 1.0) -> list[NDArray]:
+        """Glorot-uniform weights (times ``scale``), zero biases."""
+        check_rng(rng)
+        params = []
+        for d_out, d_in1 in self.shapes:
+            limit = scale * np.sqrt(6.0 / (d_in1 - 1 + d_out))
+            w = np.zeros((d_out, d_in1))
+            w[:, :-1] = rng.uniform(-limit, limit, size=(d_out, d_in1 - 1))
+            params.append(w)
+        return params
+
+    def check_params(self, params: Sequence[ArrayLike], name: str = "params") -> list[NDArray]:
+        """Return ``params`` as a list of finite float arrays of the right shapes."""
+        if not isinstance(params, list | tuple) or len(params) != self.n_layers:
+            raise ValueError(f"{name} must be a list of {self.n_layers} weight matrices")
+        out = []
+        for l, (w, shape) in enumerate(zip(params, self.shapes, strict=True)):
+            w = as_finite_array(w, f"{name}[{l}]")
+            if w.shape != shape:
+                raise ValueError(f"{name}[{l}] must have shape {shape} "
+                                 f"(d_out, d_in + 1), got {w.shape}")
+            out.append(w)
+        return out
+
+    def check_inputs(self, X: ArrayLike) -> NDArray:
+        X = as_finite_array(X, "X")
+        if X.ndim != 2 or X.shape[1] != self.layer_sizes[0]:
+            raise ValueError(f"X must have shape [N, {self.layer_sizes[0]}], got {X.shape}")
+        return X
+
+    def check_targets(self, y: ArrayLike, n: int) -> NDArray:
+        """Labels in ``{0, ..., K-1}`` (softmax) or targets ``[N, d_out]`` (Gaussian)."""
+        if self.output == "softmax":
+            y = as_finite_array(y, "y")
+            k = self.layer_sizes[-1]
+            if y.shape != (n,):
+                raise ValueError(f"y must have shape [{n}] (one label per row of X), "
+                                 f"got {y.shape}")
+            if np.any(y != np.round(y)) or np.any((y < 0) | (y >= k)):
+                bad = y[(y != np.round(y)) | (y < 0) | (y >= k)][0]
+                raise ValueError(f"y must hold integer labels in [0, {k - 1}], got {bad!r}")
+            return y.astype(int)
+        y = as_finite_array(y, "y")
+        if y.shape != (n, self.layer_sizes[-1]):
+            raise ValueError(f"y must have shape [{n}, {self.layer_sizes[-1]}], got {y.shape}")
+        return y
+
+    # ----------------------------------------------------------------- forward
+    def forward(self, params: Sequence[NDArray], X: ArrayLike) -> ForwardCache:
+        """Run the network; return the layer inputs, pre-activations and outputs ``z``."""
+        params = self.check_params(params)
+        x = self.check_inputs(X)
+        inputs, pre = [], []
+        for w, act in zip(params, self.activations, strict=True):
+            a = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1)
+            s = a @ w.T
+            x = _activate(act, s)
+            inputs.append(a)
+            pre.append(s)
+        return ForwardCache(inputs, pre, x)
+
+    def per_example_loss(self, outputs: NDArray, y: NDArray) -> NDArray:
+        """:math:`\\ell_n` for each row (targets already validated)."""
+        if self.output == "softmax":
+            return -np.take_along_axis(_log_softmax(outputs), y[:, None], axis=1)[:, 0]
+        return 0.5 * np.sum((outputs - y) ** 2, axis=1) / self.noise_std**2
+
+    def output_gradient(self, outputs: NDArray, y: NDArray) -> NDArray:
+        r""":math:`\partial\ell_n/\partial z_n`: :math:`p - e_y` (softmax) or
+        :math:`(z - y)/\sigma^2` (Gaussian), shape ``[N, d_out]``."""
+        if self.output == "softmax":
+            p = np.exp(_log_softmax(outputs))
+            p[np.arange(len(y)), y] -= 1.0
+            return p
+        return (outputs - y) / self.noise_std**2
+
+    def predict_proba(self, params: Sequence[NDArray], X: ArrayLike) -> NDArray:
+        """Class probabilities (softmax output only)."""
+        if self.output != "softmax":
+            raise NotImplementedError("MLP.predict_proba needs output='softmax'")
+        return np.exp(_log_softmax(self.forward(params, X).outputs))
+
+    def sample_targets(self, outputs: NDArray, n_samples: int,
+                       rng: np.random.Generator) -> NDArray:
+        """Targets drawn from the model's predictive distribution, ``[N, S, ...]``."""
+        rng = check_rng(rng)
+        if self.output == "softmax":
+            p = np.exp(_log_softmax(outputs))
+            u = rng.random((outputs.shape[0], n_samples, 1))
+            # inverse-CDF sampling, vectorised over rows and samples
+            labels = (u > np.cumsum(p, axis=1)[:, None, :]).sum(axis=-1)
+            return np.minimum(labels, outputs.shape[1] - 1)
+        eps = rng.standard_normal((outputs.shape[0], n_samples, outputs.shape[1]))
+        return outputs[:, None, :] + self.noise_std * eps
+
+    def output_fisher_sqrt(self, outputs: NDArray) -> NDArray:
+        r"""Columns :math:`c_k` with :math:`\sum_k c_k c_k^\top = F_z`, the Fisher of the
+        output likelihood in ``z``; shape ``[N, K, d_out]`` (column index second).
+
+        .. math::
+
+            F_z^{\text{softmax}} = \operatorname{diag}(p) - p p^\top
+            = \sum_k p_k (e_k - p)(e_k - p)^\top,
+            \qquad F_z^{\text{gauss}} = I / \sigma^2 .
+
+        Back-propagating the :math:`c_k` and summing outer products gives the exact
+        expectation over labels of :math:`g g^\top` (the true Fisher, no sampling).
+        """
+        n, k = outputs.shape
+        if self.output == "softmax":
+            p = np.exp(_log_softmax(outputs))
+            cols = np.eye(k)[None, :, :] - p[:, None, :]
+            return np.sqrt(p)[:, :, None] * cols
+        return np.broadcast_to(np.eye(k) / self.noise_std, (n, k, k)).copy()
+
+    # ---------------------------------------------------------------- backward
+    def backward(self, params: Sequence[NDArray], cache: ForwardCache,
+                 output_grads: NDArray) -> list[NDArray]:
+        r"""Back-propagate output gradients to every pre-activation.
+
+        Parameters
+        ----------
+        output_grads : array, shape=[N, S, d_out] or [N, d_out]
+            :math:`\partial\ell/\partial z` for ``S`` columns per example.
+
+        Returns
+        -------
+        list of arrays, shape=[N, S, d_l] (or [N, d_l])
+            :math:`g_l = \partial\ell/\partial s_l`, via
+            :math:`g_{l-1} = \phi'(s_{l-1}) \odot (W_l^\top g_l)_{1:d}` (bias row dropped).
+        """
+        g = np.asarray(output_grads, dtype=float)
+        grads = [g]
+        for l in range(self.n_layers - 1, 0, -1):
+            s = cache.preactivations[l - 1]
+            x = cache.inputs[l][:, :-1]
+            deriv = _activation_derivative(self.activations[l - 1], s, x)
+            if g.ndim == 3:
+                deriv = deriv[:, None, :]
+            g = (g @ params[l][:, :-1]) * deriv
+            grads.append(g)
+        return grads[::-1]
+
+    def loss(self, params: Sequence[NDArray], X: ArrayLike, y: ArrayLike,
+             reduction: str = "mean") -> float:
+        """Batch loss, mean or sum of :math:`\\ell_n` over the rows of ``X``."""
+        check_reduction(reduction)
+        cache = self.forward(params, X)
+        per = self.per_example_loss(cache.outputs, self.check_targets(y, cache.outputs.shape[0]))
+        return float(per.mean() if reduction == "mean" else per.sum())
+
+    def value_and_grad(self, params: Sequence[NDArray], X: ArrayLike, y: ArrayLike,
+                       reduction: str = "mean") -> tuple[float, list[NDArray]]:
+        r"""Loss and its gradient, one matrix per layer.
+
+        .. math::
+
+            \nabla_{W_l} L = c \sum_n g_{l,n}\, a_{l-1,n}^\top,
+            \qquad c = 1/N \text{ (mean) or } 1 \text{ (sum)}.
+        """
+        check_reduction(reduction)
+        params = self.check_params(params)
+        cache = self.forward(params, X)
+        n = cache.outputs.shape[0]
+        y = self.check_targets(y, n)
+        per = self.per_example_loss(cache.outputs, y)
+        c = 1.0 / n if reduction == "mean" else 1.0
+        gs = self.backward(params, cache, self.output_gradient(cache.outputs, y))
+        grads = [c * g.T @ a for g, a in zip(gs, cache.inputs, strict=True)]
+        return float(c * per.sum()), grads

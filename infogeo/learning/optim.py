@@ -1,0 +1,282 @@
+r"""K-FAC and baseline optimizers as :mod:`infogeo.flows` gradient transformations.
+
+Every optimizer here is a :func:`~infogeo.flows.chain` of small pieces, so K-FAC is the
+same code path as the baselines with a different preconditioner:
+
+.. math::
+
+    \text{K-FAC:}\;\; \Delta\theta_l = -\alpha\,(A_l\otimes G_l + \lambda I)^{-1}
+    \nabla_{W_l} L, \qquad
+    \text{momentum:}\;\; v \leftarrow \beta v + g,\;\Delta\theta = -\alpha v .
+
+``kfac = chain(kfac_precondition(stats_fn, ...), scale(-lr))``;
+``sgd_momentum = chain(trace(beta), scale(-lr))``; ``adam = chain(scale_by_adam(), scale(-lr))``.
+Pieces accept (and ignore unless they need them) the keyword extras the flows drivers pass
+(``value``, ``grad``, ``loss_fn``, ``grad_fn``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._checks import check_in_interval, check_positive, check_positive_int
+from ..estimators import FullFisher
+from ..estimators import KroneckerFactoredFisher as _KFF
+from ..flows.transforms import GradientTransformation, chain, scale, tree_map
+from .fisher import (
+    FisherStats,
+    dense_fisher,
+    fisher_quadratic_form,
+    flatten_params,
+    kfac_factors,
+    unflatten_params,
+)
+from .kronecker import check_damping, factored_damped_block
+
+__all__ = ["TraceState", "AdamState", "KFACState", "trace", "scale_by_adam",
+           "kfac_precondition", "exact_natural_gradient_precondition", "sgd_momentum",
+           "adam", "kfac", "lm_update"]
+
+StatsFn = Callable[[Any], FisherStats]
+
+
+def _vdot(a: Sequence[NDArray], b: Sequence[NDArray]) -> float:
+    return float(sum(np.vdot(x, y) for x, y in zip(a, b, strict=True)))
+
+
+# ----------------------------------------------------------------------- baselines
+class TraceState(NamedTuple):
+    velocity: Any
+
+
+def trace(decay: float = 0.9, nesterov: bool = False) -> GradientTransformation:
+    r"""Heavy-ball momentum, :math:`v_{t} = \beta v_{t-1} + g_t` (output :math:`v_t`, or
+    :math:`g_t + \beta v_t` with Nesterov)."""
+    check_in_interval(decay, "decay", 0.0, 1.0, closed=(True, False))
+
+    def init(params: Any) -> TraceState:
+        return TraceState(tree_map(np.zeros_like, params))
+
+    def update(grads: Any, state: TraceState, params: Any = None, **extra: Any
+               ) -> tuple[Any, TraceState]:
+        v = tree_map(lambda m, g: decay * m + g, state.velocity, grads)
+        out = tree_map(lambda g, m: g + decay * m, grads, v) if nesterov else v
+        return out, TraceState(v)
+
+    return GradientTransformation(init, update)
+
+
+class AdamState(NamedTuple):
+    count: int
+    mu: Any
+    nu: Any
+
+
+def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8
+                  ) -> GradientTransformation:
+    r"""Adam's rescaling (Kingma & Ba 2015), bias-corrected:
+
+    .. math::
+
+        m_t = b_1 m_{t-1} + (1-b_1) g,\quad v_t = b_2 v_{t-1} + (1-b_2) g^2,\quad
+        u = \frac{m_t/(1-b_1^t)}{\sqrt{v_t/(1-b_2^t)} + \epsilon}.
+    """
+    check_in_interval(b1, "b1", 0.0, 1.0, closed=(True, False))
+    check_in_interval(b2, "b2", 0.0, 1.0, closed=(True, False))
+    check_positive(eps, "eps")
+
+    def init(params: Any) -> AdamState:
+        return AdamState(0, tree_map(np.zeros_like, params), tree_map(np.zeros_like, params))
+
+    def update(grads: Any, state: AdamState, params: Any = None, **extra: Any
+               ) -> tuple[Any, AdamState]:
+        t = state.count + 1
+        mu = tree_map(lambda m, g: b1 * m + (1 - b1) * g, state.mu, grads)
+        nu = tree_map(lambda v, g: b2 * v + (1 - b2) * g**2, state.nu, grads)
+        out = tree_map(lambda m, v: (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps),
+                       mu, nu)
+        return out, AdamState(t, mu, nu)
+
+    return GradientTransformation(init, update)
+
+
+def sgd_momentum(learning_rate: float, momentum: float = 0.9) -> GradientTransformation:
+    """``chain(trace(momentum), scale(-learning_rate))``."""
+    check_positive(learning_rate, "learning_rate")
+    return chain(trace(momentum), scale(-learning_rate))
+
+
+def adam(learning_rate: float, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8
+         ) -> GradientTransformation:
+    """``chain(scale_by_adam(b1, b2, eps), scale(-learning_rate))``."""
+    check_positive(learning_rate, "learning_rate")
+    return chain(scale_by_adam(b1, b2, eps), scale(-learning_rate))
+
+
+# ---------------------------------------------------------------------------- K-FAC
+def lm_update(damping: float, ratio: float, factor: float,
+              thresholds: tuple[float, float] = (0.25, 0.75)) -> float:
+    r"""Levenberg–Marquardt rule (Martens & Grosse 2015, §6.5):
+    :math:`\lambda \leftarrow \lambda/\omega` if :math:`\rho < 1/4`,
+    :math:`\lambda \leftarrow \omega\lambda` if :math:`\rho > 3/4`, with
+    :math:`\omega` = ``factor`` in (0, 1). A non-finite ratio counts as a failure."""
+    low, high = thresholds
+    if not np.isfinite(ratio) or ratio < low:
+        return damping / factor
+    if ratio > high:
+        return damping * factor
+    return damping
+
+
+class KFACState(NamedTuple):
+    """State of :func:`kfac_precondition`.
+
+    Attributes
+    ----------
+    step : int
+    factors : list of (A, G)
+        Exponential moving averages of the K-FAC factors.
+    blocks : list of KroneckerFactoredFisher
+        Blocks built (eigendecomposed) at the last inverse refresh.
+    damping : float
+        Current :math:`\\lambda` (adapted by Levenberg–Marquardt when enabled).
+    ratio : float
+        Last reduction ratio :math:`\\rho` (NaN before it is known).
+    previous : tuple or None
+        ``(params, grads, value, stats, damping)`` of the previous step, to evaluate
+        :math:`\\rho` of the step that was actually applied.
+    """
+
+    step: int
+    factors: list
+    blocks: list
+    damping: float
+    ratio: float
+    previous: tuple | None
+
+
+def kfac_precondition(stats_fn: StatsFn, *, damping: float = 1e-3,
+                      damping_mode: str = "tikhonov", ema_decay: float = 0.95,
+                      inverse_every: int = 1, reduction: str = "mean",
+                      adapt_damping: bool = False, lm_factor: float = 2 / 3,
+                      lm_thresholds: tuple[float, float] = (0.25, 0.75),
+                      min_damping: float = 1e-8, max_damping: float = 1e8
+                      ) -> GradientTransformation:
+    r"""Precondition each layer's gradient by its damped Kronecker-factored Fisher block.
+
+    .. math::
+
+        \bar A \leftarrow \epsilon \bar A + (1-\epsilon) A_t,\quad
+        \bar G \leftarrow \epsilon \bar G + (1-\epsilon) G_t,\qquad
+        U_l = (\bar A_l\otimes\bar G_l + \lambda I)^{-1} \nabla_{W_l} L
+
+    (``damping_mode="tikhonov"``, exact through eigendecompositions) or the π-adjusted
+    factored damping (``"factored"``, :func:`~infogeo.learning.factored_damped_block`).
+    Factors are refreshed into eigendecomposed blocks every ``inverse_every`` steps.
+
+    With ``adapt_damping`` the damping follows Levenberg–Marquardt on the reduction ratio
+    of the step actually applied (whatever step size the chain used after this piece):
+
+    .. math::
+
+        \rho = \frac{L(\theta_t) - L(\theta_{t-1})}
+                    {\nabla L^\top\delta + \tfrac12\delta^\top (F + \lambda I)\delta},
+        \qquad \delta = \theta_t - \theta_{t-1},
+
+    with :math:`\delta^\top F\delta` exact for the previous batch statistics
+    (:func:`~infogeo.learning.fisher_quadratic_form`). This needs the same data at
+    consecutive steps (full batch, or a fixed curvature batch).
+
+    Parameters
+    ----------
+    stats_fn : callable
+        ``params -> FisherStats`` (e.g. :meth:`NetworkObjective.stats`).
+    damping : float
+        Initial :math:`\lambda > 0`.
+    ema_decay : float
+        :math:`\epsilon \in [0, 1)`; 0 uses the current batch only.
+    """
+    damping = check_damping(damping)
+    if damping_mode not in ("tikhonov", "factored"):
+        raise ValueError(f"damping_mode must be 'tikhonov' or 'factored', got {damping_mode!r}")
+    check_in_interval(ema_decay, "ema_decay", 0.0, 1.0, closed=(True, False))
+    inverse_every = check_positive_int(inverse_every, "inverse_every")
+    check_in_interval(lm_factor, "lm_factor", 0.0, 1.0)
+    if not 0 < lm_thresholds[0] < lm_thresholds[1] < 1:
+        raise ValueError(f"lm_thresholds must satisfy 0 < low < high < 1, got {lm_thresholds}")
+    check_damping(min_damping, "min_damping")
+
+    def init(params: Any) -> KFACState:
+        return KFACState(0, [], [], damping, float("nan"), None)
+
+    def _blocks(factors: list, lam: float) -> list:
+        if damping_mode == "tikhonov":
+            return [_KFF(A, G) for A, G in factors]
+        return [factored_damped_block(A, G, lam) for A, G in factors]
+
+    def update(grads: Any, state: KFACState, params: Any = None, **extra: Any
+               ) -> tuple[Any, KFACState]:
+        if params is None:
+            raise TypeError("kfac_precondition needs params in update(grads, state, params)")
+        stats = stats_fn(params)
+        lam, ratio = state.damping, state.ratio
+        value = extra.get("value")
+        if value is None:
+            value = stats.loss
+        if adapt_damping and state.previous is not None and value is not None:
+            p_prev, g_prev, v_prev, s_prev, lam_prev = state.previous
+            delta = [p - q for p, q in zip(params, p_prev, strict=True)]
+            model = (_vdot(g_prev, delta) + 0.5 * fisher_quadratic_form(s_prev, delta, reduction)
+                     + 0.5 * lam_prev * _vdot(delta, delta))
+            ratio = (value - v_prev) / model if model < 0 else float("nan")
+            lam = float(np.clip(lm_update(lam, ratio, lm_factor, lm_thresholds),
+                                min_damping, max_damping))
+        new = kfac_factors(stats, reduction)
+        if state.factors:
+            new = [(ema_decay * A0 + (1 - ema_decay) * A, ema_decay * G0 + (1 - ema_decay) * G)
+                   for (A0, G0), (A, G) in zip(state.factors, new, strict=True)]
+        blocks = state.blocks
+        if state.step % inverse_every == 0 or not blocks:
+            blocks = _blocks(new, lam)
+        solve_damping = lam if damping_mode == "tikhonov" else 0.0
+        out = [b.solve_matrix(g, solve_damping) for b, g in zip(blocks, grads, strict=True)]
+        previous = None
+        if adapt_damping and value is not None:
+            previous = ([np.array(p, dtype=float) for p in params],
+                        [np.array(g) for g in grads], float(value), stats, lam)
+        return out, KFACState(state.step + 1, new, blocks, lam, ratio, previous)
+
+    return GradientTransformation(init, update)
+
+
+def kfac(stats_fn: StatsFn, learning_rate: float = 1.0, momentum: float = 0.0,
+         **kwargs: Any) -> GradientTransformation:
+    """``chain(kfac_precondition(stats_fn, **kwargs), [trace(momentum)], scale(-lr))``."""
+    check_positive(learning_rate, "learning_rate")
+    pieces = [kfac_precondition(stats_fn, **kwargs)]
+    if momentum:
+        pieces.append(trace(momentum))
+    return chain(*pieces, scale(-learning_rate))
+
+
+class _EmptyState(NamedTuple):
+    pass
+
+
+def exact_natural_gradient_precondition(stats_fn: StatsFn, damping: float = 1e-3,
+                                        reduction: str = "mean") -> GradientTransformation:
+    r"""Precondition by the dense Fisher of all parameters,
+    :math:`u = (F + \lambda I)^{-1}\nabla L` — :math:`O(NP^2 + P^3)` per step, tiny nets
+    only (the reference K-FAC approximates)."""
+    damping = check_damping(damping)
+
+    def update(grads: Any, state: Any, params: Any = None, **extra: Any) -> tuple[Any, Any]:
+        F = FullFisher(dense_fisher(stats_fn(params), reduction))
+        u = F.solve(flatten_params(grads), damping)
+        return unflatten_params(u, [g.shape for g in grads]), state
+
+    return GradientTransformation(lambda params: _EmptyState(), update)
