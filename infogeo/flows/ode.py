@@ -1,0 +1,157 @@
+"""The continuous Fisher (natural-gradient) flow, integrated with ``scipy.integrate.solve_ivp``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.integrate import solve_ivp
+
+from .._checks import as_finite_array, check_positive
+from .descent import domain_check
+from .preconditioners import SingularCurvatureError, as_solver
+from .trajectory import Trajectory
+
+__all__ = ["fisher_flow", "natural_gradient_field"]
+
+
+def natural_gradient_field(manifold: Any, loss_grad: Callable[[NDArray], NDArray],
+                           damping: float = 0.0) -> Callable[[NDArray], NDArray]:
+    """The vector field :math:`\\theta \\mapsto -(I(\\theta) + \\lambda)^{-1}\\nabla L(\\theta)`."""
+    solve = as_solver(manifold)
+
+    def field(theta: NDArray) -> NDArray:
+        return -solve(theta, np.asarray(loss_grad(theta), dtype=float), damping)
+
+    return field
+
+
+def fisher_flow(manifold: Any, loss_grad: Callable[[NDArray], NDArray], theta0: ArrayLike,
+                t_span: tuple[float, float], loss: Callable[[NDArray], float] | None = None,
+                rtol: float = 1e-8, atol: float = 1e-10, *, method: str = "RK45",
+                t_eval: ArrayLike | None = None, gtol: float = 1e-10, damping: float = 0.0,
+                max_step: float = np.inf) -> Trajectory:
+    """Integrate the Fisher flow in the current chart of ``manifold``.
+
+    .. math::
+
+        \\frac{d\\theta}{dt} = -I(\\theta)^{-1}\\nabla L(\\theta), \\qquad
+        \\frac{dL}{dt} = -\\nabla L^\\top I^{-1}\\nabla L \\le 0 .
+
+    Two terminal events stop the integration: convergence, when the natural-gradient norm
+    :math:`\\|\\nabla L\\|_{I^{-1}} = \\sqrt{\\nabla L^\\top I^{-1}\\nabla L}` falls to
+    ``gtol``, and the boundary of the parameter domain (the sign of the manifold's
+    validation along the dense output). Stages that leave the domain are rejected by the
+    step-size control (the field is NaN there), so accepted points are always valid; a
+    flow that runs into the boundary ends with the solver's step-size failure as reason.
+
+    Parameters
+    ----------
+    manifold : StatisticalManifold
+    loss_grad : callable
+        :math:`\\nabla L` in the manifold's current chart, ``[dim] -> [dim]``.
+    theta0 : array-like, shape=[dim]
+    t_span : (float, float)
+        Integration interval, ``t0 < t1``.
+    loss : callable, optional
+        Recorded at the output points if given.
+    rtol, atol : float
+        Tolerances of ``solve_ivp``.
+    method : str
+        ``solve_ivp`` method (``"RK45"``, ``"DOP853"``, ``"Radau"``, ...).
+    t_eval : array-like, optional
+        Output times; the solver's own steps if omitted. Dense output is always kept.
+    gtol : float
+        Convergence threshold for the natural-gradient norm (0 disables the event).
+    damping : float
+        Tikhonov damping of the metric.
+
+    Returns
+    -------
+    Trajectory
+        ``times`` are flow times; ``dense(t)`` evaluates the solution anywhere in the
+        integrated interval.
+    """
+    check_positive(rtol, "rtol")
+    check_positive(atol, "atol")
+    check_positive(gtol, "gtol", strict=False)
+    t0, t1 = (float(t) for t in as_finite_array(t_span, "t_span"))
+    if not t1 > t0:
+        raise ValueError(f"t_span must be (t0, t1) with t1 > t0, got {t_span!r}")
+    inside = domain_check(manifold)
+    theta = as_finite_array(theta0, "theta0")
+    if theta.ndim != 1:
+        raise ValueError(f"theta0 must be a 1-D point of shape [dim], got shape {theta.shape}")
+    if not inside(theta):
+        raise ValueError(f"theta0 must lie in the parameter domain, got {theta.tolist()}")
+    grad0 = np.asarray(loss_grad(theta), dtype=float)
+    if grad0.shape != theta.shape:
+        raise ValueError(f"loss_grad must return an array of shape {theta.shape} (like theta0),"
+                         f" got shape {grad0.shape}")
+    if not np.all(np.isfinite(grad0)):
+        raise ValueError(f"loss_grad must be finite at theta0, got {grad0.tolist()}")
+    field = natural_gradient_field(manifold, loss_grad, damping)
+    field(theta)  # raises SingularCurvatureError at the start rather than mid-run
+
+    def rhs(_t: float, y: NDArray) -> NDArray:
+        if not inside(y):
+            return np.full_like(y, np.nan)  # rejected by the error control
+        try:
+            return field(y)
+        except SingularCurvatureError:
+            return np.full_like(y, np.nan)
+
+    def natural_norm(y: NDArray) -> float:
+        return float(np.sqrt(max(-np.dot(np.asarray(loss_grad(y), dtype=float), field(y)), 0.0)))
+
+    def converged_event(_t: float, y: NDArray) -> float:
+        if not inside(y):
+            return 1.0
+        return natural_norm(y) - gtol
+
+    def boundary_event(_t: float, y: NDArray) -> float:
+        return 1.0 if inside(y) else -1.0
+
+    converged_event.terminal = boundary_event.terminal = True  # type: ignore[attr-defined]
+    events = [boundary_event] + ([converged_event] if gtol > 0 else [])
+    if gtol > 0 and natural_norm(theta) <= gtol:
+        return _result(manifold, loss_grad, loss, theta[None, :], np.array([t0]), None, True,
+                       f"natural-gradient norm <= gtol={gtol:g} at the start", 0)
+    t_out = None if t_eval is None else np.sort(as_finite_array(t_eval, "t_eval"))
+    with np.errstate(invalid="ignore", over="ignore"):
+        sol = solve_ivp(rhs, (t0, t1), theta, method=method, t_eval=t_out, rtol=rtol,
+                        atol=atol, events=events, dense_output=True, max_step=max_step)
+    converged = gtol > 0 and len(sol.t_events[1]) > 0
+    if converged:
+        reason = f"natural-gradient norm reached gtol={gtol:g} at t={sol.t_events[1][0]:.6g}"
+    elif len(sol.t_events[0]) > 0:
+        reason = f"reached the boundary of the parameter domain at t={sol.t_events[0][0]:.6g}"
+    elif sol.status == 0:
+        reason = f"reached the end of t_span at t={t1:g}"
+    else:
+        reason = f"integration failed near the domain boundary or a singularity: {sol.message}"
+    times, ys = sol.t, sol.y.T
+    keep = np.all(np.isfinite(ys), axis=1) & np.array([inside(y) for y in ys], dtype=bool)
+    times, ys = times[keep], ys[keep]
+    if times.size == 0 or times[0] > t0:
+        times, ys = np.concatenate([[t0], times]), np.vstack([theta, ys])
+    n_steps = len(sol.sol.ts) - 1 if sol.sol is not None else 0
+    return _result(manifold, loss_grad, loss, ys, times, sol.sol, converged, reason, n_steps)
+
+
+def _result(manifold: Any, loss_grad: Callable, loss: Callable | None, ys: NDArray,
+            times: NDArray, ode_solution: Any, converged: bool, reason: str,
+            n_iter: int) -> Trajectory:
+    norms = np.array([np.linalg.norm(loss_grad(y)) for y in ys])
+    losses = None if loss is None else np.array([float(loss(y)) for y in ys])
+    dense = None
+    if ode_solution is not None:
+        def dense(t: ArrayLike) -> NDArray:
+            out = ode_solution(np.asarray(t, dtype=float))
+            return out if np.ndim(t) == 0 else out.T
+
+    return Trajectory(params=ys, losses=losses, grad_norms=norms, step_sizes=np.diff(times),
+                      times=times, converged=bool(converged), reason=reason, n_iter=n_iter,
+                      dense=dense, chart=manifold.chart.name)

@@ -1,0 +1,206 @@
+"""Step-size rules: turn a direction ``u`` (sign of the gradient) into an update.
+
+* :func:`fixed_step` — :math:`\\Delta = -\\alpha u`;
+* :func:`backtracking_line_search` — Armijo backtracking on the loss;
+* :func:`kl_trust_region` — the largest step with
+  :math:`\\tfrac12 \\Delta^\\top I\\Delta \\le \\delta`;
+* :func:`geodesic_step` — second-order geodesic correction (Song et al. 2018);
+* :func:`midpoint` — the midpoint rule, a wrapper around a direction transformation.
+
+Every state has a ``step_size`` field, which the drivers record.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .._checks import check_positive, check_positive_int
+from .transforms import GradientTransformation, require_extra, tree_map, tree_vdot
+
+__all__ = ["StepSizeState", "LineSearchState", "TrustRegionState", "fixed_step",
+           "backtracking_line_search", "kl_trust_region", "geodesic_step", "midpoint"]
+
+
+class StepSizeState(NamedTuple):
+    """The step size used by the last update."""
+
+    step_size: float
+
+
+class LineSearchState(NamedTuple):
+    """Step accepted by the line search, the number of halvings, and whether it succeeded."""
+
+    step_size: float
+    n_backtracks: int
+    success: bool
+
+
+class TrustRegionState(NamedTuple):
+    """Step size and the KL estimate :math:`\\tfrac12 \\Delta^\\top I \\Delta` of the update."""
+
+    step_size: float
+    kl_estimate: float
+    success: bool
+
+
+def _scaled(u: Any, alpha: float) -> Any:
+    return tree_map(lambda d: -alpha * d, u)
+
+
+def fixed_step(step_size: float) -> GradientTransformation:
+    """:math:`\\Delta = -\\alpha u` with a fixed :math:`\\alpha > 0`."""
+    check_positive(step_size, "step_size")
+    alpha = float(step_size)
+
+    def update(u: Any, state: StepSizeState, params: Any = None, **extra: Any
+               ) -> tuple[Any, StepSizeState]:
+        return _scaled(u, alpha), state
+
+    return GradientTransformation(lambda params: StepSizeState(alpha), update)
+
+
+def _safe_loss(loss_fn: Any, params: Any) -> float:
+    try:
+        value = float(loss_fn(params))
+    except ValueError:  # outside the parameter domain
+        return np.inf
+    return value if np.isfinite(value) else np.inf
+
+
+def backtracking_line_search(initial_step: float = 1.0, shrink: float = 0.5, c1: float = 1e-4,
+                             max_backtracks: int = 50) -> GradientTransformation:
+    """Armijo backtracking along :math:`-u`.
+
+    The first :math:`t = t_0\\,\\beta^m` (:math:`m = 0, 1, \\dots`) with
+
+    .. math::
+
+        L(\\theta - t u) \\le L(\\theta) - c_1\\, t\\, g^\\top u
+
+    is taken; a trial outside the parameter domain (``loss_fn`` raises ``ValueError``) or
+    with a non-finite loss counts as a failure. Needs the extras ``value``, ``grad`` and
+    ``loss_fn``. If no trial passes, or ``u`` is not a descent direction
+    (:math:`g^\\top u \\le 0`), the update is zero and ``state.success`` is false.
+    """
+    check_positive(initial_step, "initial_step")
+    check_positive(c1, "c1")
+    max_backtracks = check_positive_int(max_backtracks, "max_backtracks")
+    if not 0 < shrink < 1:
+        raise ValueError(f"shrink must lie in (0, 1), got {shrink!r}")
+
+    def update(u: Any, state: LineSearchState, params: Any = None, **extra: Any
+               ) -> tuple[Any, LineSearchState]:
+        who = "backtracking_line_search"
+        value = float(require_extra(extra, "value", who))
+        slope = tree_vdot(require_extra(extra, "grad", who), u)
+        loss_fn = require_extra(extra, "loss_fn", who)
+        if not slope > 0:
+            return _scaled(u, 0.0), LineSearchState(0.0, 0, False)
+        t = float(initial_step)
+        for m in range(max_backtracks + 1):
+            trial = tree_map(lambda p, d, t=t: p - t * d, params, u)
+            if _safe_loss(loss_fn, trial) <= value - c1 * t * slope:
+                return _scaled(u, t), LineSearchState(t, m, True)
+            t *= shrink
+        return _scaled(u, 0.0), LineSearchState(0.0, max_backtracks, False)
+
+    return GradientTransformation(lambda params: LineSearchState(float(initial_step), 0, True),
+                                  update)
+
+
+def kl_trust_region(radius: float, max_step: float = 1.0, metric: Any = None
+                    ) -> GradientTransformation:
+    """The largest step :math:`t \\le t_{max}` whose KL estimate stays within the radius.
+
+    .. math::
+
+        t = \\min\\left(t_{max}, \\sqrt{2\\delta / u^\\top I u}\\right)
+        \\quad\\Longrightarrow\\quad \\tfrac12 \\Delta^\\top I \\Delta \\le \\delta,
+        \\quad \\Delta = -t u .
+
+    :math:`u^\\top I u` comes from ``metric`` (a manifold, or ``params -> matrix``) when
+    given; otherwise from :math:`g^\\top u` (extra ``grad``), which equals it when
+    :math:`u = I^{-1} g` and bounds it from above for a damped solve (so the rule stays
+    safe). Since :math:`KL(p_\\theta \\| p_{\\theta+\\Delta}) = \\tfrac12 \\Delta^\\top I \\Delta
+    + O(\\|\\Delta\\|^3)`, δ is a KL budget per step.
+    """
+    check_positive(radius, "radius")
+    check_positive(max_step, "max_step")
+
+    def quad(u: Any, params: Any, extra: dict[str, Any]) -> float:
+        if metric is None:
+            return tree_vdot(require_extra(extra, "grad", "kl_trust_region"), u)
+        get = metric.metric_matrix if hasattr(metric, "metric_matrix") else metric
+        vec = np.asarray(u, dtype=float)
+        return float(vec @ get(np.asarray(params, dtype=float)) @ vec)
+
+    def update(u: Any, state: TrustRegionState, params: Any = None, **extra: Any
+               ) -> tuple[Any, TrustRegionState]:
+        q = quad(u, params, extra)
+        if not q > 0:
+            return _scaled(u, 0.0), TrustRegionState(0.0, 0.0, False)
+        t = float(min(max_step, np.sqrt(2 * radius / q)))
+        return _scaled(u, t), TrustRegionState(t, 0.5 * t * t * q, True)
+
+    return GradientTransformation(lambda params: TrustRegionState(float(max_step), 0.0, True),
+                                  update)
+
+
+def geodesic_step(manifold: Any, step_size: float) -> GradientTransformation:
+    """Geodesic-corrected step: the second-order Taylor expansion of the exponential map.
+
+    .. math::
+
+        \\Delta^k = -\\alpha u^k - \\tfrac12 \\alpha^2\\, \\Gamma^k_{ij}(\\theta)\\, u^i u^j
+
+    (the geodesic :math:`\\gamma(t)` with :math:`\\gamma(0) = \\theta`,
+    :math:`\\dot\\gamma(0) = -u` satisfies :math:`\\ddot\\gamma^k = -\\Gamma^k_{ij}\\dot
+    \\gamma^i\\dot\\gamma^j`). Its chart dependence is :math:`O(\\alpha^3)` per step, against
+    :math:`O(\\alpha^2)` for the straight step (Song, Song & Ermon, ICML 2018, §3).
+    Uses ``manifold.christoffels`` (Levi-Civita, current chart); params ``[dim]``.
+    """
+    check_positive(step_size, "step_size")
+    alpha = float(step_size)
+
+    def update(u: Any, state: StepSizeState, params: Any = None, **extra: Any
+               ) -> tuple[Any, StepSizeState]:
+        vec = np.asarray(u, dtype=float)
+        gamma = manifold.christoffels(np.asarray(params, dtype=float))
+        correction = np.einsum("...kij,...i,...j->...k", gamma, vec, vec)
+        return -alpha * vec - 0.5 * alpha**2 * correction, state
+
+    return GradientTransformation(lambda params: StepSizeState(alpha), update)
+
+
+def midpoint(direction: GradientTransformation, step_size: float) -> GradientTransformation:
+    """Midpoint rule (second-order Runge–Kutta) for the flow :math:`\\dot\\theta = -u(\\theta)`.
+
+    .. math::
+
+        \\theta_{1/2} = \\theta - \\tfrac{\\alpha}{2} u(\\theta), \\qquad
+        \\Delta = -\\alpha\\, u(\\theta_{1/2})
+
+    Global error :math:`O(\\alpha^2)` against the (chart-independent) flow, hence chart
+    discrepancy :math:`O(\\alpha^2)` (Song et al. 2018, §4). ``direction`` maps a gradient
+    to ``u`` (e.g. ``precondition_by_metric``); needs the extra ``grad_fn``.
+    """
+    check_positive(step_size, "step_size")
+    alpha = float(step_size)
+
+    def init(params: Any) -> tuple[Any, StepSizeState]:
+        return direction.init(params), StepSizeState(alpha)
+
+    def update(grads: Any, state: tuple[Any, StepSizeState], params: Any = None, **extra: Any
+               ) -> tuple[Any, tuple[Any, StepSizeState]]:
+        grad_fn = require_extra(extra, "grad_fn", "midpoint")
+        inner = state[0]
+        u, inner = direction.update(grads, inner, params, **extra)
+        half = tree_map(lambda p, d: p - 0.5 * alpha * d, params, u)
+        grad_half = grad_fn(half)
+        mid_extra = {**extra, "grad": grad_half, "value": None}
+        u_half, inner = direction.update(grad_half, inner, half, **mid_extra)
+        return _scaled(u_half, alpha), (inner, state[1])
+
+    return GradientTransformation(init, update)
