@@ -1,0 +1,175 @@
+"""Deterministic Fisher information for families with a scalar observation.
+
+Continuous families: adaptive Gauss–Kronrod integration (``scipy.integrate.quad_vec``) of
+the score outer product against the density over the support. Discrete families: the
+sum over the support, truncated once the remaining probability mass and the last block's
+contribution are below the tolerance.
+
+The support comes from, in order: the ``support`` argument; a ``support(theta)`` method
+of the manifold (the hook a family without a scipy counterpart implements, returning
+``(low, high)`` in data space, infinite ends allowed); ``manifold.to_scipy(theta).support()``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import integrate
+
+from .._checks import check_positive, check_positive_int
+from ..manifolds.base import StatisticalManifold
+from .monte_carlo import _check_method, _validated_point
+
+__all__ = ["QuadratureToleranceWarning", "fisher_quadrature", "family_support"]
+
+
+class QuadratureToleranceWarning(UserWarning):
+    """The requested tolerance was not reached; the message states the achieved error."""
+
+
+def family_support(manifold: StatisticalManifold, theta: NDArray) -> tuple[float, float]:
+    """``(low, high)`` of the data support at a single ``theta`` (current chart).
+
+    Raises
+    ------
+    ValueError
+        If the family has neither a ``support(theta)`` method nor ``to_scipy(theta)``.
+    """
+    hook = getattr(manifold, "support", None)
+    if callable(hook):
+        low, high = hook(theta)
+    elif callable(getattr(manifold, "to_scipy", None)):
+        low, high = manifold.to_scipy(theta).support()
+    else:
+        raise ValueError(f"manifold {type(manifold).__name__} gives no support: implement "
+                         "support(theta) -> (low, high) or to_scipy(theta), or pass support=")
+    return float(low), float(high)
+
+
+def _terms(manifold: StatisticalManifold, x: NDArray, theta: NDArray, method: str) -> NDArray:
+    """Fisher terms times the density at the points ``x`` ``[m]`` -> ``[m, dim, dim]``;
+    zero where the density underflows (there the score may overflow)."""
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        dens = np.exp(manifold.log_prob(x, theta))
+        if method == "score":
+            s = manifold.score(x, theta)
+            t = s[:, :, None] * s[:, None, :]
+        else:
+            t = -manifold.log_prob_hessian(x, theta)
+        out = dens[:, None, None] * t
+    return np.where((dens > 0)[:, None, None], out, 0.0)
+
+
+def _continuous(manifold: StatisticalManifold, theta: NDArray, low: float, high: float,
+                tol: float, method: str, limit: int) -> tuple[NDArray, float, bool]:
+    def integrand(x: float) -> NDArray:
+        return _terms(manifold, np.array([x]), theta, method)[0]
+
+    res, err, info = integrate.quad_vec(integrand, low, high, epsabs=0.0, epsrel=tol,
+                                        norm="max", limit=limit, full_output=True)
+    return res, float(err), bool(info.success)
+
+
+def _discrete(manifold: StatisticalManifold, theta: NDArray, low: float, high: float,
+              tol: float, method: str, max_terms: int, block: int = 512
+              ) -> tuple[NDArray, float, bool]:
+    total = np.zeros((manifold.dim, manifold.dim))
+    mass = 0.0
+    start = int(np.ceil(low)) if np.isfinite(low) else None
+    if start is None:
+        raise ValueError("fisher_quadrature: discrete supports must have a finite lower end")
+    last = np.inf if not np.isfinite(high) else int(high)
+    count = 0
+    while True:
+        stop = min(start + block, last + 1) if np.isfinite(last) else start + block
+        k = np.arange(start, stop, dtype=float)
+        terms = _terms(manifold, k, theta, method)
+        with np.errstate(under="ignore"):
+            mass += float(np.sum(np.exp(manifold.log_prob(k, theta))))
+        contribution = terms.sum(axis=0)
+        total += contribution
+        count += k.size
+        start = stop
+        scale = max(float(np.abs(total).max()), 1e-300)
+        tail_small = float(np.abs(contribution).max()) <= tol * scale
+        if np.isfinite(last) and start > last:
+            return total, 0.0, True
+        if 1.0 - mass <= tol and tail_small:
+            # the remaining mass bounds the remaining terms where the score is bounded;
+            # the last block's size is the observed rate of decay
+            return total, max(1.0 - mass, float(np.abs(contribution).max()) / scale), True
+        if count >= max_terms:
+            return total, max(1.0 - mass, float(np.abs(contribution).max()) / scale), False
+
+
+def fisher_quadrature(manifold: StatisticalManifold, theta: ArrayLike, tol: float = 1e-11,
+                      method: str = "score", support: tuple[float, float] | None = None,
+                      limit: int = 2000, max_terms: int = 10_000_000) -> NDArray:
+    r"""Fisher information by numerical integration (continuous) or summation (discrete).
+
+    .. math::
+
+        I(\theta)_{ij} = \int_{\mathcal X} \partial_i\ell\,\partial_j\ell\; p(x\mid\theta)\,dx
+        \quad\text{or}\quad \sum_{k \in \mathcal X} \partial_i\ell\,\partial_j\ell\;
+        p(k\mid\theta)
+
+    (``method="hessian"`` integrates :math:`-\partial_i\partial_j\ell` instead).
+
+    Parameters
+    ----------
+    manifold : StatisticalManifold
+        A family with scalar observations (``event_shape == ()``).
+    theta : array-like, shape=[..., dim]
+        Points; each is integrated separately.
+    tol : float
+        Relative tolerance. Continuous: ``epsrel`` of ``quad_vec`` (max-norm over the
+        matrix entries). Discrete: the sum stops when the remaining probability mass is
+        below ``tol`` and the last block of 512 terms added less than ``tol`` relative.
+    support : (float, float), optional
+        Overrides the family's support (see :func:`family_support`).
+
+    Returns
+    -------
+    ndarray, shape=[..., dim, dim]
+
+    Warns
+    -----
+    QuadratureToleranceWarning
+        With the achieved (estimated) error, if ``tol`` was not reached.
+    """
+    if not isinstance(manifold, StatisticalManifold):
+        raise TypeError(f"manifold must be a StatisticalManifold, got {type(manifold).__name__}")
+    if manifold.event_shape != ():
+        raise ValueError(f"fisher_quadrature needs a family with scalar observations "
+                         f"(event_shape ()), got event_shape {manifold.event_shape}; "
+                         "use fisher_monte_carlo")
+    _check_method(method)
+    tol = float(tol)
+    check_positive(tol, "tol")
+    limit = check_positive_int(limit, "limit")
+    max_terms = check_positive_int(max_terms, "max_terms")
+    points = _validated_point(manifold, theta)
+    out = np.empty(points.shape[:-1] + (manifold.dim, manifold.dim))
+    for idx in np.ndindex(points.shape[:-1]):
+        out[idx] = _one_point(manifold, points[idx], tol, method, support, limit, max_terms)
+    return out
+
+
+def _one_point(manifold: StatisticalManifold, theta: NDArray, tol: float, method: str,
+               support: tuple[float, float] | None, limit: int, max_terms: int) -> NDArray:
+    low, high = family_support(manifold, theta) if support is None else map(float, support)
+    if not low < high:
+        raise ValueError(f"support must satisfy low < high, got ({low}, {high})")
+    if manifold.discrete:
+        res, err, ok = _discrete(manifold, theta, low, high, tol, method, max_terms)
+        rel = err
+    else:
+        res, err, ok = _continuous(manifold, theta, low, high, tol, method, limit)
+        rel = err / max(float(np.abs(res).max()), 1e-300)
+    if not ok or rel > tol:
+        warnings.warn(f"fisher_quadrature did not reach tol={tol:.3g} at theta={theta}: "
+                      f"achieved relative error {rel:.3g}", QuadratureToleranceWarning,
+                      stacklevel=3)
+    return 0.5 * (res + res.T)
