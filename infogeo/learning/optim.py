@@ -232,7 +232,8 @@ def kfac_precondition(stats_fn: StatsFn, *, damping: float = 1e-3,
             delta = [p - q for p, q in zip(params, p_prev, strict=True)]
             model = (_vdot(g_prev, delta) + 0.5 * fisher_quadratic_form(s_prev, delta, reduction)
                      + 0.5 * lam_prev * _vdot(delta, delta))
-            ratio = (value - v_prev) / model if model < 0 else float("nan")
+            # a model that predicts no decrease cannot be trusted at this damping
+            ratio = (value - v_prev) / model if model < 0 else float("-inf")
             lam = float(np.clip(lm_update(lam, ratio, lm_factor, lm_thresholds),
                                 min_damping, max_damping))
         new = kfac_factors(stats, reduction)

@@ -1,0 +1,197 @@
+"""Optimizers as flows transformations: momentum, Adam, K-FAC, exact natural gradient."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from infogeo.flows.transforms import apply_updates
+from infogeo.learning import (
+    MLP,
+    NetworkObjective,
+    adam,
+    exact_natural_gradient_precondition,
+    kfac,
+    kfac_blocks,
+    kfac_precondition,
+    lm_update,
+    scale_by_adam,
+    sgd_momentum,
+    trace,
+    train,
+    true_fisher_stats,
+)
+
+
+def test_trace_and_adam_follow_their_recursions() -> None:
+    rng = np.random.default_rng(0)
+    gs = [rng.standard_normal((2, 3)) for _ in range(4)]
+    t = trace(0.8)
+    state = t.init([np.zeros((2, 3))])
+    v = np.zeros((2, 3))
+    for g in gs:
+        out, state = t.update([g], state)
+        v = 0.8 * v + g
+        np.testing.assert_allclose(out[0], v)
+    a = scale_by_adam(0.9, 0.99, 1e-8)
+    state = a.init([np.zeros((2, 3))])
+    m = s = np.zeros((2, 3))
+    for k, g in enumerate(gs, start=1):
+        out, state = a.update([g], state)
+        m, s = 0.9 * m + 0.1 * g, 0.99 * s + 0.01 * g**2
+        np.testing.assert_allclose(out[0], (m / (1 - 0.9**k)) / (np.sqrt(s / (1 - 0.99**k))
+                                                                  + 1e-8))
+    # the first Adam step is sign(g) (bias correction), whatever the scale of g
+    out, _ = a.update([1e-3 * gs[0]], a.init([gs[0]]))
+    np.testing.assert_allclose(out[0], np.sign(gs[0]), rtol=1e-4)
+
+
+def _linear_regression(seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((40, 3)) * np.array([1.0, 5.0, 0.2])  # badly scaled inputs
+    W = rng.standard_normal((2, 4))
+    Y = np.concatenate([X, np.ones((40, 1))], axis=1) @ W.T + 0.1 * rng.standard_normal((40, 2))
+    net = MLP([3, 2], output="gaussian", noise_std=0.5)
+    return net, X, Y
+
+
+def test_kfac_is_exact_for_a_linear_gaussian_layer() -> None:
+    # one linear layer with Gaussian output: F = E[a a^T] kron I/sigma^2 = Hessian, so
+    # the undamped K-FAC step with step size 1 lands on least squares in one step
+    net, X, Y = _linear_regression()
+    obj = NetworkObjective(net, X, Y, fisher="exact")
+    p0 = [np.zeros((2, 4))]
+    opt = kfac(obj.stats, learning_rate=1.0, damping=1e-12, ema_decay=0.0)
+    updates, _ = opt.update(obj.grad(p0), opt.init(p0), p0)
+    W = apply_updates(p0, updates)[0]
+    A1 = np.concatenate([X, np.ones((40, 1))], axis=1)
+    W_ls = np.linalg.lstsq(A1, Y, rcond=None)[0].T
+    np.testing.assert_allclose(W, W_ls, rtol=1e-8, atol=1e-10)
+    # and the exact natural gradient agrees
+    ng = exact_natural_gradient_precondition(obj.stats, damping=1e-12)
+    u, _ = ng.update(obj.grad(p0), ng.init(p0), p0)
+    np.testing.assert_allclose(p0[0] - u[0], W_ls, rtol=1e-8, atol=1e-10)
+
+
+def test_kfac_precondition_equals_blockwise_solve() -> None:
+    rng = np.random.default_rng(1)
+    net = MLP([4, 6, 3], output="softmax")
+    params = net.init_params(rng)
+    X, y = rng.standard_normal((30, 4)), rng.integers(0, 3, 30)
+    obj = NetworkObjective(net, X, y, fisher="exact")
+    grads = obj.grad(params)
+    stats = true_fisher_stats(net, params, X)
+    for mode in ("tikhonov", "factored"):
+        t = kfac_precondition(obj.stats, damping=0.05, damping_mode=mode)
+        u, state = t.update(grads, t.init(params), params)
+        blocks = kfac_blocks(stats, factored_damping=0.05 if mode == "factored" else None)
+        lam = 0.05 if mode == "tikhonov" else 0.0
+        for b, g, ul in zip(blocks, grads, u, strict=True):
+            np.testing.assert_allclose(ul, b.solve_matrix(g, lam), rtol=1e-10)
+        assert state.step == 1
+
+
+def test_ema_and_inverse_refresh() -> None:
+    rng = np.random.default_rng(2)
+    net = MLP([3, 4, 2], output="softmax")
+    X, y = rng.standard_normal((20, 3)), rng.integers(0, 2, 20)
+    obj = NetworkObjective(net, X, y, fisher="exact")
+    p0, p1 = net.init_params(rng), net.init_params(rng)
+    t = kfac_precondition(obj.stats, damping=0.1, ema_decay=0.7, inverse_every=3)
+    _, s = t.update(obj.grad(p0), t.init(p0), p0)
+    _, s = t.update(obj.grad(p1), s, p1)
+    f0 = true_fisher_stats(net, p0, X)
+    f1 = true_fisher_stats(net, p1, X)
+    from infogeo.learning import kfac_factors
+    for (A, G), (A0, G0), (A1, G1) in zip(s.factors, kfac_factors(f0), kfac_factors(f1),
+                                          strict=True):
+        np.testing.assert_allclose(A, 0.7 * A0 + 0.3 * A1, rtol=1e-12)
+        np.testing.assert_allclose(G, 0.7 * G0 + 0.3 * G1, rtol=1e-12)
+    # the blocks were built at step 0 and are kept until step 3
+    np.testing.assert_allclose(s.blocks[0].a, kfac_factors(f0)[0][0], rtol=1e-12)
+
+
+def test_levenberg_marquardt_rule_and_adaptation() -> None:
+    assert lm_update(1.0, 0.1, 0.5) == 2.0
+    assert lm_update(1.0, 0.9, 0.5) == 0.5
+    assert lm_update(1.0, 0.5, 0.5) == 1.0
+    assert lm_update(1.0, float("nan"), 0.5) == 2.0
+    rng = np.random.default_rng(3)
+    net = MLP([4, 8, 3], output="softmax")
+    X, y = rng.standard_normal((60, 4)), rng.integers(0, 3, 60)
+    obj = NetworkObjective(net, X, y, fisher="exact")
+    params = net.init_params(rng)
+
+    def run(lr):
+        opt = kfac(obj.stats, learning_rate=lr, damping=1.0, adapt_damping=True)
+        res = train(obj, params, opt, max_iter=6)
+        return res
+
+    # a sensible step: the quadratic model is trusted and the damping shrinks
+    good = run(1.0)
+    assert good.losses[-1] < good.losses[0]
+    opt = kfac(obj.stats, learning_rate=1.0, damping=1.0, adapt_damping=True)
+    state = opt.init(params)
+    p = params
+    for _ in range(4):
+        value, g = obj.value_and_grad(p)
+        u, state = opt.update(g, state, p, value=value)
+        p = apply_updates(p, u)
+    assert state[0].damping < 1.0 and np.isfinite(state[0].ratio)
+    # a step 30 times too long: rho < 1/4 and the damping grows
+    opt = kfac(obj.stats, learning_rate=30.0, damping=1e-3, adapt_damping=True)
+    state = opt.init(params)
+    p = params
+    for _ in range(3):
+        value, g = obj.value_and_grad(p)
+        u, state = opt.update(g, state, p, value=value)
+        p = apply_updates(p, u)
+    assert state[0].damping > 1e-3 and state[0].ratio < 0.25
+
+
+def test_kfac_needs_fewer_iterations_than_momentum_on_a_small_problem() -> None:
+    rng = np.random.default_rng(4)
+    centers = 1.5 * rng.standard_normal((4, 6))
+    y = rng.integers(0, 4, 200)
+    X = centers[y] + rng.standard_normal((200, 6))
+    net = MLP([6, 16, 4], output="softmax")
+    p0 = net.init_params(np.random.default_rng(5))
+    obj = NetworkObjective(net, X, y, rng=np.random.default_rng(6))
+    target = 0.5 * net.loss(p0, X, y)
+    k = train(obj, p0, kfac(obj.stats, 1.0, damping=1e-2, adapt_damping=True),
+              max_iter=300, target_loss=target)
+    s = train(obj, p0, sgd_momentum(0.05, 0.9), max_iter=300, target_loss=target)
+    a = train(obj, p0, adam(0.01), max_iter=300, target_loss=target)
+    assert k.converged and k.reason == "target loss reached"
+    assert k.n_iter < s.n_iter and k.n_iter < a.n_iter
+
+
+def test_divergence_is_reported() -> None:
+    net, X, Y = _linear_regression()
+    obj = NetworkObjective(net, X, Y, fisher="exact")
+    res = train(obj, [np.zeros((2, 4))], sgd_momentum(10.0, 0.9), max_iter=500)
+    assert not res.converged and res.reason.startswith("diverged")
+    assert np.all(np.isfinite(res.params[0]))
+    res = train(obj, [np.zeros((2, 4))], sgd_momentum(1e-4, 0.0), max_iter=3)
+    assert not res.converged and res.reason == "max_iter reached" and res.n_iter == 3
+
+
+def test_bad_optimizer_arguments() -> None:
+    net, X, Y = _linear_regression()
+    obj = NetworkObjective(net, X, Y, fisher="exact")
+    with pytest.raises(ValueError, match="damping must be > 0"):
+        kfac_precondition(obj.stats, damping=0.0)
+    with pytest.raises(ValueError, match="damping must be > 0"):
+        exact_natural_gradient_precondition(obj.stats, damping=-1.0)
+    with pytest.raises(ValueError, match="damping_mode"):
+        kfac_precondition(obj.stats, damping_mode="pi")
+    with pytest.raises(ValueError, match="ema_decay"):
+        kfac_precondition(obj.stats, ema_decay=1.0)
+    with pytest.raises(ValueError, match="learning_rate must be > 0"):
+        sgd_momentum(-0.1)
+    with pytest.raises(ValueError, match="fisher"):
+        NetworkObjective(net, X, Y, fisher="true")
+    with pytest.raises(TypeError, match="rng"):
+        NetworkObjective(net, X, Y, fisher="monte_carlo")
+    with pytest.raises(ValueError, match="y must have shape"):
+        NetworkObjective(net, X, Y[:, :1], fisher="exact")
