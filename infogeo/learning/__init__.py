@@ -1,5 +1,6 @@
 """K-FAC for small networks and natural-gradient variational inference."""
 
+from .bayes_models import BayesianLinearRegression, BayesianLogisticRegression, GaussianPosterior
 from .fisher import (
     FisherStats,
     block_diagonal_fisher,
@@ -18,6 +19,20 @@ from .fisher import (
 )
 from .kronecker import EigenCorrectedKroneckerFisher, factored_damped_block, pi_adjustment
 from .mlp import MLP
+from .ngvi import (
+    ELBOEstimate,
+    GaussianQ,
+    VIResult,
+    elbo,
+    expectation_parameters,
+    from_natural_parameters,
+    gaussian_expectations,
+    gaussian_kl,
+    gradient_vi,
+    natural_parameters,
+    ngvi,
+    ngvi_step,
+)
 from .objective import NetworkObjective
 from .optim import (
     AdamState,
@@ -43,4 +58,8 @@ __all__ = [
     "NetworkObjective", "trace", "scale_by_adam", "sgd_momentum", "adam", "kfac",
     "kfac_precondition", "exact_natural_gradient_precondition", "lm_update", "TraceState",
     "AdamState", "KFACState", "TrainResult", "train",
+    "BayesianLinearRegression", "BayesianLogisticRegression", "GaussianPosterior",
+    "GaussianQ", "ELBOEstimate", "VIResult", "gaussian_expectations", "elbo", "ngvi_step",
+    "ngvi", "gradient_vi", "gaussian_kl", "natural_parameters", "expectation_parameters",
+    "from_natural_parameters",
 ]
