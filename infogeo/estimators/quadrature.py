@@ -62,8 +62,26 @@ def _terms(manifold: StatisticalManifold, x: NDArray, theta: NDArray, method: st
     return np.where((dens > 0)[:, None, None], out, 0.0)
 
 
+def _check_mass(manifold: StatisticalManifold, theta: NDArray, low: float, high: float
+                ) -> None:
+    """Reject a support over which the density does not integrate to one (e.g. a
+    periodic density given an infinite support): the Fisher integral would be wrong."""
+    def density(x: float) -> float:
+        with np.errstate(over="ignore", under="ignore"):
+            return float(np.exp(manifold.log_prob(np.array([x]), theta))[0])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", integrate.IntegrationWarning)
+        mass = integrate.quad(density, low, high, limit=200, epsrel=1e-10)[0]
+    if not abs(mass - 1.0) <= 1e-6:
+        raise ValueError(f"the density integrates to {mass:.6g}, not 1, over the support "
+                         f"({low}, {high}) of {type(manifold).__name__}: the support is wrong; "
+                         "implement support(theta) on the family or pass support=")
+
+
 def _continuous(manifold: StatisticalManifold, theta: NDArray, low: float, high: float,
                 tol: float, method: str, limit: int) -> tuple[NDArray, float, bool]:
+    _check_mass(manifold, theta, low, high)
     def integrand(x: float) -> NDArray:
         return _terms(manifold, np.array([x]), theta, method)[0]
 
@@ -87,14 +105,21 @@ def _discrete(manifold: StatisticalManifold, theta: NDArray, low: float, high: f
         k = np.arange(start, stop, dtype=float)
         terms = _terms(manifold, k, theta, method)
         with np.errstate(under="ignore"):
-            mass += float(np.sum(np.exp(manifold.log_prob(k, theta))))
+            block_mass = float(np.sum(np.exp(manifold.log_prob(k, theta))))
+        mass += block_mass
         contribution = terms.sum(axis=0)
         total += contribution
         count += k.size
         start = stop
         scale = max(float(np.abs(total).max()), 1e-300)
         tail_small = float(np.abs(contribution).max()) <= tol * scale
-        if np.isfinite(last) and start > last:
+        finished = np.isfinite(last) and start > last
+        dead_tail = mass > 1e-3 and block_mass <= 1e-3 * tol and tail_small
+        if (finished or dead_tail) and not abs(mass - 1.0) <= 1e-6:
+            raise ValueError(f"the probability mass over the support ({low}, {high}) of "
+                             f"{type(manifold).__name__} sums to {mass:.6g}, not 1: the "
+                             "support is wrong; implement support(theta) or pass support=")
+        if finished:
             return total, 0.0, True
         if 1.0 - mass <= tol and tail_small:
             # the remaining mass bounds the remaining terms where the score is bounded;
