@@ -1,0 +1,56 @@
+"""Symbolic information geometry (sympy): Fisher information, connections, curvature.
+
+>>> import infogeo as ig
+>>> fam = ig.symbolic.catalogue.normal()
+>>> I = ig.symbolic.fisher_information(fam)
+>>> ig.symbolic.scalar_curvature(I, fam.params)
+-1
+"""
+
+from . import catalogue
+from .cache import cache_disabled, clear_cache, set_cache_enabled
+from .expectation import NotClosed
+from .family import SymbolicFamily
+from .fisher import (
+    DerivationError,
+    DerivationResult,
+    amari_chentsov_tensor,
+    amari_chentsov_tensor_result,
+    fisher_information,
+    fisher_information_result,
+)
+from .geometry import (
+    alpha_christoffel_symbols,
+    alpha_scalar_curvature,
+    christoffel_symbols,
+    christoffel_symbols_first_kind,
+    connection_riemann_tensor,
+    geodesic_equations,
+    ricci_tensor,
+    riemann_tensor,
+    scalar_curvature,
+)
+
+__all__ = [
+    "SymbolicFamily",
+    "catalogue",
+    "fisher_information",
+    "fisher_information_result",
+    "amari_chentsov_tensor",
+    "amari_chentsov_tensor_result",
+    "DerivationResult",
+    "DerivationError",
+    "NotClosed",
+    "christoffel_symbols",
+    "christoffel_symbols_first_kind",
+    "alpha_christoffel_symbols",
+    "riemann_tensor",
+    "ricci_tensor",
+    "scalar_curvature",
+    "alpha_scalar_curvature",
+    "connection_riemann_tensor",
+    "geodesic_equations",
+    "cache_disabled",
+    "clear_cache",
+    "set_cache_enabled",
+]

@@ -1,0 +1,411 @@
+"""Symbolic expectations E_θ[f(x)] under a family, by linearity and substitution.
+
+The engine never integrates a whole Fisher entry at once. It
+
+1. moves to a standardized variable when the family is a location and/or scale family
+   (x = μ + σz leaves a parameter-free density, so each integral is a pure number or
+   depends only on shape parameters);
+2. splits f into terms c(θ)·g(z) (linearity of expectation) and integrates each distinct
+   g once (moments are reused across entries);
+3. treats non-smooth factors: sign(u)² = 1, |u|² = u², and splits the support at the
+   kinks of the remaining |u|, sign(u);
+4. tries, for each integral: sympy's ``integrate``; then substitutions u = e^{−z},
+   u = e^{z} (on ℝ), z = e^{u} (on (0, ∞)), u = z^p (when the density has exp(−z^p)),
+   folding an even integrand and u = z²/(c + z²) (Beta integrals); then, for a
+   parameter-free integral only, high-precision quadrature with constant recognition
+   (π, π², γ_E, log 2, ζ(3)), flagged as such.
+
+Every attempt runs under a time limit, and each closed form must agree with quadrature
+at a parameter point before it is accepted (the caller cross-checks the final result too).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import mpmath
+import sympy as sp
+
+from ._timeout import DerivationTimeout, time_limit
+
+__all__ = ["ExpectationEngine", "NotClosed", "integrate_over_support", "is_closed"]
+
+_ERRORS = (DerivationTimeout, NotImplementedError, ValueError, TypeError, RecursionError,
+           ZeroDivisionError, AttributeError, IndexError, KeyError, sp.PolynomialError,
+           sp.polys.polyerrors.CoercionFailed)
+
+
+class NotClosed(Exception):
+    """No strategy produced a closed form for an expectation."""
+
+
+def is_closed(expr: Any) -> bool:
+    """True if ``expr`` is a finite closed form (no Integral/Sum, oo, nan, I, Meijer G)."""
+    expr = sp.sympify(expr)
+    if expr.has(sp.Integral, sp.Sum, sp.oo, -sp.oo, sp.zoo, sp.nan, sp.I, sp.meijerg,
+                sp.Piecewise):
+        return False
+    return True
+
+
+def _integrate_1d(integrand: sp.Expr, var: sp.Symbol, lo: Any, hi: Any) -> sp.Expr | None:
+    result = sp.integrate(integrand, (var, lo, hi), conds="none", risch=False)
+    if result.has(sp.meijerg, sp.hyper):
+        result = sp.hyperexpand(result)
+    return result if is_closed(result) else None
+
+
+def integrate_over_support(fi: Any, integrand: sp.Expr) -> sp.Expr | None:
+    """∫ (or Σ) of ``integrand`` over the support, innermost variable last; None if open."""
+    result = integrand
+    for var, (lo, hi) in reversed(list(zip(fi.variables, fi.support, strict=True))):
+        if fi.discrete:
+            result = sp.summation(result, (var, lo, hi))
+            if not is_closed(result):
+                return None
+        else:
+            result = _integrate_1d(result, var, lo, hi)
+            if result is None:
+                return None
+    return result
+
+
+@dataclass
+class _Standardization:
+    """x = loc + scale·z with density q(z) free of the location/scale parameters."""
+
+    z: sp.Symbol
+    x_of_z: sp.Expr
+    logq: sp.Expr
+    support: tuple[Any, Any]
+
+
+def _standardize(fi: Any) -> _Standardization | None:
+    """Detect a location-scale, scale or location structure of a 1-D continuous family."""
+    if fi.discrete or len(fi.variables) != 1:
+        return None
+    x = fi.variables[0]
+    lo, hi = fi.support[0]
+    locs = [p for p in fi.params if not p.is_positive and lo == -sp.oo and hi == sp.oo]
+    scales = [p for p in fi.params if p.is_positive and {lo, hi} <= {-sp.oo, 0, sp.oo}]
+    candidates = [(m, s) for m in locs for s in scales] + [(None, s) for s in scales] + \
+        [(m, None) for m in locs]
+    z = sp.Dummy("z", positive=True) if lo == 0 else sp.Dummy("z", real=True)
+    for loc, scale in candidates:
+        x_of_z = (loc if loc is not None else 0) + (scale if scale is not None else 1) * z
+        logq = fi.logpdf.xreplace({x: x_of_z}) + (sp.log(scale) if scale is not None else 0)
+        logq = sp.expand(sp.expand_log(logq))
+        if not logq.free_symbols & {loc, scale}:
+            return _Standardization(z, x_of_z, logq, (lo, hi))
+    return None
+
+
+def _split_non_smooth(expr: sp.Expr, var: sp.Symbol, lo: Any, hi: Any
+                      ) -> list[tuple[sp.Expr, Any, Any]]:
+    """Pieces (integrand, lo, hi) on which |u| and sign(u) (u linear in var) are smooth."""
+    expr = expr.replace(lambda e: e.is_Pow and isinstance(e.base, sp.sign) and e.exp.is_even,
+                        lambda e: sp.Integer(1))
+    expr = expr.replace(lambda e: e.is_Pow and isinstance(e.base, sp.Abs) and e.exp.is_even,
+                        lambda e: e.base.args[0] ** e.exp)
+    atoms = [a for a in expr.atoms(sp.Abs, sp.sign) if var in a.free_symbols]
+    if not atoms:
+        return [(expr, lo, hi)]
+    roots = set()
+    for a in atoms:
+        arg = a.args[0]
+        if sp.degree(arg, var) != 1:
+            raise NotImplementedError(f"cannot split non-smooth factor {a}")
+        roots.add(sp.solve(arg, var)[0])
+    if len(roots) > 1:
+        raise NotImplementedError("several kinks: not supported")
+    root = roots.pop()
+    pieces = []
+    for a, b, side in ((lo, root, -1), (root, hi, 1)):
+        def piece(e: sp.Expr, side: int = side) -> sp.Expr:
+            arg = e.args[0]
+            sgn = side * sp.sign(sp.diff(arg, var))
+            return sgn * arg if isinstance(e, sp.Abs) else sgn
+        pieces.append((expr.replace(lambda e: isinstance(e, sp.Abs | sp.sign)
+                                    and var in e.free_symbols, piece), a, b))
+    return pieces
+
+
+@dataclass
+class ExpectationEngine:
+    """Closed-form E_θ[f(x)] under ``family`` with per-term caching.
+
+    Parameters
+    ----------
+    family : SymbolicFamily
+    time_limit_s : float
+        Limit for each sympy attempt (seconds).
+    allow_recognition : bool
+        Allow constant recognition of parameter-free integrals (see module docstring).
+    """
+
+    family: Any
+    time_limit_s: float = 8.0
+    allow_recognition: bool = True
+    methods_used: set[str] = field(default_factory=set)
+    _cache: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.fi = self.family.internal
+        self.std = _standardize(self.fi)
+        if self.std is not None:
+            self.methods_used.add("location-scale standardization")
+
+    # ------------------------------------------------------------------ public
+    def expect(self, expr: sp.Expr) -> sp.Expr:
+        """E_θ[expr] in internal symbols; raises :class:`NotClosed` if no strategy works."""
+        expr = sp.sympify(expr)
+        fi = self.fi
+        if not expr.free_symbols & set(fi.variables):
+            return expr
+        if fi.discrete:
+            return self._expect_discrete(expr)
+        if self.std is not None:
+            var, logq, (lo, hi) = self.std.z, self.std.logq, self.std.support
+            expr = expr.xreplace({fi.variables[0]: self.std.x_of_z})
+        elif len(fi.variables) == 1:
+            var, logq, (lo, hi) = fi.variables[0], fi.logpdf, fi.support[0]
+        else:
+            return self._expect_multivariate(expr)
+        total = sp.Integer(0)
+        for term in sp.Add.make_args(sp.expand(sp.expand_log(expr))):
+            coeff, g = term.as_independent(var, as_Add=False)
+            total += coeff * self._moment(g, var, logq, lo, hi)
+        return total
+
+    # ------------------------------------------------------------------ continuous 1-D
+    def _moment(self, g: sp.Expr, var: sp.Symbol, logq: sp.Expr, lo: Any, hi: Any) -> sp.Expr:
+        key = (g, var, logq)
+        if key not in self._cache:
+            total = sp.Integer(0)
+            density = sp.exp(logq)
+            for piece, a, b in _split_non_smooth(g, var, lo, hi):
+                total += self._integral(piece * density, var, a, b)
+            self._cache[key] = total
+        return self._cache[key]
+
+    def _integral(self, integrand: sp.Expr, var: sp.Symbol, lo: Any, hi: Any) -> sp.Expr:
+        attempts = [("integrate", lambda: _integrate_1d(integrand, var, lo, hi))]
+        attempts += [(name, (lambda f=f: f(integrand, var, lo, hi)))
+                     for name, f in _SUBSTITUTIONS]
+        for name, attempt in attempts:
+            try:
+                with time_limit(self.time_limit_s):
+                    value = attempt()
+                    if value is not None:
+                        value = sp.simplify(value)
+            except _ERRORS:
+                continue
+            if value is not None and is_closed(value) and self._plausible(integrand, var,
+                                                                          lo, hi, value):
+                if name != "integrate":
+                    self.methods_used.add(f"substitution {name}")
+                return value
+        if self.allow_recognition and integrand.free_symbols <= {var}:
+            value = _recognize(integrand, var, lo, hi)
+            if value is not None:
+                self.methods_used.add("constant recognition")
+                return value
+        raise NotClosed(f"no strategy closed the integral of {integrand} over ({lo}, {hi})")
+
+    def _plausible(self, integrand: sp.Expr, var: sp.Symbol, lo: Any, hi: Any,
+                   value: sp.Expr) -> bool:
+        """Compare with mpmath quadrature at a fixed parameter point (sympy can be wrong)."""
+        values = self.family.random_parameters(_rng())
+        sub = {self.family._to_internal[k]: sp.Float(v, 30) for k, v in values.items()}
+        f = sp.lambdify(var, integrand.xreplace(sub), modules="mpmath")
+        try:
+            with mpmath.workdps(30):
+                pts = [lo, hi] if not (integrand.has(sp.Abs, sp.sign)) else [lo, 0, hi]
+                pts = [mpmath.mpf(float(p)) if p.is_finite else
+                       (mpmath.inf if p > 0 else -mpmath.inf) for p in map(sp.sympify, pts)]
+                numeric = complex(mpmath.quad(f, pts))
+            closed = complex(sp.N(value.xreplace(sub), 20))
+        except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+            return False
+        return abs(closed - numeric) <= 1e-7 * max(1.0, abs(numeric))
+
+    # ------------------------------------------------------------------ other supports
+    def _expect_multivariate(self, expr: sp.Expr) -> sp.Expr:
+        fi = self.fi
+        total = sp.Integer(0)
+        density = sp.exp(fi.logpdf)
+        for term in sp.Add.make_args(sp.expand(expr)):
+            coeff, g = term.as_independent(*fi.variables, as_Add=False)
+            key = ("multi", g)
+            if key not in self._cache:
+                try:
+                    with time_limit(self.time_limit_s * 3):
+                        value = integrate_over_support(fi, g * density)
+                except _ERRORS as err:
+                    raise NotClosed(f"integral of {g} timed out or failed") from err
+                if value is None:
+                    raise NotClosed(f"sympy could not integrate {g} over the support")
+                self._cache[key] = sp.simplify(value)
+            total += coeff * self._cache[key]
+        return total
+
+    def _expect_discrete(self, expr: sp.Expr) -> sp.Expr:
+        fi = self.fi
+        k, (lo, hi) = fi.variables[0], fi.support[0]
+        pmf = sp.exp(fi.logpdf)
+        if hi.is_number and hi.is_finite:
+            return sp.Add(*[(expr * pmf).xreplace({k: sp.Integer(v)})
+                            for v in range(int(lo), int(hi) + 1)])
+        total = sp.Integer(0)
+        for term in sp.Add.make_args(sp.expand(expr)):
+            coeff, g = term.as_independent(k, as_Add=False)
+            total += coeff * self._discrete_moment(g, pmf, k, lo, hi)
+        return total
+
+    def _discrete_moment(self, g: sp.Expr, pmf: sp.Expr, k: sp.Symbol, lo: Any, hi: Any
+                         ) -> sp.Expr:
+        key = ("sum", g)
+        if key in self._cache:
+            return self._cache[key]
+        value = None
+        try:
+            with time_limit(self.time_limit_s):
+                value = sp.summation(g * pmf, (k, lo, hi))
+                if not is_closed(value):
+                    value = _falling_factorial_sum(g, pmf, k, lo, hi)
+        except _ERRORS:
+            value = None
+        if value is None or not is_closed(value):
+            raise NotClosed(f"no strategy closed the sum of {g}·p(k) over k in [{lo}, {hi}]")
+        self._cache[key] = sp.simplify(value)
+        return self._cache[key]
+
+
+def _rng() -> Any:
+    import numpy as np
+
+    return np.random.default_rng(2718)
+
+
+def _falling_factorial_sum(g: sp.Expr, pmf: sp.Expr, k: sp.Symbol, lo: Any, hi: Any
+                           ) -> sp.Expr | None:
+    r"""Σ P(k) p(k) with P a polynomial, by the index shift
+    :math:`\sum_k k^{\underline j} p(k) = \sum_{k'} [k^{\underline j} p(k)]_{k = k' + j}`
+    (the falling factorial cancels a factorial in p, which ``summation`` then closes)."""
+    if not g.is_polynomial(k):
+        return None
+    poly = sp.Poly(g, k)
+    total = sp.Integer(0)
+    # k^m = Σ_j S(m, j) k^(j) (Stirling numbers of the second kind)
+    for (m,), c in poly.terms():
+        for j in range(m + 1):
+            s = sp.functions.combinatorial.numbers.stirling(m, j) if m else 1
+            if s == 0:
+                continue
+            shifted = sp.combsimp(sp.ff(k, j) * pmf).xreplace({k: k + j})
+            start = sp.Max(lo - j, 0) if j else lo
+            part = sp.summation(sp.combsimp(shifted), (k, start, hi - j if hi.is_finite
+                                                        else sp.oo))
+            if not is_closed(part):
+                return None
+            total += c * s * part
+    return total
+
+
+# ---------------------------------------------------------------------- substitutions
+def _change(integrand: sp.Expr, var: sp.Symbol, x_of_u: sp.Expr, u: sp.Symbol,
+            ulo: Any, uhi: Any) -> sp.Expr | None:
+    new = integrand.xreplace({var: x_of_u}) * sp.diff(x_of_u, u)
+    new = sp.powsimp(sp.expand_power_base(sp.expand_log(new), force=True),
+                     force=True)
+    # the bounds are the images of the original (lo, hi), possibly in decreasing order:
+    # sympy's integrate flips the sign of a reversed interval itself
+    return _integrate_1d(new, u, ulo, uhi)
+
+
+def _sub_exp_minus(f: sp.Expr, z: sp.Symbol, lo: Any, hi: Any) -> sp.Expr | None:
+    if (lo, hi) != (-sp.oo, sp.oo):
+        return None
+    u = sp.Dummy("u", positive=True)
+    return _change(f, z, -sp.log(u), u, sp.oo, 0)
+
+
+def _sub_exp_plus(f: sp.Expr, z: sp.Symbol, lo: Any, hi: Any) -> sp.Expr | None:
+    if (lo, hi) != (-sp.oo, sp.oo):
+        return None
+    u = sp.Dummy("u", positive=True)
+    return _change(f, z, sp.log(u), u, 0, sp.oo)
+
+
+def _sub_log(f: sp.Expr, z: sp.Symbol, lo: Any, hi: Any) -> sp.Expr | None:
+    if (lo, hi) != (0, sp.oo):
+        return None
+    u = sp.Dummy("u", real=True)
+    return _change(f, z, sp.exp(u), u, -sp.oo, sp.oo)
+
+
+def _sub_power(f: sp.Expr, z: sp.Symbol, lo: Any, hi: Any) -> sp.Expr | None:
+    """u = z^p where the density holds exp(−c z^p) (Weibull-like tails)."""
+    if (lo, hi) != (0, sp.oo):
+        return None
+    powers = {e.exp for e in f.atoms(sp.Pow) if e.base == z and not e.exp.is_Integer}
+    for p in powers:
+        if p.is_positive:
+            u = sp.Dummy("u", positive=True)
+            return _change(f, z, u ** (1 / p), u, 0, sp.oo)
+    return None
+
+
+def _sub_beta(f: sp.Expr, z: sp.Symbol, lo: Any, hi: Any) -> sp.Expr | None:
+    """Fold an even integrand to (0, ∞), then u = z²/(c + z²) (Student-t-like bodies)."""
+    if (lo, hi) == (-sp.oo, sp.oo):
+        if sp.expand(f.xreplace({z: -z}) - f) != 0:
+            return None
+        zp = sp.Dummy("zp", positive=True)
+        f, z = 2 * f.xreplace({z: zp}), zp
+    elif (lo, hi) != (0, sp.oo):
+        return None
+    bases = {e.base for e in f.atoms(sp.Pow) if e.base.is_Add and z in e.base.free_symbols}
+    for base in bases:
+        poly = sp.Poly(sp.expand(base), z) if base.is_polynomial(z) else None
+        if poly is None or poly.degree() != 2 or poly.coeff_monomial(z) != 0:
+            continue
+        c = poly.coeff_monomial(1) / poly.coeff_monomial(z**2)
+        if not c.is_positive:
+            continue
+        u = sp.Dummy("u", positive=True)
+        return _change(f, z, sp.sqrt(c * u / (1 - u)), u, 0, 1)
+    return None
+
+
+_SUBSTITUTIONS = [("u = exp(-z)", _sub_exp_minus), ("u = exp(z)", _sub_exp_plus),
+                  ("u = log(x)", _sub_log), ("u = x^p", _sub_power),
+                  ("u = z^2/(c + z^2)", _sub_beta)]
+
+_CONSTANTS = {"pi": sp.pi, "pi**2": sp.pi**2, "euler": sp.EulerGamma,
+              "euler**2": sp.EulerGamma**2, "log(2)": sp.log(2), "zeta(3)": sp.zeta(3)}
+
+
+def _recognize(integrand: sp.Expr, var: sp.Symbol, lo: Any, hi: Any) -> sp.Expr | None:
+    """A parameter-free integral as a rational combination of known constants (PSLQ at
+    40 digits, confirmed at 50)."""
+    f = sp.lambdify(var, integrand, modules="mpmath")
+    ends = [mpmath.mpf(float(b)) if sp.sympify(b).is_finite else
+            (mpmath.inf if sp.sympify(b) > 0 else -mpmath.inf) for b in (lo, hi)]
+    pts = [ends[0], mpmath.mpf(0), ends[1]] if ends[0] < 0 < ends[1] else ends
+    try:
+        with mpmath.workdps(50):
+            value = mpmath.quad(f, pts, maxdegree=10)
+        with mpmath.workdps(40):
+            found = mpmath.identify(value, list(_CONSTANTS), tol=mpmath.mpf(10) ** -32,
+                                    maxcoeff=2000)
+    except (ValueError, ZeroDivisionError, OverflowError, TypeError):
+        return None
+    if not found:
+        return None
+    expr = sp.sympify(found[0], locals={"euler": sp.EulerGamma, "pi": sp.pi,
+                                        "zeta": sp.zeta, "log": sp.log})
+    if abs(sp.N(expr, 50) - sp.Float(value, 50)) > sp.Float(10) ** -35:
+        return None
+    return sp.nsimplify(expr) if expr.is_Float else sp.simplify(expr)

@@ -1,0 +1,502 @@
+"""Safe parsing of user-supplied densities and parameter declarations.
+
+A density string such as ``"-(x - mu)**2/(2*sigma**2) - log(sigma) - log(2*pi)/2"`` comes
+from a command line or a web form, so it is treated as hostile: it is parsed by Python's
+:mod:`ast` (``mode="eval"``, which builds a tree and runs nothing) and converted node by
+node into sympy through a whitelist. ``sympy.sympify`` / ``parse_expr`` are never called
+on the raw text, because both end in ``eval``.
+
+What a density may contain
+--------------------------
+- numbers (``2``, ``0.5``, ``1e-3``; floats become exact rationals),
+- the declared parameters and variable, and the constants ``pi``, ``E``, ``oo``,
+  ``EulerGamma``,
+- ``+ - * / **`` and unary ``-``/``+`` (``^`` is rejected: write ``**``),
+- calls, positional arguments only, of: ``log exp sqrt abs Abs gamma loggamma beta
+  digamma trigamma polygamma erf erfc besseli besselk cos sin tan atan acos asin cosh sinh
+  tanh atanh factorial binomial`` (``log(x, b)`` is the logarithm in base ``b``).
+
+Everything else (attributes, subscripts, strings, lambdas, comprehensions, keyword or
+starred arguments, comparisons, dunder names, unknown names, non-ASCII text) raises a
+``ValueError`` that says what was refused. Sizes are bounded (length, nesting depth,
+number of nodes, magnitude of numeric constants and exponents), so a short input cannot
+make the conversion or a later simplification hang: ``9**9**9**9`` is refused, not
+evaluated.
+
+Parameter declarations
+----------------------
+:func:`parse_params` reads a whitespace- (or comma-) separated list of declarations::
+
+    mu                 real (the default)
+    sigma>0            real and > 0        (also >=, <, <= and any number: rate>=1)
+    p:(0,1)            real in the open interval (0, 1); brackets [ ] close an end,
+                       ends may be numbers, -oo or oo: nu:[1,oo)
+    n:int>0            an integer parameter (combine ``:int`` with any constraint)
+
+Bounds at 0 become sympy assumptions (``positive``, ``nonnegative``, ``negative``,
+``nonpositive``), which sympy's integrator needs; other bounds are kept in
+:attr:`ParamSpec.domain` for the caller to check numeric values against.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import sympy
+
+__all__ = [
+    "ParamSpec",
+    "parse_param_specs",
+    "parse_params",
+    "parse_variable",
+    "parse_density",
+    "ALLOWED_FUNCTIONS",
+    "ALLOWED_CONSTANTS",
+    "MAX_LENGTH",
+]
+
+#: longest density string accepted (characters)
+MAX_LENGTH = 2000
+#: deepest expression tree accepted
+MAX_DEPTH = 60
+#: most AST nodes accepted
+MAX_NODES = 600
+#: largest |integer exponent| accepted in ``a**n``
+MAX_EXPONENT = 1000
+#: largest numeric constant (in bits) that a sub-expression may evaluate to
+MAX_BITS = 4096
+#: largest |numeric argument| of factorial-like functions (they evaluate eagerly)
+MAX_COMBINATORIAL_ARG = 1000
+
+# name -> (sympy callable, allowed numbers of arguments)
+ALLOWED_FUNCTIONS: dict[str, tuple[Callable[..., sympy.Expr], tuple[int, ...]]] = {
+    "log": (sympy.log, (1, 2)),
+    "exp": (sympy.exp, (1,)),
+    "sqrt": (sympy.sqrt, (1,)),
+    "abs": (sympy.Abs, (1,)),
+    "Abs": (sympy.Abs, (1,)),
+    "gamma": (sympy.gamma, (1,)),
+    "loggamma": (sympy.loggamma, (1,)),
+    "beta": (sympy.beta, (2,)),
+    "digamma": (sympy.digamma, (1,)),
+    "trigamma": (sympy.trigamma, (1,)),
+    "polygamma": (sympy.polygamma, (2,)),
+    "erf": (sympy.erf, (1,)),
+    "erfc": (sympy.erfc, (1,)),
+    "besseli": (sympy.besseli, (2,)),
+    "besselk": (sympy.besselk, (2,)),
+    "cos": (sympy.cos, (1,)),
+    "sin": (sympy.sin, (1,)),
+    "tan": (sympy.tan, (1,)),
+    "atan": (sympy.atan, (1,)),
+    "acos": (sympy.acos, (1,)),
+    "asin": (sympy.asin, (1,)),
+    "cosh": (sympy.cosh, (1,)),
+    "sinh": (sympy.sinh, (1,)),
+    "tanh": (sympy.tanh, (1,)),
+    "atanh": (sympy.atanh, (1,)),
+    "factorial": (sympy.factorial, (1,)),
+    "binomial": (sympy.binomial, (2,)),
+}
+
+# Functions whose numeric arguments are evaluated eagerly to exact (huge) numbers.
+_COMBINATORIAL = {"gamma", "loggamma", "beta", "factorial", "binomial", "polygamma",
+                  "digamma", "trigamma"}
+
+ALLOWED_CONSTANTS: dict[str, sympy.Expr] = {
+    "pi": sympy.pi,
+    "E": sympy.E,
+    "oo": sympy.oo,
+    "EulerGamma": sympy.EulerGamma,
+}
+
+_RESERVED = set(ALLOWED_FUNCTIONS) | set(ALLOWED_CONSTANTS) | {"I", "nan", "zoo", "inf"}
+
+_BINOPS: dict[type, Callable[[sympy.Expr, sympy.Expr], sympy.Expr]] = {
+    ast.Add: lambda a, b: a + b,
+    ast.Sub: lambda a, b: a - b,
+    ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b,
+}
+
+# A readable reason for each refused node type (the fallback names the node type).
+_REFUSED = {
+    ast.Attribute: "attribute access (a.b) is not allowed",
+    ast.Subscript: "subscripts (a[i]) are not allowed",
+    ast.Lambda: "lambda expressions are not allowed",
+    ast.ListComp: "comprehensions are not allowed",
+    ast.SetComp: "comprehensions are not allowed",
+    ast.DictComp: "comprehensions are not allowed",
+    ast.GeneratorExp: "generator expressions are not allowed",
+    ast.JoinedStr: "f-strings are not allowed",
+    ast.FormattedValue: "f-strings are not allowed",
+    ast.Starred: "starred arguments (*a) are not allowed",
+    ast.Compare: "comparisons are not allowed (no Piecewise densities)",
+    ast.BoolOp: "boolean operators (and/or) are not allowed",
+    ast.IfExp: "conditional expressions (a if c else b) are not allowed",
+    ast.NamedExpr: "assignment expressions (:=) are not allowed",
+    ast.Tuple: "tuples are not allowed",
+    ast.List: "lists are not allowed",
+    ast.Dict: "dicts are not allowed",
+    ast.Set: "sets are not allowed",
+    ast.Await: "await is not allowed",
+    ast.Yield: "yield is not allowed",
+    ast.YieldFrom: "yield is not allowed",
+    ast.Slice: "slices are not allowed",
+}
+
+
+# ---------------------------------------------------------------------- parameters
+@dataclass(frozen=True)
+class ParamSpec:
+    """One declared parameter: its sympy symbol and its domain.
+
+    Attributes
+    ----------
+    symbol : sympy.Symbol
+        Carries ``real=True`` and, where the domain allows, ``positive`` /
+        ``nonnegative`` / ``negative`` / ``nonpositive`` and ``integer``.
+    domain : sympy.Set
+        The declared interval (``sympy.Reals`` when unconstrained).
+    """
+
+    symbol: sympy.Symbol
+    domain: sympy.Set
+
+    @property
+    def name(self) -> str:
+        return self.symbol.name
+
+
+_NUM = r"[-+]?(?:oo|\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)(?:/\d+)?"
+_DECL = re.compile(
+    rf"""(?P<name>[A-Za-z_][A-Za-z0-9_]*)
+         (?P<int>:int)?
+         (?:(?P<op>>=|<=|>|<)\s*(?P<num>{_NUM})
+           |:\s*(?P<lb>[\[(])\s*(?P<lo>{_NUM})\s*,\s*(?P<hi>{_NUM})\s*(?P<rb>[\])]))?""",
+    re.VERBOSE,
+)
+_SEP = re.compile(r"[\s,]*")
+
+
+def _number(text: str, what: str) -> sympy.Expr:
+    """An exact sympy number from a declaration bound (never ``sympify``)."""
+    t = text.lstrip("+")
+    if t in ("oo", "-oo"):
+        return sympy.oo if t == "oo" else -sympy.oo
+    if len(t) > 40:
+        raise ValueError(f"{what}: number {text!r} is too long")
+    num, _, den = t.partition("/")
+    value = sympy.Rational(num)  # Rational parses a decimal string exactly, without eval
+    return value / sympy.Integer(den) if den else value
+
+
+def _check_name(name: str, what: str) -> None:
+    if name.startswith("__") or name.endswith("__"):
+        raise ValueError(f"{what}: dunder names are not allowed, got {name!r}")
+    if name in _RESERVED:
+        raise ValueError(f"{what}: {name!r} is a reserved function or constant name")
+
+
+def _assumptions(domain: sympy.Set) -> dict[str, bool]:
+    lo, hi = domain.inf, domain.sup
+    if lo > 0 or (lo == 0 and domain.left_open):
+        return {"positive": True}
+    if lo == 0:
+        return {"nonnegative": True}
+    if hi < 0 or (hi == 0 and domain.right_open):
+        return {"negative": True}
+    if hi == 0:
+        return {"nonpositive": True}
+    return {}
+
+
+def _parse_decl(match: re.Match[str], what: str) -> ParamSpec:
+    name = match["name"]
+    _check_name(name, what)
+    if match["op"]:
+        c = _number(match["num"], f"{what} {name}")
+        if not c.is_finite:
+            raise ValueError(f"{what}: bound of {name!r} must be a finite number, got {c}")
+        domain = {">": sympy.Interval.open(c, sympy.oo), ">=": sympy.Interval(c, sympy.oo),
+                  "<": sympy.Interval.open(-sympy.oo, c), "<=": sympy.Interval(-sympy.oo, c),
+                  }[match["op"]]
+    elif match["lb"]:
+        lo = _number(match["lo"], f"{what} {name}")
+        hi = _number(match["hi"], f"{what} {name}")
+        if not lo < hi:
+            raise ValueError(f"{what}: interval of {name!r} must have low < high, "
+                             f"got ({lo}, {hi})")
+        domain = sympy.Interval(lo, hi, left_open=match["lb"] == "(" or not lo.is_finite,
+                                right_open=match["rb"] == ")" or not hi.is_finite)
+    else:
+        domain = sympy.Reals
+    assumptions = {"real": True, **_assumptions(domain)}
+    if match["int"]:
+        assumptions["integer"] = True
+    return ParamSpec(sympy.Symbol(name, **assumptions), domain)
+
+
+def parse_param_specs(text: str, what: str = "params") -> list[ParamSpec]:
+    """Parse parameter declarations (syntax in the module docstring) into :class:`ParamSpec`.
+
+    Examples
+    --------
+    >>> [str(s.domain) for s in parse_param_specs("mu sigma>0 p:(0,1)")]
+    ['Reals', 'Interval.open(0, oo)', 'Interval.open(0, 1)']
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"{what} must be a string, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH or not text.isascii():
+        raise ValueError(f"{what} must be ASCII text of at most {MAX_LENGTH} characters")
+    specs: list[ParamSpec] = []
+    pos = _SEP.match(text).end()
+    while pos < len(text):
+        match = _DECL.match(text, pos)
+        if match is None or match.end() == pos:
+            raise ValueError(
+                f"{what}: cannot read declaration at {text[pos:pos + 20]!r}; expected e.g. "
+                "'mu', 'sigma>0', 'p:(0,1)' or 'n:int>0'")
+        end = match.end()
+        if end < len(text) and not (text[end].isspace() or text[end] == ","):
+            raise ValueError(f"{what}: unexpected {text[end]!r} after declaration "
+                             f"{match.group(0)!r}")
+        specs.append(_parse_decl(match, what))
+        pos = _SEP.match(text, end).end()
+    if not specs:
+        raise ValueError(f"{what} must declare at least one parameter, got {text!r}")
+    names = [s.name for s in specs]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"{what}: parameter declared twice: {', '.join(dupes)}")
+    return specs
+
+
+def parse_params(text: str) -> tuple[sympy.Symbol, ...]:
+    """Parse declarations such as ``"mu sigma>0 p:(0,1)"`` into sympy symbols.
+
+    Examples
+    --------
+    >>> mu, sigma = parse_params("mu sigma>0")
+    >>> sigma.is_positive, mu.is_real
+    (True, True)
+    """
+    return tuple(spec.symbol for spec in parse_param_specs(text))
+
+
+def parse_variable(text: str, support: tuple[sympy.Expr, sympy.Expr] | None = None,
+                   discrete: bool = False) -> sympy.Symbol:
+    """The random variable's symbol, with assumptions taken from its support.
+
+    ``text`` is one declaration in the :func:`parse_params` syntax (``"x"``, ``"x>0"``);
+    a support of ``(0, oo)`` makes the symbol positive (as a declared ``x>0`` would),
+    and ``discrete=True`` makes it an integer.
+    """
+    specs = parse_param_specs(text, what="variable")
+    if len(specs) != 1:
+        raise ValueError(f"variable must be a single name, got {text!r}")
+    spec = specs[0]
+    domain = spec.domain
+    if support is not None:
+        lo, hi = support
+        domain = domain.intersect(sympy.Interval(lo, hi))
+        if domain.is_empty:
+            raise ValueError(f"variable {spec.name!r}: declaration and support ({lo}, {hi}) "
+                             "do not overlap")
+    assumptions = {"real": True, **_assumptions(domain)}
+    if discrete or spec.symbol.is_integer:
+        assumptions["integer"] = True
+    return sympy.Symbol(spec.name, **assumptions)
+
+
+# ---------------------------------------------------------------------- densities
+class _Converter:
+    """Walk an ``ast`` tree and build the sympy expression, refusing all else."""
+
+    def __init__(self, names: dict[str, sympy.Expr]) -> None:
+        self.names = names
+
+    def convert(self, node: ast.AST, depth: int = 0) -> sympy.Expr:
+        if depth > MAX_DEPTH:
+            raise ValueError(f"density is nested too deeply (more than {MAX_DEPTH} levels)")
+        method = getattr(self, f"_{type(node).__name__}", None)
+        if method is None:
+            reason = _REFUSED.get(type(node), f"{type(node).__name__} nodes are not allowed")
+            raise ValueError(f"density: {reason}")
+        result = method(node, depth + 1)
+        _check_magnitude(result)
+        return result
+
+    def _Constant(self, node: ast.Constant, depth: int) -> sympy.Expr:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            kind = "strings" if isinstance(value, str | bytes) else type(value).__name__
+            raise ValueError(f"density: {kind} constants are not allowed, got {value!r}")
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise ValueError(f"density: number {value!r} is not finite")
+            # repr gives the shortest decimal that round-trips; 0.1 -> 1/10 exactly
+            return sympy.Rational(repr(value))
+        if value.bit_length() > MAX_BITS:
+            raise ValueError(f"density: integer constant too large (over {MAX_BITS} bits)")
+        return sympy.Integer(value)
+
+    def _Name(self, node: ast.Name, depth: int) -> sympy.Expr:
+        name = node.id
+        if name.startswith("__") or name.endswith("__"):
+            raise ValueError(f"density: dunder names are not allowed, got {name!r}")
+        if name in self.names:
+            return self.names[name]
+        if name in ALLOWED_FUNCTIONS:
+            raise ValueError(f"density: {name!r} is a function; call it, as in {name}(...)")
+        allowed = ", ".join(sorted(self.names))
+        raise ValueError(f"density: unknown name {name!r} (allowed names: {allowed}); "
+                         "declare parameters with --params / params")
+
+    def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> sympy.Expr:
+        operand = self.convert(node.operand, depth)
+        if isinstance(node.op, ast.USub):
+            return -operand
+        if isinstance(node.op, ast.UAdd):
+            return operand
+        raise ValueError(f"density: unary operator {type(node.op).__name__} is not allowed "
+                         "(only - and +)")
+
+    def _BinOp(self, node: ast.BinOp, depth: int) -> sympy.Expr:
+        if isinstance(node.op, ast.BitXor):
+            raise ValueError("density: '^' is not a power in Python; use ** (e.g. x**2)")
+        if not isinstance(node.op, ast.Pow) and type(node.op) not in _BINOPS:
+            raise ValueError(f"density: operator {type(node.op).__name__} is not allowed "
+                             "(only + - * / **)")
+        left = self.convert(node.left, depth)
+        right = self.convert(node.right, depth)
+        if isinstance(node.op, ast.Pow):
+            _check_power(left, right)
+            return left**right
+        return _BINOPS[type(node.op)](left, right)
+
+    def _Call(self, node: ast.Call, depth: int) -> sympy.Expr:
+        if not isinstance(node.func, ast.Name):
+            raise ValueError("density: only direct calls of whitelisted functions are "
+                             "allowed (no attribute or computed calls)")
+        name = node.func.id
+        if name not in ALLOWED_FUNCTIONS:
+            allowed = ", ".join(sorted(ALLOWED_FUNCTIONS))
+            raise ValueError(f"density: function {name!r} is not allowed (allowed: {allowed})")
+        if node.keywords:
+            raise ValueError(f"density: keyword arguments are not allowed (in {name}(...))")
+        func, arities = ALLOWED_FUNCTIONS[name]
+        if len(node.args) not in arities:
+            want = " or ".join(map(str, arities))
+            raise ValueError(f"density: {name} takes {want} argument(s), got {len(node.args)}")
+        args = [self.convert(arg, depth) for arg in node.args]
+        if name in _COMBINATORIAL:
+            for arg in args:
+                if arg.is_number and arg.is_finite and abs(arg) > MAX_COMBINATORIAL_ARG:
+                    raise ValueError(f"density: numeric argument of {name} too large "
+                                     f"(|arg| <= {MAX_COMBINATORIAL_ARG})")
+        return func(*args)
+
+
+def _bits(value: sympy.Expr) -> int:
+    if isinstance(value, sympy.Rational):
+        return max(int(value.p).bit_length(), int(value.q).bit_length())
+    return 0
+
+
+def _check_magnitude(value: sympy.Expr) -> None:
+    if isinstance(value, sympy.Rational) and _bits(value) > MAX_BITS:
+        raise ValueError(f"density: a numeric constant exceeds {MAX_BITS} bits")
+
+
+def _check_power(base: sympy.Expr, exponent: sympy.Expr) -> None:
+    """Refuse powers whose exact evaluation would be huge, before sympy evaluates them."""
+    if isinstance(exponent, sympy.Rational):
+        if abs(exponent) > MAX_EXPONENT or _bits(exponent) > 64:
+            raise ValueError(f"density: exponent {exponent} too large "
+                             f"(|exponent| <= {MAX_EXPONENT})")
+        if isinstance(base, sympy.Rational) and _bits(base) * abs(exponent) > MAX_BITS:
+            raise ValueError(f"density: the constant power would exceed {MAX_BITS} bits")
+
+
+def parse_density(text: str, params: Sequence[sympy.Symbol], variable: sympy.Symbol,
+                  check_params: bool = True) -> sympy.Expr:
+    """Convert a log-density (or density) string to a sympy expression, safely.
+
+    Parameters
+    ----------
+    text : str
+        The expression, Python syntax (``**`` for powers); see the module docstring for
+        what is allowed.
+    params : sequence of sympy.Symbol
+        The parameters that may appear (their assumptions are kept).
+    variable : sympy.Symbol
+        The random variable.
+    check_params : bool
+        If true (default), refuse an expression in which a parameter or the variable
+        does not appear — a common typo, and its Fisher matrix would be singular.
+
+    Returns
+    -------
+    sympy.Expr
+
+    Raises
+    ------
+    ValueError
+        For anything outside the whitelist, oversize input, or an expression that is
+        undefined (``1/0``).
+
+    Examples
+    --------
+    >>> import sympy
+    >>> mu, sigma = parse_params("mu sigma>0")
+    >>> x = sympy.Symbol("x", real=True)
+    >>> parse_density("-(x - mu)**2/(2*sigma**2) - log(sigma)", [mu, sigma], x)
+    -log(sigma) - (-mu + x)**2/(2*sigma**2)
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"density must be a string, got {type(text).__name__}")
+    symbols = _symbol_table(params, variable)
+    if len(text) > MAX_LENGTH:
+        raise ValueError(f"density is too long ({len(text)} characters, at most {MAX_LENGTH})")
+    bad = next((c for c in text if not (32 <= ord(c) < 127 or c in "\t\n")), None)
+    if bad is not None:
+        raise ValueError(f"density may only contain printable ASCII characters, got {bad!r}"
+                         " (write Greek letters as names: sigma, mu)")
+    if not text.strip():
+        raise ValueError("density must not be empty")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as err:
+        raise ValueError(f"density is not a valid expression: {err.msg}") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ValueError("density is nested too deeply or too large to parse") from None
+    n_nodes = sum(1 for _ in ast.walk(tree))
+    if n_nodes > MAX_NODES:
+        raise ValueError(f"density is too large ({n_nodes} syntax nodes, at most {MAX_NODES})")
+    expr = _Converter(symbols).convert(tree.body)
+    if expr.has(sympy.zoo, sympy.nan, sympy.I):
+        raise ValueError(f"density is undefined or complex somewhere: simplifies to {expr}")
+    if check_params:
+        missing = [s.name for s in (*params, variable) if not expr.has(s)]
+        if missing:
+            raise ValueError(f"density does not depend on {', '.join(missing)}; every "
+                             "declared parameter and the variable must appear")
+    return expr
+
+
+def _symbol_table(params: Iterable[sympy.Symbol], variable: sympy.Symbol
+                  ) -> dict[str, sympy.Expr]:
+    table: dict[str, sympy.Expr] = dict(ALLOWED_CONSTANTS)
+    for sym in (*params, variable):
+        if not isinstance(sym, sympy.Symbol):
+            raise TypeError(f"params and variable must be sympy Symbols, got {sym!r}")
+        _check_name(sym.name, "params")
+        if sym.name in table and table[sym.name] is not sym:
+            raise ValueError(f"params: name {sym.name!r} is used twice")
+        table[sym.name] = sym
+    return table

@@ -1,0 +1,212 @@
+"""Strategies that compute E[·] of derivatives of ℓ for the Fisher matrix and cubic tensor.
+
+Each strategy takes a :class:`Context` (the family in internal symbols, its score and
+Hessian, a shared expectation engine) and returns a sympy Matrix / Array in internal
+symbols, or raises :class:`~infogeo.symbolic.expectation.NotClosed`.
+
+Order for the Fisher matrix (the first that closes *and* agrees with quadrature wins):
+
+1. ``hessian_free``: −∂²ℓ does not involve x, so I = −∂²ℓ.
+2. ``exponential_family``: ℓ = Σ_k η_k(θ) T_k(x) + c(θ) + log h(x); then
+   :math:`I = -\\partial^2 c - \\sum_k \\partial^2\\eta_k\\, E[T_k]` with E[T] solved from
+   :math:`J^\\top E[T] = -\\nabla c` (the score has mean zero) — no integral at all when
+   the family is full (K = dim); this is the Hessian of the log-partition ψ pulled back by
+   η(θ). Curved families take E[T_k] from the expectation engine.
+3. ``expectation``: −E[∂²ℓ] term by term (linearity of expectation, see expectation.py).
+4. ``score``: E[∂ℓ ∂ℓᵀ] — needed when ℓ is not smooth in θ (Laplace |x − μ|: −∂²ℓ
+   misses the kink).
+Discrete families use the same strategies with sums in place of integrals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sympy as sp
+
+from .expectation import ExpectationEngine, NotClosed
+
+__all__ = ["Context", "ExpFamily", "decompose_exponential_family", "FISHER_STRATEGIES",
+           "CUBIC_STRATEGIES"]
+
+_NON_SMOOTH = (sp.Abs, sp.sign, sp.Heaviside, sp.Piecewise, sp.Max, sp.Min, sp.floor,
+               sp.ceiling)
+
+
+@dataclass
+class ExpFamily:
+    """ℓ = Σ_k eta[k]·T[k] + c (+ terms free of θ)."""
+
+    eta: list[sp.Expr]
+    T: list[sp.Expr]
+    c: sp.Expr
+
+
+def decompose_exponential_family(logpdf: sp.Expr, params: tuple, variables: tuple
+                                 ) -> ExpFamily | None:
+    """Split ℓ into Σ η_k(θ) T_k(x) + c(θ) + log h(x), or None if ℓ does not separate."""
+    expr = sp.expand(sp.expand_log(sp.expand_trig(logpdf)))
+    groups: dict[sp.Expr, sp.Expr] = {}
+    for term in sp.Add.make_args(expr):
+        coeff, g = term.as_independent(*variables, as_Add=False)
+        if g.free_symbols & set(params) or coeff.free_symbols & set(variables):
+            return None
+        groups[g] = groups.get(g, sp.Integer(0)) + coeff
+    c = groups.pop(sp.Integer(1), sp.Integer(0))
+    pairs = [(g, coeff) for g, coeff in groups.items() if coeff.free_symbols & set(params)]
+    if not pairs:
+        return None
+    return ExpFamily(eta=[p[1] for p in pairs], T=[p[0] for p in pairs], c=c)
+
+
+def _non_smooth_in_params(logpdf: sp.Expr, params: tuple, variables: tuple) -> bool:
+    for atom in logpdf.atoms(*_NON_SMOOTH):
+        syms = atom.free_symbols
+        if syms & set(params) and syms & set(variables):
+            return True
+    return False
+
+
+@dataclass
+class Context:
+    """The family's derivatives in internal symbols, shared by all strategies."""
+
+    family: Any
+    time_limit_s: float = 8.0
+    engine: ExpectationEngine = field(init=False)
+
+    def __post_init__(self) -> None:
+        fi = self.family.internal
+        self.params = fi.params
+        self.variables = fi.variables
+        self.logpdf = fi.logpdf
+        self.score = [sp.diff(self.logpdf, p) for p in self.params]
+        self.hessian = sp.hessian(self.logpdf, self.params)
+        self.non_smooth = _non_smooth_in_params(self.logpdf, self.params, self.variables)
+        self.expfam = None if self.non_smooth else decompose_exponential_family(
+            self.logpdf, self.params, self.variables)
+        self.engine = ExpectationEngine(self.family, self.time_limit_s)
+        self._mean_T: list[sp.Expr] | None = None
+
+    def jacobian_eta(self) -> sp.Matrix:
+        """J[k, i] = ∂η_k/∂θ_i."""
+        return sp.Matrix([[sp.diff(e, p) for p in self.params] for e in self.expfam.eta])
+
+    def mean_T(self) -> list[sp.Expr]:
+        """E[T_k]: from J^T E[T] = −∇c when J is square and invertible, else by moments."""
+        if self._mean_T is None:
+            ef = self.expfam
+            jac = self.jacobian_eta()
+            grad_c = sp.Matrix([sp.diff(ef.c, p) for p in self.params])
+            if jac.shape[0] == jac.shape[1] and sp.simplify(jac.det()) != 0:
+                mean = jac.T.LUsolve(-grad_c)
+                self._mean_T = [sp.simplify(m) for m in mean]
+            else:
+                self._mean_T = [self.engine.expect(t) for t in ef.T]
+        return self._mean_T
+
+
+# ---------------------------------------------------------------------- Fisher strategies
+def fisher_hessian_free(ctx: Context) -> sp.Matrix:
+    if ctx.non_smooth or ctx.hessian.free_symbols & set(ctx.variables):
+        raise NotClosed("−∂²ℓ depends on x (or ℓ is not smooth in θ)")
+    return -ctx.hessian
+
+
+def fisher_exponential_family(ctx: Context) -> sp.Matrix:
+    r""":math:`I_{ij} = -\partial_i\partial_j c - \sum_k \partial_i\partial_j\eta_k\,E[T_k]`."""
+    if ctx.expfam is None:
+        raise NotClosed("ℓ is not of exponential-family form Σ η(θ)·T(x) + c(θ) + log h(x)")
+    ef = ctx.expfam
+    n = len(ctx.params)
+    hess_eta = [sp.hessian(e, ctx.params) for e in ef.eta]
+    needs_mean = any(h != sp.zeros(n, n) for h in hess_eta)
+    mean = ctx.mean_T() if needs_mean else [0] * len(ef.eta)
+    result = -sp.hessian(ef.c, ctx.params)
+    for h, m in zip(hess_eta, mean, strict=True):
+        if h != sp.zeros(n, n):
+            result -= h * m
+    return result
+
+
+def fisher_expectation(ctx: Context) -> sp.Matrix:
+    if ctx.non_smooth:
+        raise NotClosed("ℓ is not smooth in θ: −E[∂²ℓ] would miss the kink")
+    return _symmetrize(ctx, lambda i, j: -ctx.engine.expect(ctx.hessian[i, j]))
+
+
+def _symmetrize(ctx: Context, entry: Any) -> sp.Matrix:
+    n = len(ctx.params)
+    values: dict[tuple[int, int], sp.Expr] = {}
+    for i in range(n):
+        for j in range(i, n):
+            values[i, j] = values[j, i] = entry(i, j)
+    return sp.Matrix(n, n, lambda i, j: values[i, j])
+
+
+def fisher_score(ctx: Context) -> sp.Matrix:
+    return _symmetrize(ctx, lambda i, j: ctx.engine.expect(ctx.score[i] * ctx.score[j]))
+
+
+FISHER_STRATEGIES = {
+    "hessian_free": fisher_hessian_free,
+    "exponential_family": fisher_exponential_family,
+    "expectation": fisher_expectation,
+    "score": fisher_score,
+}
+
+
+# ---------------------------------------------------------------------- cubic tensor
+def _cubic_array(n: int, entry: Any) -> sp.Array:
+    import itertools
+
+    values: dict[tuple[int, ...], sp.Expr] = {}
+    for idx in itertools.combinations_with_replacement(range(n), 3):
+        value = entry(*idx)
+        for perm in set(itertools.permutations(idx)):
+            values[perm] = value
+    return sp.Array([[[values[i, j, k] for k in range(n)] for j in range(n)]
+                     for i in range(n)])
+
+
+def cubic_exponential_family(ctx: Context) -> sp.Array:
+    r"""Exponential family: with :math:`C = \mathrm{Cov}(T) = J^{-\top} I J^{-1}`,
+
+    .. math::
+
+        T_{ijk} = \partial_k I_{ij} - (\partial_i\partial_k\eta)^\top C\,\partial_j\eta
+        - (\partial_j\partial_k\eta)^\top C\,\partial_i\eta,
+
+    from differentiating :math:`I_{ij} = E[\partial_i\ell\,\partial_j\ell]` under the
+    integral sign.
+    """
+    if ctx.expfam is None:
+        raise NotClosed("not an exponential family")
+    jac = ctx.jacobian_eta()
+    if jac.shape[0] != jac.shape[1]:
+        raise NotClosed("curved exponential family: Cov(T) is not determined by I")
+    fisher = fisher_exponential_family(ctx)
+    jinv = jac.inv()
+    cov = jinv.T * fisher * jinv
+    d_eta = [jac[:, i] for i in range(len(ctx.params))]
+    p = ctx.params
+
+    def dd_eta(i: int, k: int) -> sp.Matrix:
+        return sp.Matrix([sp.diff(e, p[i], p[k]) for e in ctx.expfam.eta])
+
+    def entry(i: int, j: int, k: int) -> sp.Expr:
+        value = sp.diff(fisher[i, j], p[k])
+        value -= (dd_eta(i, k).T * cov * d_eta[j])[0, 0]
+        value -= (dd_eta(j, k).T * cov * d_eta[i])[0, 0]
+        return value
+
+    return _cubic_array(len(p), entry)
+
+
+def cubic_score(ctx: Context) -> sp.Array:
+    s = ctx.score
+    return _cubic_array(len(ctx.params), lambda i, j, k: ctx.engine.expect(s[i] * s[j] * s[k]))
+
+
+CUBIC_STRATEGIES = {"exponential_family": cubic_exponential_family, "score": cubic_score}
