@@ -70,7 +70,9 @@ MAX_EXPONENT = 1000
 #: largest numeric constant (in bits) that a sub-expression may evaluate to
 MAX_BITS = 4096
 #: largest |numeric argument| of factorial-like functions (they evaluate eagerly)
-MAX_COMBINATORIAL_ARG = 1000
+MAX_COMBINATORIAL_ARG = 200
+#: largest numeric order n of polygamma(n, z)
+MAX_POLYGAMMA_ORDER = 20
 
 # name -> (sympy callable, allowed numbers of arguments)
 ALLOWED_FUNCTIONS: dict[str, tuple[Callable[..., sympy.Expr], tuple[int, ...]]] = {
@@ -334,7 +336,7 @@ class _Converter:
     def _Constant(self, node: ast.Constant, depth: int) -> sympy.Expr:
         value = node.value
         if isinstance(value, bool) or not isinstance(value, int | float):
-            kind = "strings" if isinstance(value, str | bytes) else type(value).__name__
+            kind = "string" if isinstance(value, str | bytes) else type(value).__name__
             raise ValueError(f"density: {kind} constants are not allowed, got {value!r}")
         if isinstance(value, float):
             if not math.isfinite(value):
@@ -399,6 +401,9 @@ class _Converter:
                 if arg.is_number and arg.is_finite and abs(arg) > MAX_COMBINATORIAL_ARG:
                     raise ValueError(f"density: numeric argument of {name} too large "
                                      f"(|arg| <= {MAX_COMBINATORIAL_ARG})")
+            if name == "polygamma" and args[0].is_number and abs(args[0]) > MAX_POLYGAMMA_ORDER:
+                raise ValueError(f"density: polygamma order too large "
+                                 f"(<= {MAX_POLYGAMMA_ORDER})")
         return func(*args)
 
 
