@@ -1,7 +1,17 @@
-"""Generic geodesic solvers: the geodesic ODE (initial value) and shooting (boundary value).
+r"""Generic geodesic solvers: the geodesic ODE (initial value) and shooting (boundary value).
 
-Both work on batches: ``B`` independent geodesics are integrated as one ODE system, so
-the Python overhead of ``solve_ivp`` is paid once per batch, not once per pair.
+Both work on batches: ``B`` independent geodesics are integrated as one vectorized system,
+so the Python overhead is paid once per batch, not once per pair.
+
+Two levels:
+
+* :func:`integrate_geodesic` and :func:`shoot_log` with finite-difference Newton steps:
+  the fallbacks for a family that only gives Christoffel symbols.
+* :class:`~infogeo.manifolds.geodesic_flow.GeodesicFlow`: the geodesic equation *and*
+  its variational (Jacobi) equation, integrated together with one adaptive step size per
+  geodesic. The Jacobi fields give the exact Jacobian of :math:`v \mapsto \exp_x(v)` for
+  Newton's method, so shooting needs one integration per iteration instead of
+  ``dim + 1``; :func:`shoot_log` uses it when given ``exp_jac_fn``.
 """
 
 from __future__ import annotations
@@ -17,6 +27,10 @@ __all__ = ["GeodesicIntegrationError", "ShootingResult", "ShootingError",
            "integrate_geodesic", "shoot_log"]
 
 ChristoffelFn = Callable[[NDArray], NDArray]
+#: ``exp_jac_fn(v [B, dim], x [B, dim], rtol [B]) -> (end [B, dim], jac [B, dim, dim], ok [B])``
+ExpJacobianFn = Callable[[NDArray, NDArray, NDArray], tuple[NDArray, NDArray, NDArray]]
+#: ``end_map(x [B, dim]) -> (phi(x) [B, dim], dphi/dx [B, dim, dim])``
+EndMap = Callable[[NDArray], tuple[NDArray, NDArray]]
 
 
 class GeodesicIntegrationError(RuntimeError):
@@ -130,12 +144,17 @@ def _safe_exp(exp_fn: Callable[[NDArray, NDArray], NDArray], v: NDArray,
 
 def shoot_log(exp_fn: Callable[[NDArray, NDArray], NDArray], x: NDArray, y: NDArray,
               v_init: NDArray | None = None, tol: float = 1e-10, max_iter: int = 50,
+              exp_jac_fn: ExpJacobianFn | None = None, end_map: EndMap | None = None,
               ) -> ShootingResult:
     r"""Riemannian logarithm by shooting: solve :math:`\exp_x(v) = y` for ``v`` with Newton.
 
-    The Jacobian of ``v -> exp_x(v)`` is taken by forward differences, evaluated as one
-    batched ``exp_fn`` call; steps are damped (halved) while they increase the residual,
-    and pairs are dropped from the batch as soon as they converge.
+    Without ``exp_jac_fn`` the Jacobian of ``v -> exp_x(v)`` is taken by forward
+    differences, evaluated as one batched ``exp_fn`` call; steps are damped (halved) while
+    they increase the residual. With ``exp_jac_fn`` (e.g.
+    :meth:`~infogeo.manifolds.geodesic_flow.GeodesicFlow.exp_and_jacobian`) the Jacobian
+    comes with the endpoint, from the Jacobi equation (see
+    :func:`~infogeo.manifolds.geodesic_flow.shoot_with_jacobian`). Either way pairs are
+    dropped from the batch as soon as they converge.
 
     Parameters
     ----------
@@ -147,9 +166,19 @@ def shoot_log(exp_fn: Callable[[NDArray, NDArray], NDArray], x: NDArray, y: NDAr
         Starting guess; ``y - x`` by default.
     tol : float
         Convergence when ``max_i |exp_x(v)_i - y_i| <= tol * (1 + max_i |y_i|)``.
+    exp_jac_fn : callable, optional
+        ``(v, x, rtol) -> (exp_x(v), d exp_x(v) / dv, ok)`` with a per-pair ODE tolerance.
+    end_map : callable, optional
+        Only with ``exp_jac_fn``: Newton solves ``phi(exp_x(v)) = phi(y)`` instead, for a
+        coordinate change ``phi`` in which the endpoint depends more linearly on ``v``
+        (e.g. ``log`` for scale-like coordinates, where geodesics grow exponentially).
     """
     batch, dim = x.shape
     v = (y - x).copy() if v_init is None else np.array(v_init, dtype=float)
+    if exp_jac_fn is not None:
+        from .geodesic_flow import shoot_with_jacobian  # the module builds on this one
+
+        return shoot_with_jacobian(exp_jac_fn, x, y, v, tol, max_iter, end_map)
     scale = 1.0 + np.max(np.abs(y), axis=-1)
     residual = np.full(batch, np.inf)
     converged = np.zeros(batch, dtype=bool)

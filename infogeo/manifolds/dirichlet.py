@@ -1,0 +1,219 @@
+"""The Dirichlet family Dir(α), α ∈ (0, ∞)^k: a Hessian manifold with no closed-form geodesics.
+
+The Dirichlet family is an exponential family with sufficient statistic ``log x`` and
+natural parameter ``α − 1``, so in the base chart α (an affine image of the natural
+chart) the Fisher metric is the Hessian of the log-partition function
+
+.. math::
+
+    F(\\alpha) = \\sum_i \\log\\Gamma(\\alpha_i) - \\log\\Gamma\\Big(\\sum_i \\alpha_i\\Big).
+
+Sources: Amari & Nagaoka, *Methods of Information Geometry* (2000), §2.3 and §3.4;
+A. Le Brigant, S. C. Preston & S. Puechmorel, "Fisher-Rao geometry of Dirichlet
+distributions", Differential Geometry and its Applications 74 (2021); REFERENCE.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import special
+
+from .._checks import check_positive, check_positive_int
+from ._special import polygammas
+from .base import StatisticalManifold
+from .charts import Chart, identity_chart
+from .geodesic_flow import GeodesicFlow, hessian_christoffels, log_end_map, positive_columns
+from .geodesic_solvers import ShootingResult
+
+__all__ = ["Dirichlet"]
+
+
+def components_first(x: NDArray) -> NDArray:
+    """``[..., d] -> [d, ...]``: the layout of the geodesic integrators."""
+    return np.moveaxis(x, -1, 0)
+
+
+def batch_first(tensor: NDArray, rank: int) -> NDArray:
+    """``[d, ..., d, ...batch] -> [...batch, d, ..., d]`` for a tensor of the given rank."""
+    return np.moveaxis(tensor, tuple(range(rank)), tuple(range(-rank, 0)))
+
+
+def _diagonal(values: NDArray, order: int) -> NDArray:
+    """``out[i, ..., i, ...] = values[i, ...]`` (``order`` equal leading indices), else 0."""
+    k = values.shape[0]
+    out = np.zeros((k,) * order + values.shape[1:])
+    out[(np.arange(k),) * order] = values
+    return out
+
+
+def dirichlet_jets(alpha: NDArray, order: int = 2) -> tuple[NDArray, ...]:
+    r"""Derivatives 2, …, ``order`` of :math:`F(\alpha) = \sum\log\Gamma(\alpha_i) -
+    \log\Gamma(A)`, :math:`A = \sum_i \alpha_i`, components first.
+
+    .. math::
+
+        \partial_{i_1}\cdots\partial_{i_n} F = \psi^{(n-1)}(\alpha_i)\,[i_1 = \dots = i_n]
+        - \psi^{(n-1)}(A)
+
+    For n = 2 this is the Fisher metric :math:`\operatorname{diag}\psi'(\alpha_i) -
+    \psi'(A)\mathbf 1\mathbf 1^\top`, for n = 3 the skewness tensor (REFERENCE.md).
+
+    Parameters
+    ----------
+    alpha : ndarray, shape=[k, ...]
+        Components first (see :func:`components_first`).
+
+    Returns
+    -------
+    tuple
+        ``(g [k, k, ...], F3 [k, k, k, ...], ..., F_order)``.
+    """
+    k = alpha.shape[0]
+    # one polygamma call for the α_i and their sum together
+    both = polygammas(np.concatenate([alpha, alpha.sum(axis=0)[None]]), order - 1)
+    return tuple(_diagonal(psi[:k], n) - psi[k]
+                 for n, psi in enumerate(both, start=2))
+
+
+def dirichlet_kl(alpha_p: NDArray, alpha_q: NDArray) -> NDArray:
+    r"""KL divergence between Dirichlet-type families, the Bregman divergence of F.
+
+    .. math::
+
+        KL = F(\alpha_q) - F(\alpha_p) - \nabla F(\alpha_p)\cdot(\alpha_q - \alpha_p),
+        \qquad \partial_i F = \psi(\alpha_i) - \psi(A)
+    """
+    def log_partition(a: NDArray) -> NDArray:
+        return special.gammaln(a).sum(-1) - special.gammaln(a.sum(-1))
+
+    grad = special.digamma(alpha_p) - special.digamma(alpha_p.sum(-1))[..., None]
+    return (log_partition(alpha_q) - log_partition(alpha_p)
+            - np.sum(grad * (alpha_q - alpha_p), axis=-1))
+
+
+def _check_natural(y: NDArray, name: str) -> None:
+    check_positive(y + 1.0, f"{name}: theta + 1 (natural parameter alpha - 1)")
+
+
+class Dirichlet(StatisticalManifold):
+    r"""Dirichlet family on the (k−1)-simplex, base chart α ∈ (0, ∞)^k.
+
+    .. math::
+
+        p(x\mid\alpha) = \frac{\Gamma(A)}{\prod_i\Gamma(\alpha_i)}\prod_i x_i^{\alpha_i-1},
+        \qquad I(\alpha) = \operatorname{diag}\psi'(\alpha_i) - \psi'(A)\,\mathbf 1
+        \mathbf 1^\top
+
+    Christoffel symbols of the Hessian metric: :math:`\Gamma^k_{ij} = \tfrac12 g^{kl}
+    F_{ijl}`; geodesics have no closed form (Le Brigant et al. 2021), so ``exp`` integrates
+    the geodesic ODE and ``log``/``dist`` shoot with exact Jacobians
+    (:class:`~infogeo.manifolds.geodesic_solvers.GeodesicFlow`).
+
+    Parameters
+    ----------
+    k : int
+        Number of categories (>= 2); the manifold dimension is k.
+    chart : str, optional
+        ``"alpha"`` (base) or ``"natural"`` (:math:`\theta = \alpha - 1`).
+    """
+
+    def __init__(self, k: int = 3, chart: str | None = None) -> None:
+        k = check_positive_int(k, "k")
+        if k < 2:
+            raise ValueError(f"k must be >= 2 (number of categories), got {k}")
+        self.k = k
+        self.dim = k
+        self.event_shape = (k,)
+        self._flow = GeodesicFlow.from_hessian(dirichlet_jets, k, valid=positive_columns,
+                                                 end_map=log_end_map)
+        super().__init__(chart)
+
+    def _charts(self) -> list[Chart]:
+        eye = np.eye(self.k)
+        return [
+            identity_chart("alpha", tuple(f"alpha_{i + 1}" for i in range(self.k))),
+            Chart("natural", tuple(f"theta_{i + 1}" for i in range(self.k)),
+                  to_base=lambda y: y + 1.0, from_base=lambda x: x - 1.0,
+                  jacobian=lambda y: np.broadcast_to(eye, y.shape + (self.k,)).copy(),
+                  check=_check_natural),
+        ]
+
+    def _check_base(self, x: NDArray, name: str) -> None:
+        check_positive(x, f"{name}: alpha")
+
+    def _check_data(self, data: NDArray, name: str) -> None:
+        check_positive(data, f"{name}: every component (the open simplex)")
+        total = data.sum(axis=-1)
+        bad = np.abs(total - 1.0) > 1e-9 * self.k
+        if np.any(bad):
+            raise ValueError(f"{name} must lie on the simplex (components sum to 1), got a "
+                             f"sum of {float(total[bad].flat[0])!r}")
+
+    def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
+        return rng.uniform(0.5, 5.0, size + (self.k,))
+
+    # -- geometry -------------------------------------------------------------------------
+    def _metric(self, x: NDArray) -> NDArray:
+        return batch_first(dirichlet_jets(components_first(x), 2)[0], 2)
+
+    def _christoffels(self, x: NDArray) -> NDArray:
+        g, f3 = dirichlet_jets(components_first(x), 3)
+        return hessian_christoffels(batch_first(g, 2), batch_first(f3, 3))
+
+    def _skewness(self, x: NDArray) -> NDArray:
+        r""":math:`T_{ijk} = \partial_i\partial_j\partial_k F = \psi''(\alpha_i)[i=j=k]
+        - \psi''(A)` (natural chart, pulled back by the affine map α = θ + 1)."""
+        return batch_first(dirichlet_jets(components_first(x), 3)[1], 3)
+
+    def _exp(self, v: NDArray, x: NDArray) -> NDArray:
+        return self._flow.exp(v, x)
+
+    def _shoot(self, y: NDArray, x: NDArray, tol: float = 1e-10,
+               max_iter: int = 50) -> ShootingResult:
+        return self._flow.log(y, x, tol, max_iter)
+
+    # -- statistics -----------------------------------------------------------------------
+    def _log_prob(self, data: NDArray, x: NDArray) -> NDArray:
+        log_norm = special.gammaln(x).sum(-1) - special.gammaln(x.sum(-1))
+        return np.sum((x - 1.0) * np.log(data), axis=-1) - log_norm
+
+    def _score(self, data: NDArray, x: NDArray) -> NDArray:
+        return np.log(data) - special.digamma(x) + special.digamma(x.sum(-1))[..., None]
+
+    def _log_prob_hessian(self, data: NDArray, x: NDArray) -> NDArray:
+        # ℓ is linear in log x, so the Hessian is −I(α) whatever the data
+        shape = np.broadcast_shapes(data.shape[:-1], x.shape[:-1]) + (self.k, self.k)
+        return np.broadcast_to(-self._metric(x), shape).copy()
+
+    def _sample(self, x: NDArray, n: int, rng: np.random.Generator) -> NDArray:
+        # normalized independent Gamma(α_i, 1) draws: works for any batch shape of α
+        draws = rng.gamma(x, size=(n,) + x.shape)
+        return draws / draws.sum(axis=-1, keepdims=True)
+
+    def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
+        return dirichlet_kl(xp, xq)
+
+    def to_scipy(self, theta: NDArray):  # noqa: ANN201 - scipy frozen type is private
+        """The frozen ``scipy.stats.dirichlet`` at one point ``theta`` (current chart)."""
+        from scipy import stats
+
+        x = self._to_base(theta)
+        if x.ndim != 1:
+            raise ValueError(f"theta must be a single point of shape ({self.k},) "
+                             f"(scipy.stats.dirichlet is not batched), got shape {x.shape}")
+        return stats.dirichlet(x)
+
+    def from_scipy(self, dist) -> NDArray:  # noqa: ANN001
+        """The point (current chart) of a frozen ``scipy.stats.dirichlet``."""
+        alpha = getattr(dist, "alpha", None)
+        if type(dist).__name__ != "dirichlet_frozen" or alpha is None:
+            raise ValueError(f"dist must be a frozen scipy.stats.dirichlet, got {dist!r}")
+        alpha = np.asarray(alpha, dtype=float)
+        if alpha.shape != (self.k,):
+            raise ValueError(f"dist must have {self.k} concentration parameters, "
+                             f"got {alpha.shape[0]}")
+        return self._from_base(alpha)
+
+    def __repr__(self) -> str:
+        return f"Dirichlet(k={self.k}, chart={self.chart.name!r})"
