@@ -12,6 +12,7 @@ from .normal import Normal
 from .onedim import AbstractOneParameterFamily
 from .poisson import Poisson
 from .regression import LinearRegression, LogisticRegression
+from .von_mises import VonMises
 
 __all__ = [
     "StatisticalManifold",
@@ -22,6 +23,7 @@ __all__ = [
     "Normal",
     "StudentT",
     "Cauchy",
+    "VonMises",
     "LinearRegression",
     "LogisticRegression",
     "AbstractOneParameterFamily",

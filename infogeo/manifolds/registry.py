@@ -17,6 +17,7 @@ FAMILIES: dict[str, Callable[[], StatisticalManifold]] = {
     "normal": lambda: _f.Normal(),
     "student_t": lambda: _f.StudentT(nu=5),
     "cauchy": lambda: _f.Cauchy(),
+    "von_mises": lambda: _f.VonMises(),
     "linear_regression": lambda: _f.LinearRegression(_f.regression.example_design(20, 2),
                                                      noise_scale=0.8),
     "logistic_regression": lambda: _f.LogisticRegression(_f.regression.example_design(20, 2)),
