@@ -172,8 +172,8 @@ class StudentT(AbstractLocationScale):
     --------
     >>> import infogeo as ig
     >>> t5 = ig.manifolds.StudentT(5)
-    >>> float(t5.scalar_curvature([0.0, 1.0]))  # -(nu + 3) / nu
-    -1.6...
+    >>> round(float(t5.scalar_curvature([0.0, 1.0])), 6)  # -(nu + 3) / nu
+    -1.6
     """
 
     def __init__(self, nu: float, chart: str | None = None) -> None:
@@ -253,8 +253,8 @@ class Cauchy(AbstractLocationScale):
     --------
     >>> import infogeo as ig
     >>> c = ig.manifolds.Cauchy()
-    >>> float(c.kl_divergence([0.0, 1.0], [0.0, 2.0]))  # log(9/8)
-    0.117783...
+    >>> round(float(c.kl_divergence([0.0, 1.0], [0.0, 2.0])), 6)  # log(9/8)
+    0.117783
     """
 
     def _halfplane(self) -> tuple[float, float]:

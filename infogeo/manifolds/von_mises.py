@@ -237,7 +237,7 @@ class VonMises(StatisticalManifold):
     >>> vm = ig.manifolds.VonMises()
     >>> vm.metric_matrix([0.0, 1.0]).round(4)
     array([[0.4464, 0.    ],
-           [0.    , 0.3544]])
+           [0.    , 0.3543]])
     """
 
     dim = 2
