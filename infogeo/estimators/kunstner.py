@@ -136,18 +136,27 @@ def fit_logistic_newton(model: LogisticRegression, y: ArrayLike, tol: float = 1e
 
         w_{k+1} = w_k + I(w_k)^{-1} \\nabla \\log p(y\\mid w_k)
 
-    Raises ``RuntimeError`` saying why if the gradient norm does not fall below ``tol``
-    (relative to the number of observations) within ``max_iter`` steps, e.g. separable data.
+    Converged when the gradient max-norm is below ``tol`` times the number of
+    observations and the last step is negligible; otherwise raises ``RuntimeError`` saying
+    why (on linearly separable data the steps never shrink: no MLE exists).
     """
     w = np.zeros(model.dim)
+    grad = model.score(y, w)
     for _ in range(check_positive_int(max_iter, "max_iter")):
+        try:
+            step = np.linalg.solve(model.metric_matrix(w), grad)
+        except np.linalg.LinAlgError:
+            break  # p(1-p) underflowed: the weights run off to infinity
+        w = w + step
         grad = model.score(y, w)
-        if np.max(np.abs(grad)) <= tol * model.n_obs:
+        # both small: on separable data the gradient vanishes but the steps do not
+        if (np.max(np.abs(grad)) <= tol * model.n_obs
+                and np.max(np.abs(step)) <= 1e-8 * (1.0 + np.max(np.abs(w)))):
             return w
-        w = w + np.linalg.solve(model.metric_matrix(w), grad)
     raise RuntimeError(f"fit_logistic_newton did not converge in {max_iter} iterations "
-                       f"(gradient max-norm {np.max(np.abs(grad)):.3g}); "
-                       "the data may be linearly separable")
+                       f"(gradient max-norm {np.max(np.abs(grad)):.3g}, weights "
+                       f"max-norm {np.max(np.abs(w)):.3g}); the data may be linearly "
+                       "separable (the MLE does not exist)")
 
 
 def misspecified_logistic_regression(rng: np.random.Generator, n: int = 2000
