@@ -146,13 +146,12 @@ def minibatch_bias_variance(terms: ArrayLike, batch_sizes: Sequence[int],
     bias, var, pred, bias_se = (np.empty(shape) for _ in range(4))
     for i, b in enumerate(sizes):
         for j, beta in enumerate(betas):
-            finals = np.empty((n_repeats,) + full.shape)
-            for r in range(n_repeats):
-                state = ema_fisher_init(full.shape)
-                for _ in range(n_steps):
-                    batch = t[rng.integers(0, t.shape[0], b)].mean(axis=0)
-                    state = ema_fisher_update(state, batch, beta)
-                finals[r] = ema_fisher_estimate(state, beta, bias_correction)
+            # all repeats advance together: the state carries a leading repeat axis
+            state = ema_fisher_init((n_repeats,) + full.shape)
+            for _ in range(n_steps):
+                batch = t[rng.integers(0, t.shape[0], (n_repeats, b))].mean(axis=1)
+                state = ema_fisher_update(state, batch, beta)
+            finals = ema_fisher_estimate(state, beta, bias_correction)
             mean = finals.mean(axis=0)
             bias[i, j] = np.linalg.norm(mean - full) / np.sqrt(norm2)
             var[i, j] = np.sum(finals.var(axis=0, ddof=1)) / norm2
