@@ -2,9 +2,12 @@
 
 from .base import StatisticalManifold
 from .bernoulli import Bernoulli, Binomial
+from .beta import Beta
 from .categorical import Categorical
 from .charts import Chart
+from .dirichlet import Dirichlet
 from .exponential import Exponential
+from .gamma import Gamma
 from .geodesic_solvers import GeodesicIntegrationError, ShootingError, ShootingResult
 from .geometric import Geometric, NegativeBinomial
 from .location_scale import Cauchy, StudentT
@@ -34,4 +37,7 @@ __all__ = [
     "Geometric",
     "NegativeBinomial",
     "Categorical",
+    "Gamma",
+    "Beta",
+    "Dirichlet",
 ]

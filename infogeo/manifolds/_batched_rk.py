@@ -50,9 +50,9 @@ def _initial_step(rhs: RowRHS, y0: NDArray, f0: NDArray, rtol: NDArray, atol: ND
     c = slice(0, n_control)
     scale = atol + np.abs(y0[c]) * rtol
     d0, d1 = _rms(y0[c] / scale), _rms(f0[c] / scale)
-    h0 = np.where((d0 < 1e-5) | (d1 < 1e-5), 1e-6, 0.01 * d0 / np.maximum(d1, 1e-300))
-    h0 = np.minimum(h0, t_end)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):  # d1 = 0 at rest: the where() picks the other branch
+        h0 = np.where((d0 < 1e-5) | (d1 < 1e-5), 1e-6, 0.01 * d0 / d1)
+        h0 = np.minimum(h0, t_end)
         f1 = rhs(y0 + h0 * f0)
         d2 = _rms((f1[c] - f0[c]) / scale) / h0
         big = np.maximum(d1, d2)

@@ -10,6 +10,8 @@ Sources: Amari & Nagaoka, *Methods of Information Geometry* (2000); REFERENCE.md
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy import special
@@ -20,8 +22,15 @@ from ._arrays import stack_last as _stack
 from .base import StatisticalManifold
 from .charts import Chart, identity_chart
 from .dirichlet import batch_first, components_first, dirichlet_jets, dirichlet_kl
-from .geodesic_flow import GeodesicFlow, hessian_christoffels, log_end_map, positive_columns
+from .geodesic_flow import (
+    GeodesicFlow,
+    hessian_christoffels,
+    log_end_map,
+    model_initial_velocity,
+    positive_columns,
+)
 from .geodesic_solvers import ShootingResult
+from .normal import Normal
 
 __all__ = ["Beta"]
 
@@ -52,6 +61,22 @@ def frozen_parameters(dist: object, family: str, names: tuple[str, ...]) -> list
     return [values[n] for n in order]
 
 
+def _normal_model(x: NDArray) -> NDArray:
+    r"""(μ, σ) = (2 arcsin √m, s^{-1/2}), m = a/s, s = a + b: for large s the Beta metric is
+    :math:`	frac12 d\log s^2 + s\,dm^2/(m(1-m))` to leading order, which is the normal
+    family's :math:`(d\mu^2 + 2 d\sigma^2)/\sigma^2` in these coordinates."""
+    s = x.sum(axis=-1)
+    return _stack(2 * np.arcsin(np.sqrt(x[..., 0] / s)), s**-0.5)
+
+
+def _normal_model_jacobian(x: NDArray) -> NDArray:
+    a, b = x[..., 0], x[..., 1]
+    s = a + b
+    # d(2 arcsin √m) = dm / √(m(1−m)), dm = (b da − a db)/s², √(m(1−m)) = √(ab)/s
+    root = np.sqrt(a * b) * s
+    return _jac([[b / root, -a / root], [-0.5 * s**-1.5, -0.5 * s**-1.5]])
+
+
 class Beta(StatisticalManifold):
     r"""Beta family on (0, 1), base chart (a, b).
 
@@ -78,8 +103,10 @@ class Beta(StatisticalManifold):
     dim = 2
 
     def __init__(self, chart: str | None = None) -> None:
-        self._flow = GeodesicFlow.from_hessian(dirichlet_jets, 2, valid=positive_columns,
-                                               end_map=log_end_map)
+        flow = GeodesicFlow.from_hessian(dirichlet_jets, 2, valid=positive_columns,
+                                         end_map=log_end_map)
+        guess = model_initial_velocity(Normal()._log, _normal_model, _normal_model_jacobian)
+        self._flow = dataclasses.replace(flow, initial_velocity=guess)
         super().__init__(chart)
 
     def _charts(self) -> list[Chart]:

@@ -104,7 +104,10 @@ def identity_chart(name: str, coordinates: tuple[str, ...]) -> Chart:
 
 def pullback_metric(metric: NDArray, jac: NDArray) -> NDArray:
     r"""Pull a metric back through a chart: :math:`g^{(y)}_{ij} = J^a{}_i g_{ab} J^b{}_j`."""
-    return np.einsum("...ai,...ab,...bj->...ij", jac, metric, jac)
+    pulled = np.einsum("...ai,...ab,...bj->...ij", jac, metric, jac)
+    # symmetric in exact arithmetic; make the rounding symmetric too (entries that cancel
+    # to zero otherwise come out as ±1e-16 in one triangle only)
+    return 0.5 * (pulled + np.swapaxes(pulled, -1, -2))
 
 
 def pullback_tensor(tensor: NDArray, jac: NDArray) -> NDArray:

@@ -125,8 +125,10 @@ class Dirichlet(StatisticalManifold):
         self.k = k
         self.dim = k
         self.event_shape = (k,)
-        self._flow = GeodesicFlow.from_hessian(dirichlet_jets, k, valid=positive_columns,
-                                                 end_map=log_end_map)
+        # straight lines in log α: geodesics grow exponentially along α → cα
+        self._flow = GeodesicFlow.from_hessian(
+            dirichlet_jets, k, valid=positive_columns, end_map=log_end_map,
+            initial_velocity=lambda x, y: x * np.log(y / x))
         super().__init__(chart)
 
     def _charts(self) -> list[Chart]:

@@ -13,6 +13,8 @@ Independence*, Springer LNM 1953 (2008), ch. 3; REFERENCE.md.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from numpy.typing import NDArray
 from scipy import special
@@ -25,8 +27,15 @@ from .base import StatisticalManifold
 from .beta import frozen_parameters
 from .charts import Chart, identity_chart
 from .dirichlet import batch_first, components_first
-from .geodesic_flow import GeodesicFlow, hessian_christoffels, log_end_map, positive_columns
+from .geodesic_flow import (
+    GeodesicFlow,
+    hessian_christoffels,
+    log_end_map,
+    model_initial_velocity,
+    positive_columns,
+)
 from .geodesic_solvers import ShootingResult
+from .normal import Normal
 
 __all__ = ["Gamma"]
 
@@ -63,6 +72,19 @@ def gamma_jets(x: NDArray, order: int = 2) -> tuple[NDArray, ...]:
     return tuple(out)
 
 
+def _normal_model(x: NDArray) -> NDArray:
+    r"""(μ, σ) = (log(α/β), α^{-1/2}): for large α, log x is close to N(log mean, 1/α) and the
+    Gamma metric :math:`rac{dlpha^2}{2lpha^2} + lpha\,d\log\gamma^2` (the
+    ``"shape_mean"`` metric with ψ'(α) − 1/α ≈ 1/(2α²)) is the normal family's
+    :math:`(d\mu^2 + 2d\sigma^2)/\sigma^2`."""
+    return _stack(np.log(x[..., 0] / x[..., 1]), x[..., 0] ** -0.5)
+
+
+def _normal_model_jacobian(x: NDArray) -> NDArray:
+    alpha, beta = x[..., 0], x[..., 1]
+    return _jac([[1.0 / alpha, -1.0 / beta], [-0.5 * alpha**-1.5, 0.0]])
+
+
 def _check_natural(y: NDArray, name: str) -> None:
     check_positive(y[..., 0] + 1.0, f"{name}: theta1 + 1 (theta1 = alpha - 1)")
     check_positive(-y[..., 1], f"{name}: -theta2 (theta2 = -beta)")
@@ -95,8 +117,10 @@ class Gamma(StatisticalManifold):
     dim = 2
 
     def __init__(self, chart: str | None = None) -> None:
-        self._flow = GeodesicFlow.from_hessian(gamma_jets, 2, valid=positive_columns,
-                                               end_map=log_end_map)
+        flow = GeodesicFlow.from_hessian(gamma_jets, 2, valid=positive_columns,
+                                         end_map=log_end_map)
+        guess = model_initial_velocity(Normal()._log, _normal_model, _normal_model_jacobian)
+        self._flow = dataclasses.replace(flow, initial_velocity=guess)
         super().__init__(chart)
 
     def _charts(self) -> list[Chart]:

@@ -35,7 +35,7 @@ from .geodesic_solvers import (
 )
 
 __all__ = ["GeodesicFlow", "hessian_christoffels", "log_end_map", "shoot_with_jacobian",
-           "inv_components_first"]
+           "inv_components_first", "model_initial_velocity", "positive_columns"]
 
 #: ``jets(x [d, ...], order) -> (g [d, d, ...], F3 [d, d, d, ...])`` (order 3) or with
 #: ``F4 [d, d, d, d, ...]`` appended (order 4); components first
@@ -89,6 +89,32 @@ def log_end_map(x: NDArray) -> tuple[NDArray, NDArray]:
     return np.log(x), (1.0 / x)[..., None] * np.eye(x.shape[-1])
 
 
+def model_initial_velocity(model_log: Callable[[NDArray, NDArray], NDArray],
+                           phi: Callable[[NDArray], NDArray],
+                           phi_jacobian: Callable[[NDArray], NDArray],
+                           ) -> Callable[[NDArray, NDArray], NDArray]:
+    r"""Starting guess for shooting from a model space with a closed-form logarithm.
+
+    If :math:`\phi` maps the manifold approximately isometrically into a model space
+    (e.g. the normal family's half-plane), the pulled-back model logarithm
+
+    .. math::
+
+        v_0 = (D\phi_x)^{-1} \log^{	ext{model}}_{\phi(x)} \phi(y)
+
+    starts Newton far closer than the straight line ``y - x``. ``model_log(b, a)`` takes
+    batch-first model points; ``phi_jacobian(x)[..., a, i] = ∂phi^a/∂x^i``.
+    """
+    def guess(x: NDArray, y: NDArray) -> NDArray:
+        with np.errstate(all="ignore"):
+            w = model_log(phi(y), phi(x))
+            v = np.linalg.solve(phi_jacobian(x), w[..., None])[..., 0]
+        # fall back to the straight line wherever the model is degenerate
+        return np.where(np.all(np.isfinite(v), axis=-1, keepdims=True), v, y - x)
+
+    return guess
+
+
 def positive_columns(x: NDArray) -> NDArray:
     """Domain test for positive coordinates, components first: ``x [d, m] -> bool [m]``."""
     return np.all(x > 0, axis=0)
@@ -112,6 +138,9 @@ class GeodesicFlow:
     end_map : callable, optional
         Coordinate change ``x [B, d] -> (phi(x), dphi/dx)`` in which :meth:`log` measures
         the endpoint residual, e.g. :func:`log_end_map`.
+    initial_velocity : callable, optional
+        ``(x, y) [B, d] -> v0``: the starting guess of :meth:`log`, e.g. from a model space
+        with a closed-form logarithm (:func:`model_initial_velocity`); ``y - x`` by default.
 
     Build one with :meth:`from_hessian` or :meth:`from_christoffels`.
     """
@@ -120,10 +149,13 @@ class GeodesicFlow:
     field: FieldFn
     valid: RowMask | None = None
     end_map: EndMap | None = None
+    initial_velocity: Callable[[NDArray, NDArray], NDArray] | None = None
 
     @classmethod
     def from_hessian(cls, jets: HessianJets, dim: int, valid: RowMask | None = None,
-                     end_map: EndMap | None = None) -> GeodesicFlow:
+                     end_map: EndMap | None = None,
+                     initial_velocity: Callable[[NDArray, NDArray], NDArray] | None = None,
+                     ) -> GeodesicFlow:
         r"""The flow of a Hessian metric :math:`g = \nabla^2 F`, from derivatives of F.
 
         With :math:`G^b = \Gamma^b_{ij}v^iv^j = \tfrac12 g^{bl}F_{ijl}v^iv^j` and
@@ -151,7 +183,7 @@ class GeodesicFlow:
                      + np.einsum("ql...,qr...->lr...", f3v, jv))
             return -gvv, -np.einsum("kl...,lr...->kr...", g_inv, inner)
 
-        return cls(dim, field, valid, end_map)
+        return cls(dim, field, valid, end_map, initial_velocity)
 
     @classmethod
     def from_christoffels(cls, christoffels: Callable[[NDArray], NDArray], dim: int,
@@ -246,8 +278,12 @@ class GeodesicFlow:
         shape = np.broadcast_shapes(x.shape, y.shape)
         flat_x = np.broadcast_to(x, shape).reshape(-1, self.dim)
         flat_y = np.broadcast_to(y, shape).reshape(-1, self.dim)
-        v0 = (flat_y - flat_x if v_init is None
-              else np.broadcast_to(v_init, shape).reshape(-1, self.dim))
+        if v_init is not None:
+            v0 = np.broadcast_to(v_init, shape).reshape(-1, self.dim)
+        elif self.initial_velocity is not None:
+            v0 = self.initial_velocity(flat_x, flat_y)
+        else:
+            v0 = flat_y - flat_x
         res = shoot_with_jacobian(self.exp_and_jacobian, flat_x, flat_y, np.array(v0, float),
                                   tol, max_iter, self.end_map)
         return ShootingResult(res.tangent_vec.reshape(shape), res.converged.reshape(shape[:-1]),
@@ -293,7 +329,8 @@ def shoot_with_jacobian(exp_jac_fn: ExpJacobianFn, x: NDArray, y: NDArray, v: ND
                 mapped_end, map_jac = end_map(np.where(ok[:, None], end, y[active]))
                 res, jac = end_map(y[active])[0] - mapped_end, map_jac @ jac
                 merit = np.where(ok, np.max(np.abs(res), axis=-1), np.inf)
-            good = ok & (merit < err_prev[active]) & np.all(np.isfinite(jac), axis=(-1, -2))
+            good = (ok & ((merit < err_prev[active]) | (err <= tol))
+                    & np.all(np.isfinite(jac), axis=(-1, -2)))
         # backtrack the others half-way to their last accepted velocity
         back = active[~good]
         v[back] = 0.5 * (v[back] + v_prev[back])

@@ -29,6 +29,9 @@ FAMILIES: dict[str, Callable[[], StatisticalManifold]] = {
     "negative_binomial": lambda: _f.NegativeBinomial(r=3),
     "categorical_3": lambda: _f.Categorical(n_categories=3),
     "categorical_4": lambda: _f.Categorical(n_categories=4),
+    "gamma": lambda: _f.Gamma(),
+    "beta": lambda: _f.Beta(),
+    "dirichlet": lambda: _f.Dirichlet(k=3),
 }
 
 
