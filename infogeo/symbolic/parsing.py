@@ -54,6 +54,8 @@ __all__ = [
     "parse_params",
     "parse_variable",
     "parse_density",
+    "parse_constant",
+    "parse_support",
     "ALLOWED_FUNCTIONS",
     "ALLOWED_CONSTANTS",
     "MAX_LENGTH",
@@ -319,45 +321,46 @@ def parse_variable(text: str, support: tuple[sympy.Expr, sympy.Expr] | None = No
 class _Converter:
     """Walk an ``ast`` tree and build the sympy expression, refusing all else."""
 
-    def __init__(self, names: dict[str, sympy.Expr]) -> None:
+    def __init__(self, names: dict[str, sympy.Expr], what: str = "density") -> None:
         self.names = names
+        self.what = what
 
     def convert(self, node: ast.AST, depth: int = 0) -> sympy.Expr:
         if depth > MAX_DEPTH:
-            raise ValueError(f"density is nested too deeply (more than {MAX_DEPTH} levels)")
+            raise ValueError(f"{self.what} is nested too deeply (more than {MAX_DEPTH} levels)")
         method = getattr(self, f"_{type(node).__name__}", None)
         if method is None:
             reason = _REFUSED.get(type(node), f"{type(node).__name__} nodes are not allowed")
-            raise ValueError(f"density: {reason}")
+            raise ValueError(f"{self.what}: {reason}")
         result = method(node, depth + 1)
-        _check_magnitude(result)
+        _check_magnitude(result, self.what)
         return result
 
     def _Constant(self, node: ast.Constant, depth: int) -> sympy.Expr:
         value = node.value
         if isinstance(value, bool) or not isinstance(value, int | float):
             kind = "string" if isinstance(value, str | bytes) else type(value).__name__
-            raise ValueError(f"density: {kind} constants are not allowed, got {value!r}")
+            raise ValueError(f"{self.what}: {kind} constants are not allowed, got {value!r}")
         if isinstance(value, float):
             if not math.isfinite(value):
-                raise ValueError(f"density: number {value!r} is not finite")
+                raise ValueError(f"{self.what}: number {value!r} is not finite")
             # repr gives the shortest decimal that round-trips; 0.1 -> 1/10 exactly
             return sympy.Rational(repr(value))
         if value.bit_length() > MAX_BITS:
-            raise ValueError(f"density: integer constant too large (over {MAX_BITS} bits)")
+            raise ValueError(f"{self.what}: integer constant too large (over {MAX_BITS} bits)")
         return sympy.Integer(value)
 
     def _Name(self, node: ast.Name, depth: int) -> sympy.Expr:
         name = node.id
         if name.startswith("__") or name.endswith("__"):
-            raise ValueError(f"density: dunder names are not allowed, got {name!r}")
+            raise ValueError(f"{self.what}: dunder names are not allowed, got {name!r}")
         if name in self.names:
             return self.names[name]
         if name in ALLOWED_FUNCTIONS:
-            raise ValueError(f"density: {name!r} is a function; call it, as in {name}(...)")
+            raise ValueError(f"{self.what}: {name!r} is a function; call it, as in {name}(...)")
         allowed = ", ".join(sorted(self.names))
-        raise ValueError(f"density: unknown name {name!r} (allowed names: {allowed}); "
-                         "declare parameters with --params / params")
+        hint = "; declare parameters with --params" if self.what == "density" else ""
+        raise ValueError(f"{self.what}: unknown name {name!r} (allowed names: {allowed}){hint}")
 
     def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> sympy.Expr:
         operand = self.convert(node.operand, depth)
@@ -365,44 +368,44 @@ class _Converter:
             return -operand
         if isinstance(node.op, ast.UAdd):
             return operand
-        raise ValueError(f"density: unary operator {type(node.op).__name__} is not allowed "
+        raise ValueError(f"{self.what}: unary operator {type(node.op).__name__} is not allowed "
                          "(only - and +)")
 
     def _BinOp(self, node: ast.BinOp, depth: int) -> sympy.Expr:
         if isinstance(node.op, ast.BitXor):
-            raise ValueError("density: '^' is not a power in Python; use ** (e.g. x**2)")
+            raise ValueError(f"{self.what}: '^' is not a power in Python; use ** (e.g. x**2)")
         if not isinstance(node.op, ast.Pow) and type(node.op) not in _BINOPS:
-            raise ValueError(f"density: operator {type(node.op).__name__} is not allowed "
+            raise ValueError(f"{self.what}: operator {type(node.op).__name__} is not allowed "
                              "(only + - * / **)")
         left = self.convert(node.left, depth)
         right = self.convert(node.right, depth)
         if isinstance(node.op, ast.Pow):
-            _check_power(left, right)
+            _check_power(left, right, self.what)
             return left**right
         return _BINOPS[type(node.op)](left, right)
 
     def _Call(self, node: ast.Call, depth: int) -> sympy.Expr:
         if not isinstance(node.func, ast.Name):
-            raise ValueError("density: only direct calls of whitelisted functions are "
+            raise ValueError(f"{self.what}: only direct calls of whitelisted functions are "
                              "allowed (no attribute or computed calls)")
         name = node.func.id
         if name not in ALLOWED_FUNCTIONS:
             allowed = ", ".join(sorted(ALLOWED_FUNCTIONS))
-            raise ValueError(f"density: function {name!r} is not allowed (allowed: {allowed})")
+            raise ValueError(f"{self.what}: function {name!r} is not allowed (allowed: {allowed})")
         if node.keywords:
-            raise ValueError(f"density: keyword arguments are not allowed (in {name}(...))")
+            raise ValueError(f"{self.what}: keyword arguments are not allowed (in {name}(...))")
         func, arities = ALLOWED_FUNCTIONS[name]
         if len(node.args) not in arities:
             want = " or ".join(map(str, arities))
-            raise ValueError(f"density: {name} takes {want} argument(s), got {len(node.args)}")
+            raise ValueError(f"{self.what}: {name} takes {want} argument(s), got {len(node.args)}")
         args = [self.convert(arg, depth) for arg in node.args]
         if name in _COMBINATORIAL:
             for arg in args:
                 if arg.is_number and arg.is_finite and abs(arg) > MAX_COMBINATORIAL_ARG:
-                    raise ValueError(f"density: numeric argument of {name} too large "
+                    raise ValueError(f"{self.what}: numeric argument of {name} too large "
                                      f"(|arg| <= {MAX_COMBINATORIAL_ARG})")
             if name == "polygamma" and args[0].is_number and abs(args[0]) > MAX_POLYGAMMA_ORDER:
-                raise ValueError(f"density: polygamma order too large "
+                raise ValueError(f"{self.what}: polygamma order too large "
                                  f"(<= {MAX_POLYGAMMA_ORDER})")
         return func(*args)
 
@@ -413,19 +416,19 @@ def _bits(value: sympy.Expr) -> int:
     return 0
 
 
-def _check_magnitude(value: sympy.Expr) -> None:
+def _check_magnitude(value: sympy.Expr, what: str) -> None:
     if isinstance(value, sympy.Rational) and _bits(value) > MAX_BITS:
-        raise ValueError(f"density: a numeric constant exceeds {MAX_BITS} bits")
+        raise ValueError(f"{what}: a numeric constant exceeds {MAX_BITS} bits")
 
 
-def _check_power(base: sympy.Expr, exponent: sympy.Expr) -> None:
+def _check_power(base: sympy.Expr, exponent: sympy.Expr, what: str) -> None:
     """Refuse powers whose exact evaluation would be huge, before sympy evaluates them."""
     if isinstance(exponent, sympy.Rational):
         if abs(exponent) > MAX_EXPONENT or _bits(exponent) > 64:
-            raise ValueError(f"density: exponent {exponent} too large "
+            raise ValueError(f"{what}: exponent {exponent} too large "
                              f"(|exponent| <= {MAX_EXPONENT})")
         if isinstance(base, sympy.Rational) and _bits(base) * abs(exponent) > MAX_BITS:
-            raise ValueError(f"density: the constant power would exceed {MAX_BITS} bits")
+            raise ValueError(f"{what}: the constant power would exceed {MAX_BITS} bits")
 
 
 def parse_density(text: str, params: Sequence[sympy.Symbol], variable: sympy.Symbol,
@@ -463,35 +466,78 @@ def parse_density(text: str, params: Sequence[sympy.Symbol], variable: sympy.Sym
     >>> parse_density("-(x - mu)**2/(2*sigma**2) - log(sigma)", [mu, sigma], x)
     -log(sigma) - (-mu + x)**2/(2*sigma**2)
     """
-    if not isinstance(text, str):
-        raise TypeError(f"density must be a string, got {type(text).__name__}")
     symbols = _symbol_table(params, variable)
-    if len(text) > MAX_LENGTH:
-        raise ValueError(f"density is too long ({len(text)} characters, at most {MAX_LENGTH})")
-    bad = next((c for c in text if not (32 <= ord(c) < 127 or c in "\t\n")), None)
-    if bad is not None:
-        raise ValueError(f"density may only contain printable ASCII characters, got {bad!r}"
-                         " (write Greek letters as names: sigma, mu)")
-    if not text.strip():
-        raise ValueError("density must not be empty")
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError as err:
-        raise ValueError(f"density is not a valid expression: {err.msg}") from None
-    except (RecursionError, MemoryError, ValueError):
-        raise ValueError("density is nested too deeply or too large to parse") from None
-    n_nodes = sum(1 for _ in ast.walk(tree))
-    if n_nodes > MAX_NODES:
-        raise ValueError(f"density is too large ({n_nodes} syntax nodes, at most {MAX_NODES})")
-    expr = _Converter(symbols).convert(tree.body)
-    if expr.has(sympy.zoo, sympy.nan, sympy.I):
-        raise ValueError(f"density is undefined or complex somewhere: simplifies to {expr}")
+    expr = _parse_expression(text, symbols, "density")
     if check_params:
         missing = [s.name for s in (*params, variable) if not expr.has(s)]
         if missing:
             raise ValueError(f"density does not depend on {', '.join(missing)}; every "
                              "declared parameter and the variable must appear")
     return expr
+
+
+def _parse_expression(text: str, names: dict[str, sympy.Expr], what: str) -> sympy.Expr:
+    """Parse ``text`` with the whitelist, refusing oversize or undefined results."""
+    if not isinstance(text, str):
+        raise TypeError(f"{what} must be a string, got {type(text).__name__}")
+    if len(text) > MAX_LENGTH:
+        raise ValueError(f"{what} is too long ({len(text)} characters, at most {MAX_LENGTH})")
+    bad = next((c for c in text if not (32 <= ord(c) < 127 or c in "\t\n")), None)
+    if bad is not None:
+        raise ValueError(f"{what} may only contain printable ASCII characters, got {bad!r}"
+                         " (write Greek letters as names: sigma, mu)")
+    if not text.strip():
+        raise ValueError(f"{what} must not be empty")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as err:
+        raise ValueError(f"{what} is not a valid expression: {err.msg}") from None
+    except (RecursionError, MemoryError, ValueError):
+        raise ValueError(f"{what} is nested too deeply or too large to parse") from None
+    n_nodes = sum(1 for _ in ast.walk(tree))
+    if n_nodes > MAX_NODES:
+        raise ValueError(f"{what} is too large ({n_nodes} syntax nodes, at most {MAX_NODES})")
+    expr = _Converter(names, what).convert(tree.body)
+    if expr.has(sympy.zoo, sympy.nan, sympy.I):
+        raise ValueError(f"{what} is undefined or complex somewhere: simplifies to {expr}")
+    return expr
+
+
+def parse_constant(text: str, what: str = "value") -> sympy.Expr:
+    """A real constant such as ``"0"``, ``"-oo"``, ``"2*pi"`` or ``"1/2"``, parsed safely.
+
+    Examples
+    --------
+    >>> parse_constant("-2*pi")
+    -2*pi
+    """
+    value = _parse_expression(text, dict(ALLOWED_CONSTANTS), what)
+    if not (value.is_number and value.is_extended_real):
+        raise ValueError(f"{what} must be a real number or -oo/oo, got {text!r}")
+    return value
+
+
+def parse_support(text: str) -> tuple[sympy.Expr, sympy.Expr]:
+    """Read a support ``"low,high"`` (brackets optional) such as ``"-oo,oo"`` or ``"0,1"``.
+
+    Examples
+    --------
+    >>> parse_support("(-pi, pi)")
+    (-pi, pi)
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"support must be a string, got {type(text).__name__}")
+    body = text.strip()
+    if body[:1] in "([" and body[-1:] in ")]":
+        body = body[1:-1]
+    parts = body.split(",")
+    if len(parts) != 2:
+        raise ValueError(f"support must be 'low,high' (e.g. '-oo,oo' or '0,oo'), got {text!r}")
+    lo = parse_constant(parts[0], "support low end")
+    hi = parse_constant(parts[1], "support high end")
+    if not bool(lo < hi):
+        raise ValueError(f"support must have low < high, got ({lo}, {hi})")
+    return lo, hi
 
 
 def _symbol_table(params: Iterable[sympy.Symbol], variable: sympy.Symbol
