@@ -1,0 +1,51 @@
+"""Matplotlib helpers for 2-parameter statistical manifolds.
+
+Every helper takes an ``ax`` (``plt.gca()`` when omitted), draws in the manifold's
+current chart using only the public :class:`~infogeo.manifolds.StatisticalManifold` API,
+returns the artists it created, and works with the non-interactive Agg backend.
+
+- :func:`plot_geodesics` (alias :func:`plot_halfplane_geodesics`),
+  :func:`plot_geodesic_rays` — Fisher–Rao geodesics between points / from a point;
+- :func:`plot_fisher_rao_ball`, :func:`fisher_rao_circle` — geodesic circles;
+- :func:`plot_metric_ellipses`, :func:`metric_ellipses` — Tissot indicatrices of I(θ);
+- :func:`plot_vector_field` — gradients, natural gradients (``raise_index=True``);
+- :func:`plot_trajectories` — optimisation / flow paths (``Trajectory`` or arrays);
+- :func:`plot_simplex`, :func:`simplex_to_cartesian` — the 3-category simplex.
+
+Example
+-------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> import matplotlib.pyplot as plt
+>>> import infogeo as ig
+>>> fig, ax = plt.subplots()
+>>> N = ig.manifolds.Normal()
+>>> lines = ig.plotting.plot_geodesics(N, [[[-1.0, 1.0], [1.0, 1.0]]], ax=ax)
+>>> ring = ig.plotting.plot_fisher_rao_ball(N, [0.0, 1.0], 0.5, ax=ax)
+>>> plt.close(fig)
+"""
+
+from .ellipses import metric_ellipses, plot_metric_ellipses
+from .fields import plot_trajectories, plot_vector_field
+from .halfplane import (
+    fisher_rao_circle,
+    plot_fisher_rao_ball,
+    plot_geodesic_rays,
+    plot_geodesics,
+    plot_halfplane_geodesics,
+)
+from .simplex import plot_simplex, simplex_to_cartesian
+
+__all__ = [
+    "plot_geodesics",
+    "plot_halfplane_geodesics",
+    "plot_geodesic_rays",
+    "plot_fisher_rao_ball",
+    "fisher_rao_circle",
+    "plot_metric_ellipses",
+    "metric_ellipses",
+    "plot_vector_field",
+    "plot_trajectories",
+    "plot_simplex",
+    "simplex_to_cartesian",
+]
