@@ -11,6 +11,7 @@ from .gamma import Gamma
 from .geodesic_solvers import GeodesicIntegrationError, ShootingError, ShootingResult
 from .geometric import Geometric, NegativeBinomial
 from .location_scale import Cauchy, StudentT
+from .multivariate_normal import FixedMeanNormal, MultivariateNormal
 from .normal import Normal
 from .onedim import AbstractOneParameterFamily
 from .poisson import Poisson
@@ -27,6 +28,8 @@ __all__ = [
     "StudentT",
     "Cauchy",
     "VonMises",
+    "MultivariateNormal",
+    "FixedMeanNormal",
     "LinearRegression",
     "LogisticRegression",
     "AbstractOneParameterFamily",

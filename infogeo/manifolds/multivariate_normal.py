@@ -1,0 +1,344 @@
+"""Multivariate normal families: N(μ, Σ) and the covariance manifold N(m, Σ) with m fixed.
+
+Layout of a point (and of a tangent vector): the mean (d entries, full family only), then
+the upper-triangular entries of the symmetric matrix Σ in row-major order,
+``Σ[0,0], Σ[0,1], ..., Σ[0,d-1], Σ[1,1], ...`` (d(d+1)/2 entries). A tangent coordinate
+``δΣ_ij`` with i < j moves both ``Σ[i,j]`` and ``Σ[j,i]``, i.e. δΣ = Σ_p v_p E_p with
+:math:`E_{(ij)} = e_i e_j^\\top + e_j e_i^\\top` (i ≠ j) and :math:`E_{(ii)} = e_i e_i^\\top`.
+
+Sources: Skovgaard, "A Riemannian geometry of the multivariate normal model", Scand. J.
+Statist. 11 (1984); Calvo & Oller, "An explicit solution of information geodesic
+equations for the multivariate normal model", Statistics & Decisions 9 (1991);
+Pennec, Fillard & Ayache, "A Riemannian framework for tensor computing", IJCV 66 (2006)
+(affine-invariant SPD geometry, which is twice the Fisher metric of N(m, Σ)).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from .._checks import as_finite_array, check_positive_int
+from ._gaussian import (
+    _basis,
+    _batch,
+    _check_spd,
+    _cov_score,
+    _gaussian_kl,
+    _gaussian_log_prob,
+    _random_spd,
+    _sample_gaussian,
+    _triu,
+    spd_christoffels,
+    spd_exp,
+    spd_log,
+    spd_metric,
+    sym_from_triu,
+    sym_function,
+    triu_from_sym,
+)
+from .base import StatisticalManifold
+from .charts import Chart, identity_chart
+from .geodesic_solvers import ShootingResult, shoot_log
+
+__all__ = ["MultivariateNormal", "FixedMeanNormal"]
+
+
+class MultivariateNormal(StatisticalManifold):
+    r"""The d-variate normal family N(μ, Σ), point = [μ, upper triangle of Σ].
+
+    .. math::
+
+        g\big((\delta\mu, \delta\Sigma), (\delta\mu, \delta\Sigma)\big)
+        = \delta\mu^\top\Sigma^{-1}\delta\mu
+        + \tfrac12\operatorname{tr}(\Sigma^{-1}\delta\Sigma\,\Sigma^{-1}\delta\Sigma),
+
+    a block-diagonal matrix in the layout of the module docstring. The geodesic
+    equations (Skovgaard 1984) are
+
+    .. math::
+
+        \ddot\mu - \dot\Sigma\Sigma^{-1}\dot\mu = 0, \qquad
+        \ddot\Sigma + \dot\mu\dot\mu^\top - \dot\Sigma\Sigma^{-1}\dot\Sigma = 0,
+
+    whose polarization gives the Christoffel symbols. ``exp`` is Eriksen's closed form
+    (a matrix exponential of size 2d + 1); there is no closed-form distance in general,
+    so ``log`` shoots (Newton on ``exp``) and ``dist`` is the length of ``log``.
+
+    Parameters
+    ----------
+    d : int
+        Dimension of the observations; the manifold has dimension d + d(d+1)/2.
+    """
+
+    def __init__(self, d: int, chart: str | None = None) -> None:
+        self.d = check_positive_int(d, "d")
+        self.dim = self.d + self.d * (self.d + 1) // 2
+        self.event_shape = (self.d,)
+        self._basis = _basis(self.d)
+        super().__init__(chart)
+
+    def pack(self, mean: ArrayLike, cov: ArrayLike) -> NDArray:
+        """``[..., dim]`` point from a mean ``[..., d]`` and a covariance ``[..., d, d]``."""
+        mean = as_finite_array(mean, "mean")
+        cov = as_finite_array(cov, "cov")
+        if mean.shape[-1:] != (self.d,) or cov.shape[-2:] != (self.d, self.d):
+            raise ValueError(f"mean must have shape [..., {self.d}] and cov [..., {self.d}, "
+                             f"{self.d}], got {mean.shape} and {cov.shape}")
+        tri = triu_from_sym(cov)
+        batch = _batch(mean, tri)
+        return np.concatenate([np.broadcast_to(mean, batch + mean.shape[-1:]),
+                               np.broadcast_to(tri, batch + tri.shape[-1:])], axis=-1)
+
+    def unpack(self, theta: ArrayLike) -> tuple[NDArray, NDArray]:
+        """``(mean [..., d], cov [..., d, d])`` of points ``[..., dim]``."""
+        x = np.asarray(theta, dtype=float)
+        return x[..., : self.d], sym_from_triu(x[..., self.d:], self.d)
+
+    def _charts(self) -> list[Chart]:
+        names = tuple(f"mu{i}" for i in range(self.d)) + tuple(
+            f"sigma{i}{j}" for i, j in zip(*_triu(self.d), strict=True))
+        return [identity_chart("mean_cov", names)]
+
+    def _check_base(self, x: NDArray, name: str) -> None:
+        _check_spd(self.unpack(x)[1], name)
+
+    def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
+        return self.pack(rng.normal(0.0, 1.0, size + (self.d,)),
+                         _random_spd(rng, size, self.d))
+
+    def _metric(self, x: NDArray) -> NDArray:
+        precision = np.linalg.inv(self.unpack(x)[1])
+        g = np.zeros(x.shape[:-1] + (self.dim, self.dim))
+        g[..., : self.d, : self.d] = precision
+        g[..., self.d:, self.d:] = spd_metric(precision, self._basis)
+        return g
+
+    def _christoffels(self, x: NDArray) -> NDArray:
+        r"""Polarized geodesic equations (index k first):
+
+        .. math::
+
+            \Gamma^{\mu}(v, w) = -\tfrac12(\delta\Sigma_v P\delta\mu_w
+            + \delta\Sigma_w P\delta\mu_v), \quad
+            \Gamma^{\Sigma}(v, w) = \tfrac12(\delta\mu_v\delta\mu_w^\top
+            + \delta\mu_w\delta\mu_v^\top) - \tfrac12(\delta\Sigma_v P\delta\Sigma_w
+            + \delta\Sigma_w P\delta\Sigma_v),
+
+        :math:`P = \Sigma^{-1}`.
+        """
+        d, basis = self.d, self._basis
+        precision = np.linalg.inv(self.unpack(x)[1])
+        gamma = np.zeros(x.shape[:-1] + (self.dim,) * 3)
+        # Γ^k_{a q} = −½ (E_q P)_{k a}
+        ep = np.einsum("qkc,...ca->...kaq", basis, precision)
+        gamma[..., :d, :d, d:] = -0.5 * ep
+        gamma[..., :d, d:, :d] = -0.5 * np.swapaxes(ep, -1, -2)
+        # Γ^{(ij)}_{ab} = ½ (δ_ia δ_jb + δ_ib δ_ja)
+        eye = np.eye(d)
+        outer = 0.5 * (eye[:, None, :, None] * eye[None, :, None, :]
+                       + eye[:, None, None, :] * eye[None, :, :, None])  # [a, b, i, j]
+        gamma[..., d:, :d, :d] = np.moveaxis(triu_from_sym(outer), -1, 0)
+        gamma[..., d:, d:, d:] = spd_christoffels(precision, basis)
+        return gamma
+
+    # -- geodesics: Eriksen's closed-form exp, shooting log ------------------------------
+    def _exp(self, v: NDArray, x: NDArray) -> NDArray:
+        r"""Closed-form geodesic (Eriksen 1987; Calvo & Oller 1991).
+
+        Move the base point to (0, I) with the isometry :math:`(\mu, \Sigma) \mapsto
+        (L^{-1}(\mu - \mu_0), L^{-1}\Sigma L^{-\top})`, :math:`\Sigma_0 = LL^\top`, so the
+        velocity becomes :math:`(\xi, B) = (L^{-1}\delta\mu, L^{-1}\delta\Sigma L^{-\top})`;
+        then with
+
+        .. math::
+
+            \exp\begin{pmatrix} -B & \xi & 0 \\ \xi^\top & 0 & -\xi^\top \\
+            0 & -\xi & B \end{pmatrix} = \begin{pmatrix} \Delta & \delta & \cdot \\
+            \cdot & \cdot & \cdot \\ \cdot & \cdot & \cdot \end{pmatrix}, \qquad
+            \Sigma(1) = \Delta^{-1}, \quad \mu(1) = \Delta^{-1}\delta,
+
+        and map back. The generator is symmetric, so its exponential is taken with ``eigh``.
+        (Checked against the geodesic ODE in the tests.)
+        """
+        d = self.d
+        mean0, cov0 = self.unpack(x)
+        chol = np.linalg.cholesky(cov0)
+        inv_chol = np.linalg.inv(chol)
+        xi = np.einsum("...ij,...j->...i", inv_chol, v[..., :d])
+        b = inv_chol @ sym_from_triu(v[..., d:], d) @ np.swapaxes(inv_chol, -1, -2)
+        gen = np.zeros(x.shape[:-1] + (2 * d + 1, 2 * d + 1))
+        gen[..., :d, :d] = -b
+        gen[..., d + 1:, d + 1:] = b
+        gen[..., :d, d] = gen[..., d, :d] = xi
+        gen[..., d + 1:, d] = gen[..., d, d + 1:] = -xi
+        flow = sym_function(gen, np.exp)  # the generator is symmetric
+        cov1 = np.linalg.inv(flow[..., :d, :d])
+        mean1 = np.einsum("...ij,...j->...i", cov1, flow[..., :d, d])
+        cov = chol @ cov1 @ np.swapaxes(chol, -1, -2)
+        mean = mean0 + np.einsum("...ij,...j->...i", chol, mean1)
+        return self.pack(mean, 0.5 * (cov + np.swapaxes(cov, -1, -2)))
+
+    def _exp_and_jacobian(self, v: NDArray, x: NDArray, _rtol: NDArray,
+                          ) -> tuple[NDArray, NDArray, NDArray]:
+        """``(exp_x(v), d exp_x(v)/dv, ok)`` for Newton shooting, shapes ``[B, ...]``.
+
+        The Jacobian is a central difference of the closed-form ``exp`` (one batched call
+        of 2·dim + 1 geodesics, relative error ~1e-10), so no ODE tolerance is involved.
+        """
+        batch, dim = v.shape
+        h = 1e-5 * np.maximum(1.0, np.max(np.abs(v), axis=-1))
+        steps = h[None, :, None] * np.eye(dim)[:, None, :]                 # [dim, B, dim]
+        probes = np.concatenate([v[None], v[None] + steps, v[None] - steps])
+        try:
+            with np.errstate(all="ignore"):
+                ends = self._exp(probes, np.broadcast_to(x, probes.shape))
+        except np.linalg.LinAlgError:  # overflow for huge velocities: report, don't raise
+            ends = np.full(probes.shape, np.nan)
+        jac = np.moveaxis((ends[1:dim + 1] - ends[dim + 1:]) / (2 * h[None, :, None]), 0, -1)
+        ok = np.all(np.isfinite(ends), axis=(0, -1))
+        return ends[0], jac, ok
+
+    def _shoot(self, y: NDArray, x: NDArray, tol: float = 1e-10,
+               max_iter: int = 50) -> ShootingResult:
+        """Newton shooting started from (μ_y − μ_x, log of the covariance manifold), which
+        is exact when the means agree (fixed-mean covariances form a totally geodesic
+        submanifold: μ' = 0 solves the μ equation).
+
+        Pairs that do not converge are retried by continuation: shooting successively to
+        the points ``x + s (y - x)``, s = 1/4, 1/2, 3/4, 1 (SPD by convexity), each from
+        the previous solution.
+        """
+        shape = x.shape
+        flat_x, flat_y = x.reshape(-1, self.dim), y.reshape(-1, self.dim)
+        (mx, cx), (my, cy) = self.unpack(flat_x), self.unpack(flat_y)
+        guess = np.concatenate([my - mx, triu_from_sym(spd_log(cy, cx))], axis=-1)
+        res = shoot_log(self._exp, flat_x, flat_y, v_init=guess, tol=tol, max_iter=max_iter,
+                        exp_jac_fn=self._exp_and_jacobian)
+        v, converged, residual = res.tangent_vec, res.converged.copy(), res.residual.copy()
+        n_iter, message = res.n_iter, res.message
+        retry = np.flatnonzero(~converged)
+        if retry.size:
+            xs, ys, vs = flat_x[retry], flat_y[retry], np.zeros_like(flat_x[retry])
+            for step in (0.25, 0.5, 0.75, 1.0):
+                stage = shoot_log(self._exp, xs, xs + step * (ys - xs), v_init=vs, tol=tol,
+                                  max_iter=max_iter, exp_jac_fn=self._exp_and_jacobian)
+                vs, n_iter = stage.tangent_vec, n_iter + stage.n_iter
+            v[retry], converged[retry], residual[retry] = vs, stage.converged, stage.residual
+            message = ("converged (after continuation)" if np.all(converged)
+                       else f"continuation: {stage.message}")
+        return ShootingResult(v.reshape(shape), converged.reshape(shape[:-1]),
+                              residual.reshape(shape[:-1]), n_iter, message)
+
+    # -- statistics -----------------------------------------------------------------------
+    def _log_prob(self, data: NDArray, x: NDArray) -> NDArray:
+        mean, cov = self.unpack(x)
+        return _gaussian_log_prob(data, mean, cov)
+
+    def _score(self, data: NDArray, x: NDArray) -> NDArray:
+        mean, cov = self.unpack(x)
+        s_mean, s_cov = _cov_score(data, mean, np.linalg.inv(cov))
+        return np.concatenate([s_mean, s_cov], axis=-1)
+
+    def _sample(self, x: NDArray, n: int, rng: np.random.Generator) -> NDArray:
+        mean, cov = self.unpack(x)
+        return _sample_gaussian(mean, cov, n, rng)
+
+    def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
+        (mp, cp), (mq, cq) = self.unpack(xp), self.unpack(xq)
+        return _gaussian_kl(mp, cp, mq, cq)
+
+    def __repr__(self) -> str:
+        return f"MultivariateNormal(d={self.d}, chart={self.chart.name!r})"
+
+
+class FixedMeanNormal(StatisticalManifold):
+    r"""Covariances of N(m, Σ) with the mean m fixed: the SPD cone, point = upper triangle.
+
+    .. math::
+
+        g(\delta\Sigma, \delta\Sigma) = \tfrac12\operatorname{tr}(\Sigma^{-1}\delta\Sigma
+        \Sigma^{-1}\delta\Sigma), \qquad
+        d(\Sigma_1, \Sigma_2) = \sqrt{\tfrac12 \textstyle\sum_i \log^2 \lambda_i(\Sigma_1^{-1}
+        \Sigma_2)},
+
+    .. math::
+
+        \exp_\Sigma(V) = \Sigma^{1/2}\exp(\Sigma^{-1/2}V\Sigma^{-1/2})\Sigma^{1/2}, \qquad
+        \log_\Sigma(S) = \Sigma^{1/2}\log(\Sigma^{-1/2}S\Sigma^{-1/2})\Sigma^{1/2},
+
+    half the affine-invariant metric (Pennec et al. 2006; REFERENCE.md), with
+    :math:`\Gamma(V, W) = -\tfrac12(V\Sigma^{-1}W + W\Sigma^{-1}V)`. Matrix functions use
+    ``eigh`` and broadcast over batches.
+
+    Parameters
+    ----------
+    d : int
+        Dimension of the observations; the manifold has dimension d(d+1)/2.
+    mean : array-like, shape=[d], optional
+        The known mean (zero by default).
+    """
+
+    def __init__(self, d: int, mean: ArrayLike | None = None, chart: str | None = None) -> None:
+        self.d = check_positive_int(d, "d")
+        self.dim = self.d * (self.d + 1) // 2
+        self.event_shape = (self.d,)
+        self.mean = np.zeros(self.d) if mean is None else as_finite_array(mean, "mean")
+        if self.mean.shape != (self.d,):
+            raise ValueError(f"mean must have shape ({self.d},), got {self.mean.shape}")
+        self._basis = _basis(self.d)
+        super().__init__(chart)
+
+    def pack(self, cov: ArrayLike) -> NDArray:
+        """``[..., dim]`` point from covariances ``[..., d, d]``."""
+        cov = as_finite_array(cov, "cov")
+        if cov.shape[-2:] != (self.d, self.d):
+            raise ValueError(f"cov must have shape [..., {self.d}, {self.d}], got {cov.shape}")
+        return triu_from_sym(cov)
+
+    def unpack(self, theta: ArrayLike) -> NDArray:
+        """Covariances ``[..., d, d]`` of points ``[..., dim]``."""
+        return sym_from_triu(np.asarray(theta, dtype=float), self.d)
+
+    def _charts(self) -> list[Chart]:
+        names = tuple(f"sigma{i}{j}" for i, j in zip(*_triu(self.d), strict=True))
+        return [identity_chart("cov", names)]
+
+    def _check_base(self, x: NDArray, name: str) -> None:
+        _check_spd(self.unpack(x), name)
+
+    def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
+        return self.pack(_random_spd(rng, size, self.d))
+
+    def _metric(self, x: NDArray) -> NDArray:
+        return spd_metric(np.linalg.inv(self.unpack(x)), self._basis)
+
+    def _christoffels(self, x: NDArray) -> NDArray:
+        return spd_christoffels(np.linalg.inv(self.unpack(x)), self._basis)
+
+    def _exp(self, v: NDArray, x: NDArray) -> NDArray:
+        return triu_from_sym(spd_exp(self.unpack(v), self.unpack(x)))
+
+    def _log(self, y: NDArray, x: NDArray) -> NDArray:
+        return triu_from_sym(spd_log(self.unpack(y), self.unpack(x)))
+
+    def _dist(self, xa: NDArray, xb: NDArray) -> NDArray:
+        # λ(Σa⁻¹Σb) = λ(L⁻¹ Σb L⁻ᵀ) with Σa = L Lᵀ: a symmetric problem for eigvalsh
+        inv_l = np.linalg.inv(np.linalg.cholesky(self.unpack(xa)))
+        lam = np.linalg.eigvalsh(inv_l @ self.unpack(xb) @ np.swapaxes(inv_l, -1, -2))
+        return np.sqrt(0.5 * np.sum(np.log(lam) ** 2, axis=-1))
+
+    def _log_prob(self, data: NDArray, x: NDArray) -> NDArray:
+        return _gaussian_log_prob(data, self.mean, self.unpack(x))
+
+    def _score(self, data: NDArray, x: NDArray) -> NDArray:
+        return _cov_score(data, self.mean, np.linalg.inv(self.unpack(x)))[1]
+
+    def _sample(self, x: NDArray, n: int, rng: np.random.Generator) -> NDArray:
+        return _sample_gaussian(self.mean, self.unpack(x), n, rng)
+
+    def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
+        return _gaussian_kl(self.mean, self.unpack(xp), self.mean, self.unpack(xq))
+
+    def __repr__(self) -> str:
+        return f"FixedMeanNormal(d={self.d}, chart={self.chart.name!r})"
