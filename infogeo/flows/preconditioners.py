@@ -87,7 +87,11 @@ def as_solver(curvature: Any, max_condition: float = 1e12) -> Solver:
 
 
 def _checked_solve(solver: Solver, params: Any, v: Any, damping: float) -> Any:
-    u = solver(params, v, damping)
+    try:
+        u = solver(params, v, damping)
+    except np.linalg.LinAlgError as err:
+        raise SingularCurvatureError(f"curvature solve failed with damping {damping:g} "
+                                     f"({err}); use damping > 0") from err
     if not tree_all_finite(u):
         raise SingularCurvatureError(f"preconditioner returned a non-finite direction with "
                                      f"damping {damping:g}; use damping > 0")
