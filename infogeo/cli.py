@@ -249,8 +249,8 @@ def _finite(value: float) -> float | None:
     return float(value) if value == value and abs(value) != float("inf") else None
 
 
-def _connection(fam: Any, args: argparse.Namespace) -> tuple[Any, Any, Any]:
-    """(metric, alpha, Γ) for the requested connection."""
+def _connection(fam: Any, args: argparse.Namespace) -> tuple[Any, Any, Any, Any]:
+    """(metric, alpha, cubic tensor or None, Γ) for the requested connection."""
     from .symbolic import amari_chentsov_tensor, christoffel_symbols
     from .symbolic.geometry import alpha_christoffel_symbols
     from .symbolic.parsing import parse_constant
@@ -260,16 +260,16 @@ def _connection(fam: Any, args: argparse.Namespace) -> tuple[Any, Any, Any]:
     if not alpha.is_finite:
         raise ValueError(f"--alpha must be finite, got {args.alpha!r}")
     if alpha == 0:
-        return metric, alpha, christoffel_symbols(metric, fam.params)
+        return metric, alpha, None, christoffel_symbols(metric, fam.params)
     cubic = amari_chentsov_tensor(fam, time_limit=args.time_limit, cache=not args.no_cache)
-    return metric, alpha, alpha_christoffel_symbols((metric, cubic, fam.params), alpha)
+    return metric, alpha, cubic, alpha_christoffel_symbols((metric, cubic, fam.params), alpha)
 
 
 def _cmd_christoffel(args: argparse.Namespace) -> int:
     import sympy as sp
 
     fam = _family(args)
-    _, alpha, gamma = _connection(fam, args)
+    _, alpha, _, gamma = _connection(fam, args)
     names = [str(p) for p in fam.params]
     n = len(names)
     lines, latex_lines, nonzero = [], [], []
@@ -300,23 +300,18 @@ def _cmd_christoffel(args: argparse.Namespace) -> int:
 def _cmd_curvature(args: argparse.Namespace) -> int:
     import sympy as sp
 
-    from .symbolic import scalar_curvature
-    from .symbolic.geometry import connection_riemann_tensor
+    from .symbolic import alpha_scalar_curvature, scalar_curvature
 
     fam = _family(args)
-    metric, alpha, gamma = _connection(fam, args)
+    metric, alpha, cubic, _ = _connection(fam, args)
     if alpha == 0:
         scalar = scalar_curvature(metric, fam.params)
     else:
-        # g^{ik} R^j_{ijk}, the same contraction as for Levi-Civita (Amari & Nagaoka §2)
-        riemann = connection_riemann_tensor(gamma, fam.params)
-        inv, n = metric.inv(), fam.dim
-        scalar = sp.simplify(sum(inv[i, k] * riemann[j, i, j, k] for i in range(n)
-                                 for j in range(n) for k in range(n)))
+        scalar = alpha_scalar_curvature(metric, cubic, fam.params, alpha)
     payload = {**_describe(fam), "alpha": str(alpha), "scalar_curvature": str(scalar)}
     text = f"{_header(fam)}\n\nscalar curvature R = {scalar}"
     latex = f"R = {sp.latex(scalar)}"
-    if fam.dim == 2:
+    if fam.dim == 2 and alpha == 0:  # K = R/2 holds for the Levi-Civita connection
         gauss = sp.simplify(scalar / 2)
         payload["gaussian_curvature"] = str(gauss)
         text += f"\nGaussian curvature K = R/2 = {gauss}"

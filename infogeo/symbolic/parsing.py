@@ -179,9 +179,9 @@ class ParamSpec:
 _NUM = r"[-+]?(?:oo|\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)(?:/\d+)?"
 _DECL = re.compile(
     rf"""(?P<name>[A-Za-z_][A-Za-z0-9_]*)
-         (?P<int>:int)?
-         (?:(?P<op>>=|<=|>|<)\s*(?P<num>{_NUM})
-           |:\s*(?P<lb>[\[(])\s*(?P<lo>{_NUM})\s*,\s*(?P<hi>{_NUM})\s*(?P<rb>[\])]))?""",
+         (?P<int>\s*:\s*int\b)?
+         (?:\s*(?P<op>>=|<=|>|<)\s*(?P<num>{_NUM})
+           |\s*:\s*(?P<lb>[\[(])\s*(?P<lo>{_NUM})\s*,\s*(?P<hi>{_NUM})\s*(?P<rb>[\])]))?""",
     re.VERBOSE,
 )
 _SEP = re.compile(r"[\s,]*")
@@ -307,7 +307,10 @@ def parse_variable(text: str, support: tuple[sympy.Expr, sympy.Expr] | None = No
     domain = spec.domain
     if support is not None:
         lo, hi = support
-        domain = domain.intersect(sympy.Interval(lo, hi))
+        # a continuous support's end points carry no mass: x on (0, oo) is positive
+        closed = discrete or spec.symbol.is_integer
+        domain = domain.intersect(sympy.Interval(lo, hi, left_open=not closed,
+                                                 right_open=not closed))
         if domain.is_empty:
             raise ValueError(f"variable {spec.name!r}: declaration and support ({lo}, {hi}) "
                              "do not overlap")
