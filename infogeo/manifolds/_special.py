@@ -46,21 +46,25 @@ def polygammas(x: ArrayLike, max_order: int) -> list[NDArray]:
         raise ValueError(f"max_order must be between 1 and 5, got {max_order}")
     shifts = np.ceil(np.clip(_Z0 - x, 0.0, _Z0))
     n_shift = int(shifts.max()) if x.size else 0
-    j = np.arange(n_shift)
+    # reciprocals 1/(x + j) for the shifted elements, shape [n_shift, ...]: summing over
+    # the leading axis adds contiguous rows, much faster than a strided reduction
+    j = np.arange(n_shift).reshape((-1,) + (1,) * x.ndim)
     with np.errstate(divide="ignore", invalid="ignore"):
-        recip = np.where(j < shifts[..., None], 1.0 / (x[..., None] + j), 0.0)
+        recip = np.where(j < shifts, 1.0 / (x + j), 0.0)
     w = 1.0 / (x + shifts)
     w2 = w * w
     power = recip * recip  # (x + j)^(-n-1), starting with n = 1
     w_n = w  # z^(-n)
     out = []
     for n in range(1, max_order + 1):
-        series = np.zeros_like(w)
-        for c in _COEFFS[n][::-1]:  # Horner in w²
+        coeffs = _COEFFS[n]
+        series = coeffs[-1] * w2
+        for c in coeffs[-2::-1]:  # Horner in w²
             series = (series + c) * w2
         sign = 1.0 if n % 2 else -1.0
         asym = w_n * (factorial(n - 1) + 0.5 * factorial(n) * w + series)
-        out.append(sign * (asym + factorial(n) * power.sum(axis=-1)))
-        power = power * recip
-        w_n = w_n * w
+        out.append(sign * (asym + factorial(n) * power.sum(axis=0)))
+        if n < max_order:
+            power = power * recip
+            w_n = w_n * w
     return out

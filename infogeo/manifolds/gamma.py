@@ -14,6 +14,7 @@ Independence*, Springer LNM 1953 (2008), ch. 3; REFERENCE.md.
 from __future__ import annotations
 
 import dataclasses
+from math import factorial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -61,14 +62,15 @@ def gamma_jets(x: NDArray, order: int = 2) -> tuple[NDArray, ...]:
     """
     alpha, beta = x[0], x[1]
     psis = polygammas(alpha, order - 1)
-    zero = np.zeros_like(alpha)
+    inv_beta = 1.0 / beta
     out = []
     for n in range(2, order + 1):
         sign = (-1.0) ** (n - 1)
-        by_count = [psis[n - 2]] + [zero] * (n - 2) + [
-            sign * special.factorial(n - 2) / beta ** (n - 1),
-            -sign * special.factorial(n - 1) * alpha / beta**n]
-        out.append(np.stack(np.broadcast_arrays(*by_count))[_BETA_COUNT[n]])
+        by_count = np.zeros((n + 1,) + alpha.shape)  # value for 0, 1, ..., n β-indices
+        by_count[0] = psis[n - 2]
+        by_count[n - 1] = sign * factorial(n - 2) * inv_beta ** (n - 1)
+        by_count[n] = -sign * factorial(n - 1) * alpha * inv_beta**n
+        out.append(by_count[_BETA_COUNT[n]])
     return tuple(out)
 
 
