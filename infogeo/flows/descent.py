@@ -75,8 +75,9 @@ def _start(loss: LossFn, loss_grad: GradFn, theta0: ArrayLike,
 def minimize(optimizer: GradientTransformation, loss: LossFn, loss_grad: GradFn,
              theta0: ArrayLike, *, in_domain: Callable[[NDArray], bool] | None = None,
              max_iter: int = 1000, gtol: float = 1e-8, divergence: float = 1e8,
-             chart: str | None = None) -> Trajectory:
-    """Run ``optimizer`` from ``theta0`` until :math:`\\|\\nabla L\\| \\le` ``gtol``.
+             loss_target: float | None = None, chart: str | None = None) -> Trajectory:
+    """Run ``optimizer`` from ``theta0`` until :math:`\\|\\nabla L\\| \\le` ``gtol``
+    (or, if given, until the loss is at most ``loss_target``).
 
     A step whose end point fails ``in_domain`` (or makes ``loss`` raise ``ValueError``) is
     halved until it is valid, never taken as is. The run stops, with the reason, on
@@ -103,6 +104,9 @@ def minimize(optimizer: GradientTransformation, loss: LossFn, loss_grad: GradFn,
     for k in range(max_iter):
         if norms[-1] <= gtol:
             converged, reason = True, f"gradient norm {norms[-1]:.3g} <= gtol={gtol:g}"
+            break
+        if loss_target is not None and value <= loss_target:
+            converged, reason = True, f"loss {value:.10g} <= loss_target={loss_target:.10g}"
             break
         try:
             update, state = optimizer.update(grad, state, theta, value=value, grad=grad,
@@ -146,8 +150,8 @@ def minimize(optimizer: GradientTransformation, loss: LossFn, loss_grad: GradFn,
         norms.append(float(np.linalg.norm(grad)))
         steps.append(float(step))
     else:
-        if norms[-1] <= gtol:
-            converged, reason = True, f"gradient norm {norms[-1]:.3g} <= gtol={gtol:g}"
+        if norms[-1] <= gtol or (loss_target is not None and value <= loss_target):
+            converged, reason = True, f"met the stopping criterion at max_iter={max_iter}"
     steps_arr = np.asarray(steps, dtype=float)
     return Trajectory(params=np.array(params), losses=np.array(losses),
                       grad_norms=np.array(norms), step_sizes=steps_arr,
@@ -186,7 +190,8 @@ def natural_gradient_descent(manifold: Any, loss: LossFn, loss_grad: GradFn,
                              step_rule: str = "fixed", damping: float | str = 0.0,
                              initial_damping: float = 1.0, trust_radius: float = 0.1,
                              curvature: Any = None, max_iter: int = 500, gtol: float = 1e-8,
-                             divergence: float = 1e8) -> Trajectory:
+                             divergence: float = 1e8, loss_target: float | None = None
+                             ) -> Trajectory:
     """Natural-gradient descent in the current chart of ``manifold``.
 
     .. math::
@@ -212,6 +217,8 @@ def natural_gradient_descent(manifold: Any, loss: LossFn, loss_grad: GradFn,
     curvature : optional
         Replace the exact metric: a Fisher estimate with ``solve(v, damping)`` or a callable
         returning one (see :func:`~infogeo.flows.as_solver`).
+    max_iter, gtol, divergence, loss_target
+        Stopping rules, see :func:`minimize`.
 
     Returns
     -------
@@ -223,12 +230,13 @@ def natural_gradient_descent(manifold: Any, loss: LossFn, loss_grad: GradFn,
     optimizer = _with_step_rule(direction, manifold, step_rule, step_size, trust_radius)
     return minimize(optimizer, loss, loss_grad, theta0, in_domain=domain_check(manifold),
                     max_iter=max_iter, gtol=gtol, divergence=divergence,
-                    chart=manifold.chart.name)
+                    loss_target=loss_target, chart=manifold.chart.name)
 
 
 def gradient_descent(manifold: Any, loss: LossFn, loss_grad: GradFn, theta0: ArrayLike, *,
                      step_size: float = 0.1, step_rule: str = "fixed", max_iter: int = 1000,
-                     gtol: float = 1e-8, divergence: float = 1e8) -> Trajectory:
+                     gtol: float = 1e-8, divergence: float = 1e8,
+                     loss_target: float | None = None) -> Trajectory:
     """Euclidean gradient descent :math:`\\theta_{k+1} = \\theta_k - \\alpha_k \\nabla L`.
 
     ``manifold`` (or None) only supplies the domain check and the chart name;
@@ -241,4 +249,5 @@ def gradient_descent(manifold: Any, loss: LossFn, loss_grad: GradFn, theta0: Arr
     optimizer = _with_step_rule(identity(), manifold, step_rule, step_size, 1.0)
     return minimize(optimizer, loss, loss_grad, theta0, in_domain=domain_check(manifold),
                     max_iter=max_iter, gtol=gtol, divergence=divergence,
+                    loss_target=loss_target,
                     chart=None if manifold is None else manifold.chart.name)

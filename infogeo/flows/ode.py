@@ -32,7 +32,7 @@ def fisher_flow(manifold: Any, loss_grad: Callable[[NDArray], NDArray], theta0: 
                 t_span: tuple[float, float], loss: Callable[[NDArray], float] | None = None,
                 rtol: float = 1e-8, atol: float = 1e-10, *, method: str = "RK45",
                 t_eval: ArrayLike | None = None, gtol: float = 1e-10, damping: float = 0.0,
-                max_step: float = np.inf) -> Trajectory:
+                max_step: float = np.inf, loss_target: float | None = None) -> Trajectory:
     """Integrate the Fisher flow in the current chart of ``manifold``.
 
     .. math::
@@ -67,6 +67,8 @@ def fisher_flow(manifold: Any, loss_grad: Callable[[NDArray], NDArray], theta0: 
         Convergence threshold for the natural-gradient norm (0 disables the event).
     damping : float
         Tikhonov damping of the metric.
+    loss_target : float, optional
+        A third terminal event: stop (converged) once ``loss`` falls to this value.
 
     Returns
     -------
@@ -114,17 +116,32 @@ def fisher_flow(manifold: Any, loss_grad: Callable[[NDArray], NDArray], theta0: 
     def boundary_event(_t: float, y: NDArray) -> float:
         return 1.0 if inside(y) else -1.0
 
-    converged_event.terminal = boundary_event.terminal = True  # type: ignore[attr-defined]
-    events = [boundary_event] + ([converged_event] if gtol > 0 else [])
+    def target_event(_t: float, y: NDArray) -> float:
+        return float(loss(y)) - loss_target if inside(y) else 1.0
+
+    if loss_target is not None and loss is None:
+        raise ValueError("loss_target needs loss= (the loss to compare with the target)")
+    for event in (converged_event, boundary_event, target_event):
+        event.terminal = True  # type: ignore[attr-defined]
+    # fixed positions 0, 1, 2 (a repeated boundary event stands in when gtol = 0)
+    events = [boundary_event, converged_event if gtol > 0 else boundary_event]
+    if loss_target is not None:
+        events.append(target_event)
     if gtol > 0 and natural_norm(theta) <= gtol:
         return _result(manifold, loss_grad, loss, theta[None, :], np.array([t0]), None, True,
                        f"natural-gradient norm <= gtol={gtol:g} at the start", 0)
+    if loss_target is not None and float(loss(theta)) <= loss_target:
+        return _result(manifold, loss_grad, loss, theta[None, :], np.array([t0]), None, True,
+                       f"loss <= loss_target={loss_target:.10g} at the start", 0)
     t_out = None if t_eval is None else np.sort(as_finite_array(t_eval, "t_eval"))
     with np.errstate(invalid="ignore", over="ignore"):
         sol = solve_ivp(rhs, (t0, t1), theta, method=method, t_eval=t_out, rtol=rtol,
                         atol=atol, events=events, dense_output=True, max_step=max_step)
-    converged = gtol > 0 and len(sol.t_events[1]) > 0
-    if converged:
+    hit_target = loss_target is not None and len(sol.t_events[2]) > 0
+    converged = hit_target or (gtol > 0 and len(sol.t_events[1]) > 0)
+    if hit_target:
+        reason = f"loss reached loss_target={loss_target:.10g} at t={sol.t_events[2][0]:.6g}"
+    elif converged:
         reason = f"natural-gradient norm reached gtol={gtol:g} at t={sol.t_events[1][0]:.6g}"
     elif len(sol.t_events[0]) > 0:
         reason = f"reached the boundary of the parameter domain at t={sol.t_events[0][0]:.6g}"

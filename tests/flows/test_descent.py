@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from infogeo.flows import gradient_descent, natural_gradient_descent
+from infogeo.flows import fisher_flow, gradient_descent, natural_gradient_descent
 from infogeo.manifolds import LinearRegression, LogisticRegression, Normal
 
 from ._problems import MLE, T_BAR, normal_nll, normal_nll_grad, pull_back_normal
@@ -209,3 +209,17 @@ def test_gradient_descent_iterations_grow_with_the_condition_number() -> None:
         assert gd.n_iter == pytest.approx(predicted, rel=0.2)
         counts.append(gd.n_iter)
     assert counts[0] < counts[1] < counts[2]
+
+
+def test_loss_target_stops_the_drivers() -> None:
+    target = normal_nll(MLE) + 1e-3
+    ngd = natural_gradient_descent(Normal(), normal_nll, normal_nll_grad, X0, step_size=0.2,
+                                   loss_target=target, gtol=0.0)
+    assert ngd.converged and "loss_target" in ngd.reason
+    assert ngd.losses[-1] <= target < ngd.losses[-2]
+    flow = fisher_flow(Normal(), normal_nll_grad, X0, (0.0, 50.0), loss=normal_nll,
+                       loss_target=target, gtol=0.0)
+    assert flow.converged and "loss_target" in flow.reason
+    assert flow.final_loss == pytest.approx(target, abs=1e-9)
+    with pytest.raises(ValueError, match="loss_target needs loss"):
+        fisher_flow(Normal(), normal_nll_grad, X0, (0.0, 1.0), loss_target=target)
