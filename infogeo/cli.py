@@ -131,7 +131,8 @@ def _family(args: argparse.Namespace) -> Any:
                    if not _default_domain(s)}
     return SymbolicFamily(logpdf, [s.symbol for s in specs], variable, support,
                           discrete=args.discrete, constraints=constraints,
-                          hyperparams=[s.symbol for s in hyper], name="custom")
+                          hyperparams=[s.symbol for s in hyper], name="custom",
+                          normalization_time_limit=min(3.0, args.time_limit))
 
 
 def _default_domain(spec: Any) -> bool:
