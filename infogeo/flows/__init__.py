@@ -9,7 +9,13 @@ step-size rule (:func:`fixed_step`, :func:`backtracking_line_search`,
 :func:`mirror_descent`) return a :class:`Trajectory`.
 """
 
-from .descent import domain_check, gradient_descent, minimize, natural_gradient_descent
+from .descent import (
+    domain_check,
+    gradient_descent,
+    minimize,
+    natural_gradient,
+    natural_gradient_descent,
+)
 from .invariance import (
     InvarianceOrder,
     InvarianceReport,
@@ -34,6 +40,7 @@ from .step_rules import (
     StepSizeState,
     TrustRegionState,
     backtracking_line_search,
+    exp_map_step,
     fixed_step,
     geodesic_step,
     kl_trust_region,
@@ -63,10 +70,12 @@ __all__ = [
     "levenberg_marquardt", "SingularCurvatureError", "DampingState",
     "LevenbergMarquardtState",
     # step-size rules
-    "fixed_step", "backtracking_line_search", "kl_trust_region", "geodesic_step", "midpoint",
+    "fixed_step", "backtracking_line_search", "kl_trust_region", "geodesic_step", "exp_map_step",
+    "midpoint",
     "StepSizeState", "LineSearchState", "TrustRegionState",
     # drivers
-    "Trajectory", "minimize", "natural_gradient_descent", "gradient_descent", "domain_check",
+    "Trajectory", "minimize", "natural_gradient", "natural_gradient_descent",
+    "gradient_descent", "domain_check",
     "fisher_flow", "natural_gradient_field", "mirror_step", "mirror_descent",
     "exponential_family_mirror_descent",
     # invariance

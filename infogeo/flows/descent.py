@@ -17,6 +17,7 @@ from .._checks import as_finite_array, check_positive, check_positive_int
 from .preconditioners import SingularCurvatureError, as_solver, levenberg_marquardt, precondition
 from .step_rules import (
     backtracking_line_search,
+    exp_map_step,
     fixed_step,
     geodesic_step,
     kl_trust_region,
@@ -25,13 +26,13 @@ from .step_rules import (
 from .trajectory import Trajectory
 from .transforms import GradientTransformation, chain, identity, tree_get
 
-__all__ = ["minimize", "natural_gradient_descent", "gradient_descent", "domain_check",
-           "STEP_RULES"]
+__all__ = ["minimize", "natural_gradient", "natural_gradient_descent", "gradient_descent",
+           "domain_check", "STEP_RULES"]
 
 LossFn = Callable[[NDArray], float]
 GradFn = Callable[[NDArray], NDArray]
 
-STEP_RULES = ("fixed", "armijo", "trust_region", "geodesic", "midpoint")
+STEP_RULES = ("fixed", "armijo", "trust_region", "geodesic", "exp", "midpoint")
 
 #: halvings allowed to bring a step back into the parameter domain (2**-60 ~ 1e-18)
 MAX_HALVINGS = 60
@@ -180,9 +181,34 @@ def _with_step_rule(direction: GradientTransformation, manifold: Any, step_rule:
                                                 metric=manifold))
     if step_rule == "geodesic":
         return chain(direction, geodesic_step(manifold, step_size))
+    if step_rule == "exp":
+        return chain(direction, exp_map_step(manifold, step_size))
     if step_rule == "midpoint":
         return midpoint(direction, step_size)
     raise ValueError(f"step_rule must be one of {STEP_RULES}, got {step_rule!r}")
+
+
+def natural_gradient(manifold: Any, step_size: float = 1.0, step_rule: str = "fixed",
+                     damping: float | str = 0.0, *, initial_damping: float = 1.0,
+                     trust_radius: float = 0.1, curvature: Any = None
+                     ) -> GradientTransformation:
+    """The natural-gradient optimizer as one transformation (what
+    :func:`natural_gradient_descent` runs): a damped preconditioner chained with a step rule.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from infogeo.manifolds import Normal
+    >>> opt = natural_gradient(Normal(), step_size=0.5, step_rule="geodesic")
+    >>> theta = np.array([0.0, 1.0])
+    >>> update, state = opt.update(np.array([1.0, 0.0]), opt.init(theta), theta)
+    >>> update.round(6).tolist()  # -0.5 u - 0.125 Γ(u, u), u = (1, 0), Γ^σ_μμ = 1/(2σ)
+    [-0.5, -0.0625]
+    """
+    check_positive(step_size, "step_size")
+    direction = _direction(manifold if curvature is None else curvature, damping, step_size,
+                           initial_damping)
+    return _with_step_rule(direction, manifold, step_rule, step_size, trust_radius)
 
 
 def natural_gradient_descent(manifold: Any, loss: LossFn, loss_grad: GradFn,
@@ -207,9 +233,9 @@ def natural_gradient_descent(manifold: Any, loss: LossFn, loss_grad: GradFn,
         Loss and its gradient in the manifold's current chart, ``[dim] -> float / [dim]``.
     theta0 : array-like, shape=[dim]
     step_size : float
-        α for ``"fixed"``, ``"geodesic"`` and ``"midpoint"``; the first trial of
+        α for ``"fixed"``, ``"geodesic"``, ``"exp"`` and ``"midpoint"``; the first trial of
         ``"armijo"``; the largest step of ``"trust_region"``.
-    step_rule : {"fixed", "armijo", "trust_region", "geodesic", "midpoint"}
+    step_rule : {"fixed", "armijo", "trust_region", "geodesic", "exp", "midpoint"}
     damping : float or "adaptive"
         Tikhonov λ, or Levenberg–Marquardt adaptation from ``initial_damping``.
     trust_radius : float
@@ -224,10 +250,9 @@ def natural_gradient_descent(manifold: Any, loss: LossFn, loss_grad: GradFn,
     -------
     Trajectory
     """
-    check_positive(step_size, "step_size")
-    direction = _direction(manifold if curvature is None else curvature, damping, step_size,
-                           initial_damping)
-    optimizer = _with_step_rule(direction, manifold, step_rule, step_size, trust_radius)
+    optimizer = natural_gradient(manifold, step_size, step_rule, damping,
+                                 initial_damping=initial_damping, trust_radius=trust_radius,
+                                 curvature=curvature)
     return minimize(optimizer, loss, loss_grad, theta0, in_domain=domain_check(manifold),
                     max_iter=max_iter, gtol=gtol, divergence=divergence,
                     loss_target=loss_target, chart=manifold.chart.name)

@@ -5,6 +5,7 @@
 * :func:`kl_trust_region` — the largest step with
   :math:`\\tfrac12 \\Delta^\\top I\\Delta \\le \\delta`;
 * :func:`geodesic_step` — second-order geodesic correction (Song et al. 2018);
+* :func:`exp_map_step` — the exact geodesic step (Riemannian Euler method);
 * :func:`midpoint` — the midpoint rule, a wrapper around a direction transformation.
 
 Every state has a ``step_size`` field, which the drivers record.
@@ -20,7 +21,8 @@ from .._checks import check_positive, check_positive_int
 from .transforms import GradientTransformation, require_extra, tree_map, tree_vdot
 
 __all__ = ["StepSizeState", "LineSearchState", "TrustRegionState", "fixed_step",
-           "backtracking_line_search", "kl_trust_region", "geodesic_step", "midpoint"]
+           "backtracking_line_search", "kl_trust_region", "geodesic_step", "exp_map_step",
+           "midpoint"]
 
 
 class StepSizeState(NamedTuple):
@@ -170,6 +172,28 @@ def geodesic_step(manifold: Any, step_size: float) -> GradientTransformation:
         gamma = manifold.christoffels(np.asarray(params, dtype=float))
         correction = np.einsum("...kij,...i,...j->...k", gamma, vec, vec)
         return -alpha * vec - 0.5 * alpha**2 * correction, state
+
+    return GradientTransformation(lambda params: StepSizeState(alpha), update)
+
+
+def exp_map_step(manifold: Any, step_size: float) -> GradientTransformation:
+    """Riemannian Euler step: follow the geodesic with initial velocity :math:`-u` for time α.
+
+    .. math::
+
+        \\theta_{k+1} = \\exp_{\\theta_k}(-\\alpha u), \\qquad \\Delta = \\theta_{k+1} - \\theta_k
+
+    Chart-independent exactly (the exponential map is), so the iterates of different
+    charts agree up to the accuracy of ``manifold.exp``; :func:`geodesic_step` is its
+    second-order Taylor truncation (Song et al. 2018, §3). Params ``[dim]``.
+    """
+    check_positive(step_size, "step_size")
+    alpha = float(step_size)
+
+    def update(u: Any, state: StepSizeState, params: Any = None, **extra: Any
+               ) -> tuple[Any, StepSizeState]:
+        theta = np.asarray(params, dtype=float)
+        return manifold.exp(-alpha * np.asarray(u, dtype=float), theta) - theta, state
 
     return GradientTransformation(lambda params: StepSizeState(alpha), update)
 

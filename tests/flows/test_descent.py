@@ -18,6 +18,7 @@ X0 = np.array([-1.0, 2.0])
                                                   "trust_radius": 0.5},
     {"damping": "adaptive"}, {"damping": 1e-3, "step_size": 0.8},
     {"step_rule": "geodesic", "step_size": 0.5}, {"step_rule": "midpoint", "step_size": 0.5},
+    {"step_rule": "exp", "step_size": 0.5},
 ])
 def test_every_configuration_reaches_the_mle(options: dict) -> None:
     traj = natural_gradient_descent(Normal(), normal_nll, normal_nll_grad, X0, **options)

@@ -121,6 +121,17 @@ def test_invariance_order(rule: str, order: float) -> None:
     assert np.all(np.diff(result.discrepancies) < 0)
 
 
+def test_exact_geodesic_steps_are_invariant_to_round_off() -> None:
+    # θ_{k+1} = exp_θk(-α u): the chart-free Riemannian Euler method (Normal: closed-form exp)
+    report = check_invariance(Normal(), normal_nll, X0, CHARTS3 + ["expectation"], "ngd",
+                              loss_grad=normal_nll_grad, step_size=0.2, n_steps=5,
+                              step_rule="exp")
+    assert report.max_discrepancy < 1e-10
+    plain = check_invariance(Normal(), normal_nll, X0, CHARTS3, "ngd",
+                             loss_grad=normal_nll_grad, step_size=0.2, n_steps=5)
+    assert plain.max_discrepancy > 1e-3
+
+
 def test_invariance_bad_input() -> None:
     with pytest.raises(ValueError, match="method must be one of"):
         check_invariance(Normal(), normal_nll, X0, CHARTS3, "newton")
