@@ -85,6 +85,7 @@ class MultivariateNormal(StatisticalManifold):
         if mean.shape[-1:] != (self.d,) or cov.shape[-2:] != (self.d, self.d):
             raise ValueError(f"mean must have shape [..., {self.d}] and cov [..., {self.d}, "
                              f"{self.d}], got {mean.shape} and {cov.shape}")
+        _check_symmetric(cov)
         tri = triu_from_sym(cov)
         batch = _batch(mean, tri)
         return np.concatenate([np.broadcast_to(mean, batch + mean.shape[-1:]),
@@ -248,6 +249,18 @@ class MultivariateNormal(StatisticalManifold):
         (mp, cp), (mq, cq) = self.unpack(xp), self.unpack(xq)
         return _gaussian_kl(mp, cp, mq, cq)
 
+    def to_scipy(self, theta: ArrayLike):  # noqa: ANN201 - scipy frozen type is private
+        """The frozen ``scipy.stats.multivariate_normal`` at one point ``theta`` [dim]."""
+        from scipy import stats
+
+        mean, cov = self.unpack(_single_point(self._to_base(theta), self.dim))
+        return stats.multivariate_normal(mean, cov)
+
+    def from_scipy(self, dist) -> NDArray:  # noqa: ANN001
+        """The point of a frozen ``scipy.stats.multivariate_normal`` of dimension d."""
+        mean, cov = _scipy_moments(dist, self.d)
+        return self._from_base(self.pack(mean, cov))
+
     def __repr__(self) -> str:
         return f"MultivariateNormal(d={self.d}, chart={self.chart.name!r})"
 
@@ -294,6 +307,7 @@ class FixedMeanNormal(StatisticalManifold):
         cov = as_finite_array(cov, "cov")
         if cov.shape[-2:] != (self.d, self.d):
             raise ValueError(f"cov must have shape [..., {self.d}, {self.d}], got {cov.shape}")
+        _check_symmetric(cov)
         return triu_from_sym(cov)
 
     def unpack(self, theta: ArrayLike) -> NDArray:
@@ -340,5 +354,42 @@ class FixedMeanNormal(StatisticalManifold):
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
         return _gaussian_kl(self.mean, self.unpack(xp), self.mean, self.unpack(xq))
 
+    def to_scipy(self, theta: ArrayLike):  # noqa: ANN201 - scipy frozen type is private
+        """The frozen ``scipy.stats.multivariate_normal`` at one point ``theta`` [dim]."""
+        from scipy import stats
+
+        cov = self.unpack(_single_point(self._to_base(theta), self.dim))
+        return stats.multivariate_normal(self.mean, cov)
+
+    def from_scipy(self, dist) -> NDArray:  # noqa: ANN001
+        """The point of a frozen ``scipy.stats.multivariate_normal`` with this mean."""
+        mean, cov = _scipy_moments(dist, self.d)
+        if not np.allclose(mean, self.mean, rtol=1e-12, atol=1e-12):
+            raise ValueError(f"dist must have the fixed mean {self.mean}, got {mean}")
+        return self._from_base(self.pack(cov))
+
     def __repr__(self) -> str:
         return f"FixedMeanNormal(d={self.d}, chart={self.chart.name!r})"
+
+
+def _check_symmetric(cov: NDArray) -> None:
+    scale = np.max(np.abs(cov), axis=(-1, -2), keepdims=True)
+    if not np.all(np.abs(cov - np.swapaxes(cov, -1, -2)) <= 1e-12 * scale):
+        raise ValueError("cov must be symmetric (cov == cov.T), got an asymmetric matrix")
+
+
+def _single_point(x: NDArray, dim: int) -> NDArray:
+    if x.shape != (dim,):
+        raise ValueError(f"theta must be a single point of shape ({dim},) for scipy (frozen "
+                         f"scipy distributions do not broadcast), got shape {x.shape}")
+    return x
+
+
+def _scipy_moments(dist, d: int) -> tuple[NDArray, NDArray]:  # noqa: ANN001
+    if type(dist).__name__ != "multivariate_normal_frozen":
+        raise ValueError("dist must be a frozen scipy.stats.multivariate_normal, got "
+                         f"{type(dist).__name__}")
+    mean, cov = np.asarray(dist.mean, dtype=float), np.asarray(dist.cov, dtype=float)
+    if mean.shape != (d,):
+        raise ValueError(f"dist must have dimension {d}, got mean of shape {mean.shape}")
+    return mean, cov

@@ -239,7 +239,24 @@ def test_bad_input_names_the_argument(family) -> None:
         family.log_prob(np.ones(3), good)
 
 
+def test_scipy_roundtrip() -> None:
+    theta = PTS[3]
+    np.testing.assert_allclose(MVN2.from_scipy(MVN2.to_scipy(theta)), theta, rtol=1e-14)
+    fixed = FixedMeanNormal(2, mean=[1.0, -1.0])
+    np.testing.assert_allclose(fixed.from_scipy(fixed.to_scipy(theta[2:])), theta[2:])
+    with pytest.raises(ValueError, match="fixed mean"):
+        fixed.from_scipy(MVN2.to_scipy(theta))
+    with pytest.raises(ValueError, match="single point"):
+        MVN2.to_scipy(PTS)
+    with pytest.raises(ValueError, match="multivariate_normal"):
+        MVN2.from_scipy(stats.norm())
+    with pytest.raises(ValueError, match="dimension 2"):
+        MVN2.from_scipy(stats.multivariate_normal(np.zeros(3), np.eye(3)))
+
+
 def test_bad_constructor_and_pack_arguments() -> None:
+    with pytest.raises(ValueError, match="cov must be symmetric"):
+        MVN2.pack([0.0, 0.0], [[1.0, 0.5], [0.0, 1.0]])
     with pytest.raises(ValueError, match="d must be a positive integer"):
         MultivariateNormal(0)
     with pytest.raises(ValueError, match="mean must have shape"):
