@@ -22,8 +22,8 @@ __all__ = ["FisherEstimate", "StreamingMoments", "fisher_monte_carlo", "fisher_f
            "fisher_terms"]
 
 _METHODS = ("score", "hessian")
-#: float64 values one chunk may hold in its largest intermediate (~32 MB)
-_CHUNK_BUDGET = 4_000_000
+#: float64 values one chunk may hold in its largest intermediate (~8 MB)
+_CHUNK_BUDGET = 1_000_000
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -78,8 +78,9 @@ class StreamingMoments:
         """Merge the samples ``chunk[k]`` (leading axis) into the running moments."""
         nb = chunk.shape[0]
         mean_b = chunk.mean(axis=0)
-        m2_b = np.sum((chunk - mean_b) ** 2, axis=0)
-        self.merge(nb, mean_b, m2_b)
+        dev = chunk - mean_b
+        np.square(dev, out=dev)  # in place: one temporary per chunk
+        self.merge(nb, mean_b, dev.sum(axis=0))
 
     def merge(self, nb: int, mean_b: NDArray, m2_b: NDArray) -> None:
         """Merge precomputed moments of ``nb`` samples."""
@@ -132,6 +133,31 @@ def _validated_point(manifold: StatisticalManifold, theta: ArrayLike) -> NDArray
     """``theta`` as a float array, after the manifold's own shape and domain checks."""
     manifold._to_base(theta, "theta")  # raises ValueError naming theta
     return np.asarray(theta, dtype=float)
+
+
+def _packed_terms(manifold: StatisticalManifold, data: NDArray, point: NDArray,
+                  method: str) -> NDArray:
+    """The upper triangle ``i <= j`` of the Fisher terms, shape ``[N, ..., dim(dim+1)/2]``:
+    the terms are symmetric, so the reduction only needs these entries."""
+    rows, cols = np.triu_indices(manifold.dim)
+    if method == "score":
+        s = manifold.score(data, point)
+        return s[..., rows] * s[..., cols]
+    return -manifold.log_prob_hessian(data, point)[..., rows, cols]
+
+
+def _unpack(packed: NDArray, dim: int) -> NDArray:
+    """Symmetric ``[..., dim, dim]`` from the packed upper triangle."""
+    rows, cols = np.triu_indices(dim)
+    out = np.empty(packed.shape[:-1] + (dim, dim))
+    out[..., rows, cols] = packed
+    out[..., cols, rows] = packed
+    return out
+
+
+def _estimate(moments: StreamingMoments, dim: int, method: str) -> FisherEstimate:
+    return FisherEstimate(_unpack(moments.mean, dim), _unpack(moments.stderr(), dim),
+                          moments.n, method)
 
 
 def _event_size(manifold: StatisticalManifold) -> int:
@@ -187,7 +213,7 @@ def fisher_monte_carlo(manifold: StatisticalManifold, theta: ArrayLike, n_sample
     rng : numpy.random.Generator
     method : {"score", "hessian"}
     chunk_size : int, optional
-        Draws per chunk; by default about 32 MB of intermediates per chunk. Memory is
+        Draws per chunk; by default about 8 MB of intermediates per chunk. Memory is
         bounded by the chunk size, whatever ``n_samples`` is.
     progress : bool or callable, optional
         ``True`` draws a text progress bar on stderr; a callable is called as
@@ -221,11 +247,11 @@ def fisher_monte_carlo(manifold: StatisticalManifold, theta: ArrayLike, n_sample
     while done < n_samples:
         size = min(chunk, n_samples - done)
         draws = manifold.sample(point, size, rng)
-        moments.update(fisher_terms(manifold, draws, point, method))
+        moments.update(_packed_terms(manifold, draws, point, method))
         done += size
         if report is not None:
             report(done, n_samples)
-    return FisherEstimate(moments.mean, moments.stderr(), moments.n, method)
+    return _estimate(moments, manifold.dim, method)
 
 
 def _is_dask(x: object) -> bool:
@@ -274,5 +300,5 @@ def fisher_from_samples(manifold: StatisticalManifold, data: ArrayLike, theta: A
              else check_positive_int(chunk_size, "chunk_size"))
     moments = StreamingMoments()
     for start in range(0, n, chunk):
-        moments.update(fisher_terms(manifold, arr[start:start + chunk], point, method))
-    return FisherEstimate(moments.mean, moments.stderr(), moments.n, method)
+        moments.update(_packed_terms(manifold, arr[start:start + chunk], point, method))
+    return _estimate(moments, manifold.dim, method)
