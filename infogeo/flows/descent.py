@@ -139,6 +139,9 @@ def minimize(optimizer: GradientTransformation, loss: LossFn, loss_grad: GradFn,
             reason = f"could not stay in the parameter domain at iteration {k}"
             break
         new_grad = np.asarray(loss_grad(candidate), dtype=float)
+        if new_grad.shape != theta.shape:
+            raise ValueError(f"loss_grad must return an array of shape {theta.shape}, got "
+                             f"shape {new_grad.shape} at iteration {k + 1}")
         if not (np.isfinite(new_value) and np.all(np.isfinite(new_grad))):
             reason = f"non-finite loss or gradient at iteration {k + 1}; last finite point kept"
             break

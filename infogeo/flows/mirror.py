@@ -36,6 +36,8 @@ __all__ = ["mirror_step", "mirror_descent", "exponential_family_mirror_descent"]
 
 ArrayMap = Callable[[NDArray], NDArray]
 
+_MAX_HALVINGS = 60
+
 
 def mirror_step(mirror_map: ArrayMap, inverse_mirror_map: ArrayMap, step_size: float
                 ) -> GradientTransformation:
@@ -44,6 +46,9 @@ def mirror_step(mirror_map: ArrayMap, inverse_mirror_map: ArrayMap, step_size: f
     .. math::
 
         \\Delta = \\nabla\\psi^*\\big(\\nabla\\psi(\\theta) - \\alpha g\\big) - \\theta
+
+    If the dual point leaves the image of :math:`\\nabla\\psi` (``inverse_mirror_map``
+    raises ``ValueError``), α is halved for this step; ``state.step_size`` records it.
     """
     check_positive(step_size, "step_size")
     alpha = float(step_size)
@@ -51,8 +56,16 @@ def mirror_step(mirror_map: ArrayMap, inverse_mirror_map: ArrayMap, step_size: f
     def update(grads: Any, state: StepSizeState, params: Any = None, **extra: Any
                ) -> tuple[Any, StepSizeState]:
         theta = np.asarray(params, dtype=float)
-        dual = mirror_map(theta) - alpha * np.asarray(grads, dtype=float)
-        return inverse_mirror_map(dual) - theta, state
+        dual, g = mirror_map(theta), np.asarray(grads, dtype=float)
+        step = alpha
+        # a dual point outside the image of ∇ψ (inverse raises ValueError): halve the step
+        for _ in range(_MAX_HALVINGS):
+            try:
+                return inverse_mirror_map(dual - step * g) - theta, StepSizeState(step)
+            except ValueError:
+                step *= 0.5
+        raise ValueError(f"mirror step left the domain of the inverse mirror map even after "
+                         f"{_MAX_HALVINGS} halvings of step_size={alpha}")
 
     return GradientTransformation(lambda params: StepSizeState(alpha), update)
 
