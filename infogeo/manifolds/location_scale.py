@@ -70,6 +70,11 @@ class AbstractLocationScale(StatisticalManifold):
     def _standard_sample(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
         """Draws from the standard density f."""
 
+    @abc.abstractmethod
+    def _skewness_constants(self) -> tuple[float, float]:
+        r"""``(c₁, c₂)`` with :math:`T_{\mu\mu\sigma} = c_1/\sigma^3`,
+        :math:`T_{\sigma\sigma\sigma} = c_2/\sigma^3`."""
+
     def _charts(self) -> list[Chart]:
         return [
             identity_chart("mu_sigma", ("mu", "sigma")),
@@ -100,6 +105,17 @@ class AbstractLocationScale(StatisticalManifold):
 
     def _log(self, y: NDArray, x: NDArray) -> NDArray:
         return halfplane_log(y, x, *self._halfplane())
+
+    def _skewness(self, x: NDArray) -> NDArray:
+        r""":math:`T_{ijk} = E[\partial_i\ell\,\partial_j\ell\,\partial_k\ell]`: the score in
+        μ is odd in z and the one in σ even, so only :math:`T_{\mu\mu\sigma}` (and its
+        permutations) and :math:`T_{\sigma\sigma\sigma}` survive, both ∝ σ⁻³."""
+        c1, c2 = self._skewness_constants()
+        inv3 = 1.0 / x[..., 1] ** 3
+        t = np.zeros(x.shape[:-1] + (2, 2, 2))
+        t[..., 0, 0, 1] = t[..., 0, 1, 0] = t[..., 1, 0, 0] = c1 * inv3
+        t[..., 1, 1, 1] = c2 * inv3
+        return t
 
     # -- statistics ---------------------------------------------------------------------
     def _log_prob(self, data: NDArray, x: NDArray) -> NDArray:
@@ -198,6 +214,22 @@ class StudentT(AbstractLocationScale):
     def _standard_sample(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
         return rng.standard_t(self.nu, size)
 
+    def _skewness_constants(self) -> tuple[float, float]:
+        r"""With :math:`u = z^2/(\nu + z^2) \sim \mathrm{Beta}(\frac12, \frac\nu2)`,
+        :math:`\sigma s_\mu = (\nu+1)\,z/(\nu+z^2)` and :math:`\sigma s_\sigma =
+        (\nu+1)u - 1`, the Beta moments give
+
+        .. math::
+
+            T_{\mu\mu\sigma} = \frac{2(\nu+1)(\nu-1)}{(\nu+3)(\nu+5)\sigma^3}, \qquad
+            T_{\sigma\sigma\sigma} = \frac{8\nu(\nu-1)}{(\nu+3)(\nu+5)\sigma^3}
+
+        (2/σ³ and 8/σ³ of the normal as ν → ∞; zero for the Cauchy, ν = 1).
+        """
+        nu = self.nu
+        den = (nu + 3) * (nu + 5)
+        return 2 * (nu + 1) * (nu - 1) / den, 8 * nu * (nu - 1) / den
+
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
         r"""KL by quadrature in :math:`z = (x - \mu_p)/\sigma_p`:
 
@@ -266,6 +298,10 @@ class Cauchy(AbstractLocationScale):
 
     def _standard_sample(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
         return rng.standard_cauchy(size)
+
+    def _skewness_constants(self) -> tuple[float, float]:
+        """T = 0: every α-connection of the Cauchy family is the Levi-Civita one."""
+        return 0.0, 0.0
 
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
         (mp, sp), (mq, sq) = np.moveaxis(xp, -1, 0), np.moveaxis(xq, -1, 0)

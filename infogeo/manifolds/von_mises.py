@@ -287,6 +287,24 @@ class VonMises(StatisticalManifold):
         gamma[..., 1, 1, 1] = d2a / (2 * da)
         return gamma
 
+    def _skewness(self, x: NDArray) -> NDArray:
+        r"""The exponential-family tensor :math:`T = \partial^3\psi` of the natural chart
+        (:func:`natural_christoffels`) pulled back by :math:`\partial\theta/\partial\mu
+        = \kappa\,t`, :math:`\partial\theta/\partial\kappa = n` (t ⊥ n unit vectors):
+
+        .. math::
+
+            T_{\mu\mu\kappa} = \kappa^2\beta = \kappa A' - A, \qquad
+            T_{\kappa\kappa\kappa} = \alpha + 3\beta = A'', \qquad
+            T_{\mu\mu\mu} = T_{\mu\kappa\kappa} = 0.
+        """
+        kappa = x[..., 1]
+        _, _, _, beta = _radial_terms(kappa)
+        t = np.zeros(x.shape[:-1] + (2, 2, 2))
+        t[..., 0, 0, 1] = t[..., 0, 1, 0] = t[..., 1, 0, 0] = kappa**2 * beta
+        t[..., 1, 1, 1] = resultant_length_derivatives(kappa)[2]
+        return t
+
     # -- geodesics: ODE in natural coordinates; shooting log towards the nearest copy ----
     def _exp(self, v: NDArray, x: NDArray) -> NDArray:
         r"""Integrate the geodesic in natural coordinates (smooth through κ = 0, where the

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from infogeo.manifolds import Cauchy, StudentT
+from infogeo.manifolds import Cauchy, Normal, StudentT
 from infogeo.manifolds.charts import numeric_jacobian
 from infogeo.manifolds.geodesic_solvers import integrate_geodesic, shoot_log
 
@@ -40,17 +40,33 @@ def test_cauchy_metric_matches_reference_and_student_one() -> None:
 
 
 @pytest.mark.parametrize("family", [StudentT(2.5), StudentT(5), Cauchy()], ids=repr)
-def test_metric_matches_quadrature_of_scipy_score(family) -> None:
-    """E[s sᵀ] by quadrature, with the score from finite differences of scipy's logpdf."""
+def test_metric_and_skewness_match_quadrature_of_scipy_score(family) -> None:
+    """E[s sᵀ] and E[s⊗s⊗s] by quadrature, the score from differences of scipy's logpdf."""
     theta = np.array([0.4, 1.3])
     logpdf = scipy_logpdf(family)
 
     def integrand(x: float) -> np.ndarray:
         s = numeric_jacobian(lambda p: np.array([logpdf(x, p[0], p[1])]), theta)[0]
-        return np.outer(s, s) * np.exp(logpdf(x, *theta))
+        moments = np.concatenate([np.outer(s, s).ravel(), np.einsum("i,j,k->ijk", s, s,
+                                                                     s).ravel()])
+        return moments * np.exp(logpdf(x, *theta))
 
     quad, _ = integrate.quad_vec(integrand, -np.inf, np.inf, epsabs=1e-12, epsrel=1e-10)
-    np.testing.assert_allclose(quad, family.metric_matrix(theta), rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(quad[:4].reshape(2, 2), family.metric_matrix(theta),
+                               rtol=1e-7, atol=1e-10)
+    np.testing.assert_allclose(quad[4:].reshape(2, 2, 2), family.skewness_tensor(theta),
+                               rtol=1e-7, atol=1e-9)
+
+
+def test_skewness_limits_and_cauchy_alpha_independence() -> None:
+    theta = np.array([0.1, 0.7])
+    # ν → ∞: the normal values T_μμσ = 2/σ³, T_σσσ = 8/σ³ (REFERENCE.md), error O(1/ν)
+    np.testing.assert_allclose(StudentT(1e8).skewness_tensor(theta),
+                               Normal().skewness_tensor(theta), rtol=1e-7)
+    c = Cauchy()
+    for alpha in (-1.0, 0.5, 1.0):
+        np.testing.assert_allclose(c.alpha_christoffels(theta, alpha), c.christoffels(theta),
+                                   atol=1e-15)
 
 
 @pytest.mark.parametrize("family", [StudentT(3), Cauchy()], ids=repr)

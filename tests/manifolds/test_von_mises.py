@@ -42,7 +42,7 @@ def test_metric_matches_reference_formula() -> None:
 
 
 @pytest.mark.parametrize("theta", [[0.4, 0.3], [-2.0, 2.5], [3.0, 20.0]])
-def test_metric_matches_quadrature_of_scipy_score(theta: list[float]) -> None:
+def test_metric_and_skewness_match_quadrature_of_scipy_score(theta: list[float]) -> None:
     theta = np.array(theta)
 
     def logpdf(x: float, p: np.ndarray) -> np.ndarray:
@@ -50,11 +50,23 @@ def test_metric_matches_quadrature_of_scipy_score(theta: list[float]) -> None:
 
     def integrand(x: float) -> np.ndarray:
         s = numeric_jacobian(lambda p: np.atleast_1d(logpdf(x, p)), theta)[0]
-        return np.outer(s, s) * np.exp(logpdf(x, theta))
+        moments = np.concatenate([np.outer(s, s).ravel(), np.einsum("i,j,k->ijk", s, s,
+                                                                     s).ravel()])
+        return moments * np.exp(logpdf(x, theta))
 
     quad, _ = integrate.quad_vec(integrand, theta[0] - np.pi, theta[0] + np.pi, epsabs=1e-13,
                                  epsrel=1e-10)
-    np.testing.assert_allclose(quad, VM.metric_matrix(theta), rtol=1e-7, atol=1e-11)
+    np.testing.assert_allclose(quad[:4].reshape(2, 2), VM.metric_matrix(theta), rtol=1e-7,
+                               atol=1e-11)
+    np.testing.assert_allclose(quad[4:].reshape(2, 2, 2), VM.skewness_tensor(theta),
+                               rtol=1e-6, atol=1e-10)
+
+
+def test_e_connection_is_flat_in_natural_coordinates() -> None:
+    nat = VM.in_chart("natural")
+    theta = VM.change_chart(PTS, "natural")
+    scale = np.abs(nat.christoffels(theta)).max()
+    np.testing.assert_allclose(nat.alpha_christoffels(theta, 1.0), 0.0, atol=1e-8 * scale)
 
 
 def test_score_hessian_and_log_prob() -> None:
