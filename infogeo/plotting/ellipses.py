@@ -58,7 +58,7 @@ def plot_metric_ellipses(manifold: Any, points: ArrayLike, ax: Any = None,
         Centres, e.g. a grid ``np.stack(np.meshgrid(mu, sigma), -1)``.
     ax : matplotlib Axes, optional
     scale : float
-        Fisher length of the ellipse radius; chose it so neighbours do not overlap.
+        Fisher length of the ellipse radius; choose it so neighbours do not overlap.
     **patch_kwargs
         Passed to :class:`matplotlib.patches.Ellipse` (default: unfilled, thin).
 
@@ -68,6 +68,7 @@ def plot_metric_ellipses(manifold: Any, points: ArrayLike, ax: Any = None,
     """
     from matplotlib.patches import Ellipse
 
+    check_2d_manifold(manifold)
     ax = get_axes(ax)
     pts = as_plane_points(points, "points").reshape(-1, 2)
     widths, heights, angles = metric_ellipses(manifold, pts, scale)

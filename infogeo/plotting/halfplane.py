@@ -161,6 +161,7 @@ def plot_fisher_rao_ball(manifold: Any, center: ArrayLike, radius: float, ax: An
     list of matplotlib artists
         The outline (Line2D) or polygon, then the center marker if drawn.
     """
+    check_2d_manifold(manifold)
     ax = get_axes(ax)
     circle = fisher_rao_circle(manifold, center, radius, n_points)
     if fill:
