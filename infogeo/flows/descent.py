@@ -96,6 +96,7 @@ def minimize(optimizer: GradientTransformation, loss: LossFn, loss_grad: GradFn,
     """
     max_iter = check_positive_int(max_iter, "max_iter")
     check_positive(gtol, "gtol", strict=False)
+    check_positive(divergence, "divergence")
     inside = in_domain or (lambda theta: True)
     theta, value, grad = _start(loss, loss_grad, theta0, inside)
     limit = value + divergence * (1.0 + abs(value))

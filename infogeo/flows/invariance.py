@@ -125,8 +125,9 @@ def check_invariance(manifold: Any, loss_in_base_chart: Callable[[NDArray], floa
                      method: str = "flow", *,
                      loss_grad: Callable[[NDArray], NDArray] | None = None,
                      t_span: tuple[float, float] = (0.0, 1.0), t_eval: ArrayLike | None = None,
-                     rtol: float = 1e-10, atol: float = 1e-12, n_steps: int = 20,
-                     step_size: float = 0.05, **options: Any) -> InvarianceReport:
+                     rtol: float = 1e-10, atol: float = 1e-12, ode_method: str = "RK45",
+                     n_steps: int = 20, step_size: float = 0.05, **options: Any
+                     ) -> InvarianceReport:
     """Run ``method`` in each chart from the same point and compare the images.
 
     Parameters
@@ -144,6 +145,8 @@ def check_invariance(manifold: Any, loss_in_base_chart: Callable[[NDArray], floa
         of natural-gradient / gradient descent with ``step_size`` (no early stop).
     loss_grad : callable, optional
         :math:`\\nabla_x L` in the reference chart; central differences if omitted.
+    t_span, t_eval, rtol, atol, ode_method
+        Flow settings (``ode_method`` is the ``solve_ivp`` method).
     **options
         Passed to the driver (e.g. ``step_rule="geodesic"`` for ``"ngd"``).
 
@@ -166,7 +169,7 @@ def check_invariance(manifold: Any, loss_in_base_chart: Callable[[NDArray], floa
         y0 = manifold.change_chart(x0, chart)
         if method == "flow":
             traj = fisher_flow(other, grad_c, y0, t_span, loss=loss_c, rtol=rtol, atol=atol,
-                               t_eval=times, gtol=0.0, **options)
+                               method=ode_method, t_eval=times, gtol=0.0, **options)
         elif method == "ngd":
             traj = natural_gradient_descent(other, loss_c, grad_c, y0, step_size=step_size,
                                             max_iter=n_steps, gtol=0.0, **options)

@@ -111,7 +111,10 @@ def fisher_flow(manifold: Any, loss_grad: Callable[[NDArray], NDArray], theta0: 
     def converged_event(_t: float, y: NDArray) -> float:
         if not inside(y):
             return 1.0
-        return natural_norm(y) - gtol
+        try:
+            return natural_norm(y) - gtol
+        except SingularCurvatureError:
+            return 1.0
 
     def boundary_event(_t: float, y: NDArray) -> float:
         return 1.0 if inside(y) else -1.0
@@ -147,8 +150,11 @@ def fisher_flow(manifold: Any, loss_grad: Callable[[NDArray], NDArray], theta0: 
         reason = f"reached the boundary of the parameter domain at t={sol.t_events[0][0]:.6g}"
     elif sol.status == 0:
         reason = f"reached the end of t_span at t={t1:g}"
+    elif _heads_out(field, inside, sol.y[:, -1], 1e-6 * (t1 - t0)):
+        reason = (f"ran into the boundary of the parameter domain near t={sol.t[-1]:.6g} "
+                  f"({sol.message})")
     else:
-        reason = f"integration failed near the domain boundary or a singularity: {sol.message}"
+        reason = f"integration failed (a singularity of the field?): {sol.message}"
     times, ys = sol.t, sol.y.T
     keep = np.all(np.isfinite(ys), axis=1) & np.array([inside(y) for y in ys], dtype=bool)
     times, ys = times[keep], ys[keep]
@@ -156,6 +162,15 @@ def fisher_flow(manifold: Any, loss_grad: Callable[[NDArray], NDArray], theta0: 
         times, ys = np.concatenate([[t0], times]), np.vstack([theta, ys])
     n_steps = len(sol.sol.ts) - 1 if sol.sol is not None else 0
     return _result(manifold, loss_grad, loss, ys, times, sol.sol, converged, reason, n_steps)
+
+
+def _heads_out(field: Callable[[NDArray], NDArray], inside: Callable[[NDArray], bool],
+               y: NDArray, dt: float) -> bool:
+    """Does a tiny Euler step from the last accepted point leave the domain?"""
+    try:
+        return not inside(y + dt * field(y))
+    except (ValueError, SingularCurvatureError):
+        return True
 
 
 def _result(manifold: Any, loss_grad: Callable, loss: Callable | None, ys: NDArray,
