@@ -30,6 +30,7 @@ from .geometry import (
     riemann_tensor,
     scalar_curvature,
 )
+from .parsing import parse_density, parse_params
 
 __all__ = [
     "SymbolicFamily",
@@ -53,4 +54,6 @@ __all__ = [
     "cache_disabled",
     "clear_cache",
     "set_cache_enabled",
+    "parse_density",
+    "parse_params",
 ]
