@@ -175,15 +175,17 @@ def _parse_at(text: str, fam: Any) -> dict:
 # ---------------------------------------------------------------------- output
 def _describe(fam: Any) -> dict[str, Any]:
     return {"family": fam.name, "params": [str(p) for p in fam.params],
-            "variable": str(fam.variable), "support": [str(b) for b in fam.support[0]],
+            "variable": str(fam.variable), "variables": [str(v) for v in fam.variables],
+            "support": [[str(lo), str(hi)] for lo, hi in fam.support],
             "discrete": bool(fam.discrete), "logpdf": str(fam.logpdf)}
 
 
 def _header(fam: Any) -> str:
-    lo, hi = fam.support[0]
     kind = "integers" if fam.discrete else "reals"
+    ranges = ", ".join(f"{v} in [{lo}, {hi}]" for v, (lo, hi) in
+                       zip(fam.variables, fam.support, strict=True))
     return (f"family: {fam.name}\nparameters: {', '.join(map(str, fam.params))}\n"
-            f"variable: {fam.variable} ({kind} in [{lo}, {hi}])\nlog p = {fam.logpdf}")
+            f"variable ({kind}): {ranges}\nlog p = {fam.logpdf}")
 
 
 def _pretty(expr: Any) -> str:

@@ -362,7 +362,8 @@ class _Converter:
         if name in ALLOWED_FUNCTIONS:
             raise ValueError(f"{self.what}: {name!r} is a function; call it, as in {name}(...)")
         allowed = ", ".join(sorted(self.names))
-        hint = "; declare parameters with --params" if self.what == "density" else ""
+        hint = ("; declare parameters with --params and the variable with --var"
+                if self.what == "density" else "")
         raise ValueError(f"{self.what}: unknown name {name!r} (allowed names: {allowed}){hint}")
 
     def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> sympy.Expr:

@@ -70,6 +70,7 @@ def test_fisher_of_catalogue_normal_matches_closed_form_and_numeric_family(
         capsys: pytest.CaptureFixture[str]) -> None:
     data = run_json(capsys, "fisher", "normal")
     assert data["params"] == ["mu", "sigma"] and data["variable"] == "x"
+    assert data["support"] == [["-oo", "oo"]] and data["discrete"] is False
     point = {"mu": 0.3, "sigma": 1.7}
     got = as_matrix(data["fisher"], "mu sigma>0", point)
     np.testing.assert_allclose(got, np.diag([1, 2]) / 1.7**2, rtol=1e-14)  # REFERENCE.md
@@ -105,7 +106,7 @@ def test_fisher_of_discrete_custom_densities(capsys: pytest.CaptureFixture[str])
     p = 0.3  # REFERENCE.md: 1/(p(1-p))
     assert as_matrix(bern["fisher"], "p:(0,1)", {"p": p})[0, 0] == pytest.approx(
         1 / (p * (1 - p)), rel=1e-13)
-    assert bern["discrete"] is True
+    assert bern["discrete"] is True and bern["support"] == [["0", "1"]]
 
 
 def test_christoffel_symbols_of_the_normal_family(capsys: pytest.CaptureFixture[str]) -> None:
