@@ -12,6 +12,7 @@ import pytest
 from infogeo.flows import (
     check_invariance,
     exponential_family_mirror_descent,
+    fisher_flow,
     gradient_descent,
     invariance_order,
     mirror_descent,
@@ -19,6 +20,7 @@ from infogeo.flows import (
     pull_back,
 )
 from infogeo.manifolds import Normal
+from infogeo.manifolds.charts import numeric_jacobian
 from infogeo.manifolds.registry import FAMILIES
 
 from ._problems import normal_nll, normal_nll_grad
@@ -27,19 +29,50 @@ from ._problems import normal_nll, normal_nll_grad
 DUAL_NAMES = (("natural", "expectation"), ("natural", "mean"), ("logit", "mean"))
 
 
+def _legendre_dual(fam, natural: str, expectation: str) -> bool:  # noqa: ANN001
+    """Is the expectation chart ∇ψ of the natural chart, i.e. ∂η/∂θ = I(θ)?
+
+    (Not so for packed symmetric-matrix coordinates that store an off-diagonal natural
+    parameter once: there ∂ψ/∂θ_ij = 2 E[x_i x_j]; mirror descent needs the true ∇ψ.)
+    """
+    nat = fam.in_chart(natural)
+    theta = fam.change_chart(fam.random_point(np.random.default_rng(0)), natural)
+    jac = numeric_jacobian(lambda t: nat.change_chart(t, expectation), theta)
+    return bool(np.allclose(jac, nat.metric_matrix(theta), rtol=1e-5, atol=1e-8))
+
+
 def _dual_families() -> dict[str, tuple]:
     """Every registered family (including ``ExponentialFamily`` instances once registered)
-    that has a natural and an expectation chart."""
+    whose natural and expectation charts are a Legendre-dual pair."""
     found = {}
     for name, make in FAMILIES.items():
-        charts = make().chart_names
+        fam = make()
         for natural, expectation in DUAL_NAMES:
-            if natural in charts and expectation in charts:
+            if {natural, expectation} <= set(fam.chart_names) and _legendre_dual(
+                    fam, natural, expectation):
                 found[name] = (make, natural, expectation)
     return found
 
 
 DUAL_CHARTS = _dual_families()
+
+
+def _generic_exponential_families() -> dict[str, tuple]:
+    """``infogeo.manifolds.ExponentialFamily`` examples (ψ given, η → θ by Newton), if the
+    module is available."""
+    try:
+        from infogeo.manifolds import exponential_family as ef
+    except ImportError:  # pragma: no cover - module not there yet
+        return {}
+    found = {}
+    for name in ("normal_exponential_family", "poisson_exponential_family"):
+        make = getattr(ef, name, None)
+        if make is not None:
+            found[f"ExponentialFamily:{name}"] = (make, "natural", "expectation")
+    return found
+
+
+DUAL_CHARTS.update(_generic_exponential_families())
 
 
 def test_the_duality_test_covers_several_families() -> None:
@@ -78,6 +111,28 @@ def test_mirror_descent_in_natural_parameters_is_ngd_in_expectation_parameters(f
     # and it is not plain gradient descent in either chart
     gd = gradient_descent(nat, loss, grad, start, step_size=0.05, max_iter=15, gtol=0.0)
     assert np.max(np.abs(gd.params - md.params)) > 1e-4
+
+
+@pytest.mark.parametrize("family", sorted(DUAL_CHARTS))
+def test_mle_flow_in_every_dual_family_is_exponential_in_expectation(family: str) -> None:
+    # NLL L(θ) = ψ(θ) − θ·T̄ has ∇_θ L = η(θ) − T̄: the flow gives η(t) = T̄ + (η₀ − T̄)e^{−t}
+    make, natural, expectation = DUAL_CHARTS[family]
+    fam = make()
+    nat = fam.in_chart(natural)
+    rng = np.random.default_rng(5)
+    start, mle = fam.random_point(rng, 2)
+    t_bar = fam.change_chart(mle, expectation)
+    theta0, eta0 = fam.change_chart(start, natural), fam.change_chart(start, expectation)
+
+    def grad(theta):
+        return nat.change_chart(theta, expectation) - t_bar
+
+    times = np.linspace(0.0, 3.0, 7)
+    traj = fisher_flow(nat, grad, theta0, (0.0, 3.0), t_eval=times, gtol=0.0, rtol=1e-10,
+                       atol=1e-12)
+    expected = t_bar + (eta0 - t_bar) * np.exp(-times)[:, None]
+    np.testing.assert_allclose(nat.change_chart(traj.params, expectation), expected,
+                               rtol=1e-6, atol=1e-8 * np.max(np.abs(expected)))
 
 
 def test_mirror_descent_with_the_euclidean_mirror_map_is_gradient_descent() -> None:
