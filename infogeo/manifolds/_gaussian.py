@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = ["sym_from_triu", "triu_from_sym", "sym_function", "spd_metric",
-           "spd_christoffels", "spd_exp", "spd_log"]
+           "spd_christoffels", "spd_skewness", "spd_exp", "spd_log"]
 
 
 # ----------------------------------------------------------------------------- layout
@@ -77,6 +77,21 @@ def spd_christoffels(precision: NDArray, basis: NDArray) -> NDArray:
     return np.moveaxis(triu_from_sym(sym), -1, -3)
 
 
+def spd_skewness(precision: NDArray, basis: NDArray) -> NDArray:
+    r"""Amari–Chentsov tensor of N(m, Σ) in the triangular layout, ``[..., n, n, n]``.
+
+    With :math:`w = L^{-1}(x - m)` standard normal and :math:`B = L^{-1}\delta\Sigma
+    L^{-	op}`, the score is :math:`	frac12(w^	op B w - \operatorname{tr}B)` and the third
+    joint cumulant of Gaussian quadratic forms gives
+
+    .. math::
+
+        T_{pqr} = \operatorname{tr}(\Sigma^{-1}E_p\Sigma^{-1}E_q\Sigma^{-1}E_r).
+    """
+    pe = np.einsum("...ab,pbc->...pac", precision, basis)
+    return np.einsum("...pab,...qbc,...rca->...pqr", pe, pe, pe)
+
+
 def _spd_sqrt_pair(cov: NDArray) -> tuple[NDArray, NDArray]:
     w, u = np.linalg.eigh(cov)
     root = np.einsum("...ij,...j,...kj->...ik", u, np.sqrt(w), u)
@@ -96,13 +111,13 @@ def spd_log(target: NDArray, cov: NDArray) -> NDArray:
     return root @ sym_function(inv_root @ target @ inv_root, np.log) @ root
 
 
-def _check_spd(cov: NDArray, name: str) -> None:
-    smallest = np.linalg.eigvalsh(cov)[..., 0]
+def _check_spd(matrix: NDArray, name: str,
+               what: str = "the covariance (upper-triangular entries)") -> None:
+    smallest = np.linalg.eigvalsh(matrix)[..., 0]
     bad = ~(smallest > 0)
     if np.any(bad):
-        raise ValueError(
-            f"{name}: the covariance (upper-triangular entries) must be symmetric positive "
-            f"definite, got smallest eigenvalue {float(smallest[bad].flat[0])!r}")
+        raise ValueError(f"{name}: {what} must be symmetric positive definite, got smallest "
+                         f"eigenvalue {float(smallest[bad].flat[0])!r}")
 
 
 def _gaussian_log_prob(data: NDArray, mean: NDArray, cov: NDArray) -> NDArray:
@@ -152,3 +167,108 @@ def _sample_gaussian(mean: NDArray, cov: NDArray, n: int, rng: np.random.Generat
     chol = np.linalg.cholesky(cov)
     z = rng.standard_normal((n,) + cov.shape[:-2] + (cov.shape[-1],))
     return mean + np.einsum("...ij,...j->...i", chol, z)
+
+
+def _check_symmetric(cov: NDArray) -> None:
+    scale = np.max(np.abs(cov), axis=(-1, -2), keepdims=True)
+    if not np.all(np.abs(cov - np.swapaxes(cov, -1, -2)) <= 1e-12 * scale):
+        raise ValueError("cov must be symmetric (cov == cov.T), got an asymmetric matrix")
+
+
+def _single_point(x: NDArray, dim: int) -> NDArray:
+    if x.shape != (dim,):
+        raise ValueError(f"theta must be a single point of shape ({dim},) for scipy (frozen "
+                         f"scipy distributions do not broadcast), got shape {x.shape}")
+    return x
+
+
+def _scipy_moments(dist, d: int) -> tuple[NDArray, NDArray]:  # noqa: ANN001
+    if type(dist).__name__ != "multivariate_normal_frozen":
+        raise ValueError("dist must be a frozen scipy.stats.multivariate_normal, got "
+                         f"{type(dist).__name__}")
+    mean, cov = np.asarray(dist.mean, dtype=float), np.asarray(dist.cov, dtype=float)
+    if mean.shape != (d,):
+        raise ValueError(f"dist must have dimension {d}, got mean of shape {mean.shape}")
+    return mean, cov
+
+
+# ----------------------------------------------------------------------------- charts
+def _columns_from_basis(d: int, mean_part, cov_part) -> NDArray:  # noqa: ANN001
+    """Jacobian ``[..., dim, dim]`` whose column for mean coordinate i is ``mean_part(i)``
+    and for covariance coordinate q is ``cov_part(q)``; each returns (dμ, dΣ matrix)."""
+    cols = [mean_part(i) for i in range(d)] + [cov_part(q) for q in range(d * (d + 1) // 2)]
+    return np.stack([np.concatenate([dm, triu_from_sym(dc)], axis=-1) for dm, dc in cols],
+                    axis=-1)
+
+
+def natural_chart_maps(d: int) -> dict:
+    r"""Maps of the natural chart :math:`(\theta_1, \Theta_2) = (\Sigma^{-1}\mu,
+    -\tfrac12\Sigma^{-1})`, :math:`\Theta_2` in the triangular layout.
+
+    Jacobian: :math:`d\Sigma = 2\Sigma\,d\Theta_2\,\Sigma`,
+    :math:`d\mu = \Sigma\,d\theta_1 + 2\Sigma\,d\Theta_2\,\mu`.
+    """
+    basis = _basis(d)
+
+    def to_base(y: NDArray) -> NDArray:
+        cov = np.linalg.inv(-2.0 * sym_from_triu(y[..., d:], d))
+        mean = np.einsum("...ij,...j->...i", cov, y[..., :d])
+        return np.concatenate([mean, triu_from_sym(cov)], axis=-1)
+
+    def from_base(x: NDArray) -> NDArray:
+        precision = np.linalg.inv(sym_from_triu(x[..., d:], d))
+        eta = np.einsum("...ij,...j->...i", precision, x[..., :d])
+        return np.concatenate([eta, triu_from_sym(-0.5 * precision)], axis=-1)
+
+    def jacobian(y: NDArray) -> NDArray:
+        cov = np.linalg.inv(-2.0 * sym_from_triu(y[..., d:], d))
+        mean = np.einsum("...ij,...j->...i", cov, y[..., :d])
+        zero = np.zeros(y.shape[:-1] + (d, d))
+
+        def cov_part(q: int) -> tuple[NDArray, NDArray]:
+            dcov = 2.0 * cov @ basis[q] @ cov
+            return 2.0 * np.einsum("...ij,jk,...k->...i", cov, basis[q], mean), dcov
+
+        return _columns_from_basis(d, lambda i: (cov[..., :, i], zero), cov_part)
+
+    def check(y: NDArray, name: str) -> None:
+        _check_spd(-sym_from_triu(y[..., d:], d), name,
+                   "-Theta2 (natural parameter Sigma^-1 / 2, entries theta2_ij)")
+
+    return {"to_base": to_base, "from_base": from_base, "jacobian": jacobian, "check": check}
+
+
+def expectation_chart_maps(d: int) -> dict:
+    r"""Maps of the expectation chart :math:`(\eta_1, H_2) = (\mu, \Sigma + \mu\mu^\top)`,
+    :math:`H_2` in the triangular layout; :math:`d\Sigma = dH_2 - d\eta_1\mu^\top
+    - \mu\,d\eta_1^\top`."""
+    basis = _basis(d)
+
+    def to_base(y: NDArray) -> NDArray:
+        mean = y[..., :d]
+        cov = sym_from_triu(y[..., d:], d) - mean[..., :, None] * mean[..., None, :]
+        return np.concatenate([mean, triu_from_sym(cov)], axis=-1)
+
+    def from_base(x: NDArray) -> NDArray:
+        mean = x[..., :d]
+        second = sym_from_triu(x[..., d:], d) + mean[..., :, None] * mean[..., None, :]
+        return np.concatenate([mean, triu_from_sym(second)], axis=-1)
+
+    def jacobian(y: NDArray) -> NDArray:
+        mean = y[..., :d]
+        eye, zero_vec = np.eye(d), np.zeros(y.shape[:-1] + (d,))
+
+        def mean_part(i: int) -> tuple[NDArray, NDArray]:
+            outer = eye[i][:, None] * mean[..., None, :]
+            return np.broadcast_to(eye[i], mean.shape), -(outer + np.swapaxes(outer, -1, -2))
+
+        return _columns_from_basis(
+            d, mean_part, lambda q: (zero_vec, np.broadcast_to(basis[q], mean.shape[:-1]
+                                                              + (d, d))))
+
+    def check(y: NDArray, name: str) -> None:
+        mean = y[..., :d]
+        _check_spd(sym_from_triu(y[..., d:], d) - mean[..., :, None] * mean[..., None, :],
+                   name, "H2 - eta1 eta1^T (the covariance)")
+
+    return {"to_base": to_base, "from_base": from_base, "jacobian": jacobian, "check": check}

@@ -23,16 +23,22 @@ from ._gaussian import (
     _basis,
     _batch,
     _check_spd,
+    _check_symmetric,
     _cov_score,
     _gaussian_kl,
     _gaussian_log_prob,
     _random_spd,
     _sample_gaussian,
+    _scipy_moments,
+    _single_point,
     _triu,
+    expectation_chart_maps,
+    natural_chart_maps,
     spd_christoffels,
     spd_exp,
     spd_log,
     spd_metric,
+    spd_skewness,
     sym_from_triu,
     sym_function,
     triu_from_sym,
@@ -99,7 +105,12 @@ class MultivariateNormal(StatisticalManifold):
     def _charts(self) -> list[Chart]:
         names = tuple(f"mu{i}" for i in range(self.d)) + tuple(
             f"sigma{i}{j}" for i, j in zip(*_triu(self.d), strict=True))
-        return [identity_chart("mean_cov", names)]
+        tri = [f"{i}{j}" for i, j in zip(*_triu(self.d), strict=True)]
+        natural = tuple(f"theta1_{i}" for i in range(self.d)) + tuple(f"theta2_{p}" for p in tri)
+        expectation = tuple(f"eta1_{i}" for i in range(self.d)) + tuple(f"eta2_{p}" for p in tri)
+        return [identity_chart("mean_cov", names),
+                Chart("natural", natural, **natural_chart_maps(self.d)),
+                Chart("expectation", expectation, **expectation_chart_maps(self.d))]
 
     def _check_base(self, x: NDArray, name: str) -> None:
         _check_spd(self.unpack(x)[1], name)
@@ -142,6 +153,30 @@ class MultivariateNormal(StatisticalManifold):
         gamma[..., d:, :d, :d] = np.moveaxis(triu_from_sym(outer), -1, 0)
         gamma[..., d:, d:, d:] = spd_christoffels(precision, basis)
         return gamma
+
+    def _skewness(self, x: NDArray) -> NDArray:
+        r"""Amari–Chentsov tensor. With :math:`w = L^{-1}(x-\mu)`, the score along
+        :math:`(\delta\mu, \delta\Sigma)` is :math:`\alpha^\top w + \tfrac12(w^\top B w
+        - \operatorname{tr} B)` (:math:`\alpha = L^{-1}\delta\mu`,
+        :math:`B = L^{-1}\delta\Sigma L^{-\top}`); odd moments of w vanish, so
+
+        .. math::
+
+            T_{ijp} = (\Sigma^{-1}E_p\Sigma^{-1})_{ij}, \qquad
+            T_{pqr} = \operatorname{tr}(\Sigma^{-1}E_p\Sigma^{-1}E_q\Sigma^{-1}E_r),
+
+        (i, j mean and p, q, r covariance coordinates, with all permutations) and zero
+        for three mean or one mean and two covariance indices.
+        """
+        d = self.d
+        precision = np.linalg.inv(self.unpack(x)[1])
+        t = np.zeros(x.shape[:-1] + (self.dim,) * 3)
+        pep = np.einsum("...ab,pbc,...cd->...adp", precision, self._basis, precision)
+        t[..., :d, :d, d:] = pep
+        t[..., :d, d:, :d] = np.swapaxes(pep, -1, -2)
+        t[..., d:, :d, :d] = np.moveaxis(pep, -1, -3)
+        t[..., d:, d:, d:] = spd_skewness(precision, self._basis)
+        return t
 
     # -- geodesics: Eriksen's closed-form exp, shooting log ------------------------------
     def _exp(self, v: NDArray, x: NDArray) -> NDArray:
@@ -330,6 +365,9 @@ class FixedMeanNormal(StatisticalManifold):
     def _christoffels(self, x: NDArray) -> NDArray:
         return spd_christoffels(np.linalg.inv(self.unpack(x)), self._basis)
 
+    def _skewness(self, x: NDArray) -> NDArray:
+        return spd_skewness(np.linalg.inv(self.unpack(x)), self._basis)
+
     def _exp(self, v: NDArray, x: NDArray) -> NDArray:
         return triu_from_sym(spd_exp(self.unpack(v), self.unpack(x)))
 
@@ -370,26 +408,3 @@ class FixedMeanNormal(StatisticalManifold):
 
     def __repr__(self) -> str:
         return f"FixedMeanNormal(d={self.d}, chart={self.chart.name!r})"
-
-
-def _check_symmetric(cov: NDArray) -> None:
-    scale = np.max(np.abs(cov), axis=(-1, -2), keepdims=True)
-    if not np.all(np.abs(cov - np.swapaxes(cov, -1, -2)) <= 1e-12 * scale):
-        raise ValueError("cov must be symmetric (cov == cov.T), got an asymmetric matrix")
-
-
-def _single_point(x: NDArray, dim: int) -> NDArray:
-    if x.shape != (dim,):
-        raise ValueError(f"theta must be a single point of shape ({dim},) for scipy (frozen "
-                         f"scipy distributions do not broadcast), got shape {x.shape}")
-    return x
-
-
-def _scipy_moments(dist, d: int) -> tuple[NDArray, NDArray]:  # noqa: ANN001
-    if type(dist).__name__ != "multivariate_normal_frozen":
-        raise ValueError("dist must be a frozen scipy.stats.multivariate_normal, got "
-                         f"{type(dist).__name__}")
-    mean, cov = np.asarray(dist.mean, dtype=float), np.asarray(dist.cov, dtype=float)
-    if mean.shape != (d,):
-        raise ValueError(f"dist must have dimension {d}, got mean of shape {mean.shape}")
-    return mean, cov

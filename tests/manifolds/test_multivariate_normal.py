@@ -101,6 +101,40 @@ def test_metric_matches_monte_carlo() -> None:
     assert np.all(np.abs(outer.mean(0) - MVN2.metric_matrix(theta)) <= 4 * se)
 
 
+@pytest.mark.parametrize("family", [MultivariateNormal(2), FixedMeanNormal(2, mean=[1, 0])],
+                         ids=repr)
+def test_skewness_matches_monte_carlo(family) -> None:
+    theta = family.random_point(np.random.default_rng(66))
+    s = family.score(family.sample(theta, 200_000, np.random.default_rng(67)), theta)
+    t = np.einsum("ni,nj,nk->nijk", s, s, s)
+    se = t.std(0, ddof=1) / np.sqrt(len(s))
+    assert np.all(np.abs(t.mean(0) - family.skewness_tensor(theta)) <= 4 * se)
+
+
+def test_skewness_in_one_dimension_is_the_normal_one() -> None:
+    theta = np.array([0.3, 1.7])  # (μ, v)
+    np.testing.assert_allclose(MultivariateNormal(1).skewness_tensor(theta),
+                               Normal().in_chart("mu_var").skewness_tensor(theta), rtol=1e-12)
+
+
+def test_natural_and_expectation_charts_are_e_and_m_flat() -> None:
+    for chart, alpha in (("natural", 1.0), ("expectation", -1.0)):
+        m = MVN2.in_chart(chart)
+        y = MVN2.change_chart(PTS, chart)
+        scale = np.abs(m.christoffels(y)).max()
+        np.testing.assert_allclose(m.alpha_christoffels(y, alpha), 0.0, atol=1e-9 * scale)
+    # natural parameters (Σ⁻¹μ, −Σ⁻¹/2) and second moments, in the triangular layout
+    mean, cov = MVN2.unpack(PTS[0])
+    prec = np.linalg.inv(cov)
+    np.testing.assert_allclose(MVN2.change_chart(PTS[0], "natural"),
+                               np.r_[prec @ mean, -0.5 * prec[0, 0], -0.5 * prec[0, 1],
+                                     -0.5 * prec[1, 1]], rtol=1e-12)
+    second = cov + np.outer(mean, mean)
+    np.testing.assert_allclose(MVN2.change_chart(PTS[0], "expectation"),
+                               np.r_[mean, second[0, 0], second[0, 1], second[1, 1]],
+                               rtol=1e-12)
+
+
 def test_log_prob_and_score_match_scipy() -> None:
     theta = PTS[2]
     mean, cov = MVN2.unpack(theta)
@@ -252,6 +286,17 @@ def test_scipy_roundtrip() -> None:
         MVN2.from_scipy(stats.norm())
     with pytest.raises(ValueError, match="dimension 2"):
         MVN2.from_scipy(stats.multivariate_normal(np.zeros(3), np.eye(3)))
+
+
+@pytest.mark.parametrize("chart, bad, match", [
+    ("natural", [0.0, 0.0, 0.5, 0.0, -0.5],
+     r"theta: -Theta2 \(natural parameter.*must be symmetric positive definite"),
+    ("expectation", [1.0, 0.0, 0.5, 0.0, 1.0],
+     r"theta: H2 - eta1 eta1\^T \(the covariance\) must be symmetric positive definite"),
+])
+def test_bad_points_in_other_charts(chart: str, bad: list[float], match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        MVN2.in_chart(chart).metric_matrix(bad)
 
 
 def test_bad_constructor_and_pack_arguments() -> None:
