@@ -224,3 +224,41 @@ def test_loss_target_stops_the_drivers() -> None:
     assert flow.final_loss == pytest.approx(target, abs=1e-9)
     with pytest.raises(ValueError, match="loss_target needs loss"):
         fisher_flow(Normal(), normal_nll_grad, X0, (0.0, 1.0), loss_target=target)
+
+
+def test_fisher_estimates_plug_in_as_curvature() -> None:
+    from infogeo.estimators import DiagonalFisher, FullFisher, fisher_monte_carlo
+
+    n = Normal()
+    exact = natural_gradient_descent(n, normal_nll, normal_nll_grad, X0, step_size=0.5)
+    # the (μ, σ) metric is diagonal: a diagonal approximation rebuilt each step is exact
+    diag = natural_gradient_descent(
+        n, normal_nll, normal_nll_grad, X0, step_size=0.5,
+        curvature=lambda th: DiagonalFisher.from_matrix(n.metric_matrix(th)))
+    np.testing.assert_allclose(diag.params, exact.params, rtol=1e-13)
+    # a Monte Carlo estimate at each step: a noisy preconditioner, same optimum
+    rng = np.random.default_rng(8)
+    mc = natural_gradient_descent(
+        n, normal_nll, normal_nll_grad, X0, step_size=0.5, max_iter=200,
+        curvature=lambda th: FullFisher(fisher_monte_carlo(n, th, 4000, rng).mean))
+    assert mc.converged
+    np.testing.assert_allclose(mc.final, MLE, atol=1e-7)
+    assert not np.allclose(mc.params[1], exact.params[1], rtol=1e-6)
+
+
+def test_adaptive_damping_handles_a_singular_fisher() -> None:
+    model = LogisticRegression(np.ones((4, 2)))
+    y = np.array([0.0, 1.0, 1.0, 1.0])
+
+    def loss(w):
+        return float(model.nll(y, w, "sum"))
+
+    def grad(w):
+        return model.nll_grad(y, w, "sum")
+
+    traj = natural_gradient_descent(model, loss, grad, np.zeros(2), damping="adaptive",
+                                    initial_damping=1e-3)
+    assert traj.converged
+    # optimum: σ(w1 + w2) = 3/4 and the (1, -1) component stays 0
+    np.testing.assert_allclose(traj.final.sum(), np.log(3.0), rtol=1e-8)
+    np.testing.assert_allclose(traj.final[0], traj.final[1], rtol=1e-8)
