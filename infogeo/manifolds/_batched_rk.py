@@ -62,10 +62,15 @@ def _initial_step(rhs: RowRHS, y0: NDArray, f0: NDArray, rtol: NDArray, atol: ND
     return np.minimum(np.minimum(100 * h0, h1), t_end)
 
 
+#: ``on_finish(idx [r], y_end [n, r], ok [r]) -> (restart [q], y0 [n, q], rtol [q])``
+OnFinish = Callable[[NDArray, NDArray, NDArray], tuple[NDArray, NDArray, NDArray]]
+
+
 def integrate_rows(rhs: RowRHS, y0: NDArray, t_end: float = 1.0,
                    rtol: float | NDArray = 1e-12, atol: float | NDArray = 1e-12,
                    n_control: int | None = None, valid: Callable[[NDArray], NDArray] | None = None,
-                   max_steps: int = 2000) -> tuple[NDArray, NDArray, NDArray]:
+                   max_steps: int = 2000, on_finish: OnFinish | None = None,
+                   ) -> tuple[NDArray, NDArray, NDArray]:
     r"""Integrate the autonomous systems :math:`\dot y_b = f(y_b)` from 0 to ``t_end``.
 
     Parameters
@@ -84,36 +89,43 @@ def integrate_rows(rhs: RowRHS, y0: NDArray, t_end: float = 1.0,
         retried with a smaller step, so the right-hand side is never trusted outside it.
     max_steps : int
         Columns still unfinished after this many attempted steps are reported as failed.
+    on_finish : callable, optional
+        Called with the columns that just finished (or failed, with NaN states) as
+        ``on_finish(idx, y_end, ok)``; it returns the columns to integrate again from
+        new initial states ``y0`` with tolerance ``rtol`` (and ``atol = rtol``). An
+        iterative method (Newton shooting) then runs its iterations without waiting for
+        the slowest column, and every right-hand-side call works on a full batch.
 
     Returns
     -------
     y : ndarray, shape=[n, B]
-        States at ``t_end`` (NaN for failed columns).
+        States at ``t_end`` (NaN for failed columns) of each column's last run.
     ok : ndarray of bool, shape=[B]
-        Whether each column reached ``t_end``.
+        Whether each column's last run reached ``t_end``.
     n_steps : ndarray of int, shape=[B]
-        Attempted steps per column.
+        Attempted steps per column (all runs).
     """
     y = np.array(y0, dtype=float)
     n, batch = y.shape
     n_control = n if n_control is None else n_control
-    rtol = np.broadcast_to(np.asarray(rtol, dtype=float), (batch,))
-    atol = np.broadcast_to(np.asarray(atol, dtype=float), (batch,))
+    rtol = np.array(np.broadcast_to(np.asarray(rtol, dtype=float), (batch,)))
+    atol = np.array(np.broadcast_to(np.asarray(atol, dtype=float), (batch,)))
     t = np.zeros(batch)
     ok = np.ones(batch, dtype=bool)
     n_steps = np.zeros(batch, dtype=int)
+    run_steps = np.zeros(batch, dtype=int)
     with np.errstate(all="ignore"):
         f = rhs(y)
     h = _initial_step(rhs, y, f, rtol, atol, n_control, t_end)
-    active = np.flatnonzero(np.isfinite(f).all(axis=0))
-    ok[np.setdiff1d(np.arange(batch), active)] = False
+    h_start = h.copy()
+    active = np.arange(batch)
     c = slice(0, n_control)
     while active.size:
         ya, fa, ta = y[:, active], f[:, active], t[active]
         ha = np.minimum(h[active], t_end - ta)
         stages = np.empty((_N_STAGES + 1,) + ya.shape)
         stages[0] = fa
-        bad = np.zeros(active.size, dtype=bool)
+        bad = ~np.isfinite(fa).all(axis=0)
         with np.errstate(all="ignore"):
             for s in range(1, _N_STAGES):
                 trial = ya + ha * np.tensordot(_A[s, :s], stages[:s], axes=1)
@@ -141,10 +153,24 @@ def integrate_rows(rhs: RowRHS, y0: NDArray, t_end: float = 1.0,
         # after a rejection never grow the step
         h[active] = ha * np.where(accept, factor, np.minimum(factor, 1.0))
         n_steps[active] += 1
+        run_steps[active] += 1
         finished = t[active] >= t_end * (1 - 1e-14)
-        failed = ~finished & ((n_steps[active] >= max_steps)
+        failed = ~finished & ((run_steps[active] >= max_steps)
                               | (h[active] <= 1e-13 * t_end))
-        ok[active[failed]] = False
-        active = active[~finished & ~failed]
-    y[:, ~ok] = np.nan
+        stop = finished | failed
+        done = active[stop]
+        ok[done] = finished[stop]
+        y[:, active[failed]] = np.nan
+        active = active[~stop]
+        if on_finish is not None and done.size:
+            again, y_again, rtol_again = on_finish(done, y[:, done], ok[done])
+            if again.size:
+                with np.errstate(all="ignore"):
+                    f_again = rhs(y_again)
+                # reuse the column's last starting step, rescaled to the new tolerance
+                h_start[again] *= np.clip((rtol_again / rtol[again]) ** (1.0 / 8.0), 0.1, 1.0)
+                y[:, again], f[:, again], rtol[again], atol[again] = (y_again, f_again,
+                                                                     rtol_again, rtol_again)
+                t[again], h[again], run_steps[again], ok[again] = 0.0, h_start[again], 0, True
+                active = np.concatenate([active, again])
     return y, ok, n_steps

@@ -10,8 +10,6 @@ Sources: Amari & Nagaoka, *Methods of Information Geometry* (2000); REFERENCE.md
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 from numpy.typing import NDArray
 from scipy import special
@@ -24,10 +22,10 @@ from .charts import Chart, identity_chart
 from .dirichlet import batch_first, components_first, dirichlet_jets, dirichlet_kl
 from .geodesic_flow import (
     GeodesicFlow,
+    exp_positive,
     hessian_christoffels,
-    log_end_map,
+    log_positive,
     model_initial_velocity,
-    positive_columns,
 )
 from .geodesic_solvers import ShootingResult
 from .normal import Normal
@@ -103,10 +101,10 @@ class Beta(StatisticalManifold):
     dim = 2
 
     def __init__(self, chart: str | None = None) -> None:
-        flow = GeodesicFlow.from_hessian(dirichlet_jets, 2, valid=positive_columns,
-                                         end_map=log_end_map)
-        guess = model_initial_velocity(Normal()._log, _normal_model, _normal_model_jacobian)
-        self._flow = dataclasses.replace(flow, initial_velocity=guess)
+        # geodesics integrated in log coordinates, where they are far less curved
+        self._flow = GeodesicFlow.from_hessian(dirichlet_jets, 2).in_log_coordinates()
+        self._guess = model_initial_velocity(Normal()._log, _normal_model,
+                                             _normal_model_jacobian)
         super().__init__(chart)
 
     def _charts(self) -> list[Chart]:
@@ -148,11 +146,11 @@ class Beta(StatisticalManifold):
         return batch_first(dirichlet_jets(components_first(x), 3)[1], 3)
 
     def _exp(self, v: NDArray, x: NDArray) -> NDArray:
-        return self._flow.exp(v, x)
+        return exp_positive(self._flow, v, x)
 
     def _shoot(self, y: NDArray, x: NDArray, tol: float = 1e-10,
                max_iter: int = 50) -> ShootingResult:
-        return self._flow.log(y, x, tol, max_iter)
+        return log_positive(self._flow, y, x, tol, max_iter, self._guess)
 
     # -- statistics -----------------------------------------------------------------------
     def _log_prob(self, data: NDArray, x: NDArray) -> NDArray:

@@ -23,7 +23,7 @@ from .._checks import check_positive, check_positive_int
 from ._special import polygammas
 from .base import StatisticalManifold
 from .charts import Chart, identity_chart
-from .geodesic_flow import GeodesicFlow, hessian_christoffels, log_end_map, positive_columns
+from .geodesic_flow import GeodesicFlow, exp_positive, hessian_christoffels, log_positive
 from .geodesic_solvers import ShootingResult
 
 __all__ = ["Dirichlet"]
@@ -125,10 +125,10 @@ class Dirichlet(StatisticalManifold):
         self.k = k
         self.dim = k
         self.event_shape = (k,)
-        # straight lines in log α: geodesics grow exponentially along α → cα
-        self._flow = GeodesicFlow.from_hessian(
-            dirichlet_jets, k, valid=positive_columns, end_map=log_end_map,
-            initial_velocity=lambda x, y: x * np.log(y / x))
+        # geodesics integrated in u = log α, where the scaling α → cα is a straight line;
+        # shooting starts from the straight line in u
+        self._flow = GeodesicFlow.from_hessian(dirichlet_jets, k).in_log_coordinates()
+        self._guess = None
         super().__init__(chart)
 
     def _charts(self) -> list[Chart]:
@@ -169,11 +169,11 @@ class Dirichlet(StatisticalManifold):
         return batch_first(dirichlet_jets(components_first(x), 3)[1], 3)
 
     def _exp(self, v: NDArray, x: NDArray) -> NDArray:
-        return self._flow.exp(v, x)
+        return exp_positive(self._flow, v, x)
 
     def _shoot(self, y: NDArray, x: NDArray, tol: float = 1e-10,
                max_iter: int = 50) -> ShootingResult:
-        return self._flow.log(y, x, tol, max_iter)
+        return log_positive(self._flow, y, x, tol, max_iter, self._guess)
 
     # -- statistics -----------------------------------------------------------------------
     def _log_prob(self, data: NDArray, x: NDArray) -> NDArray:

@@ -35,7 +35,8 @@ from .geodesic_solvers import (
 )
 
 __all__ = ["GeodesicFlow", "hessian_christoffels", "log_end_map", "shoot_with_jacobian",
-           "inv_components_first", "model_initial_velocity", "positive_columns"]
+           "inv_components_first", "model_initial_velocity", "positive_columns",
+           "exp_positive", "log_positive"]
 
 #: ``jets(x [d, ...], order) -> (g [d, d, ...], F3 [d, d, d, ...])`` (order 3) or with
 #: ``F4 [d, d, d, d, ...]`` appended (order 4); components first
@@ -113,6 +114,34 @@ def model_initial_velocity(model_log: Callable[[NDArray, NDArray], NDArray],
         return np.where(np.all(np.isfinite(v), axis=-1, keepdims=True), v, y - x)
 
     return guess
+
+
+def exp_positive(flow_u: GeodesicFlow, v: NDArray, x: NDArray) -> NDArray:
+    """``exp_x(v)`` for positive coordinates with a flow in ``u = log x``
+    (:meth:`GeodesicFlow.in_log_coordinates`); shapes [..., dim]."""
+    return np.exp(flow_u.exp(v / x, np.log(x)))
+
+
+def log_positive(flow_u: GeodesicFlow, y: NDArray, x: NDArray, tol: float = 1e-10,
+                 max_iter: int = 50, guess: Callable[[NDArray, NDArray], NDArray] | None = None,
+                 ) -> ShootingResult:
+    """``log_x(y)`` by shooting in ``u = log x`` with a flow from
+    :meth:`GeodesicFlow.in_log_coordinates`; shapes [..., dim].
+
+    The start is ``guess(x, y)`` (a velocity in x coordinates, flattened [B, dim]) or the
+    straight line in u. Convergence and ``residual`` refer to ``log exp_x(v) - log y``:
+    the relative error of the endpoint.
+    """
+    shape = np.broadcast_shapes(x.shape, y.shape)
+    x = np.broadcast_to(x, shape)
+    w0 = None
+    if guess is not None:
+        flat_x = x.reshape(-1, shape[-1])
+        w0 = (guess(flat_x, np.broadcast_to(y, shape).reshape(-1, shape[-1])) / flat_x
+              ).reshape(shape)
+    res = flow_u.log(np.log(y), np.log(x), tol, max_iter, v_init=w0)
+    return ShootingResult(res.tangent_vec * x, res.converged, res.residual, res.n_iter,
+                          res.message)
 
 
 def positive_columns(x: NDArray) -> NDArray:
@@ -215,6 +244,41 @@ class GeodesicFlow:
 
         return cls(dim, field, valid, end_map)
 
+    def in_log_coordinates(self) -> GeodesicFlow:
+        r"""The same geodesics in the coordinates :math:`u = \log x` (for positive x).
+
+        With :math:`x = e^u`, :math:`\dot x = x\dot u` and :math:`\ddot x = x(\ddot u +
+        \dot u^2)`, so
+
+        .. math::
+
+            \ddot u = a(x, x\dot u)/x - \dot u^2, \qquad
+            \delta\ddot u = \frac{\delta a}{x} - \frac{a}{x}\delta u - 2\dot u\,
+            \delta\dot u, \quad \delta x = x\,\delta u,\ \delta\dot x = x\,\delta\dot u
+            + x\dot u\,\delta u.
+
+        Scale-type coordinates (Dirichlet α → cα, a Gamma rate, ψ'(α) ~ 1/α² near α = 0)
+        vary exponentially along geodesics; in u they vary linearly, so the integrator
+        takes far fewer steps, and the domain x > 0 cannot be left. The ``end_map`` and
+        ``initial_velocity`` are not carried over (give them in u coordinates).
+        """
+        field = self.field
+
+        def field_u(u: NDArray, w: NDArray, jacobi: tuple[NDArray, NDArray] | None,
+                    ) -> tuple[NDArray, NDArray | None]:
+            x = np.exp(u)
+            v = x * w
+            if jacobi is None:
+                accel, _ = field(x, v, None)
+                return accel / x - w * w, None
+            ju, jw = jacobi  # [component, column, batch]
+            accel, daccel = field(x, v, (x[:, None] * ju, x[:, None] * jw + v[:, None] * ju))
+            a_over_x = accel / x
+            return (a_over_x - w * w,
+                    daccel / x[:, None] - a_over_x[:, None] * ju - 2 * w[:, None] * jw)
+
+        return GeodesicFlow(self.dim, field_u, valid=lambda u: np.all(u < 700, axis=0))
+
     def _rows(self, with_jacobi: bool) -> Callable[[NDArray], NDArray]:
         """The right-hand side on states ``[x, v, (jx, jv)]`` of shape [n, m]."""
         d = self.dim
@@ -244,12 +308,36 @@ class GeodesicFlow:
         Jacobi fields ride along with the same steps.
         """
         batch, d = x.shape
-        state = np.concatenate([x.T, v.T, np.zeros((d * d, batch)),
-                                np.repeat(np.eye(d).reshape(-1, 1), batch, axis=1)])
+        state = self._initial_states(x, v)
         end, ok, _ = integrate_rows(self._rows(True), state, rtol=rtol, atol=rtol,
                                     n_control=2 * d, valid=self._valid_rows())
         jac = np.moveaxis(end[2 * d:2 * d + d * d].reshape(d, d, batch), -1, 0)
         return end[:d].T, jac, ok
+
+    def _initial_states(self, x: NDArray, v: NDArray) -> NDArray:
+        """States ``[x, v, J = 0, J' = I]`` of shape [n, B] for ``x, v`` of shape [B, d]."""
+        batch, d = x.shape
+        return np.concatenate([x.T, v.T, np.zeros((d * d, batch)),
+                               np.repeat(np.eye(d).reshape(-1, 1), batch, axis=1)])
+
+    def _shoot(self, x: NDArray, y: NDArray, v: NDArray, tol: float,
+               max_iter: int) -> ShootingResult:
+        """Newton shooting with the iterations pipelined through the integrator: a pair
+        whose geodesic is done takes its Newton step and restarts at once, without
+        waiting for the slowest pair of the batch (see ``integrate_rows(on_finish=...)``)."""
+        newton = _Newton(x, y, v, tol, max_iter, self.end_map)
+        d = self.dim
+
+        def on_finish(idx: NDArray, states: NDArray, ok: NDArray,
+                      ) -> tuple[NDArray, NDArray, NDArray]:
+            jac = np.moveaxis(states[2 * d:2 * d + d * d].reshape(d, d, -1), -1, 0)
+            again = newton.update(idx, states[:d].T, jac, ok)
+            return again, self._initial_states(x[again], newton.v[again]), newton.rtol[again]
+
+        integrate_rows(self._rows(True), self._initial_states(x, newton.v), rtol=newton.rtol,
+                       atol=newton.rtol, n_control=2 * d, valid=self._valid_rows(),
+                       on_finish=on_finish)
+        return newton.result()
 
     def exp(self, v: NDArray, x: NDArray, rtol: float = 1e-12) -> NDArray:
         """``exp_x(v)`` for ``x, v`` of shape [..., dim] (geodesic ODE at t = 1).
@@ -284,8 +372,7 @@ class GeodesicFlow:
             v0 = self.initial_velocity(flat_x, flat_y)
         else:
             v0 = flat_y - flat_x
-        res = shoot_with_jacobian(self.exp_and_jacobian, flat_x, flat_y, np.array(v0, float),
-                                  tol, max_iter, self.end_map)
+        res = self._shoot(flat_x, flat_y, np.array(v0, dtype=float), tol, max_iter)
         return ShootingResult(res.tangent_vec.reshape(shape), res.converged.reshape(shape[:-1]),
                               res.residual.reshape(shape[:-1]), res.n_iter, res.message)
 
@@ -294,82 +381,99 @@ class GeodesicFlow:
 _LOOSE_RTOL, _FINAL_RTOL = 1e-5, 1e-12
 
 
-def shoot_with_jacobian(exp_jac_fn: ExpJacobianFn, x: NDArray, y: NDArray, v: NDArray,
-                         tol: float, max_iter: int, end_map: EndMap | None = None,
-                         ) -> ShootingResult:
-    r"""Newton's method for :math:`\exp_x(v) = y` with the exact Jacobian :math:`J(1)`.
+class _Newton:
+    r"""Per-pair state of Newton's method for :math:`\exp_x(v) = y` with exact Jacobians.
 
-    Each iteration integrates the geodesic and its Jacobi fields once, at a tolerance of
+    Each evaluation integrates the geodesic and its Jacobi fields once, at a tolerance of
     1e-4 times the square of the current residual, clipped to [1e-12, 1e-5]: Newton about
     squares the residual, so a tighter integration would be wasted while far from the
     target. A pair converges only on an integration at the final 1e-12.
     A step that does not reduce the residual is halved back towards the last accepted
     velocity (a backtracking line search at no extra cost, because the next Jacobian
     is computed at the backtracked point anyway). The Newton step computed on the
-    converging iteration is applied too: it costs nothing and removes the last residual,
+    converging evaluation is applied too: it costs nothing and removes the last residual,
     so the answer is accurate to the ODE tolerance, not just to ``tol``.
     """
-    batch, dim = x.shape
-    scale = 1.0 + np.max(np.abs(y), axis=-1)
-    residual = np.full(batch, np.inf)
-    converged = np.zeros(batch, dtype=bool)
-    stuck = np.zeros(batch, dtype=bool)
-    v_prev = np.zeros_like(v)  # last accepted velocity (exp_x(0) = x)
-    err_prev = np.full(batch, np.inf)
-    rtol = np.full(batch, _LOOSE_RTOL)
-    active = np.arange(batch)
-    n_iter, message = 0, "converged"
-    for n_iter in range(1, max_iter + 1):  # noqa: B007 - n_iter reported after the loop
-        end, jac, ok = exp_jac_fn(v[active], x[active], rtol[active])
+
+    def __init__(self, x: NDArray, y: NDArray, v: NDArray, tol: float, max_iter: int,
+                 end_map: EndMap | None) -> None:
+        batch = len(x)
+        self.x, self.y, self.v, self.tol, self.max_iter = x, y, v, tol, max_iter
+        self.end_map = end_map
+        self.scale = 1.0 + np.max(np.abs(y), axis=-1)
+        self.residual = np.full(batch, np.inf)
+        self.converged = np.zeros(batch, dtype=bool)
+        self.stuck = np.zeros(batch, dtype=bool)
+        self.v_prev = np.zeros_like(v)  # last accepted velocity (exp_x(0) = x)
+        self.err_prev = np.full(batch, np.inf)
+        self.rtol = np.full(batch, _LOOSE_RTOL)
+        self.n_iter = np.zeros(batch, dtype=int)
+
+    def update(self, idx: NDArray, end: NDArray, jac: NDArray, ok: NDArray) -> NDArray:
+        """Take the evaluation ``(exp_x(v), ∂exp/∂v, ok)`` of pairs ``idx``; return the
+        pairs that need another evaluation (at ``self.v``, tolerance ``self.rtol``)."""
+        x, y, v = self.x[idx], self.y[idx], self.v
+        self.n_iter[idx] += 1
         with np.errstate(all="ignore"):
-            err = np.where(ok, np.max(np.abs(y[active] - end), axis=-1) / scale[active], np.inf)
-            if end_map is None:
-                res, merit = y[active] - end, err
+            err = np.where(ok, np.max(np.abs(y - end), axis=-1) / self.scale[idx], np.inf)
+            if self.end_map is None:
+                res, merit = y - end, err
             else:
-                mapped_end, map_jac = end_map(np.where(ok[:, None], end, y[active]))
-                res, jac = end_map(y[active])[0] - mapped_end, map_jac @ jac
+                mapped_end, map_jac = self.end_map(np.where(ok[:, None], end, y))
+                res, jac = self.end_map(y)[0] - mapped_end, map_jac @ jac
                 merit = np.where(ok, np.max(np.abs(res), axis=-1), np.inf)
-            good = (ok & ((merit < err_prev[active]) | (err <= tol))
+            good = (ok & ((merit < self.err_prev[idx]) | (err <= self.tol))
                     & np.all(np.isfinite(jac), axis=(-1, -2)))
         # backtrack the others half-way to their last accepted velocity
-        back = active[~good]
-        v[back] = 0.5 * (v[back] + v_prev[back])
-        tiny = np.max(np.abs(v[back] - v_prev[back]), axis=-1) <= 1e-14 * (
-            1.0 + np.max(np.abs(v_prev[back]), axis=-1))
-        stuck[back[tiny]] = True
-        acc, res, jac, err, merit = (active[good], res[good], jac[good], err[good],
-                                     merit[good])
-        residual[acc] = err * scale[acc]
+        back = idx[~good]
+        v[back] = 0.5 * (v[back] + self.v_prev[back])
+        tiny = np.max(np.abs(v[back] - self.v_prev[back]), axis=-1) <= 1e-14 * (
+            1.0 + np.max(np.abs(self.v_prev[back]), axis=-1))
+        self.stuck[back[tiny]] = True
+        acc, x, y = idx[good], x[good], y[good]
+        res, jac, err, merit = res[good], jac[good], err[good], merit[good]
+        self.residual[acc] = err * self.scale[acc]
         try:
             step = np.linalg.solve(jac, res[..., None])[..., 0]
         except np.linalg.LinAlgError:
-            step = np.stack([np.linalg.lstsq(j, r, rcond=None)[0] for j, r in zip(jac, res,
-                                                                                   strict=True)])
+            step = np.stack([np.linalg.lstsq(j, r, rcond=None)[0]
+                             for j, r in zip(jac, res, strict=True)]).reshape(res.shape)
         # Trust region: a Newton step may change v by at most max(|v|, |y - x|).
-        radius = np.maximum(np.linalg.norm(v[acc], axis=-1),
-                            np.linalg.norm(y[acc] - x[acc], axis=-1))
+        radius = np.maximum(np.linalg.norm(v[acc], axis=-1), np.linalg.norm(y - x, axis=-1))
         step *= np.minimum(1.0, radius / np.maximum(np.linalg.norm(step, axis=-1), 1e-300)
                            )[:, None]
-        done = (rtol[acc] <= _FINAL_RTOL) & (err <= tol)
-        converged[acc[done]] = True
-        v_prev[acc], err_prev[acc] = v[acc], merit
+        self.converged[acc] = (self.rtol[acc] <= _FINAL_RTOL) & (err <= self.tol)
+        self.v_prev[acc], self.err_prev[acc] = v[acc], merit
         v[acc] += step
-        # Newton roughly squares the error: integrate the next step just accurately enough
-        rtol[acc] = np.clip(1e-4 * np.minimum(merit, err) ** 2, _FINAL_RTOL, _LOOSE_RTOL)
-        active = active[~converged[active] & ~stuck[active]]
-        if not active.size:
-            break
-    else:
-        message = f"no convergence after {max_iter} Newton iterations"
-    if np.any(stuck) and not np.all(converged):
-        message = ("the Newton iteration stalled: the geodesic could not be integrated or "
-                   "the residual stopped decreasing")
-    elif not np.all(converged) and message == "converged":
-        message = "some pairs did not converge"
-    # pairs that stopped early keep their best (last accepted) velocity
-    unfinished = ~converged
-    v[unfinished] = v_prev[unfinished]
-    return ShootingResult(tangent_vec=v, converged=converged, residual=residual,
-                          n_iter=n_iter, message=message)
+        self.rtol[acc] = np.clip(1e-4 * np.minimum(merit, err) ** 2, _FINAL_RTOL, _LOOSE_RTOL)
+        return idx[~self.converged[idx] & ~self.stuck[idx] & (self.n_iter[idx] < self.max_iter)]
+
+    def result(self) -> ShootingResult:
+        converged = self.converged
+        message = "converged"
+        if not np.all(converged):
+            if np.any(self.stuck & ~converged):
+                message = ("the Newton iteration stalled: the geodesic could not be "
+                           "integrated or the residual stopped decreasing")
+            elif np.any((self.n_iter >= self.max_iter) & ~converged):
+                message = f"no convergence after {self.max_iter} Newton iterations"
+            else:
+                message = "some pairs did not converge"
+        # pairs that stopped early keep their best (last accepted) velocity
+        v = np.where(converged[:, None], self.v, self.v_prev)
+        return ShootingResult(tangent_vec=v, converged=converged, residual=self.residual,
+                              n_iter=int(self.n_iter.max(initial=0)), message=message)
 
 
+def shoot_with_jacobian(exp_jac_fn: ExpJacobianFn, x: NDArray, y: NDArray, v: NDArray,
+                        tol: float, max_iter: int, end_map: EndMap | None = None,
+                        ) -> ShootingResult:
+    r"""Newton's method for :math:`\exp_x(v) = y` with the exact Jacobian :math:`J(1)`,
+    one batched ``exp_jac_fn(v, x, rtol)`` call per iteration (see :class:`_Newton` for the
+    tolerances, line search and final step); pairs leave the batch once converged."""
+    newton = _Newton(x, y, np.array(v, dtype=float), tol, max_iter, end_map)
+    active = np.arange(len(x))
+    while active.size:
+        end, jac, ok = exp_jac_fn(newton.v[active], x[active], newton.rtol[active])
+        active = newton.update(active, end, jac, ok)
+    return newton.result()

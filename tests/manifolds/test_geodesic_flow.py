@@ -10,10 +10,14 @@ from scipy.integrate import solve_ivp
 from infogeo.manifolds import Dirichlet, Gamma, GeodesicIntegrationError, Normal
 from infogeo.manifolds._batched_rk import integrate_rows
 from infogeo.manifolds._special import polygammas
+from infogeo.manifolds.dirichlet import dirichlet_jets
+from infogeo.manifolds.gamma import gamma_jets
 from infogeo.manifolds.geodesic_flow import (
     GeodesicFlow,
     inv_components_first,
+    log_end_map,
     positive_columns,
+    shoot_with_jacobian,
 )
 
 
@@ -61,29 +65,57 @@ def test_integrate_rows_reports_rows_that_leave_the_domain() -> None:
     assert np.isnan(end[0, 0]) and end[0, 1] == pytest.approx(2.0)
 
 
-@pytest.mark.parametrize("family", [Gamma(), Dirichlet(3)], ids=["gamma", "dirichlet"])
-def test_jacobi_fields_give_the_derivative_of_exp(family) -> None:
-    rng = np.random.default_rng(61)
-    x = family.random_point(rng, 4)
+FLOWS = {
+    "gamma": (Gamma(), GeodesicFlow.from_hessian(gamma_jets, 2, valid=positive_columns)),
+    "dirichlet": (Dirichlet(3), GeodesicFlow.from_hessian(dirichlet_jets, 3,
+                                                          valid=positive_columns)),
+}
+
+
+def _pairs(family, seed: int, n: int = 4):
+    rng = np.random.default_rng(seed)
+    x = family.random_point(rng, n)
     v = rng.normal(size=x.shape)
-    v *= 0.8 / family.norm(v, x)[:, None]
-    end, jac, ok = family._flow.exp_and_jacobian(v, x)
+    return x, v * (0.8 / family.norm(v, x)[:, None])
+
+
+@pytest.mark.parametrize("name", FLOWS)
+@pytest.mark.parametrize("log_coordinates", [False, True])
+def test_jacobi_fields_give_the_derivative_of_exp(name: str, log_coordinates: bool) -> None:
+    family, flow = FLOWS[name]
+    x, v = _pairs(family, 61)
+    if log_coordinates:
+        flow, x, v = flow.in_log_coordinates(), np.log(x), v / x
+    end, jac, ok = flow.exp_and_jacobian(v, x)
     assert ok.all()
-    np.testing.assert_allclose(end, family.exp(v, x), rtol=1e-11)
+    np.testing.assert_allclose(end, flow.exp(v, x), rtol=1e-11)
     h = 1e-5
-    columns = [(family.exp(v + h * e, x) - family.exp(v - h * e, x)) / (2 * h)
+    columns = [(flow.exp(v + h * e, x) - flow.exp(v - h * e, x)) / (2 * h)
                for e in np.eye(family.dim)]
     np.testing.assert_allclose(jac, np.stack(columns, axis=-1), rtol=1e-7, atol=1e-8)
 
 
+@pytest.mark.parametrize("name", FLOWS)
+def test_log_coordinates_give_the_same_geodesics(name: str) -> None:
+    family, flow = FLOWS[name]
+    x, v = _pairs(family, 62)
+    end = flow.exp(v, x)
+    np.testing.assert_allclose(np.exp(flow.in_log_coordinates().exp(v / x, np.log(x))), end,
+                               rtol=1e-10)
+    np.testing.assert_allclose(family.exp(v, x), end, rtol=1e-10)
+    # shooting in x coordinates, with and without the log end map, recovers v
+    for end_map in (None, log_end_map):
+        res = shoot_with_jacobian(flow.exp_and_jacobian, x, end, end - x, 1e-10, 50, end_map)
+        assert res.success, res.message
+        np.testing.assert_allclose(res.tangent_vec, v, rtol=1e-9, atol=1e-10)
+
+
 def test_christoffel_flow_matches_hessian_flow() -> None:
     """The generic Christoffel-based flow (numeric ∂Γ) reproduces the Hessian flow."""
-    gamma = Gamma()
+    gamma, flow = FLOWS["gamma"]
     generic = GeodesicFlow.from_christoffels(gamma._christoffels, 2, valid=positive_columns)
-    rng = np.random.default_rng(62)
-    x = gamma.random_point(rng, 3)
-    v = 0.5 * rng.normal(size=x.shape) * x
-    e1, j1, _ = gamma._flow.exp_and_jacobian(v, x)
+    x, v = _pairs(gamma, 63, 3)
+    e1, j1, _ = flow.exp_and_jacobian(v, x)
     e2, j2, _ = generic.exp_and_jacobian(v, x)
     np.testing.assert_allclose(e2, e1, rtol=1e-10)
     np.testing.assert_allclose(j2, j1, rtol=1e-6, atol=1e-8)
