@@ -7,8 +7,10 @@ the upper-triangular entries of the symmetric matrix Σ in row-major order,
 :math:`E_{(ij)} = e_i e_j^\\top + e_j e_i^\\top` (i ≠ j) and :math:`E_{(ii)} = e_i e_i^\\top`.
 
 Sources: Skovgaard, "A Riemannian geometry of the multivariate normal model", Scand. J.
-Statist. 11 (1984); Calvo & Oller, "An explicit solution of information geodesic
-equations for the multivariate normal model", Statistics & Decisions 9 (1991);
+Statist. 11 (1984); Eriksen, "Geodesics connected with the Fisher metric on the
+multivariate normal manifold", Proc. GST Workshop, Lancaster (1987); Calvo & Oller,
+"An explicit solution of information geodesic equations for the multivariate normal
+model", Statistics & Decisions 9 (1991);
 Pennec, Fillard & Ayache, "A Riemannian framework for tensor computing", IJCV 66 (2006)
 (affine-invariant SPD geometry, which is twice the Fisher metric of N(m, Σ)).
 """
@@ -70,6 +72,10 @@ class MultivariateNormal(StatisticalManifold):
     whose polarization gives the Christoffel symbols. ``exp`` is Eriksen's closed form
     (a matrix exponential of size 2d + 1); there is no closed-form distance in general,
     so ``log`` shoots (Newton on ``exp``) and ``dist`` is the length of ``log``.
+
+    Charts: ``"mean_cov"`` (base), ``"natural"`` :math:`(\Sigma^{-1}\mu,
+    -\tfrac12\Sigma^{-1})` (e-flat) and ``"expectation"`` :math:`(\mu, \Sigma +
+    \mu\mu^\top)` (m-flat), matrices in the triangular layout.
 
     Parameters
     ----------
