@@ -57,8 +57,8 @@ def plot_vector_field(manifold: Any, field: Callable[[NDArray], ArrayLike] | Arr
         raise ValueError(f"field must give one vector per point, shape {shape}, "
                          f"got shape {vecs.shape}")
     vecs = vecs.reshape(-1, 2)
-    metric = manifold.metric_matrix(pts) if (raise_index or normalize == "riemannian") \
-        else None
+    if raise_index or normalize == "riemannian":
+        metric = np.asarray(manifold.metric_matrix(pts), dtype=float)
     if raise_index:
         vecs = np.linalg.solve(metric, vecs[..., None])[..., 0]
     if normalize is not None:

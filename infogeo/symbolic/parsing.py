@@ -184,7 +184,13 @@ _DECL = re.compile(
            |\s*:\s*(?P<lb>[\[(])\s*(?P<lo>{_NUM})\s*,\s*(?P<hi>{_NUM})\s*(?P<rb>[\])]))?""",
     re.VERBOSE,
 )
-_SEP = re.compile(r"[\s,]*")
+
+
+def _skip_separators(text: str, pos: int) -> int:
+    """Position of the next non-separator (whitespace or comma) at or after ``pos``."""
+    while pos < len(text) and (text[pos].isspace() or text[pos] == ","):
+        pos += 1
+    return pos
 
 
 def _number(text: str, what: str) -> sympy.Expr:
@@ -258,7 +264,7 @@ def parse_param_specs(text: str, what: str = "params") -> list[ParamSpec]:
     if len(text) > MAX_LENGTH or not text.isascii():
         raise ValueError(f"{what} must be ASCII text of at most {MAX_LENGTH} characters")
     specs: list[ParamSpec] = []
-    pos = _SEP.match(text).end()
+    pos = _skip_separators(text, 0)
     while pos < len(text):
         match = _DECL.match(text, pos)
         if match is None or match.end() == pos:
@@ -270,7 +276,7 @@ def parse_param_specs(text: str, what: str = "params") -> list[ParamSpec]:
             raise ValueError(f"{what}: unexpected {text[end]!r} after declaration "
                              f"{match.group(0)!r}")
         specs.append(_parse_decl(match, what))
-        pos = _SEP.match(text, end).end()
+        pos = _skip_separators(text, end)
     if not specs:
         raise ValueError(f"{what} must declare at least one parameter, got {text!r}")
     names = [s.name for s in specs]
