@@ -53,12 +53,17 @@ def _metric_solver(manifold: Any, max_condition: float) -> Solver:
             raise ValueError(f"params must be one point of shape [{matrix.shape[-1]}] for the "
                              f"exact-metric preconditioner, got shape {theta.shape}")
         matrix = matrix + damping * np.eye(theta.size)
-        cond = np.linalg.cond(matrix) if np.all(np.isfinite(matrix)) else np.inf
-        if not cond < max_condition:
+        if not np.all(np.isfinite(matrix)):
+            raise SingularCurvatureError(f"metric of {manifold!r} is not finite at "
+                                         f"theta={theta}")
+        # one symmetric eigendecomposition gives both the conditioning check and the solve
+        eigvals, eigvecs = np.linalg.eigh(matrix)
+        if not eigvals[0] * max_condition > eigvals[-1]:
+            cond = eigvals[-1] / eigvals[0] if eigvals[0] > 0 else np.inf
             raise SingularCurvatureError(
                 f"metric of {manifold!r} + damping {damping:g} is singular at theta={theta} "
                 f"(condition number {cond:.3g} >= {max_condition:.0e}); use damping > 0")
-        return np.linalg.solve(matrix, np.asarray(v, dtype=float))
+        return eigvecs @ ((eigvecs.T @ np.asarray(v, dtype=float)) / eigvals)
 
     return solve
 
@@ -72,8 +77,9 @@ def as_solver(curvature: Any, max_condition: float = 1e12) -> Solver:
     curvature : manifold, object with ``solve(v, damping)``, or callable
         See the module docstring.
     max_condition : float
-        For the exact metric: a damped matrix whose condition number reaches this bound is
-        reported as singular (:class:`SingularCurvatureError`) rather than solved.
+        For the exact metric: a damped matrix whose condition number reaches this bound
+        (or that is not positive definite) is reported as singular
+        (:class:`SingularCurvatureError`) rather than solved.
     """
     if hasattr(curvature, "metric_matrix"):
         return _metric_solver(curvature, max_condition)
