@@ -10,6 +10,7 @@ Examples
                    --params "mu sigma>0" --var x --format json
     infogeo fisher --logpdf "k*log(lam) - lam - loggamma(k+1)" --params "lam>0" \\
                    --var k --support "0,oo" --discrete
+    infogeo fisher --pdf "exp(-x/theta)/theta" --params "theta>0" --support "0,oo"
     infogeo christoffel gamma --alpha 1
     infogeo curvature normal --format latex
     infogeo tour --output tour_output
@@ -80,6 +81,8 @@ def _add_family_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("family", nargs="?", help="a catalogue name (see 'infogeo families')")
     p.add_argument("--logpdf", help='log-density, Python syntax with ** for powers, e.g. '
                                     '"-(x-mu)**2/(2*sigma**2) - log(sigma) - log(2*pi)/2"')
+    p.add_argument("--pdf", help='the density itself instead of its log, e.g. '
+                                 '"exp(-x/theta)/theta" (its log is expanded)')
     p.add_argument("--params", help='parameter declarations, e.g. "mu sigma>0 p:(0,1)"')
     p.add_argument("--hyperparams", default="",
                    help='fixed (non-coordinate) symbols, e.g. "nu>0"')
@@ -97,6 +100,8 @@ def _add_family_arguments(p: argparse.ArgumentParser) -> None:
 # ---------------------------------------------------------------------- families
 def _family(args: argparse.Namespace) -> Any:
     """The SymbolicFamily described by the arguments (catalogue name or --logpdf)."""
+    import sympy as sp
+
     from .symbolic import SymbolicFamily, catalogue
     from .symbolic.parsing import (
         parse_density,
@@ -105,8 +110,10 @@ def _family(args: argparse.Namespace) -> Any:
         parse_variable,
     )
 
-    if args.family and args.logpdf:
-        raise ValueError("give either a family name or --logpdf, not both")
+    given = [name for name, value in (("a family name", args.family),
+                                      ("--logpdf", args.logpdf), ("--pdf", args.pdf)) if value]
+    if len(given) > 1:
+        raise ValueError(f"give one of a family name, --logpdf or --pdf, not {' and '.join(given)}")
     if args.family:
         names = catalogue.names()
         if args.family not in names:
@@ -115,18 +122,25 @@ def _family(args: argparse.Namespace) -> Any:
             raise ValueError(f"unknown family {args.family!r}{hint} "
                              "('infogeo families' lists them)")
         return catalogue.get(args.family)
-    if not args.logpdf:
+    if not given:
         raise ValueError("give a family name (see 'infogeo families') or --logpdf with "
                          "--params")
+    option = given[0]
     if not args.params:
-        raise ValueError('--params is required with --logpdf, e.g. --params "mu sigma>0"')
+        raise ValueError(f'--params is required with {option}, e.g. --params "mu sigma>0"')
     specs = parse_param_specs(args.params, "--params")
     hyper = parse_param_specs(args.hyperparams, "--hyperparams") if args.hyperparams.strip() \
         else []
     support = parse_support(args.support)
     variable = parse_variable(args.var, support, discrete=args.discrete)
     symbols = [s.symbol for s in specs + hyper]
-    logpdf = parse_density(args.logpdf, symbols, variable)
+    if args.pdf:
+        # log of the parsed (whitelisted) expression; force: the symbols are real and the
+        # density is positive on its support, so log(a*b) = log(a) + log(b) there
+        density = parse_density(args.pdf, symbols, variable)
+        logpdf = sp.expand_log(sp.log(density), force=True)
+    else:
+        logpdf = parse_density(args.logpdf, symbols, variable)
     constraints = {s.symbol: (s.domain.inf, s.domain.sup) for s in specs + hyper
                    if not _default_domain(s)}
     return SymbolicFamily(logpdf, [s.symbol for s in specs], variable, support,
@@ -343,7 +357,7 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     return tuple(errors)
 
 
-_VALUE_OPTIONS = ("--logpdf", "--support", "--alpha", "--at", "--params", "--hyperparams",
+_VALUE_OPTIONS = ("--logpdf", "--pdf", "--support", "--alpha", "--at", "--params", "--hyperparams",
                   "--var")
 
 

@@ -96,6 +96,17 @@ def test_fisher_of_custom_density_equals_catalogue(capsys: pytest.CaptureFixture
                                Normal().metric_matrix([-1.0, 0.6]), rtol=1e-14)
 
 
+def test_fisher_from_a_pdf_instead_of_a_log_density(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Exponential with scale θ: I = 1/θ² (REFERENCE.md, rate form 1/λ², λ = 1/θ:
+    I_θ = I_λ (dλ/dθ)² = θ² · θ⁻⁴)."""
+    data = run_json(capsys, "fisher", "--pdf", "exp(-x/theta)/theta", "--params", "theta>0",
+                    "--support", "0,oo")
+    assert as_matrix(data["fisher"], "theta>0", {"theta": 1.7})[0, 0] == pytest.approx(
+        1 / 1.7**2, rel=1e-14)
+    assert data["logpdf"] == "-log(theta) - x/theta"
+
+
 def test_fisher_of_discrete_custom_densities(capsys: pytest.CaptureFixture[str]) -> None:
     poisson = run_json(capsys, "fisher", "--logpdf", "k*log(lam) - lam - loggamma(k+1)",
                        "--params", "lam>0", "--var", "k", "--support", "0,oo", "--discrete")
@@ -171,7 +182,10 @@ def test_numeric_fallback_with_at(capsys: pytest.CaptureFixture[str]) -> None:
 @pytest.mark.parametrize("argv, fragment", [
     (["fisher", "normall"], "unknown family 'normall'; did you mean normal"),
     (["fisher"], "give a family name"),
-    (["fisher", "normal", "--logpdf", "x"], "not both"),
+    (["fisher", "normal", "--logpdf", "x"], "not a family name and --logpdf"),
+    (["fisher", "--pdf", "x", "--logpdf", "x", "--params", "mu"], "not --logpdf and --pdf"),
+    (["fisher", "--pdf", "exp(-x/t)", "--params", "t>0", "--support", "0,oo"],
+     "not normalized"),
     (["fisher", "--logpdf", NORMAL_LOGPDF], "--params is required"),
     (["fisher", "--logpdf", "-(x-mu)**2/2 +", "--params", "mu"], "not a valid expression"),
     (["fisher", "--logpdf", "x^2*mu", "--params", "mu"], "use **"),
