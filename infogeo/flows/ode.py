@@ -62,7 +62,8 @@ def fisher_flow(manifold: Any, loss_grad: Callable[[NDArray], NDArray], theta0: 
     method : str
         ``solve_ivp`` method (``"RK45"``, ``"DOP853"``, ``"Radau"``, ...).
     t_eval : array-like, optional
-        Output times; the solver's own steps if omitted. Dense output is always kept.
+        Output times (only those reached are returned); the solver's own steps if
+        omitted. Dense output is always kept.
     gtol : float
         Convergence threshold for the natural-gradient norm (0 disables the event).
     damping : float
@@ -150,7 +151,7 @@ def fisher_flow(manifold: Any, loss_grad: Callable[[NDArray], NDArray], theta0: 
         reason = f"reached the boundary of the parameter domain at t={sol.t_events[0][0]:.6g}"
     elif sol.status == 0:
         reason = f"reached the end of t_span at t={t1:g}"
-    elif _heads_out(field, inside, sol.y[:, -1], 1e-6 * (t1 - t0)):
+    elif _heads_out(field, inside, _last_accepted(sol, theta), 1e-6 * (t1 - t0)):
         reason = (f"ran into the boundary of the parameter domain near t={sol.t[-1]:.6g} "
                   f"({sol.message})")
     else:
@@ -162,6 +163,13 @@ def fisher_flow(manifold: Any, loss_grad: Callable[[NDArray], NDArray], theta0: 
         times, ys = np.concatenate([[t0], times]), np.vstack([theta, ys])
     n_steps = len(sol.sol.ts) - 1 if sol.sol is not None else 0
     return _result(manifold, loss_grad, loss, ys, times, sol.sol, converged, reason, n_steps)
+
+
+def _last_accepted(sol: Any, theta0: NDArray) -> NDArray:
+    """The last point the solver accepted (``sol.y`` only holds the ``t_eval`` points)."""
+    if sol.sol is not None and len(sol.sol.ts) > 1:
+        return np.asarray(sol.sol(sol.sol.t_max), dtype=float)
+    return sol.y[:, -1] if sol.y.size else theta0
 
 
 def _heads_out(field: Callable[[NDArray], NDArray], inside: Callable[[NDArray], bool],

@@ -162,3 +162,16 @@ def test_bad_input() -> None:
         fisher_flow(singular, lambda w: w, np.array([0.5, 0.2]), (0, 1))
     damped = fisher_flow(singular, lambda w: w, np.array([0.5, 0.2]), (0, 1), damping=1e-3)
     assert np.all(np.isfinite(damped.params))
+
+
+def test_boundary_reason_with_t_eval() -> None:
+    def grad(x: np.ndarray) -> np.ndarray:
+        return np.array([0.0, 1.0 / x[1] ** 3])
+
+    traj = fisher_flow(Normal(), grad, np.array([0.0, 1.0]), (0.0, 5.0), gtol=0.0,
+                       t_eval=np.linspace(0.0, 5.0, 11))
+    assert "boundary of the parameter domain" in traj.reason
+    # the output times reached before the flow stalls at the boundary (t = 1)
+    np.testing.assert_allclose(traj.times, [0.0, 0.5, 1.0][:len(traj.times)])
+    assert len(traj.times) >= 2 and np.all(traj.params[:, 1] > 0)
+    np.testing.assert_allclose(traj.params[:, 1] ** 2, 1 - traj.times, atol=1e-5)
