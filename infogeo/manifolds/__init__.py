@@ -7,6 +7,7 @@ from .categorical import Categorical
 from .charts import Chart
 from .dirichlet import Dirichlet
 from .exponential import Exponential
+from .exponential_family import ExponentialFamily, InversionResult
 from .gamma import Gamma
 from .geodesic_solvers import GeodesicIntegrationError, ShootingError, ShootingResult
 from .geometric import Geometric, NegativeBinomial
@@ -40,6 +41,8 @@ __all__ = [
     "Geometric",
     "NegativeBinomial",
     "Categorical",
+    "ExponentialFamily",
+    "InversionResult",
     "Gamma",
     "Beta",
     "Dirichlet",

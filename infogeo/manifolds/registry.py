@@ -32,6 +32,7 @@ FAMILIES: dict[str, Callable[[], StatisticalManifold]] = {
     "negative_binomial": lambda: _f.NegativeBinomial(r=3),
     "categorical_3": lambda: _f.Categorical(n_categories=3),
     "categorical_4": lambda: _f.Categorical(n_categories=4),
+    "exponential_family_poisson": lambda: _f.exponential_family.poisson_exponential_family(),
     "gamma": lambda: _f.Gamma(),
     "beta": lambda: _f.Beta(),
     "dirichlet": lambda: _f.Dirichlet(k=3),
