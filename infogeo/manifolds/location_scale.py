@@ -157,9 +157,14 @@ class AbstractLocationScale(StatisticalManifold):
         """
         std = self._scipy_standard()
         name = getattr(getattr(dist, "dist", None), "name", None)
-        if name != std.dist.name or tuple(dist.args[:len(std.args)]) != std.args:
+        shape_names = [n.strip() for n in (std.dist.shapes or "").split(",") if n.strip()]
+        args, kwds = tuple(getattr(dist, "args", ())), dict(getattr(dist, "kwds", {}))
+        given = list(args[:len(shape_names)]) + [kwds.get(n) for n in
+                                                 shape_names[len(args):]]
+        if name != std.dist.name or not np.allclose(np.asarray(given, dtype=float),
+                                                    np.asarray(std.args, dtype=float)):
             raise ValueError(f"dist must be a frozen scipy.stats.{std.dist.name} with shape "
-                             f"parameters {std.args}, got {name!r} {getattr(dist, 'args', '')}")
+                             f"parameters {std.args}, got {name!r} {given}")
         loc = np.asarray(dist.median(), dtype=float)
         scale = (np.asarray(dist.ppf(0.75), dtype=float) - loc) / std.ppf(0.75)
         return self._from_base(_stack(loc, scale))

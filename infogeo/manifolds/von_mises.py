@@ -363,7 +363,7 @@ class VonMises(StatisticalManifold):
         mu, kappa = x[..., 0], x[..., 1]
         _, da, _ = resultant_length_derivatives(kappa)
         sin = np.sin(data - mu)
-        return _jac([[-kappa * np.cos(data - mu), sin], [sin, -da + 0 * sin]])
+        return _jac([[-kappa * np.cos(data - mu), sin], [sin, -da]])  # entries broadcast
 
     def _sample(self, x: NDArray, n: int, rng: np.random.Generator) -> NDArray:
         return rng.vonmises(x[..., 0], x[..., 1], size=(n,) + x.shape[:-1])

@@ -163,6 +163,9 @@ def test_scipy_roundtrip(family) -> None:
     if isinstance(family, StudentT):
         with pytest.raises(ValueError, match="shape parameters"):
             family.from_scipy(stats.t(3.0, 0, 1))
+        expected = StudentT(5).change_chart([0.5, 2.0], family.chart.name)
+        np.testing.assert_allclose(family.from_scipy(stats.t(df=5.0, loc=0.5, scale=2.0)),
+                                   expected, rtol=1e-10)
 
 
 @pytest.mark.parametrize("family", [StudentT(5), Cauchy()], ids=repr)
