@@ -95,6 +95,9 @@ class InvarianceReport:
         The same at the last common point.
     n_compared : int
         Number of common points compared.
+    final_fisher_rao : dict or None
+        ``chart -> d_FR(last point, baseline's last point)``: a chart-free measure (None if
+        the family's distance is unavailable or fails).
     """
 
     method: str
@@ -104,6 +107,7 @@ class InvarianceReport:
     discrepancy: dict[str, float]
     final_discrepancy: dict[str, float]
     n_compared: int
+    final_fisher_rao: dict[str, float] | None = None
 
     @property
     def max_discrepancy(self) -> float:
@@ -121,7 +125,7 @@ class InvarianceReport:
 
 
 def check_invariance(manifold: Any, loss_in_base_chart: Callable[[NDArray], float],
-                     theta0: ArrayLike, charts: list[str] | tuple[str, ...],
+                     theta0: ArrayLike, charts: list[str] | tuple[str, ...] | None = None,
                      method: str = "flow", *,
                      loss_grad: Callable[[NDArray], NDArray] | None = None,
                      t_span: tuple[float, float] = (0.0, 1.0), t_eval: ArrayLike | None = None,
@@ -138,8 +142,8 @@ def check_invariance(manifold: Any, loss_in_base_chart: Callable[[NDArray], floa
         :math:`L(x)`, ``[dim] -> float``, in the reference chart.
     theta0 : array-like, shape=[dim]
         Start point in the reference chart.
-    charts : sequence of str
-        Charts to run in (at least two).
+    charts : sequence of str, optional
+        Charts to run in (at least two); all of the family's charts by default.
     method : {"flow", "ngd", "gd"}
         Fisher flow at ``t_eval`` (default 11 points over ``t_span``), or ``n_steps`` steps
         of natural-gradient / gradient descent with ``step_size`` (no early stop).
@@ -156,7 +160,7 @@ def check_invariance(manifold: Any, loss_in_base_chart: Callable[[NDArray], floa
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
-    charts = tuple(charts)
+    charts = tuple(manifold.chart_names if charts is None else charts)
     if len(charts) < 2:
         raise ValueError(f"charts must name at least two charts, got {charts!r}")
     n_steps = check_positive_int(n_steps, "n_steps")
@@ -184,7 +188,18 @@ def check_invariance(manifold: Any, loss_in_base_chart: Callable[[NDArray], floa
                             trajectories=runs,
                             discrepancy={c: float(g.max()) for c, g in gaps.items()},
                             final_discrepancy={c: float(g[-1]) for c, g in gaps.items()},
-                            n_compared=n)
+                            n_compared=n,
+                            final_fisher_rao=_final_distances(manifold, runs, charts, n))
+
+
+def _final_distances(manifold: Any, runs: dict[str, Trajectory], charts: tuple[str, ...],
+                     n: int) -> dict[str, float] | None:
+    base = runs[charts[0]].params[n - 1]
+    try:
+        dists = {c: float(manifold.dist(runs[c].params[n - 1], base)) for c in charts}
+    except (NotImplementedError, RuntimeError, ValueError):
+        return None  # no distance for this family (or shooting failed): coordinates only
+    return dists if all(np.isfinite(d) for d in dists.values()) else None
 
 
 @dataclass(frozen=True)

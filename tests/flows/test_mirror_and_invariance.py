@@ -161,6 +161,9 @@ def test_discrete_ngd_is_invariant_to_first_order_and_gd_is_not() -> None:
     # ... while GD paths differ at order one (different problems in different charts)
     assert gd.max_discrepancy > 20 * ngd[0.05].max_discrepancy
     assert gd.max_discrepancy > 0.1
+    # the chart-free Fisher–Rao gap of the end points tells the same story
+    assert max(gd.final_fisher_rao.values()) > 20 * max(ngd[0.05].final_fisher_rao.values())
+    assert ngd[0.05].final_fisher_rao["mu_sigma"] == 0.0
     # and NGD at step α tracks the flow at time kα to O(α)
     flow = check_invariance(Normal(), normal_nll, X0, CHARTS3, "flow",
                             loss_grad=normal_nll_grad, t_span=(0.0, 1.0))
@@ -182,6 +185,9 @@ def test_exact_geodesic_steps_are_invariant_to_round_off() -> None:
                               loss_grad=normal_nll_grad, step_size=0.2, n_steps=5,
                               step_rule="exp")
     assert report.max_discrepancy < 1e-10
+    every = check_invariance(Normal(), normal_nll, X0, method="ngd", loss_grad=normal_nll_grad,
+                             step_size=0.2, n_steps=5, step_rule="exp")
+    assert every.charts == tuple(Normal().chart_names) and every.max_discrepancy < 1e-10
     plain = check_invariance(Normal(), normal_nll, X0, CHARTS3, "ngd",
                              loss_grad=normal_nll_grad, step_size=0.2, n_steps=5)
     assert plain.max_discrepancy > 1e-3
