@@ -95,8 +95,9 @@ _D2A_POLY = np.concatenate([[0.0, 0.0], -_N * (_N + 1) * _C])  # coefficient of 
 
 def resultant_length(kappa: NDArray) -> NDArray:
     r""":math:`A(\kappa) = I_1(\kappa)/I_0(\kappa)`, via exponentially scaled Bessel
-    functions (``scipy.special.ive``) so that large κ does not overflow."""
-    return special.ive(1, kappa) / special.ive(0, kappa)
+    functions so that large κ does not overflow: ``scipy.special.i1e``/``i0e``, the
+    orders 1 and 0 of ``ive`` (same values, ~4x faster than the general-order routine)."""
+    return special.i1e(kappa) / special.i0e(kappa)
 
 
 def resultant_length_derivatives(kappa: NDArray) -> tuple[NDArray, NDArray, NDArray]:
@@ -172,11 +173,12 @@ def natural_christoffels(theta: NDArray) -> NDArray:
     eye = np.eye(theta.shape[-1])
     nn = n[..., :, None] * n[..., None, :]
     g_inv = nn / da[..., None, None] + (eye - nn) / a_over_r[..., None, None]
-    third = (alpha[..., None, None, None] * nn[..., :, :, None] * n[..., None, None, :]
-             + beta[..., None, None, None] * (eye[:, :, None] * n[..., None, None, :]
-                                              + eye[:, None, :] * n[..., None, :, None]
-                                              + eye[None, :, :] * n[..., :, None, None]))
-    return 0.5 * np.einsum("...kl,...ijl->...kij", g_inv, third)
+    # contracting g^{kl} with the three terms: m = g⁻¹n = n/A', so
+    # Γ^k_ij = ½[(α n_i n_j + β δ_ij) m_k + β (g^{ki} n_j + g^{kj} n_i)]
+    half_m = 0.5 * n / da[..., None]
+    sym = alpha[..., None, None] * nn + beta[..., None, None] * eye
+    cross = (0.5 * beta)[..., None, None, None] * g_inv[..., :, :, None] * n[..., None, None, :]
+    return half_m[..., :, None, None] * sym[..., None, :, :] + cross + np.swapaxes(cross, -1, -2)
 
 
 def _natural_to_base_jacobian(y: NDArray) -> NDArray:
@@ -197,7 +199,7 @@ def _natural_exp(velocity: NDArray, theta: NDArray) -> NDArray:
 
 
 def _log_i0(kappa: NDArray) -> NDArray:
-    return np.log(special.ive(0, kappa)) + kappa
+    return np.log(special.i0e(kappa)) + kappa
 
 
 def _wrap(angle: NDArray) -> NDArray:
@@ -377,7 +379,7 @@ class VonMises(StatisticalManifold):
             + A(\kappa_p)\left(\kappa_p - \kappa_q\cos(\mu_p-\mu_q)\right)
         """
         (mp, kp), (mq, kq) = np.moveaxis(xp, -1, 0), np.moveaxis(xq, -1, 0)
-        log_ratio = np.log(special.ive(0, kq) / special.ive(0, kp)) + (kq - kp)
+        log_ratio = np.log(special.i0e(kq) / special.i0e(kp)) + (kq - kp)
         # κp − κq cos Δ = (κp − κq) + 2κq sin²(Δ/2): no cancellation for nearby points
         return log_ratio + resultant_length(kp) * ((kp - kq)
                                                    + 2 * kq * np.sin(0.5 * (mp - mq)) ** 2)
