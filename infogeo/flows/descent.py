@@ -80,8 +80,9 @@ def minimize(optimizer: GradientTransformation, loss: LossFn, loss_grad: GradFn,
     """Run ``optimizer`` from ``theta0`` until :math:`\\|\\nabla L\\| \\le` ``gtol``
     (or, if given, until the loss is at most ``loss_target``).
 
-    A step whose end point fails ``in_domain`` (or makes ``loss`` raise ``ValueError``) is
-    halved until it is valid, never taken as is. The run stops, with the reason, on
+    A step whose end point fails ``in_domain`` (or makes ``loss`` or ``loss_grad`` raise
+    ``ValueError``) is halved until it is valid, never taken as is. The run stops, with the
+    reason, on
     convergence, ``max_iter``, a non-finite update/loss/gradient, a singular curvature, a
     failed line search, or divergence (loss above :math:`L_0 + \\text{divergence}\\,
     (1 + |L_0|)`); only finite, accepted points are returned.
@@ -130,8 +131,9 @@ def minimize(optimizer: GradientTransformation, loss: LossFn, loss_grad: GradFn,
         for _ in range(MAX_HALVINGS):
             candidate = theta + update
             if inside(candidate):
-                try:
+                try:  # loss or gradient may validate their input more strictly
                     new_value = float(loss(candidate))
+                    new_grad = np.asarray(loss_grad(candidate), dtype=float)
                     break
                 except ValueError:
                     pass
@@ -139,7 +141,6 @@ def minimize(optimizer: GradientTransformation, loss: LossFn, loss_grad: GradFn,
         else:
             reason = f"could not stay in the parameter domain at iteration {k}"
             break
-        new_grad = np.asarray(loss_grad(candidate), dtype=float)
         if new_grad.shape != theta.shape:
             raise ValueError(f"loss_grad must return an array of shape {theta.shape}, got "
                              f"shape {new_grad.shape} at iteration {k + 1}")
