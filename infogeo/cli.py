@@ -61,8 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
         _add_family_arguments(p)
         if name == "fisher":
             p.add_argument("--at", metavar="VALUES",
-                           help='numeric fallback when no closed form exists: parameter '
-                                'values, e.g. "mu=0 sigma=1"')
+                           help='parameter values, e.g. "mu=0 sigma=1": also print the '
+                                'matrix there; quadrature there when no closed form exists')
         else:
             p.add_argument("--alpha", default="0",
                            help="Amari alpha (1: e-connection, -1: m-connection, "
@@ -183,6 +183,9 @@ def _parse_at(text: str, fam: Any) -> dict:
     missing = sorted(set(by_name) - {s.name for s in values})
     if missing:
         raise ValueError(f"--at must give every parameter; missing {', '.join(missing)}")
+    if not fam.in_domain(values):
+        domains = ", ".join(f"{s} in {d}" for s, d in fam.domains.items())
+        raise ValueError(f"--at must lie in the parameter domain ({domains}), got {text!r}")
     return values
 
 
@@ -258,6 +261,14 @@ def _cmd_fisher(args: argparse.Namespace) -> int:
     payload = {**_describe(fam), "fisher": [[str(e) for e in row] for row in matrix.tolist()],
                "latex": sp.latex(matrix), "strategy": result.strategy,
                "numeric": bool(result.numeric), "check_error": _finite(result.check_error)}
+    if at is not None:
+        # the closed form evaluated at the point (the quadrature itself when numeric)
+        values = [[float(e.subs(at)) for e in row] for row in matrix.tolist()]
+        point = ", ".join(f"{k}={v:g}" for k, v in at.items())
+        text += f"\n\nat {point}:\n" + "\n".join(
+            "  " + "  ".join(f"{v:14.8g}" for v in row) for row in values)
+        payload["at"] = {str(k): v for k, v in at.items()}
+        payload["fisher_at"] = values
     _emit(args.format, text, latex, payload)
     return 0
 

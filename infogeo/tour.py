@@ -222,7 +222,10 @@ def _draw(normal: Any, output: Path) -> Path:
 
     from .plotting import plot_fisher_rao_ball, plot_geodesics, plot_metric_ellipses
 
-    output.mkdir(parents=True, exist_ok=True)
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OSError(f"output: cannot create directory {output}: {err.strerror}") from None
     fig = Figure(figsize=(11, 4.8))
     left, right = fig.subplots(1, 2)
     for ax in (left, right):

@@ -96,6 +96,16 @@ def test_fisher_of_custom_density_equals_catalogue(capsys: pytest.CaptureFixture
                                Normal().metric_matrix([-1.0, 0.6]), rtol=1e-14)
 
 
+def test_fisher_at_a_point_evaluates_the_closed_form(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    data = run_json(capsys, "fisher", "normal", "--at", "mu=-0.5 sigma=0.8")
+    np.testing.assert_allclose(data["fisher_at"], Normal().metric_matrix([-0.5, 0.8]),
+                               rtol=1e-14)
+    assert data["at"] == {"mu": -0.5, "sigma": 0.8} and not data["numeric"]
+    code, out, _ = run(capsys, "fisher", "normal", "--at", "mu=0, sigma=2")
+    assert code == 0 and "at mu=0, sigma=2:" in out and "0.25" in out
+
+
 def test_fisher_from_a_pdf_instead_of_a_log_density(
         capsys: pytest.CaptureFixture[str]) -> None:
     """Exponential with scale θ: I = 1/θ² (REFERENCE.md, rate form 1/λ², λ = 1/θ:
@@ -200,6 +210,8 @@ def test_numeric_fallback_with_at(capsys: pytest.CaptureFixture[str]) -> None:
     (["fisher", "--logpdf", "9**9**9**9*x*mu", "--params", "mu"], "too large"),
     (["fisher", "--logpdf", "x*mu", "--params", "mu", "--var", "__x__"], "dunder"),
     (["fisher", "normal", "--at", "mu=1"], "missing sigma"),
+    (["fisher", "normal", "--at", "mu=1 sigma=-2"], "must lie in the parameter domain"),
+    (["fisher", "normal", "--at", "mu=1 sigma=__import__('os')"], "whitelisted"),
     (["curvature", "normal", "--alpha", "import os"], "not a valid expression"),
 ])
 def test_errors_are_one_line_on_stderr(capsys: pytest.CaptureFixture[str], argv: list[str],
