@@ -61,7 +61,8 @@ def _taylor_coefficients(n_terms: int) -> NDArray:
     from the same Riccati equation: :math:`(2n+2)\,a_n = \delta_{n0}
     - \sum_{i+j=n-1} a_i a_j` (1/2, −1/16, 1/96, ...). The radius of convergence is the
     first zero of :math:`I_0` in the complex plane, |κ| = 2.405, so 16 terms give full
-    precision for κ < 0.25.
+    precision for κ < 0.5 (the series are used below κ = 0.25 and, for the natural-chart
+    terms, below r = 0.5).
     """
     a = np.zeros(n_terms)
     a[0] = 0.5
@@ -71,9 +72,9 @@ def _taylor_coefficients(n_terms: int) -> NDArray:
 
 
 _C = _asymptotic_coefficients(_N_ASYMPTOTIC)
-# A'' = Σ (2n+1)(2n) a_n κ^{2n-1} = κ · Σ_{n≥1} (2n+1)(2n) a_n (κ²)^{n-1}
 _TAYLOR = _taylor_coefficients(_N_TAYLOR)
 _M = np.arange(_N_TAYLOR)
+# A'' = Σ (2n+1)(2n) a_n κ^{2n-1} = κ · Σ_{n≥1} (2n+1)(2n) a_n (κ²)^{n-1}
 _D2A_SMALL = ((2 * _M + 1) * (2 * _M) * _TAYLOR)[1:]   # A''/κ in powers of κ²
 _DA_SMALL = (2 * _M + 1) * _TAYLOR                     # A'
 _BETA_SMALL = (2 * _M * _TAYLOR)[1:]                   # β/r
@@ -84,13 +85,15 @@ _SMALL_SERIES = np.stack([_TAYLOR, _DA_SMALL, np.append(_BETA_SMALL, 0.0),
                           np.append(_ALPHA_SMALL, 0.0)], axis=-1)
 
 
-def _powers(t: NDArray, n: int) -> NDArray:
-    """``[t^0, ..., t^(n-1)]`` on a new last axis (series evaluated as one matmul)."""
-    return t[:, None] ** np.arange(n)
 _N = np.arange(_N_ASYMPTOTIC + 1)
 # A' = Σ n c_n κ^{-(n+1)},  A'' = −Σ n(n+1) c_n κ^{-(n+2)}: polynomials in t = 1/κ
 _DA_POLY = np.concatenate([[0.0], _N * _C])             # coefficient of t^(n+1)
 _D2A_POLY = np.concatenate([[0.0, 0.0], -_N * (_N + 1) * _C])  # coefficient of t^(n+2)
+
+
+def _powers(t: NDArray, n: int) -> NDArray:
+    """``[t^0, ..., t^(n-1)]`` on a new last axis (series evaluated as one matmul)."""
+    return t[:, None] ** np.arange(n)
 
 
 def resultant_length(kappa: NDArray) -> NDArray:
