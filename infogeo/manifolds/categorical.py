@@ -178,7 +178,7 @@ class Categorical(StatisticalManifold):
             raise ValueError(
                 "tangent_vec leaves the probability simplex: the geodesic (a great circle) "
                 f"reaches a face p_a = 0 before t = 1 (Fisher norm of tangent_vec "
-                f"{2 * angle.ravel()[i]!r})")
+                f"{float(2 * angle.ravel()[i])!r})")
         y = (0.25 * end**2)[..., :-1]
         self._check_base(y, "exp(tangent_vec, base_point)")
         return y

@@ -190,7 +190,7 @@ class ExponentialFamily(StatisticalManifold):
             bad = ~np.asarray(self._support(data), dtype=bool)
             if np.any(bad):
                 raise ValueError(f"{name} must lie in the support of {self.name}, "
-                                 f"got {data[bad].flat[0]!r}")
+                                 f"got {float(data[bad].flat[0])!r}")
 
     def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
         if self._random_natural is None:

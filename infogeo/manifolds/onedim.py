@@ -60,12 +60,12 @@ def check_integer_data(data: NDArray, name: str, low: int = 0,
     fractional = data != np.round(data)
     if np.any(fractional):
         raise ValueError(f"{name} must hold integer values (counts or labels), "
-                         f"got {data[fractional].flat[0]!r}")
+                         f"got {float(data[fractional].flat[0])!r}")
     outside = (data < low) | (data > high)
     if np.any(outside):
         upper = "" if np.isinf(high) else f", {int(high)}"
         raise ValueError(f"{name} must lie in the support {{{low}, ...{upper}}}, "
-                         f"got {data[outside].flat[0]!r}")
+                         f"got {float(data[outside].flat[0])!r}")
 
 
 def scipy_frozen_name(dist: object, expected: str) -> None:
@@ -128,7 +128,7 @@ class AbstractOneParameterFamily(StatisticalManifold):
         bad = ~((s > lo) & (s < hi))
         if np.any(bad):
             raise ValueError(f"{name}: arc length s must lie in ({lo}, {hi}), "
-                             f"got {s[bad].flat[0]!r}")
+                             f"got {float(s[bad].flat[0])!r}")
 
     # ------------------------------------------------------------------ geometry
     def _metric(self, x: NDArray) -> NDArray:
@@ -158,9 +158,14 @@ class AbstractOneParameterFamily(StatisticalManifold):
             i = np.flatnonzero(outside.ravel())[0]
             raise ValueError(
                 f"tangent_vec leaves the parameter domain: the geodesic from "
-                f"{p.ravel()[i]!r} with velocity {v[..., 0].ravel()[i]!r} reaches the "
-                f"boundary (arc length {s.ravel()[i]!r} outside ({lo}, {hi})) before t = 1")
-        end = self._arc_length_inverse(s)[..., None]
+                f"{float(p.ravel()[i])!r} with velocity {float(v[..., 0].ravel()[i])!r} "
+                f"reaches the boundary (arc length {float(s.ravel()[i])!r} outside "
+                f"({lo}, {hi})) before t = 1")
+        with np.errstate(over="ignore"):
+            end = self._arc_length_inverse(s)[..., None]
+        if not np.all(np.isfinite(end)):
+            raise ValueError("tangent_vec is too long: exp(tangent_vec, base_point) "
+                             "overflows the floating-point range")
         # Rounding can land exactly on the boundary (e.g. p = 1.0); report it, never NaN.
         self._check_base(end, "exp(tangent_vec, base_point)")
         return end
