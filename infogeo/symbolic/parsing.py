@@ -399,6 +399,8 @@ class _Converter:
             raise ValueError(f"{self.what}: only direct calls of whitelisted functions are "
                              "allowed (no attribute or computed calls)")
         name = node.func.id
+        if name.startswith("__") or name.endswith("__"):
+            raise ValueError(f"{self.what}: dunder names are not allowed, got {name!r}")
         if name not in ALLOWED_FUNCTIONS:
             allowed = ", ".join(sorted(ALLOWED_FUNCTIONS))
             raise ValueError(f"{self.what}: function {name!r} is not allowed (allowed: {allowed})")
