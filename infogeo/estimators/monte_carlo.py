@@ -156,6 +156,8 @@ def _unpack(packed: NDArray, dim: int) -> NDArray:
 
 
 def _estimate(moments: StreamingMoments, dim: int, method: str) -> FisherEstimate:
+    if moments.mean is None:
+        raise ValueError("no samples were accumulated")
     return FisherEstimate(_unpack(moments.mean, dim), _unpack(moments.stderr(), dim),
                           moments.n, method)
 

@@ -42,7 +42,7 @@ def family_support(manifold: StatisticalManifold, theta: NDArray) -> tuple[float
     if callable(hook):
         low, high = hook(theta)
     elif callable(getattr(manifold, "to_scipy", None)):
-        low, high = manifold.to_scipy(theta).support()
+        low, high = getattr(manifold, "to_scipy")(theta).support()  # noqa: B009
     else:
         raise ValueError(f"manifold {type(manifold).__name__} gives no support: implement "
                          "support(theta) -> (low, high) or to_scipy(theta), or pass support=")
@@ -152,13 +152,14 @@ def _discrete(manifold: StatisticalManifold, theta: NDArray, low: float, high: f
               ) -> tuple[NDArray, float, bool]:
     total = np.zeros((manifold.dim, manifold.dim))
     mass = 0.0
-    start = int(np.ceil(low)) if np.isfinite(low) else None
-    if start is None:
+    if not np.isfinite(low):
         raise ValueError("fisher_quadrature: discrete supports must have a finite lower end")
-    last = np.inf if not np.isfinite(high) else int(high)
+    start = int(np.ceil(low))
+    # the last support point; a huge sentinel for an infinite upper end
+    last = int(high) if np.isfinite(high) else np.iinfo(np.int64).max - block
     count = 0
     while True:
-        stop = min(start + block, last + 1) if np.isfinite(last) else start + block
+        stop = min(start + block, last + 1)
         k = np.arange(start, stop, dtype=float)
         terms = _terms(manifold, k, theta, method)
         with np.errstate(under="ignore"):
@@ -170,7 +171,7 @@ def _discrete(manifold: StatisticalManifold, theta: NDArray, low: float, high: f
         start = stop
         scale = max(float(np.abs(total).max()), 1e-300)
         tail_small = float(np.abs(contribution).max()) <= tol * scale
-        finished = np.isfinite(last) and start > last
+        finished = start > last
         dead_tail = mass > 1e-3 and block_mass <= 1e-3 * tol and tail_small
         if (finished or dead_tail) and not abs(mass - 1.0) <= 1e-6:
             raise ValueError(f"the probability mass over the support ({low}, {high}) of "

@@ -356,7 +356,7 @@ class BlockDiagonalFisher(AbstractFisherApproximation):
     """
 
     def __init__(self, blocks: Sequence[ArrayLike | AbstractFisherApproximation],
-                 groups: Sequence[Sequence[int]]) -> None:
+                 groups: Sequence[ArrayLike]) -> None:
         if len(blocks) != len(groups) or not blocks:
             raise ValueError(f"blocks and groups must be non-empty and of equal length, got "
                              f"{len(blocks)} and {len(groups)}")
@@ -373,7 +373,7 @@ class BlockDiagonalFisher(AbstractFisherApproximation):
                                  f"{grp.size} indices")
 
     @classmethod
-    def from_matrix(cls, matrix: ArrayLike, groups: Sequence[Sequence[int]]
+    def from_matrix(cls, matrix: ArrayLike, groups: Sequence[ArrayLike]
                     ) -> BlockDiagonalFisher:
         f = _square(matrix, "matrix")
         idx = [np.asarray(g, dtype=int).reshape(-1) for g in groups]
@@ -382,7 +382,7 @@ class BlockDiagonalFisher(AbstractFisherApproximation):
         return cls([f[np.ix_(g, g)] for g in idx], idx)
 
     @classmethod
-    def from_samples(cls, scores: ArrayLike, groups: Sequence[Sequence[int]]
+    def from_samples(cls, scores: ArrayLike, groups: Sequence[ArrayLike]
                      ) -> BlockDiagonalFisher:
         s = _samples(scores, "scores")
         return cls.from_matrix(s.T @ s / s.shape[0], groups)

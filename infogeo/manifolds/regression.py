@@ -34,7 +34,7 @@ from .base import StatisticalManifold
 from .charts import Chart, identity_chart
 from .differential import christoffels_from_metric_derivative
 
-__all__ = ["LinearRegression", "LogisticRegression", "example_design"]
+__all__ = ["AbstractRegression", "LinearRegression", "LogisticRegression", "example_design"]
 
 _REDUCTIONS = ("sum", "mean")
 
