@@ -6,6 +6,7 @@ by other modules are picked up without editing these tests.
 
 from __future__ import annotations
 
+import functools
 import importlib
 
 import numpy as np
@@ -43,7 +44,9 @@ def twin_names() -> list[str]:
     return [name for name in NAMES if callable(getattr(catalogue, name, None))]
 
 
+@functools.cache
 def compiled_twin(name: str) -> StatisticalManifold:
+    """The compiled symbolic twin (compiled once per test session)."""
     found = _symbolic()
     assert found is not None
     compile_manifold, catalogue = found
