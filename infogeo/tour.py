@@ -46,6 +46,9 @@ class TourResult:
     distance, distance_closed_form, curve_length : float
         Fisher–Rao distance from the manifold, from the closed form, and the Fisher
         length of the discretised geodesic.
+    ode_endpoint_error : float
+        Endpoint error of the geodesic ODE integrated with the compiled symbolic
+        Christoffel symbols from the closed-form initial velocity.
     mc_z_scores : ndarray or None
         (Monte Carlo estimate − exact) / standard error, entrywise.
     figure : pathlib.Path or None
@@ -60,6 +63,7 @@ class TourResult:
     distance: float = float("nan")
     distance_closed_form: float = float("nan")
     curve_length: float = float("nan")
+    ode_endpoint_error: float = float("nan")
     mc_z_scores: Any = None
     figure: Path | None = None
     seconds: float = 0.0
@@ -115,8 +119,8 @@ def run_tour(output: str | Path = "tour_output", figure: bool = True,
     normal = Normal()
     theta = np.array([0.5, 1.5])
     say("infogeo tour: the normal family N(mu, sigma^2) as a Riemannian manifold\n")
-    _symbolic_steps(result, normal, theta, say)
-    _geodesic_step(result, normal, say)
+    christoffels = _symbolic_steps(result, normal, theta, say)
+    _geodesic_step(result, normal, christoffels, say)
     _monte_carlo_step(result, normal, theta, seed, say)
     if figure:
         result.figure = _draw(normal, Path(output))
@@ -128,14 +132,28 @@ def run_tour(output: str | Path = "tour_output", figure: bool = True,
     return result
 
 
-def _symbolic_steps(result: TourResult, normal: Any, theta: np.ndarray, say: Any) -> None:
-    try:
-        import sympy as sp
+def _batched(exprs: Any, params: Any) -> Any:
+    """Compile sympy entries to ``x [..., n] -> [..., *shape]`` (constants broadcast)."""
+    import sympy as sp
 
+    array = sp.Array(exprs)
+    func = sp.lambdify(params, list(sp.flatten(array)), "numpy")
+
+    def compiled(x: np.ndarray) -> np.ndarray:
+        cols = func(*np.moveaxis(x, -1, 0))
+        flat = [np.broadcast_to(np.asarray(c, dtype=float), x.shape[:-1]) for c in cols]
+        return np.stack(flat, axis=-1).reshape(x.shape[:-1] + array.shape)
+
+    return compiled
+
+
+def _symbolic_steps(result: TourResult, normal: Any, theta: np.ndarray, say: Any) -> Any:
+    """Steps 1-2; returns the compiled Christoffel symbols ``x [B, 2] -> [B, 2, 2, 2]``."""
+    try:
         from . import symbolic
     except ImportError as err:  # only when the symbolic layer is genuinely absent
         result.skipped.append(f"symbolic ({err})")
-        return
+        return None
     fam = symbolic.catalogue.normal()
     say(f"[1] symbolic derivation from log p(x | mu, sigma) = {fam.logpdf}")
     derived = symbolic.fisher_information_result(fam)
@@ -161,11 +179,11 @@ def _symbolic_steps(result: TourResult, normal: Any, theta: np.ndarray, say: Any
     if compile_manifold is not None:
         compiled = compile_manifold(fam)
         got_g, got_gamma = compiled.metric_matrix(theta), compiled.christoffels(theta)
+        christoffels = compiled.christoffels
         how = "symbolic.compile_manifold"
     else:  # the codegen layer is not there yet: lambdify the same expressions
-        got_g = np.asarray(sp.lambdify(fam.params, metric, "numpy")(*theta), dtype=float)
-        got_gamma = np.asarray(sp.lambdify(fam.params, gamma.tolist(), "numpy")(*theta),
-                               dtype=float)
+        christoffels = _batched(gamma, fam.params)
+        got_g, got_gamma = _batched(metric, fam.params)(theta), christoffels(theta)
         how = "sympy.lambdify"
     err_g = float(np.max(np.abs(got_g - normal.metric_matrix(theta))))
     err_gamma = float(np.max(np.abs(got_gamma - normal.christoffels(theta))))
@@ -174,9 +192,10 @@ def _symbolic_steps(result: TourResult, normal: Any, theta: np.ndarray, say: Any
         f"(mu, sigma) = {theta.tolist()}:")
     say(f"    metric max |difference| = {err_g:.1e}, Christoffel max |difference| = "
         f"{err_gamma:.1e}")
+    return christoffels
 
 
-def _geodesic_step(result: TourResult, normal: Any, say: Any) -> None:
+def _geodesic_step(result: TourResult, normal: Any, christoffels: Any, say: Any) -> None:
     a, b = np.array([-1.0, 1.0]), np.array([2.0, 0.5])
     path = normal.geodesic(a, end_point=b)
     curve = path(np.linspace(0.0, 1.0, 401))
@@ -191,6 +210,19 @@ def _geodesic_step(result: TourResult, normal: Any, say: Any) -> None:
         f"  length of the drawn curve {result.curve_length:.6f}")
     euclid = float(np.linalg.norm(b - a))
     say(f"    (Euclidean distance in (mu, sigma) would be {euclid:.4f}: not invariant)")
+    if christoffels is not None:
+        # the symbolic route: x'' + Γ(x)(x', x') = 0 with the compiled Γ, from the
+        # closed-form initial velocity log_a(b), must land on b
+        from .manifolds.geodesic_solvers import integrate_geodesic
+
+        v = normal.log(b, a)
+        end, _ = integrate_geodesic(lambda x: christoffels(x), a[None], v[None],
+                                    np.array([1.0]))
+        result.ode_endpoint_error = float(np.max(np.abs(end[0, -1] - b)))
+        say(f"    geodesic ODE with the symbolic Christoffel symbols, started with "
+            f"velocity log_a(b) = ({v[0]:.4f}, {v[1]:.4f}),\n    ends at "
+            f"({end[0, -1, 0]:.8f}, {end[0, -1, 1]:.8f}): error "
+            f"{result.ode_endpoint_error:.1e}")
 
 
 def _monte_carlo_step(result: TourResult, normal: Any, theta: np.ndarray, seed: int,

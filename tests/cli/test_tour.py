@@ -43,6 +43,8 @@ def test_tour_numbers(tmp_path: Path) -> None:
     assert result.distance == pytest.approx(result.distance_closed_form, rel=1e-12)
     # a 400-segment polyline of the geodesic: midpoint-rule error O(h^2)
     assert result.curve_length == pytest.approx(result.distance, rel=1e-5)
+    # symbolic Christoffel symbols drive the geodesic ODE to the closed-form endpoint
+    assert result.ode_endpoint_error < 1e-8
     assert np.max(np.abs(result.mc_z_scores)) < 4.0  # within 4 standard errors
     assert result.skipped == [] and result.figure is None
     out = text.getvalue()
