@@ -25,9 +25,9 @@ from numpy.typing import ArrayLike, NDArray
 from .._checks import as_finite_array, check_positive, check_positive_int, check_rng
 from ..manifolds.regression import AbstractRegression, LinearRegression, LogisticRegression
 
-__all__ = ["GradientFields", "kunstner_linear_regression", "misspecified_logistic_regression",
-           "regression_empirical_fisher", "preconditioned_gradient_fields", "step_angle",
-           "fit_logistic_newton"]
+__all__ = ["GradientFields", "kunstner_linear_regression", "kunstner_fields_on_grid",
+           "misspecified_logistic_regression", "regression_empirical_fisher",
+           "preconditioned_gradient_fields", "step_angle", "fit_logistic_newton"]
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,26 @@ def preconditioned_gradient_fields(model: AbstractRegression, y: ArrayLike, poin
     return GradientFields(w, grad,
                           -np.linalg.solve(fisher, grad_b[..., None])[..., 0],
                           -np.linalg.solve(ef, grad_b[..., None])[..., 0])
+
+
+def kunstner_fields_on_grid(rng: np.random.Generator, n: int = 1000, num: int = 15,
+                            half_width: float = 3.0, damping: float = 1e-8
+                            ) -> tuple[GradientFields, NDArray]:
+    """The Fig. 1 set-up in one call: data, MLE and both fields on a square grid.
+
+    Returns
+    -------
+    fields : GradientFields
+        On ``num x num`` points (shape ``[num, num, 2]``) within ``half_width`` of the MLE.
+    w_hat : ndarray, shape=[2]
+        The least-squares estimate (where the Fisher-preconditioned steps point).
+    """
+    model, y = kunstner_linear_regression(rng, n)
+    w_hat = model.mle(y)
+    axes = [np.linspace(c - half_width, c + half_width, check_positive_int(num, "num"))
+            for c in w_hat]
+    grid = np.stack(np.meshgrid(*axes, indexing="xy"), axis=-1)
+    return preconditioned_gradient_fields(model, y, grid, damping), w_hat
 
 
 def step_angle(u: ArrayLike, v: ArrayLike) -> NDArray:

@@ -14,6 +14,7 @@ from infogeo.estimators import (
 )
 from infogeo.estimators.kunstner import (
     fit_logistic_newton,
+    kunstner_fields_on_grid,
     kunstner_linear_regression,
     misspecified_logistic_regression,
     preconditioned_gradient_fields,
@@ -152,3 +153,11 @@ def test_minibatch_bad_input() -> None:
         minibatch_bias_variance(np.ones((3, 2, 2)), [1], [0.5], 2, 1, rng)
     with pytest.raises(ValueError, match="batch_sizes must be a positive integer"):
         minibatch_bias_variance(np.ones((3, 2, 2)), [0], [0.5], 2, 2, rng)
+
+
+def test_grid_helper_for_the_gallery() -> None:
+    fields, w_hat = kunstner_fields_on_grid(np.random.default_rng(0), num=5)
+    assert fields.points.shape == fields.fisher_step.shape == (5, 5, 2)
+    np.testing.assert_allclose(fields.points[2, 2], w_hat)
+    np.testing.assert_allclose(fields.points + fields.fisher_step, np.broadcast_to(w_hat,
+                               (5, 5, 2)), atol=1e-7)
