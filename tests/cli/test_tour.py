@@ -31,9 +31,11 @@ def test_closed_form_distance_of_the_tour() -> None:
                                                                  rel=1e-10)
 
 
-def test_tour_numbers(tmp_path: Path) -> None:
+def test_tour_numbers_and_figure(tmp_path: Path) -> None:
+    import matplotlib.image as mpimg
+
     text = io.StringIO()
-    result = run_tour(tmp_path, figure=False, stream=text)
+    result = run_tour(tmp_path / "out", stream=text)
     mu, sigma = sp.symbols("mu sigma", real=True, positive=True)
     fisher = result.fisher.subs({s: {"mu": mu, "sigma": sigma}[s.name]
                                  for s in result.fisher.free_symbols})
@@ -46,22 +48,50 @@ def test_tour_numbers(tmp_path: Path) -> None:
     # symbolic Christoffel symbols drive the geodesic ODE to the closed-form endpoint
     assert result.ode_endpoint_error < 1e-8
     assert np.max(np.abs(result.mc_z_scores)) < 4.0  # within 4 standard errors
-    assert result.skipped == [] and result.figure is None
+    assert result.skipped == []
     out = text.getvalue()
     assert "scalar curvature R = -1" in out and "Monte Carlo" in out
-
-
-def test_tour_command_writes_a_figure(tmp_path: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
-    import matplotlib.image as mpimg
-
-    code = main(["tour", "--output", str(tmp_path / "out")])
-    out, err = capsys.readouterr()
-    assert code == 0, err
     png = tmp_path / "out" / "tour.png"
-    assert str(png) in out
+    assert result.figure == png and str(png) in out
     image = mpimg.imread(png)
     assert image.shape[0] > 300 and image.shape[1] > 600
     # not a blank canvas: many distinct colours (curves in several colours, text)
     colours = np.unique(image[..., :3].reshape(-1, 3).round(2), axis=0)
     assert len(colours) > 20
+
+
+def test_tour_command_passes_its_options(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """The CLI wiring (the tour itself is run above); a failing tour is a one-line error."""
+    import infogeo.tour
+
+    calls = []
+    monkeypatch.setattr(infogeo.tour, "run_tour",
+                        lambda output, figure: calls.append((output, figure)))
+    assert main(["tour", "--output", str(tmp_path), "--no-figure"]) == 0
+    assert main(["tour"]) == 0
+    assert calls == [(str(tmp_path), False), ("tour_output", True)]
+
+    def broken(output: str, figure: bool) -> None:
+        raise OSError("output: cannot create directory x: Permission denied")
+    monkeypatch.setattr(infogeo.tour, "run_tour", broken)
+    assert main(["tour"]) == 1
+    err = capsys.readouterr().err
+    assert err == "infogeo: error: output: cannot create directory x: Permission denied\n"
+
+
+@pytest.mark.slow
+def test_python_dash_m_infogeo_tour(tmp_path: Path) -> None:
+    """What the README's first command does, in a fresh process without a display."""
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "MPLBACKEND")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
+    proc = subprocess.run([sys.executable, "-m", "infogeo", "tour", "--output", "out"],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "scalar curvature R = -1" in proc.stdout
+    assert (tmp_path / "out" / "tour.png").stat().st_size > 10_000
