@@ -76,6 +76,10 @@ def pull_back(manifold: Any, loss: Callable[[NDArray], float],
     return other, loss_c, grad_c
 
 
+def _chart_map(manifold: Any, to: str) -> Callable[[NDArray], NDArray]:
+    return lambda y: manifold.change_chart(y, to)
+
+
 @dataclass(frozen=True)
 class InvarianceReport:
     """Trajectories of one optimizer run in several charts, mapped to the reference chart.
@@ -180,7 +184,7 @@ def check_invariance(manifold: Any, loss_in_base_chart: Callable[[NDArray], floa
         else:
             traj = gradient_descent(other, loss_c, grad_c, y0, step_size=step_size,
                                     max_iter=n_steps, gtol=0.0, **options)
-        runs[chart] = traj.map_params(lambda y, other=other: other.change_chart(y, ref), ref)
+        runs[chart] = traj.map_params(_chart_map(other, ref), ref)
     n = min(len(t) for t in runs.values())
     base = runs[charts[0]].params[:n]
     gaps = {c: np.linalg.norm(runs[c].params[:n] - base, axis=-1) for c in charts}

@@ -120,11 +120,14 @@ def fisher_flow(manifold: Any, loss_grad: Callable[[NDArray], NDArray], theta0: 
     def boundary_event(_t: float, y: NDArray) -> float:
         return 1.0 if inside(y) else -1.0
 
-    def target_event(_t: float, y: NDArray) -> float:
-        return float(loss(y)) - loss_target if inside(y) else 1.0
-
     if loss_target is not None and loss is None:
         raise ValueError("loss_target needs loss= (the loss to compare with the target)")
+    target_loss, target = loss, float("nan") if loss_target is None else float(loss_target)
+
+    def target_event(_t: float, y: NDArray) -> float:
+        if target_loss is None or not inside(y):
+            return 1.0
+        return float(target_loss(y)) - target
     for event in (converged_event, boundary_event, target_event):
         event.terminal = True  # type: ignore[attr-defined]
     # fixed positions 0, 1, 2 (a repeated boundary event stands in when gtol = 0)
@@ -134,7 +137,7 @@ def fisher_flow(manifold: Any, loss_grad: Callable[[NDArray], NDArray], theta0: 
     if gtol > 0 and natural_norm(theta) <= gtol:
         return _result(manifold, loss_grad, loss, theta[None, :], np.array([t0]), None, True,
                        f"natural-gradient norm <= gtol={gtol:g} at the start", 0)
-    if loss_target is not None and float(loss(theta)) <= loss_target:
+    if target_loss is not None and float(target_loss(theta)) <= target:
         return _result(manifold, loss_grad, loss, theta[None, :], np.array([t0]), None, True,
                        f"loss <= loss_target={loss_target:.10g} at the start", 0)
     t_out = None if t_eval is None else np.sort(as_finite_array(t_eval, "t_eval"))
