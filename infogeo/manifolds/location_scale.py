@@ -161,8 +161,11 @@ class AbstractLocationScale(StatisticalManifold):
         args, kwds = tuple(getattr(dist, "args", ())), dict(getattr(dist, "kwds", {}))
         given = list(args[:len(shape_names)]) + [kwds.get(n) for n in
                                                  shape_names[len(args):]]
-        if name != std.dist.name or not np.allclose(np.asarray(given, dtype=float),
-                                                    np.asarray(std.args, dtype=float)):
+        try:
+            same = np.allclose(np.asarray(given, dtype=float), np.asarray(std.args, dtype=float))
+        except (TypeError, ValueError):  # a shape parameter missing or not numeric
+            same = False
+        if name != std.dist.name or not same:
             raise ValueError(f"dist must be a frozen scipy.stats.{std.dist.name} with shape "
                              f"parameters {std.args}, got {name!r} {given}")
         loc = np.asarray(dist.median(), dtype=float)
