@@ -221,3 +221,32 @@ def test_midpoint_rule_matches_its_formula() -> None:
     inv = n.inverse_metric_matrix
     half = theta - 0.5 * alpha * inv(theta) @ grad(theta)
     np.testing.assert_allclose(update, -alpha * inv(half) @ grad(half), rtol=1e-14)
+
+
+def test_levenberg_marquardt_on_list_params() -> None:
+    # two "layers" with losses a_l |w_l|²/2 and a per-layer curvature model c_l
+    a, c = [1.0, 3.0], [1.0, 2.0]
+
+    class PerLayer:
+        def solve(self, v, damping):  # noqa: ANN001, ANN201
+            return [vi / (ci + damping) for vi, ci in zip(v, c, strict=True)]
+
+    def loss(params):
+        return sum(0.5 * ai * float(np.sum(p**2)) for ai, p in zip(a, params, strict=True))
+
+    params = [np.ones((2, 2)), np.ones(3)]
+    grads = [ai * p for ai, p in zip(a, params, strict=True)]
+    opt = chain(levenberg_marquardt(PerLayer(), initial_damping=1e-6), fixed_step(1.0))
+    updates, state = opt.update(grads, opt.init(params), params, value=loss(params),
+                                loss_fn=loss)
+    lm_state = state[0]
+    # closed form: u_l = a_l w/(c_l+λ); actual and model changes summed over the layers
+    lam = 1e-6
+    u = [ai * p / (ci + lam) for ai, ci, p in zip(a, c, params, strict=True)]
+    actual = loss([p - ul for p, ul in zip(params, u, strict=True)]) - loss(params)
+    # quadratic model with the curvature itself: q(Δ) = g·Δ + ½ Δ·CΔ, Δ = −u
+    model = sum(float(np.sum(-g * ul) + 0.5 * ci * np.sum(ul * ul))
+                for g, ul, ci in zip(grads, u, c, strict=True))
+    assert lm_state.ratio == pytest.approx(actual / model, rel=1e-10)
+    for upd, ul in zip(updates, u, strict=True):
+        np.testing.assert_allclose(upd, -ul, rtol=1e-14)
