@@ -71,6 +71,8 @@ MAX_NODES = 600
 MAX_EXPONENT = 1000
 #: largest numeric constant (in bits) that a sub-expression may evaluate to
 MAX_BITS = 4096
+#: largest constant (in bits) under a root: sympy factors it to simplify
+MAX_ROOT_BITS = 256
 #: largest |numeric argument| of factorial-like functions (they evaluate eagerly)
 MAX_COMBINATORIAL_ARG = 200
 #: largest numeric order n of polygamma(n, z)
@@ -411,6 +413,8 @@ class _Converter:
             want = " or ".join(map(str, arities))
             raise ValueError(f"{self.what}: {name} takes {want} argument(s), got {len(node.args)}")
         args = [self.convert(arg, depth) for arg in node.args]
+        if name == "sqrt":
+            _check_power(args[0], sympy.Rational(1, 2), self.what)
         if name in _COMBINATORIAL:
             for arg in args:
                 if arg.is_number and arg.is_finite and abs(arg) > MAX_COMBINATORIAL_ARG:
@@ -441,6 +445,11 @@ def _check_power(base: sympy.Expr, exponent: sympy.Expr, what: str) -> None:
                              f"(|exponent| <= {MAX_EXPONENT})")
         if isinstance(base, sympy.Rational) and _bits(base) * abs(exponent) > MAX_BITS:
             raise ValueError(f"{what}: the constant power would exceed {MAX_BITS} bits")
+        if (isinstance(base, sympy.Rational) and not exponent.is_integer
+                and _bits(base) > MAX_ROOT_BITS):
+            # sympy looks for perfect powers (factoring) to simplify roots of integers
+            raise ValueError(f"{what}: constant under a root too large "
+                             f"(at most {MAX_ROOT_BITS} bits)")
 
 
 def parse_density(text: str, params: Sequence[sympy.Symbol], variable: sympy.Symbol,
