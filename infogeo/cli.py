@@ -92,9 +92,19 @@ def _add_family_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--discrete", action="store_true",
                    help="the variable takes the integers low <= k <= high")
     p.add_argument("--format", choices=("text", "latex", "json"), default="text")
-    p.add_argument("--time-limit", type=float, default=30.0,
+    p.add_argument("--time-limit", type=_positive_seconds, default=30.0,
                    help="seconds allowed to each derivation strategy (default: 30)")
     p.add_argument("--no-cache", action="store_true", help="do not use the derivation cache")
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text!r}")
+    return value
 
 
 # ---------------------------------------------------------------------- families

@@ -229,6 +229,8 @@ def test_errors_are_one_line_on_stderr(capsys: pytest.CaptureFixture[str], argv:
 def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "fisher", "normal", "--format", "yaml")
     assert code == 2 and "invalid choice" in err
+    code, _, err = run(capsys, "fisher", "normal", "--time-limit", "-1")
+    assert code == 2 and "--time-limit: must be > 0" in err
     code, _, _ = run(capsys)
     assert code == 2
     code, out, _ = run(capsys, "--help")
