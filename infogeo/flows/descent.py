@@ -76,7 +76,9 @@ def _start(loss: LossFn, loss_grad: GradFn, theta0: ArrayLike,
 def minimize(optimizer: GradientTransformation, loss: LossFn, loss_grad: GradFn,
              theta0: ArrayLike, *, in_domain: Callable[[NDArray], bool] | None = None,
              max_iter: int = 1000, gtol: float = 1e-8, divergence: float = 1e8,
-             loss_target: float | None = None, chart: str | None = None) -> Trajectory:
+             loss_target: float | None = None, chart: str | None = None,
+             convergence_norm: Callable[[NDArray, NDArray], float] | None = None
+             ) -> Trajectory:
     """Run ``optimizer`` from ``theta0`` until :math:`\\|\\nabla L\\| \\le` ``gtol``
     (or, if given, until the loss is at most ``loss_target``).
 
@@ -94,6 +96,10 @@ def minimize(optimizer: GradientTransformation, loss: LossFn, loss_grad: GradFn,
     loss, loss_grad : callable
         ``theta [dim] -> float`` and ``theta [dim] -> [dim]``.
     theta0 : array-like, shape=[dim]
+    convergence_norm : callable, optional
+        ``(theta, grad) -> float`` compared with ``gtol`` instead of the Euclidean norm
+        (e.g. the chart-independent :math:`\\sqrt{g^\\top I^{-1} g}`); ``grad_norms``
+        always records the Euclidean norm.
     """
     max_iter = check_positive_int(max_iter, "max_iter")
     check_positive(gtol, "gtol", strict=False)
@@ -102,11 +108,14 @@ def minimize(optimizer: GradientTransformation, loss: LossFn, loss_grad: GradFn,
     theta, value, grad = _start(loss, loss_grad, theta0, inside)
     limit = value + divergence * (1.0 + abs(value))
     params, losses, norms, steps = [theta], [value], [float(np.linalg.norm(grad))], []
+    measure = convergence_norm or (lambda _theta, g: float(np.linalg.norm(g)))
+    size = measure(theta, grad)
+    label = "gradient norm" if convergence_norm is None else "convergence norm"
     state = optimizer.init(theta)
     converged, reason = False, f"reached max_iter={max_iter}"
     for k in range(max_iter):
-        if norms[-1] <= gtol:
-            converged, reason = True, f"gradient norm {norms[-1]:.3g} <= gtol={gtol:g}"
+        if size <= gtol:
+            converged, reason = True, f"{label} {size:.3g} <= gtol={gtol:g}"
             break
         if loss_target is not None and value <= loss_target:
             converged, reason = True, f"loss {value:.10g} <= loss_target={loss_target:.10g}"
@@ -154,9 +163,10 @@ def minimize(optimizer: GradientTransformation, loss: LossFn, loss_grad: GradFn,
         params.append(theta)
         losses.append(value)
         norms.append(float(np.linalg.norm(grad)))
+        size = measure(theta, grad)
         steps.append(float(step))
     else:
-        if norms[-1] <= gtol or (loss_target is not None and value <= loss_target):
+        if size <= gtol or (loss_target is not None and value <= loss_target):
             converged, reason = True, f"met the stopping criterion at max_iter={max_iter}"
     steps_arr = np.asarray(steps, dtype=float)
     return Trajectory(params=np.array(params), losses=np.array(losses),
@@ -221,8 +231,8 @@ def natural_gradient_descent(manifold: Any, loss: LossFn, loss_grad: GradFn,
                              step_rule: str = "fixed", damping: float | str = 0.0,
                              initial_damping: float = 1.0, trust_radius: float = 0.1,
                              curvature: Any = None, max_iter: int = 500, gtol: float = 1e-8,
-                             divergence: float = 1e8, loss_target: float | None = None
-                             ) -> Trajectory:
+                             divergence: float = 1e8, loss_target: float | None = None,
+                             norm: str = "euclidean") -> Trajectory:
     """Natural-gradient descent in the current chart of ``manifold``.
 
     .. math::
@@ -250,6 +260,9 @@ def natural_gradient_descent(manifold: Any, loss: LossFn, loss_grad: GradFn,
         returning one (see :func:`~infogeo.flows.as_solver`).
     max_iter, gtol, divergence, loss_target
         Stopping rules, see :func:`minimize`.
+    norm : {"euclidean", "natural"}
+        Norm compared with ``gtol``: :math:`\\|\\nabla L\\|`, or the chart-independent
+        :math:`\\sqrt{\\nabla L^\\top I^{-1}\\nabla L}` (exact metric, undamped).
 
     Returns
     -------
@@ -258,9 +271,19 @@ def natural_gradient_descent(manifold: Any, loss: LossFn, loss_grad: GradFn,
     optimizer = natural_gradient(manifold, step_size, step_rule, damping,
                                  initial_damping=initial_damping, trust_radius=trust_radius,
                                  curvature=curvature)
+    if norm not in ("euclidean", "natural"):
+        raise ValueError(f"norm must be 'euclidean' or 'natural', got {norm!r}")
+    natural = None
+    if norm == "natural":
+        solve = as_solver(manifold)
+
+        def natural(theta: NDArray, g: NDArray) -> float:
+            return float(np.sqrt(max(g @ solve(theta, g, 0.0), 0.0)))
+
     return minimize(optimizer, loss, loss_grad, theta0, in_domain=domain_check(manifold),
                     max_iter=max_iter, gtol=gtol, divergence=divergence,
-                    loss_target=loss_target, chart=manifold.chart.name)
+                    loss_target=loss_target, chart=manifold.chart.name,
+                    convergence_norm=natural)
 
 
 def gradient_descent(manifold: Any, loss: LossFn, loss_grad: GradFn, theta0: ArrayLike, *,

@@ -262,3 +262,17 @@ def test_adaptive_damping_handles_a_singular_fisher() -> None:
     # optimum: σ(w1 + w2) = 3/4 and the (1, -1) component stays 0
     np.testing.assert_allclose(traj.final.sum(), np.log(3.0), rtol=1e-8)
     np.testing.assert_allclose(traj.final[0], traj.final[1], rtol=1e-8)
+
+
+def test_natural_norm_convergence_criterion() -> None:
+    traj = natural_gradient_descent(Normal(), normal_nll, normal_nll_grad, X0, step_size=0.5,
+                                    gtol=1e-6, norm="natural")
+    assert traj.converged and "convergence norm" in traj.reason
+    # closed form: I^{-1} = diag(σ², σ²/2) in (μ, σ)
+    def natural_norm(x):
+        g = normal_nll_grad(x)
+        return np.sqrt(x[1] ** 2 * g[0] ** 2 + x[1] ** 2 / 2 * g[1] ** 2)
+
+    assert natural_norm(traj.final) <= 1e-6 < natural_norm(traj.params[-2])
+    with pytest.raises(ValueError, match="norm must be"):
+        natural_gradient_descent(Normal(), normal_nll, normal_nll_grad, X0, norm="l1")
