@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="infogeo",
         description="Information geometry: Fisher metrics, connections and curvature of "
                     "parametric families, derived symbolically.")
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"infogeo {__version__}")
     parser.add_argument("--traceback", action="store_true",
                         help="show the full traceback on errors (for bug reports)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -233,6 +233,8 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "--time-limit: must be > 0" in err
     code, _, _ = run(capsys)
     assert code == 2
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out.startswith("infogeo ")
     code, out, _ = run(capsys, "--help")
     assert code == 0 and "fisher" in out
 
