@@ -4,9 +4,12 @@ Optimizers are chains of optax-style :class:`GradientTransformation` pieces: a
 preconditioner (:func:`precondition_by_metric`, :func:`precondition_by_fisher`,
 :func:`identity`), damping (Tikhonov ``damping=``, :func:`levenberg_marquardt`) and a
 step-size rule (:func:`fixed_step`, :func:`backtracking_line_search`,
-:func:`kl_trust_region`, :func:`geodesic_step`, :func:`midpoint`). The drivers
+:func:`kl_trust_region`, :func:`geodesic_step`, :func:`exp_map_step`, :func:`midpoint`);
+:func:`natural_gradient` assembles the usual chains. The drivers
 (:func:`natural_gradient_descent`, :func:`gradient_descent`, :func:`fisher_flow`,
-:func:`mirror_descent`) return a :class:`Trajectory`.
+:func:`mirror_descent`, :func:`minimize` for any chain) return a :class:`Trajectory`;
+:func:`check_invariance` and :func:`invariance_order` compare runs across charts.
+See :mod:`infogeo.flows.transforms` for the interface a new piece must follow.
 """
 
 from .descent import (
