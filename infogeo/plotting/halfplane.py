@@ -41,8 +41,9 @@ def plot_geodesics(manifold: Any, pairs: ArrayLike, ax: Any = None, n_points: in
     endpoints : bool
         Also mark the start and end points.
     **line_kwargs
-        Passed to ``ax.plot`` (``color``, ``lw``, ``label`` — the label goes on the first
-        curve only).
+        Passed to ``ax.plot`` (``color``, ``lw``, ``label``). All curves share one colour
+        (the next in the cycle unless ``color`` is given) and the label goes on the first
+        curve only, so a call is one legend entry.
 
     Returns
     -------
