@@ -46,6 +46,9 @@ class TourResult:
     distance, distance_closed_form, curve_length : float
         Fisher–Rao distance from the manifold, from the closed form, and the Fisher
         length of the discretised geodesic.
+    curve_length_natural : float
+        Length of the same curve in the natural-parameter chart, with that chart's metric
+        (equal: lengths are chart-independent).
     ode_endpoint_error : float
         Endpoint error of the geodesic ODE integrated with the compiled symbolic
         Christoffel symbols from the closed-form initial velocity.
@@ -64,6 +67,7 @@ class TourResult:
     distance_closed_form: float = float("nan")
     curve_length: float = float("nan")
     ode_endpoint_error: float = float("nan")
+    curve_length_natural: float = float("nan")
     mc_z_scores: Any = None
     figure: Path | None = None
     seconds: float = 0.0
@@ -208,7 +212,12 @@ def _geodesic_step(result: TourResult, normal: Any, christoffels: Any, say: Any)
         "towards larger sigma (it is a half-ellipse, not a straight line)")
     say(f"    distance {result.distance:.10f}  closed form {result.distance_closed_form:.10f}"
         f"  length of the drawn curve {result.curve_length:.6f}")
+    # the same curve in natural parameters, measured with the metric of that chart
+    natural = normal.in_chart("natural")
+    result.curve_length_natural = _curve_length(natural, normal.change_chart(curve, "natural"))
     euclid = float(np.linalg.norm(b - a))
+    say("    the same curve in natural parameters (mu/sigma^2, -1/(2 sigma^2)), measured with "
+        f"the Fisher metric of that chart: length {result.curve_length_natural:.6f}")
     say(f"    (Euclidean distance in (mu, sigma) would be {euclid:.4f}: not invariant)")
     if christoffels is not None:
         # the symbolic route: x'' + Γ(x)(x', x') = 0 with the compiled Γ, from the

@@ -43,6 +43,8 @@ def test_tour_numbers_and_figure(tmp_path: Path) -> None:
     assert result.scalar_curvature == -1
     assert result.compile_error < 1e-12
     assert result.distance == pytest.approx(result.distance_closed_form, rel=1e-12)
+    # lengths do not depend on the chart (the natural chart's metric is I_theta = J^T I J)
+    assert result.curve_length_natural == pytest.approx(result.distance, rel=3e-5)
     # a 400-segment polyline of the geodesic: midpoint-rule error O(h^2)
     assert result.curve_length == pytest.approx(result.distance, rel=1e-5)
     # symbolic Christoffel symbols drive the geodesic ODE to the closed-form endpoint
