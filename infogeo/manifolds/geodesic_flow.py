@@ -277,7 +277,10 @@ class GeodesicFlow:
             return (a_over_x - w * w,
                     daccel / x[:, None] - a_over_x[:, None] * ju - 2 * w[:, None] * jw)
 
-        return GeodesicFlow(self.dim, field_u, valid=lambda u: np.all(u < 700, axis=0))
+        # |u| <= 200: e^200 ~ 1e87, far beyond any statistically meaningful parameter, and
+        # far from overflow in the polygammas (1/x^4 at x = e^-200 is still finite)
+        return GeodesicFlow(self.dim, field_u,
+                            valid=lambda u: np.all(np.abs(u) <= 200.0, axis=0))
 
     def _rows(self, with_jacobi: bool) -> Callable[[NDArray], NDArray]:
         """The right-hand side on states ``[x, v, (jx, jv)]`` of shape [n, m]."""
@@ -334,9 +337,11 @@ class GeodesicFlow:
             again = newton.update(idx, states[:d].T, jac, ok)
             return again, self._initial_states(x[again], newton.v[again]), newton.rtol[again]
 
+        # A Newton iterate whose geodesic needs hundreds of steps is running off to the
+        # boundary: fail it early (the line search then backtracks) instead of grinding.
         integrate_rows(self._rows(True), self._initial_states(x, newton.v), rtol=newton.rtol,
                        atol=newton.rtol, n_control=2 * d, valid=self._valid_rows(),
-                       on_finish=on_finish)
+                       on_finish=on_finish, max_steps=_SHOOTING_MAX_STEPS)
         return newton.result()
 
     def exp(self, v: NDArray, x: NDArray, rtol: float = 1e-12) -> NDArray:
@@ -379,6 +384,8 @@ class GeodesicFlow:
 
 #: ODE tolerances of the Newton iterations: loose while far from the target, then tight
 _LOOSE_RTOL, _FINAL_RTOL = 1e-5, 1e-12
+#: integration steps allowed per Newton evaluation (well-behaved geodesics need 5-40)
+_SHOOTING_MAX_STEPS = 300
 
 
 class _Newton:

@@ -100,6 +100,9 @@ def integrate_geodesic(christoffels: ChristoffelFn, x0: NDArray, v0: NDArray,
     if t_end == 0.0:
         reps = (1, t_eval.size, 1)
         return np.tile(x0[:, None, :], reps), np.tile(v0[:, None, :], reps)
+    if t_eval.size == 1:
+        return _integrate_to_end(christoffels, x0, v0, t_end, rtol, atol, in_domain,
+                                 max_evals)
 
     evals = 0
 
@@ -129,6 +132,34 @@ def integrate_geodesic(christoffels: ChristoffelFn, x0: NDArray, v0: NDArray,
     x = states[:, : batch * dim].reshape(-1, batch, dim).transpose(1, 0, 2)
     v = states[:, batch * dim :].reshape(-1, batch, dim).transpose(1, 0, 2)
     return x, v
+
+
+def _integrate_to_end(christoffels: ChristoffelFn, x0: NDArray, v0: NDArray, t_end: float,
+                      rtol: float, atol: float, in_domain: Callable[[NDArray], bool] | None,
+                      max_evals: int) -> tuple[NDArray, NDArray]:
+    """Only the end point: every geodesic with its own adaptive step (``integrate_rows``),
+    instead of one ``solve_ivp`` system whose steps all follow the hardest geodesic."""
+    from ._batched_rk import integrate_rows  # geodesic_flow builds on this module
+    from .geodesic_flow import GeodesicFlow
+
+    def valid(x: NDArray) -> NDArray:  # components first [dim, m]
+        rows = x.T
+        if in_domain(rows):
+            return np.ones(len(rows), dtype=bool)
+        return np.array([in_domain(row[None]) for row in rows], dtype=bool)
+
+    dim = x0.shape[1]
+    flow = GeodesicFlow.from_christoffels(christoffels, dim,
+                                          valid=None if in_domain is None else valid)
+    end, ok, _ = integrate_rows(flow._rows(False), np.concatenate([x0.T, v0.T]), t_end=t_end,
+                                rtol=rtol, atol=atol, valid=flow._valid_rows(),
+                                max_steps=max(1, max_evals // 12))
+    if not np.all(ok):
+        raise GeodesicIntegrationError(
+            f"geodesic integration failed for {np.sum(~ok)} of {ok.size} geodesics (the "
+            "geodesic may leave the parameter domain before t = 1; try a shorter tangent "
+            "vector)")
+    return end[:dim].T[:, None, :], end[dim:].T[:, None, :]
 
 
 def _safe_exp(exp_fn: Callable[[NDArray, NDArray], NDArray], v: NDArray,

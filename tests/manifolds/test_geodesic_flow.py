@@ -136,9 +136,13 @@ def test_normal_geodesics_from_the_generic_flow() -> None:
 
 
 def test_exp_leaving_the_domain_raises_and_log_reports_failure() -> None:
-    gamma = Gamma()
-    with pytest.raises(GeodesicIntegrationError, match="1 of 1 geodesics"):
-        gamma.exp([-50.0, 0.0], [1.0, 1.0])  # runs into alpha = 0
-    res = gamma.log_shooting([[4.0, 0.5]], [[0.6, 4.0]], max_iter=1)
+    # straight lines (no curvature) on the positive quadrant: x = 1 - 2t leaves at t = 1/2
+    flat = GeodesicFlow.from_christoffels(lambda x: np.zeros(x.shape + (x.shape[-1],) * 2),
+                                          2, valid=positive_columns)
+    np.testing.assert_allclose(flat.exp(np.array([[-0.5, 1.0]]), np.ones((1, 2))),
+                               [[0.5, 2.0]], rtol=1e-14)
+    with pytest.raises(GeodesicIntegrationError, match="1 of 2 geodesics"):
+        flat.exp(np.array([[-2.0, 0.0], [0.5, 0.5]]), np.ones((2, 2)))
+    res = Gamma().log_shooting([[4.0, 0.5]], [[0.6, 4.0]], max_iter=1)
     assert not res.success and "1 Newton iterations" in res.message
     assert np.isfinite(res.residual).all()
