@@ -194,8 +194,9 @@ class ExponentialFamily(StatisticalManifold):
         if self._support is not None:
             bad = ~np.asarray(self._support(data), dtype=bool)
             if np.any(bad):
+                # bad is [...] over observations; data[bad][0] is one observation
                 raise ValueError(f"{name} must lie in the support of {self.name}, "
-                                 f"got {float(data[bad].flat[0])!r}")
+                                 f"got {np.asarray(data[bad][0]).tolist()!r}")
 
     def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
         if self._random_natural is None:

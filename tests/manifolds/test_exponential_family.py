@@ -128,3 +128,28 @@ def test_bad_input() -> None:
     bare = ExponentialFamily(lambda t: np.exp(t[..., 0]), 1, lambda x: x[..., None])
     with pytest.raises(NotImplementedError, match="sample"):
         bare.sample([0.0], 3, np.random.default_rng(0))
+
+
+def test_vector_observations_independent_poissons() -> None:
+    """event_shape=(2,): two independent Poissons, ψ(θ) = e^θ₁ + e^θ₂, T(x) = x."""
+    from scipy import stats
+    from scipy.special import gammaln
+
+    ef = ExponentialFamily(lambda t: np.exp(t).sum(-1), 2, lambda x: x,
+                           lambda x: -gammaln(x + 1).sum(-1), event_shape=(2,),
+                           support=lambda x: np.all(x >= 0, axis=-1), discrete=True)
+    theta = np.array([0.1, -0.7])
+    np.testing.assert_allclose(ef.metric_matrix(theta), np.diag(np.exp(theta)), rtol=1e-9,
+                               atol=1e-9)
+    x = np.array([[1.0, 2.0], [0.0, 3.0], [4.0, 0.0]])
+    expected = stats.poisson(np.exp(theta)).logpmf(x).sum(-1)
+    np.testing.assert_allclose(ef.log_prob(x, theta), expected, rtol=1e-11)
+    assert ef.score(x, theta).shape == (3, 2)
+    assert ef.log_prob_hessian(x, theta).shape == (3, 2, 2)
+    res = ef.natural_from_expectation([[2.0, 3.0]])
+    assert res.success
+    np.testing.assert_allclose(res.natural, np.log([[2.0, 3.0]]), rtol=1e-10)
+    with pytest.raises(ValueError, match=r"x must lie in the support .*\[1.0, -2.0\]"):
+        ef.log_prob([[1.0, -2.0]], theta)
+    with pytest.raises(ValueError, match=r"x must have shape \[\.\.\., 2\]"):
+        ef.log_prob([1.0, 2.0, 3.0], theta)
