@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from .. import manifolds as _f
 from .base import StatisticalManifold
+from .exponential_family_examples import poisson_exponential_family
 
 __all__ = ["FAMILIES", "get_family"]
 
@@ -32,7 +33,7 @@ FAMILIES: dict[str, Callable[[], StatisticalManifold]] = {
     "negative_binomial": lambda: _f.NegativeBinomial(r=3),
     "categorical_3": lambda: _f.Categorical(n_categories=3),
     "categorical_4": lambda: _f.Categorical(n_categories=4),
-    "exponential_family_poisson": lambda: _f.exponential_family.poisson_exponential_family(),
+    "exponential_family_poisson": lambda: poisson_exponential_family(),
     "gamma": lambda: _f.Gamma(),
     "beta": lambda: _f.Beta(),
     "dirichlet": lambda: _f.Dirichlet(k=3),

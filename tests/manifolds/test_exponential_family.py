@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from infogeo.manifolds import ExponentialFamily, Normal, Poisson
-from infogeo.manifolds.exponential_family import (
+from infogeo.manifolds.exponential_family_examples import (
     normal_exponential_family,
     poisson_exponential_family,
 )
