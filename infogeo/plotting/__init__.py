@@ -10,7 +10,9 @@ returns the artists it created, and works with the non-interactive Agg backend.
 - :func:`plot_metric_ellipses`, :func:`metric_ellipses` — Tissot indicatrices of I(θ);
 - :func:`plot_vector_field` — gradients, natural gradients (``raise_index=True``);
 - :func:`plot_trajectories` — optimisation / flow paths (``Trajectory`` or arrays);
-- :func:`plot_simplex`, :func:`simplex_to_cartesian` — the 3-category simplex.
+- :func:`plot_simplex`, :func:`simplex_to_cartesian` — the 3-category simplex;
+- :func:`plot_loss_contours`, :func:`loss_grid` — level sets of a loss under a path;
+- :func:`curve_length` — the Fisher length of a drawn curve.
 
 Example
 -------
@@ -25,6 +27,7 @@ Example
 >>> plt.close(fig)
 """
 
+from .contours import loss_grid, plot_loss_contours
 from .ellipses import metric_ellipses, plot_metric_ellipses
 from .fields import plot_trajectories, plot_vector_field
 from .halfplane import (
@@ -34,6 +37,7 @@ from .halfplane import (
     plot_geodesics,
     plot_halfplane_geodesics,
 )
+from .lengths import curve_length
 from .simplex import plot_simplex, simplex_to_cartesian
 
 __all__ = [
@@ -48,4 +52,7 @@ __all__ = [
     "plot_trajectories",
     "plot_simplex",
     "simplex_to_cartesian",
+    "plot_loss_contours",
+    "loss_grid",
+    "curve_length",
 ]
