@@ -72,7 +72,7 @@ def plot_loss_contours(loss: Callable[[NDArray], float], xlim: ArrayLike, ylim: 
     log : bool
         Contour the logarithm of the excess loss.
     **contour_kwargs
-        Passed to ``ax.contour`` (default: thin grey lines).
+        Passed to ``ax.contour`` (default: thin solid grey lines).
 
     Returns
     -------
@@ -85,5 +85,5 @@ def plot_loss_contours(loss: Callable[[NDArray], float], xlim: ArrayLike, ylim: 
     if log:
         spread = float(values.max() - values.min())
         values = np.ma.log(values - values.min() + 1e-6 * max(spread, 1e-300))
-    style = {"colors": "0.6", "linewidths": 0.7, **contour_kwargs}
+    style = {"colors": "0.6", "linewidths": 0.7, "linestyles": "solid", **contour_kwargs}
     return ax.contour(x, y, values, levels=levels, **style)
