@@ -103,7 +103,7 @@ class ExponentialFamily(StatisticalManifold):
         ``∇ψ [..., dim]``, ``∇²ψ [..., dim, dim]``, ``∇³ψ [..., dim, dim, dim]``; each
         missing one is the central-difference Jacobian of the one below it (accuracy
         ≈ 1e-11, 1e-9 and 1e-7 relative when all are numeric, for ψ that varies on the
-        scale max(|θ|, 1); too noisy for geodesics at the ODE tolerance: give closed
+        scale ``max(|θ|, 1)``; too noisy for geodesics at the ODE tolerance: give closed
         forms when you need exp, log or dist).
     sampler : callable, optional
         ``(θ [..., dim], n, rng) -> x [n, ..., *event_shape]``.
@@ -227,7 +227,7 @@ class ExponentialFamily(StatisticalManifold):
         Newton on the convex objective :math:`f(\theta) = \psi(\theta) - \eta\cdot\theta`:
         the step :math:`-(\nabla^2\psi)^{-1}(\nabla\psi - \eta)` is halved until it stays
         in the domain and decreases f or the residual. Converged when
-        :math:`\max_i|\partial_i\psi - \eta_i| \le` ``tol`` · (1 + max |η|).
+        :math:`\max_i|\partial_i\psi - \eta_i| \le` ``tol`` · ``(1 + max |η|)``.
         """
         eta = as_points(expectation, self.dim, "expectation")
         theta = np.broadcast_to(self._reference, eta.shape).copy()
