@@ -17,7 +17,8 @@ __all__ = ["GeomstatsManifold"]
 class GeomstatsManifold(StatisticalManifold):
     """Any equipped geomstats space whose points are vectors, as a StatisticalManifold.
 
-    Metric, exp, log and distance are geomstats'; the Christoffel symbols too, unless
+    Metric (its matrix, or inner products on the coordinate basis where geomstats gives
+    no matrix), exp, log and distance are geomstats'; the Christoffel symbols too, unless
     geomstats needs automatic differentiation that its backend lacks, in which case they
     come from infogeo's Koszul formula on geomstats' metric matrix:
 
@@ -56,7 +57,20 @@ class GeomstatsManifold(StatisticalManifold):
                              f"(space.belongs), got {bad.tolist()}")
 
     def _metric(self, x: NDArray) -> NDArray:
-        return np.asarray(self.space.metric.metric_matrix(x), dtype=float)
+        try:
+            return np.asarray(self.space.metric.metric_matrix(x), dtype=float)
+        except NotImplementedError:
+            # some geomstats metrics (pullbacks) only give inner products:
+            # g_ij = <e_i, e_j>_x on the coordinate basis
+            basis = np.eye(self.dim)
+            u = np.broadcast_to(basis[:, None, :], (self.dim, self.dim, self.dim))
+            v = np.broadcast_to(basis[None, :, :], (self.dim, self.dim, self.dim))
+            xs = np.broadcast_to(x[..., None, None, :], x.shape[:-1] + u.shape)
+            us, vs = np.broadcast_arrays(u, xs)[0], np.broadcast_arrays(v, xs)[0]
+            flat = (-1, self.dim)
+            g = self.space.metric.inner_product(us.reshape(flat), vs.reshape(flat),
+                                                xs.reshape(flat))
+            return np.asarray(g, dtype=float).reshape(x.shape[:-1] + (self.dim, self.dim))
 
     def _christoffels(self, x: NDArray) -> NDArray:
         from geomstats.exceptions import AutodiffNotImplementedError
