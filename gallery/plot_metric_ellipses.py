@@ -1,25 +1,25 @@
-"""
+r"""
 The Fisher metric as ellipses (Tissot indicatrices)
 ====================================================
 
-The Fisher information :math:`I(\\theta)` measures how fast the distribution changes when
+The Fisher information :math:`I(\theta)` measures how fast the distribution changes when
 the parameters move: a small displacement :math:`v` has length
-:math:`\\|v\\|_\\theta = \\sqrt{v^\\top I(\\theta) v}`, and
-:math:`KL(p_\\theta \\| p_{\\theta+v}) \\approx \\tfrac12 v^\\top I(\\theta) v`. Drawing, at
+:math:`\|v\|_\theta = \sqrt{v^\top I(\theta) v}`, and
+:math:`KL(p_\theta \| p_{\theta+v}) \approx \tfrac12 v^\top I(\theta) v`. Drawing, at
 each point of a parameter chart, the ellipse
 
 .. math::
 
-    E_\\theta = \\{\\theta + v : v^\\top I(\\theta)\\,v = s^2\\}
+    E_\theta = \{\theta + v : v^\top I(\theta)\,v = s^2\}
 
 (a *Tissot indicatrix*, after the cartographer's ellipses that show the distortion of a
 map) shows the metric at a glance: a large ellipse means the parameters can move far
 before the distribution changes (little information), a small one that the data pin
-the parameters down. With :math:`I = Q\\,\\mathrm{diag}(\\lambda_1, \\lambda_2)\\,Q^\\top`
-the semi-axes are :math:`s/\\sqrt{\\lambda_i}` along the eigenvectors.
+the parameters down. With :math:`I = Q\,\mathrm{diag}(\lambda_1, \lambda_2)\,Q^\top`
+the semi-axes are :math:`s/\sqrt{\lambda_i}` along the eigenvectors.
 
 The ellipses depend on the chart — the *map* of the family — but the set of distributions
-they enclose does not: we draw the normal family in :math:`(\\mu, \\sigma)` and in natural
+they enclose does not: we draw the normal family in :math:`(\mu, \sigma)` and in natural
 parameters, and check that the ellipses of one chart are the images of the other's. Then
 the Beta family, whose ellipses stretch along the lines of constant mean.
 

@@ -1,27 +1,27 @@
-"""
+r"""
 Natural versus Euclidean gradient: invariance made visible
 ===========================================================
 
-Gradient descent :math:`\\theta_{k+1} = \\theta_k - \\alpha\\nabla L(\\theta_k)` follows the
+Gradient descent :math:`\theta_{k+1} = \theta_k - \alpha\nabla L(\theta_k)` follows the
 steepest direction *for the Euclidean length of the parameters*, and that length depends
-on how the family is parametrized: writing σ, log σ or :math:`-1/(2\\sigma^2)` gives three
+on how the family is parametrized: writing σ, log σ or :math:`-1/(2\sigma^2)` gives three
 different algorithms and three different paths. The natural gradient (Amari 1998)
 measures steps with the Fisher metric instead,
 
 .. math::
 
-    \\theta_{k+1} = \\theta_k - \\alpha\\, I(\\theta_k)^{-1}\\nabla L(\\theta_k),
+    \theta_{k+1} = \theta_k - \alpha\, I(\theta_k)^{-1}\nabla L(\theta_k),
 
-and because :math:`\\nabla_\\eta L = J^\\top\\nabla_\\theta L` and
-:math:`I_\\eta = J^\\top I_\\theta J` for a change of chart :math:`\\theta = \\theta(\\eta)`
+and because :math:`\nabla_\eta L = J^\top\nabla_\theta L` and
+:math:`I_\eta = J^\top I_\theta J` for a change of chart :math:`\theta = \theta(\eta)`
 with Jacobian :math:`J`, the natural-gradient direction is the same tangent vector in
-every chart. The continuous flow :math:`\\dot\\theta = -I^{-1}\\nabla L` is therefore exactly
+every chart. The continuous flow :math:`\dot\theta = -I^{-1}\nabla L` is therefore exactly
 invariant; a discrete step is invariant to first order in α (a straight step in one chart
 is curved in another), to second order with a geodesic correction (Song et al. 2018).
 
 We fit a normal distribution to data by minimizing the average negative log-likelihood,
-run gradient descent and natural-gradient descent in three charts — :math:`(\\mu, \\sigma)`,
-:math:`(\\mu, \\log\\sigma)` and the natural parameters — and map every path back to one
+run gradient descent and natural-gradient descent in three charts — :math:`(\mu, \sigma)`,
+:math:`(\mu, \log\sigma)` and the natural parameters — and map every path back to one
 chart to compare them.
 
 Sources: S. Amari, "Natural gradient works efficiently in learning", *Neural Computation*

@@ -1,29 +1,29 @@
-"""
+r"""
 Geodesics and Fisher–Rao balls of the normal family
 ====================================================
 
-The normal distributions :math:`N(\\mu, \\sigma^2)` form a half-plane
-:math:`\\{(\\mu, \\sigma) : \\sigma > 0\\}`. With the Fisher metric
+The normal distributions :math:`N(\mu, \sigma^2)` form a half-plane
+:math:`\{(\mu, \sigma) : \sigma > 0\}`. With the Fisher metric
 
 .. math::
 
-    ds^2 = \\frac{d\\mu^2 + 2\\,d\\sigma^2}{\\sigma^2}
+    ds^2 = \frac{d\mu^2 + 2\,d\sigma^2}{\sigma^2}
 
-it is a hyperbolic plane: with :math:`u = \\mu/\\sqrt2` the metric is
-:math:`2(du^2 + d\\sigma^2)/\\sigma^2`, twice the Poincaré half-plane. So the shortest
-paths (geodesics) are the vertical lines :math:`\\mu = \\text{const}` and the half-circles
-of the :math:`(u, \\sigma)` plane centred on :math:`\\sigma = 0` — in :math:`(\\mu, \\sigma)`
-*half-ellipses* :math:`(\\mu - c)^2/2 + \\sigma^2 = R^2`, twice as wide as high. The
+it is a hyperbolic plane: with :math:`u = \mu/\sqrt2` the metric is
+:math:`2(du^2 + d\sigma^2)/\sigma^2`, twice the Poincaré half-plane. So the shortest
+paths (geodesics) are the vertical lines :math:`\mu = \text{const}` and the half-circles
+of the :math:`(u, \sigma)` plane centred on :math:`\sigma = 0` — in :math:`(\mu, \sigma)`
+*half-ellipses* :math:`(\mu - c)^2/2 + \sigma^2 = R^2`, twice as wide as high. The
 Fisher–Rao distance has the closed form
 
 .. math::
 
-    d = \\sqrt2\\,\\operatorname{arccosh}\\!\\left(1 +
-    \\frac{(\\mu_1-\\mu_2)^2/2 + (\\sigma_1-\\sigma_2)^2}{2\\sigma_1\\sigma_2}\\right).
+    d = \sqrt2\,\operatorname{arccosh}\!\left(1 +
+    \frac{(\mu_1-\mu_2)^2/2 + (\sigma_1-\sigma_2)^2}{2\sigma_1\sigma_2}\right).
 
 Distances are relative to σ: two distributions with a small σ are far apart even when
 their means are close. This script draws geodesics, compares them with the Euclidean
-segments, and draws Fisher–Rao balls — small near :math:`\\sigma \\to 0`, large at large
+segments, and draws Fisher–Rao balls — small near :math:`\sigma \to 0`, large at large
 σ, and not centred where their Euclidean centre is.
 
 Sources: S. Amari & H. Nagaoka, *Methods of Information Geometry* (2000), §2;
