@@ -52,8 +52,9 @@ def model_initial_velocity(model_log: Callable[[NDArray, NDArray], NDArray],
 
 #: ODE tolerances of the Newton iterations: loose while far from the target, then tight
 _LOOSE_RTOL, _FINAL_RTOL = 1e-5, 1e-12
-#: integration steps allowed per Newton evaluation (well-behaved geodesics need 5-40)
-_SHOOTING_MAX_STEPS = 300
+#: integration steps allowed per Newton evaluation (at rtol 1e-12 geodesics of length
+#: up to ~10 take 5-70; longer ones are reached by continuation through midpoints)
+_SHOOTING_MAX_STEPS = 150
 
 
 class _Newton:

@@ -45,7 +45,7 @@ def polygammas(x: ArrayLike, max_order: int) -> list[NDArray]:
     if not 1 <= max_order <= 5:
         raise ValueError(f"max_order must be between 1 and 5, got {max_order}")
     shifts = np.ceil(np.clip(_Z0 - x, 0.0, _Z0))
-    n_shift = int(shifts.max()) if x.size else 0
+    n_shift = int(np.nanmax(shifts, initial=0.0))  # NaN inputs give NaN outputs
     # reciprocals 1/(x + j) for the shifted elements, shape [n_shift, ...]: summing over
     # the leading axis adds contiguous rows, much faster than a strided reduction
     j = np.arange(n_shift).reshape((-1,) + (1,) * x.ndim)

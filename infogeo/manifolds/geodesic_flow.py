@@ -317,6 +317,22 @@ class GeodesicFlow:
                        on_finish=on_finish, max_steps=_SHOOTING_MAX_STEPS)
         return newton.result()
 
+    def _continue(self, res: ShootingResult, x: NDArray, y: NDArray, v0: NDArray,
+                  tol: float, max_iter: int, depth: int) -> ShootingResult:
+        """Retry the failed pairs of ``res`` through the chart midpoint."""
+        bad = np.flatnonzero(~res.converged)
+        half = self.log(0.5 * (x[bad] + y[bad]), x[bad], tol, max_iter,
+                        v_init=0.5 * v0[bad], continuation=depth - 1)
+        retry = self._shoot(x[bad], y[bad], 2.0 * half.tangent_vec, tol, max_iter)
+        better = retry.converged | (retry.residual < res.residual[bad])
+        v, converged, residual = res.tangent_vec, res.converged, res.residual
+        v[bad[better]] = retry.tangent_vec[better]
+        converged[bad[better]] = retry.converged[better]
+        residual[bad[better]] = retry.residual[better]
+        message = res.message if not np.all(converged) else "converged (with continuation)"
+        return ShootingResult(v, converged, residual, res.n_iter + half.n_iter + retry.n_iter,
+                              message)
+
     def exp(self, v: NDArray, x: NDArray, rtol: float = 1e-12) -> NDArray:
         """``exp_x(v)`` for ``x, v`` of shape [..., dim] (geodesic ODE at t = 1).
 
@@ -338,9 +354,14 @@ class GeodesicFlow:
         return end[:self.dim].T.reshape(shape)
 
     def log(self, y: NDArray, x: NDArray, tol: float = 1e-10, max_iter: int = 50,
-            v_init: NDArray | None = None) -> ShootingResult:
+            v_init: NDArray | None = None, continuation: int = 3) -> ShootingResult:
         """Shooting with exact Jacobians for ``x, y`` of shape [..., dim]; the initial
-        velocity is ``v_init`` (default ``y - x``)."""
+        velocity is ``v_init`` (default ``initial_velocity`` or ``y - x``).
+
+        Pairs that do not converge are retried by continuation, up to ``continuation``
+        levels deep: first solve for the chart midpoint ``(x + y)/2``, then shoot for ``y``
+        from twice that velocity.
+        """
         shape = np.broadcast_shapes(x.shape, y.shape)
         flat_x = np.broadcast_to(x, shape).reshape(-1, self.dim)
         flat_y = np.broadcast_to(y, shape).reshape(-1, self.dim)
@@ -350,6 +371,10 @@ class GeodesicFlow:
             v0 = self.initial_velocity(flat_x, flat_y)
         else:
             v0 = flat_y - flat_x
-        res = self._shoot(flat_x, flat_y, np.array(v0, dtype=float), tol, max_iter)
+        # a pair still unconverged after 20 iterations is better served by continuation
+        first = min(max_iter, 20) if continuation > 0 else max_iter
+        res = self._shoot(flat_x, flat_y, np.array(v0, dtype=float), tol, first)
+        if continuation > 0 and not res.success:
+            res = self._continue(res, flat_x, flat_y, v0, tol, max_iter, continuation)
         return ShootingResult(res.tangent_vec.reshape(shape), res.converged.reshape(shape[:-1]),
                               res.residual.reshape(shape[:-1]), res.n_iter, res.message)

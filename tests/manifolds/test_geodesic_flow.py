@@ -146,3 +146,17 @@ def test_exp_leaving_the_domain_raises_and_log_reports_failure() -> None:
     res = Gamma().log_shooting([[4.0, 0.5]], [[0.6, 4.0]], max_iter=1)
     assert not res.success and "1 Newton iterations" in res.message
     assert np.isfinite(res.residual).all()
+
+
+@pytest.mark.slow
+def test_continuation_reaches_far_pairs() -> None:
+    """A far Dirichlet pair that 10 Newton iterations from the straight line cannot reach
+    is found through midpoints; the answer lands on the target."""
+    family = Dirichlet(3)
+    a = np.array([97.48035491, 2.07732179, 20.54769479])
+    b = np.array([6.95880938e-02, 5.71521407e00, 6.18870773e01])
+    direct = family._flow.log(np.log(b), np.log(a), max_iter=10, continuation=0)
+    assert not direct.success and "10 Newton iterations" in direct.message
+    res = family._flow.log(np.log(b), np.log(a), max_iter=10, continuation=3)
+    assert res.success, res.message
+    np.testing.assert_allclose(family.exp(res.tangent_vec * a, a), b, rtol=1e-10)
