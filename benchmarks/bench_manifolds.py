@@ -22,6 +22,7 @@ Options: ``--pairs N`` (default 100), ``--ref-pairs N`` (reference pairs, defaul
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Callable
 
@@ -34,12 +35,19 @@ from infogeo.manifolds.geodesic_solvers import integrate_geodesic, shoot_log
 def best_time(fn: Callable[[], object], repeat: int) -> float:
     """Smallest wall time of ``repeat`` runs (the machine is shared: the minimum is the
     least disturbed run)."""
-    times = []
+    return best_times(fn, repeat)[0]
+
+
+def best_times(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """Smallest wall and smallest CPU (process) time of ``repeat`` runs; on a loaded shared
+    machine the CPU time is the steadier of the two."""
+    wall, cpu = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return min(wall), min(cpu)
 
 
 def bench_normal(n_pairs: int = 100_000, repeat: int = 15) -> None:
@@ -80,13 +88,13 @@ FAMILIES: dict[str, Callable[[], StatisticalManifold]] = {
     "gamma": Gamma, "beta": Beta, "dirichlet": lambda: Dirichlet(3)}
 
 
-def bench_family(name: str, n_pairs: int, n_ref: int, repeat: int = 3) -> dict[str, float]:
+def bench_family(name: str, n_pairs: int, n_ref: int, repeat: int = 3) -> dict[str, object]:
     manifold = FAMILIES[name]()
     rng = np.random.default_rng(1)
     a, b = manifold.random_point(rng, n_pairs), manifold.random_point(rng, n_pairs)
     manifold.dist(a[:2], b[:2])  # warm-up
-    t_log = best_time(lambda: manifold.log(b, a), repeat) / n_pairs
-    t_dist = best_time(lambda: manifold.dist(a, b), repeat) / n_pairs
+    t_log, cpu_log = (t / n_pairs for t in best_times(lambda: manifold.log(b, a), repeat))
+    t_dist, cpu_dist = (t / n_pairs for t in best_times(lambda: manifold.dist(a, b), repeat))
     v, d = manifold.log(b, a), manifold.dist(a, b)
     start = time.perf_counter()
     ref = reference_log(manifold, a[:n_ref], b[:n_ref])
@@ -95,11 +103,12 @@ def bench_family(name: str, n_pairs: int, n_ref: int, repeat: int = 3) -> dict[s
                               ref))
     err_log = np.max(np.abs(v[:n_ref] - ref) / (1 + np.abs(ref)))
     err_dist = np.max(np.abs(d[:n_ref] - ref_d) / ref_d)
-    print(f"(b) {name:9s} {n_pairs} pairs (d up to {d.max():.2f}): log {t_log * 1e3:.2f} ms/pair, "
-          f"dist {t_dist * 1e3:.2f} ms/pair (goal <= 3); reference {t_ref * 1e3:.0f} ms/pair, "
+    print(f"(b) {name:9s} {n_pairs} pairs (d up to {d.max():.2f}): log {t_log * 1e3:.2f} ms/pair "
+          f"(CPU {cpu_log * 1e3:.2f}), dist {t_dist * 1e3:.2f} ms/pair (CPU {cpu_dist * 1e3:.2f}; "
+          f"goal <= 3); reference {t_ref * 1e3:.0f} ms/pair, "
           f"speed-up {t_ref / t_dist:.0f}x; max disagreement on {n_ref} pairs: log "
           f"{err_log:.1e} (relative to 1+|v|), dist {err_dist:.1e} (relative)")
-    return {"dist": t_dist, "a": a, "b": b, "d": d}
+    return {"dist": t_dist, "dist_cpu": cpu_dist, "a": a, "b": b, "d": d}
 
 
 def bench_geomstats(results: dict[str, dict], n_pairs: int) -> None:
@@ -118,13 +127,16 @@ def bench_geomstats(results: dict[str, dict], n_pairs: int) -> None:
         if name == "gamma":  # geomstats' Gamma points are (shape, mean)
             a, b = (Gamma().change_chart(p, "shape_mean") for p in (a, b))
         metric = spaces[name].metric
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         d_gs = np.array([float(metric.dist(x, y)) for x, y in zip(a, b, strict=True)])
         t_gs = (time.perf_counter() - start) / n_pairs
+        cpu_gs = (time.process_time() - start_cpu) / n_pairs
         rel = np.max(np.abs(d_gs - res["d"][:n_pairs]) / res["d"][:n_pairs])
-        print(f"(c) {name:9s} geomstats {t_gs * 1e3:.0f} ms/pair on {n_pairs} pairs, infogeo "
-              f"{res['dist'] * 1e3:.2f} ms/pair: ratio {t_gs / res['dist']:.0f}x "
-              f"(goal >= 30x); max relative difference of distances {rel:.1e}")
+        print(f"(c) {name:9s} geomstats {t_gs * 1e3:.0f} ms/pair (CPU {cpu_gs * 1e3:.0f}) on "
+              f"{n_pairs} pairs, infogeo {res['dist'] * 1e3:.2f} ms/pair (CPU "
+              f"{res['dist_cpu'] * 1e3:.2f}) in a batch of {len(res['a'])}: ratio "
+              f"{t_gs / res['dist']:.0f}x wall, {cpu_gs / res['dist_cpu']:.0f}x CPU (goal >= 30x); "
+              f"max relative difference of distances {rel:.1e} (geomstats' solve_bvp tolerance)")
 
 
 def main() -> None:
@@ -133,7 +145,8 @@ def main() -> None:
     parser.add_argument("--ref-pairs", type=int, default=None)
     parser.add_argument("--gs-pairs", type=int, default=3)
     args = parser.parse_args()
-    print(f"numpy {np.__version__}")
+    print(f"numpy {np.__version__}; load average {os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs (wall times suffer under load, CPU times less)")
     bench_normal()
     n_ref = args.pairs if args.ref_pairs is None else min(args.ref_pairs, args.pairs)
     results = {name: bench_family(name, args.pairs, n_ref) for name in FAMILIES}
