@@ -108,7 +108,8 @@ class Dirichlet(StatisticalManifold):
     Christoffel symbols of the Hessian metric: :math:`\Gamma^k_{ij} = \tfrac12 g^{kl}
     F_{ijl}`; geodesics have no closed form (Le Brigant et al. 2021), so ``exp`` integrates
     the geodesic ODE and ``log``/``dist`` shoot with exact Jacobians
-    (:class:`~infogeo.manifolds.geodesic_solvers.GeodesicFlow`).
+    (:class:`~infogeo.manifolds.geodesic_flow.GeodesicFlow`, integrated in
+    :math:`u = \log\alpha`).
 
     Parameters
     ----------
@@ -125,8 +126,8 @@ class Dirichlet(StatisticalManifold):
         self.k = k
         self.dim = k
         self.event_shape = (k,)
-        # geodesics integrated in u = log α, where the scaling α → cα is a straight line;
-        # shooting starts from the straight line in u
+        # geodesics integrated in u = log α, where the scaling α → cα is a translation and
+        # ψ'(α) ~ 1/α² near 0 is tame; shooting starts from the straight line in u
         self._flow = GeodesicFlow.from_hessian(dirichlet_jets, k).in_log_coordinates()
         self._guess = None
         super().__init__(chart)
