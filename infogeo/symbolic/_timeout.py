@@ -20,8 +20,12 @@ __all__ = ["DerivationTimeout", "time_limit"]
 _deadlines: list[float] = []
 
 
-class DerivationTimeout(Exception):
-    """A sympy call ran past its time limit."""
+class DerivationTimeout(BaseException):
+    """A sympy call ran past its time limit.
+
+    A ``BaseException`` (like ``KeyboardInterrupt``) because sympy catches ``Exception``
+    in places and would otherwise swallow the interruption.
+    """
 
 
 def _handler(signum: int, frame: object) -> None:
@@ -35,7 +39,8 @@ def _supported() -> bool:
 def _arm() -> None:
     if _deadlines:
         remaining = max(min(_deadlines) - time.monotonic(), 1e-4)
-        signal.setitimer(signal.ITIMER_REAL, remaining)
+        # repeat every 0.1 s after the deadline, in case the first exception is swallowed
+        signal.setitimer(signal.ITIMER_REAL, remaining, 0.1)
     else:
         signal.setitimer(signal.ITIMER_REAL, 0)
 

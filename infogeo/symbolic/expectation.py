@@ -21,6 +21,8 @@ at a parameter point before it is accepted (the caller cross-checks the final re
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +36,12 @@ __all__ = ["ExpectationEngine", "NotClosed", "integrate_over_support", "is_close
 _ERRORS = (DerivationTimeout, NotImplementedError, ValueError, TypeError, RecursionError,
            ZeroDivisionError, AttributeError, IndexError, KeyError, sp.PolynomialError,
            sp.polys.polyerrors.CoercionFailed)
+
+
+#: closed 1-D integrals already found in this process (keys use canonical dummies)
+_INTEGRALS: dict[tuple, tuple[sp.Expr, tuple[str, ...]] | None] = {}
+_Z_REAL = sp.Dummy("z", real=True)
+_Z_POS = sp.Dummy("z", positive=True)
 
 
 class NotClosed(Exception):
@@ -54,6 +62,63 @@ def _integrate_1d(integrand: sp.Expr, var: sp.Symbol, lo: Any, hi: Any) -> sp.Ex
     if result.has(sp.meijerg, sp.hyper):
         result = sp.hyperexpand(result)
     return result if is_closed(result) else None
+
+
+def _mellin_integrate(integrand: sp.Expr, u: sp.Symbol) -> sp.Expr | None:
+    r"""∫₀^∞ with log-powers by differentiating a Mellin transform in its exponent:
+
+    .. math::
+
+        \int_0^\infty \log(u)^m\, r(u)\,du
+        = \frac{d^m}{ds^m}\Big|_{s=0} \int_0^\infty u^s\, r(u)\,du
+
+    (e.g. :math:`\int u\log u\, e^{-u} du = \Gamma'(2) = 1 - \gamma_E`), which sympy closes
+    as Gamma/Beta functions far faster and more reliably than the log integral itself.
+    """
+    log_u = sp.log(u)
+    total = sp.Integer(0)
+    s = sp.Dummy("s", real=True)
+    for term in sp.Add.make_args(sp.expand(sp.expand_log(integrand))):
+        m, rest = 0, []
+        for factor in sp.Mul.make_args(term):
+            if factor == log_u:
+                m += 1
+            elif factor.is_Pow and factor.base == log_u and factor.exp.is_Integer:
+                m += int(factor.exp)
+            else:
+                rest.append(factor)
+        body = sp.Mul(*rest)
+        if log_u in body.atoms(sp.log) or m < 0:
+            return None
+        if m == 0:
+            value = _integrate_1d(body, u, 0, sp.oo)
+        else:
+            transform = sp.integrate(body * u**s, (u, 0, sp.oo), conds="none")
+            if not is_closed(transform):
+                return None
+            value = sp.diff(transform, s, m).subs(s, 0)
+            if not is_closed(value):
+                value = sp.limit(sp.diff(transform, s, m), s, 0)
+        if value is None or not is_closed(value):
+            return None
+        total += value
+    return total
+
+
+def density_from_log(logq: sp.Expr) -> sp.Expr:
+    """exp(Σ tᵢ) as a product: c·log(b) → b^c, loggamma(a) → Γ(a), others exp(t).
+
+    Keeps powers such as (1 + z²/ν)^(−(ν+1)/2) visible to the substitutions."""
+    factors = []
+    for t in sp.Add.make_args(sp.expand(logq)):
+        coeff, rest = t.as_independent(sp.log, sp.loggamma, as_Add=False)
+        if isinstance(rest, sp.log):
+            factors.append(rest.args[0] ** coeff)
+        elif isinstance(rest, sp.loggamma):
+            factors.append(sp.gamma(rest.args[0]) ** coeff)
+        else:
+            factors.append(sp.exp(t))
+    return sp.powsimp(sp.Mul(*factors))
 
 
 def integrate_over_support(fi: Any, integrand: sp.Expr) -> sp.Expr | None:
@@ -91,7 +156,7 @@ def _standardize(fi: Any) -> _Standardization | None:
     scales = [p for p in fi.params if p.is_positive and {lo, hi} <= {-sp.oo, 0, sp.oo}]
     candidates = [(m, s) for m in locs for s in scales] + [(None, s) for s in scales] + \
         [(m, None) for m in locs]
-    z = sp.Dummy("z", positive=True) if lo == 0 else sp.Dummy("z", real=True)
+    z = _Z_POS if lo == 0 else _Z_REAL
     for loc, scale in candidates:
         x_of_z = (loc if loc is not None else 0) + (scale if scale is not None else 1) * z
         logq = fi.logpdf.xreplace({x: x_of_z}) + (sp.log(scale) if scale is not None else 0)
@@ -174,7 +239,8 @@ class ExpectationEngine:
             return self._expect_multivariate(expr)
         total = sp.Integer(0)
         for term in sp.Add.make_args(sp.expand(sp.expand_log(expr))):
-            coeff, g = term.as_independent(var, as_Add=False)
+            # factor_terms pulls parameters out of sums: 1/(s²eᶻ + s²) → 1/(s²(eᶻ + 1))
+            coeff, g = sp.factor_terms(term).as_independent(var, as_Add=False)
             total += coeff * self._moment(g, var, logq, lo, hi)
         return total
 
@@ -183,34 +249,51 @@ class ExpectationEngine:
         key = (g, var, logq)
         if key not in self._cache:
             total = sp.Integer(0)
-            density = sp.exp(logq)
+            density = density_from_log(logq)
             for piece, a, b in _split_non_smooth(g, var, lo, hi):
                 total += self._integral(piece * density, var, a, b)
             self._cache[key] = total
         return self._cache[key]
 
     def _integral(self, integrand: sp.Expr, var: sp.Symbol, lo: Any, hi: Any) -> sp.Expr:
-        attempts = [("integrate", lambda: _integrate_1d(integrand, var, lo, hi))]
-        attempts += [(name, (lambda f=f: f(integrand, var, lo, hi)))
+        key = (integrand, lo, hi)
+        if key in _INTEGRALS:
+            if _INTEGRALS[key] is None:
+                raise NotClosed(f"no strategy closed the integral of {integrand} (cached)")
+            self.methods_used.update(_INTEGRALS[key][1])
+            return _INTEGRALS[key][0]
+        parameter_free = integrand.free_symbols <= {var}
+        if (lo, hi) == (-sp.oo, sp.oo) and sp.expand(integrand.xreplace({var: -var})
+                                                     + integrand) == 0:
+            self.methods_used.add("odd integrand")
+            return sp.Integer(0)
+        attempts: list[tuple[str, Any]] = [
+            ("integrate", lambda: _integrate_1d(integrand, var, lo, hi))]
+        if parameter_free and self.allow_recognition:
+            # a pure number: PSLQ on a 55-digit quadrature is fast and reliable where sympy's
+            # integrate is slow or silently wrong (REFERENCE.md, "sympy pitfalls")
+            attempts.append(("constant recognition", lambda: _recognize(integrand, var, lo, hi)))
+        attempts += [(f"substitution {name}", (lambda f=f: f(integrand, var, lo, hi)))
                      for name, f in _SUBSTITUTIONS]
         for name, attempt in attempts:
+            _t0 = time.perf_counter()
+            limit = min(self.time_limit_s, 1.5 if name == "integrate" else 4.0)
             try:
-                with time_limit(self.time_limit_s):
+                with time_limit(limit):
                     value = attempt()
-                    if value is not None:
+                    if value is not None and name != "constant recognition":
                         value = sp.simplify(value)
             except _ERRORS:
+                _log(name, integrand, "error/timeout", _t0)
                 continue
+            _log(name, integrand, value, _t0)
             if value is not None and is_closed(value) and self._plausible(integrand, var,
                                                                           lo, hi, value):
-                if name != "integrate":
-                    self.methods_used.add(f"substitution {name}")
+                used = () if name == "integrate" else (name,)
+                self.methods_used.update(used)
+                _INTEGRALS[key] = (value, used)
                 return value
-        if self.allow_recognition and integrand.free_symbols <= {var}:
-            value = _recognize(integrand, var, lo, hi)
-            if value is not None:
-                self.methods_used.add("constant recognition")
-                return value
+        _INTEGRALS[key] = None
         raise NotClosed(f"no strategy closed the integral of {integrand} over ({lo}, {hi})")
 
     def _plausible(self, integrand: sp.Expr, var: sp.Symbol, lo: Any, hi: Any,
@@ -218,7 +301,7 @@ class ExpectationEngine:
         """Compare with mpmath quadrature at a fixed parameter point (sympy can be wrong)."""
         values = self.family.random_parameters(_rng())
         sub = {self.family._to_internal[k]: sp.Float(v, 30) for k, v in values.items()}
-        f = sp.lambdify(var, integrand.xreplace(sub), modules="mpmath")
+        f = _mp_function(integrand.xreplace(sub), var)
         try:
             with mpmath.workdps(30):
                 pts = [lo, hi] if not (integrand.has(sp.Abs, sp.sign)) else [lo, 0, hi]
@@ -282,6 +365,36 @@ class ExpectationEngine:
         return self._cache[key]
 
 
+def _mp_function(expr: sp.Expr, var: sp.Symbol) -> Any:
+    """mpmath version of ``expr`` that skips points where it underflows in double precision.
+
+    Without this, tanh-sinh nodes far in the tails make mpmath evaluate things like
+    exp(−exp(10³⁰)) at full precision, which takes forever.
+    """
+    import numpy as np
+
+    fast = sp.lambdify(var, expr, modules="numpy")
+    slow = sp.lambdify(var, expr, modules="mpmath")
+
+    def f(t: Any) -> Any:
+        with np.errstate(all="ignore"):
+            try:
+                approx = complex(fast(float(t)))
+            except (OverflowError, ValueError, ZeroDivisionError):
+                approx = float("nan")
+        # underflow, or inf·0 far in a tail: the true value is negligible there
+        if not np.isfinite(approx) or abs(approx) < 1e-80:
+            return mpmath.mpf(0)
+        return slow(t)
+
+    return f
+
+
+def _log(name: str, integrand: Any, value: Any, t0: float) -> None:
+    if os.environ.get("INFOGEO_SYMBOLIC_DEBUG"):
+        print(f"[{time.perf_counter() - t0:6.2f}s] {name}: {integrand} -> {value}")
+
+
 def _rng() -> Any:
     import numpy as np
 
@@ -317,11 +430,46 @@ def _falling_factorial_sum(g: sp.Expr, pmf: sp.Expr, k: sp.Symbol, lo: Any, hi: 
 def _change(integrand: sp.Expr, var: sp.Symbol, x_of_u: sp.Expr, u: sp.Symbol,
             ulo: Any, uhi: Any) -> sp.Expr | None:
     new = integrand.xreplace({var: x_of_u}) * sp.diff(x_of_u, u)
+    # bring every base to a product of factors, e.g. u/(1 − u) + 1 → 1/(1 − u), so the
+    # powers merge into u^a (1 − u)^b
+    new = new.replace(lambda e: e.is_Pow and e.base.is_Add,
+                      lambda e: sp.cancel(sp.together(e.base)) ** e.exp)
+    new = sp.factor_terms(sp.together(new))
     new = sp.powsimp(sp.expand_power_base(sp.expand_log(new), force=True),
                      force=True)
-    # the bounds are the images of the original (lo, hi), possibly in decreasing order:
-    # sympy's integrate flips the sign of a reversed interval itself
+    # the bounds are the images of the original (lo, hi), possibly in decreasing order;
+    # orient them increasingly ourselves (sympy has returned wrong signs for reversed ones)
+    if bool(ulo > uhi):
+        new, ulo, uhi = -new, uhi, ulo
+    if (ulo, uhi) == (0, sp.oo):
+        return _mellin_integrate(new, u)
+    if (ulo, uhi) == (0, 1):
+        return _beta_integrate(new, u)
     return _integrate_1d(new, u, ulo, uhi)
+
+
+def _beta_integrate(integrand: sp.Expr, t: sp.Symbol) -> sp.Expr | None:
+    r"""Σ c·t^a (1 − t)^b over (0, 1), term by term: :math:`B(a + 1, b + 1)`."""
+    total = sp.Integer(0)
+    for term in sp.Add.make_args(sp.expand(integrand)):
+        a, b, rest = sp.Integer(0), sp.Integer(0), []
+        for factor in sp.Mul.make_args(term):
+            base, exp = factor.as_base_exp()
+            if base == t:
+                a += exp
+            elif sp.expand(base - (1 - t)) == 0:
+                b += exp
+            elif sp.expand(base - (t - 1)) == 0 and exp.is_integer:
+                b += exp
+                rest.append((-1) ** exp)
+            elif t in factor.free_symbols:
+                return None
+            else:
+                rest.append(factor)
+        if not (sp.simplify(a + 1).is_positive and sp.simplify(b + 1).is_positive):
+            return None
+        total += sp.Mul(*rest) * sp.gamma(a + 1) * sp.gamma(b + 1) / sp.gamma(a + b + 2)
+    return sp.gammasimp(total)
 
 
 def _sub_exp_minus(f: sp.Expr, z: sp.Symbol, lo: Any, hi: Any) -> sp.Expr | None:
@@ -358,7 +506,8 @@ def _sub_power(f: sp.Expr, z: sp.Symbol, lo: Any, hi: Any) -> sp.Expr | None:
 
 
 def _sub_beta(f: sp.Expr, z: sp.Symbol, lo: Any, hi: Any) -> sp.Expr | None:
-    """Fold an even integrand to (0, ∞), then u = z²/(c + z²) (Student-t-like bodies)."""
+    """Fold an even integrand to (0, ∞), then t = c/(c + z²) (Student-t-like bodies give
+    Beta integrals ∫₀¹ t^a (1 − t)^b dt)."""
     if (lo, hi) == (-sp.oo, sp.oo):
         if sp.expand(f.xreplace({z: -z}) - f) != 0:
             return None
@@ -375,37 +524,45 @@ def _sub_beta(f: sp.Expr, z: sp.Symbol, lo: Any, hi: Any) -> sp.Expr | None:
         if not c.is_positive:
             continue
         u = sp.Dummy("u", positive=True)
-        return _change(f, z, sp.sqrt(c * u / (1 - u)), u, 0, 1)
+        # t = c/(c + z²): z = √c (1 − t)^½ t^(−½), from z = 0 (t = 1) to z = ∞ (t = 0)
+        return _change(f, z, sp.sqrt(c) * sp.sqrt(1 - u) / sp.sqrt(u), u, 1, 0)
     return None
 
 
-_SUBSTITUTIONS = [("u = exp(-z)", _sub_exp_minus), ("u = exp(z)", _sub_exp_plus),
-                  ("u = log(x)", _sub_log), ("u = x^p", _sub_power),
-                  ("u = z^2/(c + z^2)", _sub_beta)]
+def _sub_none(f: sp.Expr, z: sp.Symbol, lo: Any, hi: Any) -> sp.Expr | None:
+    """No substitution, but log-powers through a Mellin transform (on (0, ∞) only)."""
+    return _mellin_integrate(f, z) if (lo, hi) == (0, sp.oo) else None
 
-_CONSTANTS = {"pi": sp.pi, "pi**2": sp.pi**2, "euler": sp.EulerGamma,
-              "euler**2": sp.EulerGamma**2, "log(2)": sp.log(2), "zeta(3)": sp.zeta(3)}
+
+_SUBSTITUTIONS = [("Mellin transform", _sub_none), ("u = exp(-z)", _sub_exp_minus),
+                  ("u = exp(z)", _sub_exp_plus),
+                  ("u = log(x)", _sub_log), ("u = x^p", _sub_power),
+                  ("t = c/(c + z^2)", _sub_beta)]
+
+_CONSTANTS = [sp.Integer(1), sp.pi, sp.pi**2, sp.EulerGamma, sp.EulerGamma**2, sp.log(2),
+              sp.zeta(3)]
 
 
 def _recognize(integrand: sp.Expr, var: sp.Symbol, lo: Any, hi: Any) -> sp.Expr | None:
-    """A parameter-free integral as a rational combination of known constants (PSLQ at
-    40 digits, confirmed at 50)."""
-    f = sp.lambdify(var, integrand, modules="mpmath")
+    """A parameter-free integral as a rational combination of 1, π, π², γ_E, γ_E², log 2
+    and ζ(3): an integer relation found by PSLQ at 40 digits, confirmed at 50."""
+    f = _mp_function(integrand, var)
     ends = [mpmath.mpf(float(b)) if sp.sympify(b).is_finite else
             (mpmath.inf if sp.sympify(b) > 0 else -mpmath.inf) for b in (lo, hi)]
     pts = [ends[0], mpmath.mpf(0), ends[1]] if ends[0] < 0 < ends[1] else ends
     try:
-        with mpmath.workdps(50):
-            value = mpmath.quad(f, pts, maxdegree=10)
+        with mpmath.workdps(55):
+            value = mpmath.quad(f, pts, maxdegree=8)
         with mpmath.workdps(40):
-            found = mpmath.identify(value, list(_CONSTANTS), tol=mpmath.mpf(10) ** -32,
-                                    maxcoeff=2000)
+            basis = [value] + [mpmath.mpf(sp.N(c, 45)) for c in _CONSTANTS]
+            relation = mpmath.pslq(basis, tol=mpmath.mpf(10) ** -32, maxcoeff=5000,
+                                   maxsteps=20000)
     except (ValueError, ZeroDivisionError, OverflowError, TypeError):
         return None
-    if not found:
+    if not relation or relation[0] == 0:
         return None
-    expr = sp.sympify(found[0], locals={"euler": sp.EulerGamma, "pi": sp.pi,
-                                        "zeta": sp.zeta, "log": sp.log})
-    if abs(sp.N(expr, 50) - sp.Float(value, 50)) > sp.Float(10) ** -35:
+    expr = -sp.Add(*[sp.Integer(c) * k for c, k in zip(relation[1:], _CONSTANTS,
+                                                         strict=True)]) / relation[0]
+    if abs(sp.N(expr, 50) - sp.Float(value, 50)) > sp.Float(10) ** -40:
         return None
-    return sp.nsimplify(expr) if expr.is_Float else sp.simplify(expr)
+    return expr

@@ -117,7 +117,7 @@ class SymbolicFamily:
                  constraints: Mapping[sp.Symbol, Any] | None = None,
                  conditions: Sequence[Any] = (), hyperparams: Sequence[sp.Symbol] = (),
                  name: str | None = None, check_normalization: bool = True,
-                 normalization_time_limit: float = 3.0) -> None:
+                 normalization_time_limit: float = 1.5) -> None:
         try:
             self.logpdf = sp.sympify(logpdf)
         except sp.SympifyError as err:
@@ -334,8 +334,14 @@ class SymbolicFamily:
         ValueError
             If the density does not integrate to one.
         """
+        from . import cache
         from .numeric import numeric_expectation
 
+        key = f"norm-{self.key()}"
+        record = cache.load(key)
+        if record is not None:
+            self.normalization = record["normalization"]
+            return
         symbolic = self._symbolic_total(time_limit_s)
         rng = np.random.default_rng(12345)
         for _ in range(2):
@@ -346,6 +352,7 @@ class SymbolicFamily:
                     f"logpdf is not normalized: exp(logpdf) integrates to {total:.8g}, not 1, "
                     f"at {self._fmt(values)} (a constant factor may be missing)")
         self.normalization = "symbolic" if symbolic is not None and symbolic == 1 else "numeric"
+        cache.store(key, {"normalization": self.normalization})
 
     def _symbolic_total(self, seconds: float) -> sp.Expr | None:
         from .expectation import integrate_over_support

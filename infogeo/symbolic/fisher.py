@@ -87,9 +87,9 @@ def tidy(expr: sp.Expr, seconds: float = 5.0) -> sp.Expr:
     expr = sp.sympify(expr)
     try:
         with time_limit(seconds):
-            if expr.has(sp.loggamma, sp.gamma):
-                expr = sp.expand_func(expr).rewrite(sp.polygamma) if expr.has(
-                    sp.Derivative) else expr
+            if expr.has(sp.gamma):
+                # Γ(ν/2 + 5/2) → (ν/2 + 3/2)(ν/2 + 1/2)Γ(ν/2 + 1/2): ratios then cancel
+                expr = sp.expand_func(expr)
             out = sp.simplify(expr)
             if sp.count_ops(out) <= sp.count_ops(sp.factor(out)):
                 return out
