@@ -13,7 +13,7 @@ it is a hyperbolic plane: with :math:`u = \mu/\sqrt2` the metric is
 :math:`2(du^2 + d\sigma^2)/\sigma^2`, twice the Poincaré half-plane. So the shortest
 paths (geodesics) are the vertical lines :math:`\mu = \text{const}` and the half-circles
 of the :math:`(u, \sigma)` plane centred on :math:`\sigma = 0` — in :math:`(\mu, \sigma)`
-*half-ellipses* :math:`(\mu - c)^2/2 + \sigma^2 = R^2`, twice as wide as high. The
+*half-ellipses* :math:`(\mu - c)^2/2 + \sigma^2 = R^2`, √2 times as wide as high. The
 Fisher–Rao distance has the closed form
 
 .. math::

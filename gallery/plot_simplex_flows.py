@@ -32,8 +32,8 @@ import numpy as np
 
 import infogeo as ig
 
-C = ig.manifolds.Categorical(3)        # chart "probs": coordinates (p_1, p_2), p_3 = 1 - p_1 - p_2
-C_nat = C.in_chart("natural")          # theta_i = log(p_i / p_3)
+C = ig.manifolds.Categorical(3)  # chart "probs": (p_1, p_2), p_3 = 1 - p_1 - p_2 (named p_0, p_1)
+C_nat = C.in_chart("natural")    # theta_i = log(p_i / p_3)
 
 # %%
 # The Fisher flow toward the maximum-likelihood estimate
