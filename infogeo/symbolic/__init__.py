@@ -57,3 +57,15 @@ __all__ = [
     "parse_density",
     "parse_params",
 ]
+
+
+def __getattr__(name: str):  # noqa: ANN202 - lazy: codegen imports infogeo.manifolds
+    if name in ("compile_manifold", "CompiledManifold"):
+        from . import codegen
+
+        return getattr(codegen, name)
+    if name in ("reparametrize", "pullback_metric", "pullback_cubic"):
+        from . import reparam
+
+        return getattr(reparam, name)
+    raise AttributeError(f"module 'infogeo.symbolic' has no attribute {name!r}")
