@@ -254,5 +254,5 @@ def fisher_quadratic_form(stats: FisherStats, deltas: Sequence[NDArray],
     c = _scale(stats, reduction)
     proj = 0.0
     for a, g, d in zip(stats.inputs, stats.preactivation_grads, deltas, strict=True):
-        proj = proj + np.einsum("nsj,nj->ns", g, a @ np.asarray(d).T)
+        proj = proj + np.matmul(g, (a @ np.asarray(d).T)[:, :, None])[..., 0]
     return float(c * np.sum(stats.column_weights[None, :] * proj**2))

@@ -31,7 +31,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._checks import as_finite_array, check_positive, check_positive_int, check_rng
 
-__all__ = ["MLP", "ForwardCache", "check_reduction"]
+__all__ = ["MLP", "ForwardCache", "check_reduction", "sample_categorical"]
 
 _ACTIVATIONS = ("tanh", "relu", "linear")
 _OUTPUTS = ("softmax", "gaussian")
@@ -68,6 +68,13 @@ def _activation_derivative(name: str, s: NDArray, x: NDArray) -> NDArray:
     if name == "relu":
         return (s > 0).astype(float)
     return np.ones_like(s)
+
+
+def sample_categorical(p: NDArray, n_samples: int, rng: np.random.Generator) -> NDArray:
+    """Labels ``[N, S]`` drawn from the rows of ``p`` (``[N, K]``) by inverse CDF."""
+    u = rng.random((p.shape[0], n_samples, 1))
+    labels = (u > np.cumsum(p, axis=1)[:, None, :]).sum(axis=-1)
+    return np.minimum(labels, p.shape[1] - 1)  # guard against cumsum round-off < 1
 
 
 def _log_softmax(z: NDArray) -> NDArray:
@@ -213,6 +220,18 @@ class MLP:
             return p
         return (outputs - y) / self.noise_std**2
 
+    def loss_and_output_gradient(self, outputs: NDArray, y: NDArray
+                                 ) -> tuple[NDArray, NDArray]:
+        """:meth:`per_example_loss` and :meth:`output_gradient` sharing one softmax."""
+        if self.output == "softmax":
+            logp = _log_softmax(outputs)
+            rows = np.arange(len(y))
+            grad = np.exp(logp)
+            grad[rows, y] -= 1.0
+            return -logp[rows, y], grad
+        r = outputs - y
+        return 0.5 * np.sum(r**2, axis=1) / self.noise_std**2, r / self.noise_std**2
+
     def predict_proba(self, params: Sequence[NDArray], X: ArrayLike) -> NDArray:
         """Class probabilities (softmax output only)."""
         if self.output != "softmax":
@@ -224,11 +243,7 @@ class MLP:
         """Targets drawn from the model's predictive distribution, ``[N, S, ...]``."""
         rng = check_rng(rng)
         if self.output == "softmax":
-            p = np.exp(_log_softmax(outputs))
-            u = rng.random((outputs.shape[0], n_samples, 1))
-            # inverse-CDF sampling, vectorised over rows and samples
-            labels = (u > np.cumsum(p, axis=1)[:, None, :]).sum(axis=-1)
-            return np.minimum(labels, outputs.shape[1] - 1)
+            return sample_categorical(np.exp(_log_softmax(outputs)), n_samples, rng)
         eps = rng.standard_normal((outputs.shape[0], n_samples, outputs.shape[1]))
         return outputs[:, None, :] + self.noise_std * eps
 
@@ -302,8 +317,8 @@ class MLP:
         cache = self.forward(params, X)
         n = cache.outputs.shape[0]
         y = self.check_targets(y, n)
-        per = self.per_example_loss(cache.outputs, y)
+        per, out_grad = self.loss_and_output_gradient(cache.outputs, y)
         c = 1.0 / n if reduction == "mean" else 1.0
-        gs = self.backward(params, cache, self.output_gradient(cache.outputs, y))
+        gs = self.backward(params, cache, out_grad)
         grads = [c * g.T @ a for g, a in zip(gs, cache.inputs, strict=True)]
         return float(c * per.sum()), grads

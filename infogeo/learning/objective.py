@@ -14,7 +14,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._checks import check_positive_int, check_rng
 from .fisher import FisherStats
-from .mlp import MLP, check_reduction
+from .mlp import MLP, check_reduction, sample_categorical
 
 __all__ = ["NetworkObjective"]
 
@@ -34,10 +34,11 @@ class NetworkObjective:
         Inputs ``[N, d_0]`` and targets (labels ``[N]`` or values ``[N, d_L]``).
     reduction : {"mean", "sum"}
         :math:`c = 1/N` or :math:`1`; gradients and curvature share it.
-    fisher : {"monte_carlo", "exact", "empirical"}
+    fisher : {"monte_carlo", "exact", "empirical", "none"}
         Which curvature statistics :meth:`stats` returns: the true Fisher by sampling
         targets from the model (``n_samples`` per example, fresh each call) or by the exact
-        expectation over outputs, or the empirical Fisher (observed targets).
+        expectation over outputs, or the empirical Fisher (observed targets); ``"none"``
+        computes no curvature (first-order optimizers pay only for the gradient).
     rng : numpy.random.Generator
         Needed for ``fisher="monte_carlo"``.
     """
@@ -46,9 +47,9 @@ class NetworkObjective:
                  fisher: str = "monte_carlo", n_samples: int = 1,
                  rng: np.random.Generator | None = None) -> None:
         check_reduction(reduction)
-        if fisher not in ("monte_carlo", "exact", "empirical"):
-            raise ValueError(f"fisher must be 'monte_carlo', 'exact' or 'empirical', "
-                             f"got {fisher!r}")
+        if fisher not in ("monte_carlo", "exact", "empirical", "none"):
+            raise ValueError(f"fisher must be 'monte_carlo', 'exact', 'empirical' or "
+                             f"'none', got {fisher!r}")
         self.net, self.reduction, self.fisher = net, reduction, fisher
         self.X = net.check_inputs(X)
         self.y = net.check_targets(y, self.X.shape[0])
@@ -68,35 +69,47 @@ class NetworkObjective:
         """:math:`L(\\theta)` (forward pass only)."""
         return self.net.loss(params, self.X, self.y, self.reduction)
 
-    def _evaluate(self, params: Sequence[NDArray]) -> tuple[float, list[NDArray], FisherStats]:
+    def _evaluate(self, params: Sequence[NDArray]
+                  ) -> tuple[float, list[NDArray], FisherStats | None]:
         if self._cache is not None and _same(self._cache[0], params):
             return self._cache[1], self._cache[2], self._cache[3]
         net = self.net
         params = net.check_params(params)
         cache = net.forward(params, self.X)
         z = cache.outputs
-        observed = net.output_gradient(z, self.y)[:, None, :]
+        per, observed = net.loss_and_output_gradient(z, self.y)
+        observed = observed[:, None, :]
+        c = self._scale()
+        value = float(c * per.sum())
+        if self.fisher == "none":
+            gs = net.backward(params, cache, observed[:, 0, :])
+            grads = [c * g.T @ a for g, a in zip(gs, cache.inputs, strict=True)]
+            self._cache = ([p.copy() for p in params], value, grads, None)
+            return value, grads, None
         if self.fisher == "exact":
             cols = net.output_fisher_sqrt(z)
             weights = np.ones(cols.shape[1])
         elif self.fisher == "monte_carlo":
-            y_tilde = net.sample_targets(z, self.n_samples, self.rng)
             if net.output == "softmax":
-                cols = np.stack([net.output_gradient(z, y_tilde[:, s])
-                                 for s in range(self.n_samples)], axis=1)
+                p = observed[:, 0, :].copy()
+                p[np.arange(len(self.y)), self.y] += 1.0  # undo p - e_y
+                labels = sample_categorical(p, self.n_samples, self.rng)
+                cols = np.repeat(p[:, None, :], self.n_samples, axis=1)
+                np.put_along_axis(cols, labels[..., None],
+                                  np.take_along_axis(cols, labels[..., None], axis=2) - 1.0,
+                                  axis=2)
             else:
+                y_tilde = net.sample_targets(z, self.n_samples, self.rng)
                 cols = (z[:, None, :] - y_tilde) / net.noise_std**2
             weights = np.full(self.n_samples, 1.0 / self.n_samples)
         else:
             cols, weights = observed, np.ones(1)
         gs = net.backward(params, cache, np.concatenate([observed, cols], axis=1))
-        c = self._scale()
         grads = [c * g[:, 0, :].T @ a for g, a in zip(gs, cache.inputs, strict=True)]
-        value = float(c * net.per_example_loss(z, self.y).sum())
         kind = {"exact": "true-exact", "monte_carlo": "true-monte-carlo",
                 "empirical": "empirical"}[self.fisher]
         stats = FisherStats(kind, cache.inputs, [g[:, 1:, :] for g in gs], weights,
-                            float(net.per_example_loss(z, self.y).mean()))
+                            float(per.mean()))
         self._cache = ([p.copy() for p in params], value, grads, stats)
         return value, grads, stats
 
@@ -111,4 +124,7 @@ class NetworkObjective:
     def stats(self, params: Sequence[NDArray]) -> FisherStats:
         """Curvature statistics at ``params`` (from the cache when the same params were
         just evaluated, so the gradient and the curvature share their forward pass)."""
+        if self.fisher == "none":
+            raise ValueError("this objective was built with fisher='none'; it has no "
+                             "curvature statistics")
         return self._evaluate(params)[2]

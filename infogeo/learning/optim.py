@@ -22,9 +22,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.linalg import cho_factor, cho_solve
 
 from .._checks import check_in_interval, check_positive, check_positive_int
-from ..estimators import FullFisher
 from ..estimators import KroneckerFactoredFisher as _KFF
 from ..flows.transforms import GradientTransformation, chain, scale, tree_map
 from .fisher import (
@@ -162,7 +162,8 @@ class KFACState(NamedTuple):
 def kfac_precondition(stats_fn: StatsFn, *, damping: float = 1e-3,
                       damping_mode: str = "tikhonov", ema_decay: float = 0.95,
                       inverse_every: int = 1, reduction: str = "mean",
-                      adapt_damping: bool = False, lm_factor: float = 2 / 3,
+                      rescale: bool = True, adapt_damping: bool = False,
+                      lm_factor: float = 2 / 3,
                       lm_thresholds: tuple[float, float] = (0.25, 0.75),
                       min_damping: float = 1e-8, max_damping: float = 1e8
                       ) -> GradientTransformation:
@@ -177,6 +178,16 @@ def kfac_precondition(stats_fn: StatsFn, *, damping: float = 1e-3,
     (``damping_mode="tikhonov"``, exact through eigendecompositions) or the π-adjusted
     factored damping (``"factored"``, :func:`~infogeo.learning.factored_damped_block`).
     Factors are refreshed into eigendecomposed blocks every ``inverse_every`` steps.
+
+    With ``rescale`` the direction is multiplied by the minimiser of the quadratic model
+    along it, using the exact Fisher of the current statistics rather than its K-FAC
+    approximation (Martens & Grosse 2015, §6.4), so that ``scale(-1)`` afterwards takes
+    the model-optimal step:
+
+    .. math::
+
+        u \leftarrow \alpha^* u,\qquad
+        \alpha^* = \frac{\nabla L^\top u}{u^\top (F + \lambda I)\, u} .
 
     With ``adapt_damping`` the damping follows Levenberg–Marquardt on the reduction ratio
     of the step actually applied (whatever step size the chain used after this piece):
@@ -245,6 +256,11 @@ def kfac_precondition(stats_fn: StatsFn, *, damping: float = 1e-3,
             blocks = _blocks(new, lam)
         solve_damping = lam if damping_mode == "tikhonov" else 0.0
         out = [b.solve_matrix(g, solve_damping) for b, g in zip(blocks, grads, strict=True)]
+        if rescale:
+            curvature = fisher_quadratic_form(stats, out, reduction) + lam * _vdot(out, out)
+            if curvature > 0:
+                alpha = _vdot(grads, out) / curvature
+                out = [alpha * u for u in out]
         previous = None
         if adapt_damping and value is not None:
             previous = ([np.array(p, dtype=float) for p in params],
@@ -271,13 +287,20 @@ class _EmptyState(NamedTuple):
 def exact_natural_gradient_precondition(stats_fn: StatsFn, damping: float = 1e-3,
                                         reduction: str = "mean") -> GradientTransformation:
     r"""Precondition by the dense Fisher of all parameters,
-    :math:`u = (F + \lambda I)^{-1}\nabla L` — :math:`O(NP^2 + P^3)` per step, tiny nets
-    only (the reference K-FAC approximates)."""
+    :math:`u = (F + \lambda I)^{-1}\nabla L` — :math:`O(NP^2 + P^3)` per step, small nets
+    only (the reference K-FAC approximates). Solved by Cholesky (the damped matrix is
+    positive definite); a numerically singular one raises ``ArithmeticError``."""
     damping = check_damping(damping)
 
     def update(grads: Any, state: Any, params: Any = None, **extra: Any) -> tuple[Any, Any]:
-        F = FullFisher(dense_fisher(stats_fn(params), reduction))
-        u = F.solve(flatten_params(grads), damping)
+        F = dense_fisher(stats_fn(params), reduction)
+        F[np.diag_indices_from(F)] += damping
+        try:
+            factor = cho_factor(F, lower=True, check_finite=False)
+        except np.linalg.LinAlgError as err:
+            raise ArithmeticError(f"Fisher + damping {damping:g} is not positive definite; "
+                                  "increase damping") from err
+        u = cho_solve(factor, flatten_params(grads), check_finite=False)
         return unflatten_params(u, [g.shape for g in grads]), state
 
     return GradientTransformation(lambda params: _EmptyState(), update)

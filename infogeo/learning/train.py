@@ -52,8 +52,8 @@ def train(objective: Any, params: Any, optimizer: GradientTransformation, *,
     ``loss(params)``) until the loss reaches ``target_loss`` or ``max_iter`` updates.
 
     A run *diverges* — and stops, saying so — when the loss or the parameters become
-    non-finite or the loss exceeds ``divergence_factor`` times
-    :math:`\max(L_0, 1)`.
+    non-finite, the loss exceeds ``divergence_factor`` times :math:`\max(L_0, 1)`, or
+    the optimizer raises ``ArithmeticError`` (a curvature solve that broke down).
 
     The update receives the extras ``value``, ``grad`` and ``loss_fn``
     (see :mod:`infogeo.flows.transforms`).
@@ -77,8 +77,12 @@ def train(objective: Any, params: Any, optimizer: GradientTransformation, *,
                 break
             if n >= max_iter:
                 break
-            updates, state = optimizer.update(grads, state, params, value=value, grad=grads,
-                                              loss_fn=objective.loss)
+            try:
+                updates, state = optimizer.update(grads, state, params, value=value,
+                                                  grad=grads, loss_fn=objective.loss)
+            except ArithmeticError as err:  # e.g. a curvature solve that broke down
+                reason = f"diverged: {err}"
+                break
             new_params = apply_updates(params, updates)
             if not _finite(new_params):
                 reason = "diverged: parameters became non-finite"
