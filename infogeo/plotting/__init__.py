@@ -12,7 +12,9 @@ returns the artists it created, and works with the non-interactive Agg backend.
 - :func:`plot_trajectories` — optimisation / flow paths (``Trajectory`` or arrays);
 - :func:`plot_simplex`, :func:`simplex_to_cartesian` — the 3-category simplex;
 - :func:`plot_loss_contours`, :func:`loss_grid` — level sets of a loss under a path;
-- :func:`curve_length` — the Fisher length of a drawn curve.
+- :func:`curve_length` — the Fisher length of a drawn curve;
+- :func:`plot_estimate_band`, :func:`plot_loglog_fit`, :func:`loglog_slope` — Monte Carlo
+  estimates with ± k SE bands, and convergence rates on log-log axes.
 
 Example
 -------
@@ -39,6 +41,7 @@ from .halfplane import (
 )
 from .lengths import curve_length
 from .simplex import plot_simplex, simplex_to_cartesian
+from .uncertainty import loglog_slope, plot_estimate_band, plot_loglog_fit
 
 __all__ = [
     "plot_geodesics",
@@ -55,4 +58,7 @@ __all__ = [
     "plot_loss_contours",
     "loss_grid",
     "curve_length",
+    "plot_estimate_band",
+    "loglog_slope",
+    "plot_loglog_fit",
 ]
