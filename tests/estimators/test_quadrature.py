@@ -106,3 +106,15 @@ def test_rejects_vector_observations_and_bad_arguments() -> None:
         fisher_quadrature(Normal(), [0.0, -1.0])
     with pytest.raises(ValueError, match="low < high"):
         fisher_quadrature(Normal(), [0.0, 1.0], support=(1.0, 1.0))
+
+
+@pytest.mark.parametrize("name", [n for n in SCALAR_EVENT if n.startswith("categorical")])
+def test_categorical_by_exact_summation_with_explicit_support(name: str) -> None:
+    # Categorical has no to_scipy()/support() hook yet: pass its support {0, ..., k-1}
+    m = get_family(name)
+    k = m.dim + 1
+    for chart in m.chart_names:
+        mc = m.in_chart(chart)
+        theta = random_theta(mc, 63)
+        quad = fisher_quadrature(mc, theta, support=(0, k - 1))
+        assert rel_err(quad, mc.metric_matrix(theta)) < 1e-12
