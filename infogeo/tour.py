@@ -90,13 +90,6 @@ def normal_fisher_rao_distance(a: Any, b: Any) -> float:
                                            / (2.0 * s1 * s2)))
 
 
-def _curve_length(manifold: Any, curve: np.ndarray) -> float:
-    """Fisher length of a polyline: Σ sqrt(Δθᵀ I(midpoint) Δθ)."""
-    steps = np.diff(curve, axis=0)
-    mids = 0.5 * (curve[1:] + curve[:-1])
-    return float(np.sum(manifold.norm(steps, mids)))
-
-
 def run_tour(output: str | Path = "tour_output", figure: bool = True,
              stream: TextIO | None = None, seed: int = 0) -> TourResult:
     """Run the tour, print each step to ``stream`` (stdout) and return the numbers.
@@ -123,8 +116,8 @@ def run_tour(output: str | Path = "tour_output", figure: bool = True,
     normal = Normal()
     theta = np.array([0.5, 1.5])
     say("infogeo tour: the normal family N(mu, sigma^2) as a Riemannian manifold\n")
-    christoffels = _symbolic_steps(result, normal, theta, say)
-    _geodesic_step(result, normal, christoffels, say)
+    compiled = _symbolic_steps(result, normal, theta, say)
+    _geodesic_step(result, normal, compiled, say)
     _monte_carlo_step(result, normal, theta, seed, say)
     if figure:
         result.figure = _draw(normal, Path(output))
@@ -136,23 +129,8 @@ def run_tour(output: str | Path = "tour_output", figure: bool = True,
     return result
 
 
-def _batched(exprs: Any, params: Any) -> Any:
-    """Compile sympy entries to ``x [..., n] -> [..., *shape]`` (constants broadcast)."""
-    import sympy as sp
-
-    array = sp.Array(exprs)
-    func = sp.lambdify(params, list(sp.flatten(array)), "numpy")
-
-    def compiled(x: np.ndarray) -> np.ndarray:
-        cols = func(*np.moveaxis(x, -1, 0))
-        flat = [np.broadcast_to(np.asarray(c, dtype=float), x.shape[:-1]) for c in cols]
-        return np.stack(flat, axis=-1).reshape(x.shape[:-1] + array.shape)
-
-    return compiled
-
-
 def _symbolic_steps(result: TourResult, normal: Any, theta: np.ndarray, say: Any) -> Any:
-    """Steps 1-2; returns the compiled Christoffel symbols ``x [B, 2] -> [B, 2, 2, 2]``."""
+    """Steps 1-2; returns the manifold compiled from the symbolic family."""
     try:
         from . import symbolic
     except ImportError as err:  # only when the symbolic layer is genuinely absent
@@ -179,33 +157,28 @@ def _symbolic_steps(result: TourResult, normal: Any, theta: np.ndarray, say: Any
     say(f"    scalar curvature R = {curvature} (Gaussian curvature {curvature / 2}); "
         f"numeric finite differences at {theta.tolist()}: {numeric_r:.6f}")
 
-    compile_manifold = getattr(symbolic, "compile_manifold", None)
-    if compile_manifold is not None:
-        compiled = compile_manifold(fam)
-        got_g, got_gamma = compiled.metric_matrix(theta), compiled.christoffels(theta)
-        christoffels = compiled.christoffels
-        how = "symbolic.compile_manifold"
-    else:  # the codegen layer is not there yet: lambdify the same expressions
-        christoffels = _batched(gamma, fam.params)
-        got_g, got_gamma = _batched(metric, fam.params)(theta), christoffels(theta)
-        how = "sympy.lambdify"
+    compiled = symbolic.compile_manifold(fam, metric)
+    got_g, got_gamma = compiled.metric_matrix(theta), compiled.christoffels(theta)
     err_g = float(np.max(np.abs(got_g - normal.metric_matrix(theta))))
     err_gamma = float(np.max(np.abs(got_gamma - normal.christoffels(theta))))
     result.compile_error = max(err_g, err_gamma)
-    say(f"\n[2] compiled to numpy ({how}) and compared with ig.manifolds.Normal at "
+    say(f"\n[2] compiled to numpy (symbolic.compile_manifold) and compared with "
+        "ig.manifolds.Normal at "
         f"(mu, sigma) = {theta.tolist()}:")
     say(f"    metric max |difference| = {err_g:.1e}, Christoffel max |difference| = "
         f"{err_gamma:.1e}")
-    return christoffels
+    return compiled
 
 
-def _geodesic_step(result: TourResult, normal: Any, christoffels: Any, say: Any) -> None:
+def _geodesic_step(result: TourResult, normal: Any, compiled: Any, say: Any) -> None:
+    from .plotting import curve_length
+
     a, b = np.array([-1.0, 1.0]), np.array([2.0, 0.5])
     path = normal.geodesic(a, end_point=b)
     curve = path(np.linspace(0.0, 1.0, 401))
     result.distance = float(normal.dist(a, b))
     result.distance_closed_form = normal_fisher_rao_distance(a, b)
-    result.curve_length = _curve_length(normal, curve)
+    result.curve_length = float(curve_length(normal, curve))
     mid = curve[200]
     say(f"\n[3] Fisher-Rao geodesic from N({a[0]:g}, {a[1]:g}^2) to N({b[0]:g}, {b[1]:g}^2):")
     say(f"    midpoint (mu, sigma) = ({mid[0]:.4f}, {mid[1]:.4f}); the curve bulges "
@@ -214,24 +187,21 @@ def _geodesic_step(result: TourResult, normal: Any, christoffels: Any, say: Any)
         f"  length of the drawn curve {result.curve_length:.6f}")
     # the same curve in natural parameters, measured with the metric of that chart
     natural = normal.in_chart("natural")
-    result.curve_length_natural = _curve_length(natural, normal.change_chart(curve, "natural"))
+    in_natural = normal.change_chart(curve, "natural")
+    result.curve_length_natural = float(curve_length(natural, in_natural))
     euclid = float(np.linalg.norm(b - a))
     say("    the same curve in natural parameters (mu/sigma^2, -1/(2 sigma^2)), measured with "
         f"the Fisher metric of that chart: length {result.curve_length_natural:.6f}")
     say(f"    (Euclidean distance in (mu, sigma) would be {euclid:.4f}: not invariant)")
-    if christoffels is not None:
-        # the symbolic route: x'' + Γ(x)(x', x') = 0 with the compiled Γ, from the
-        # closed-form initial velocity log_a(b), must land on b
-        from .manifolds.geodesic_solvers import integrate_geodesic
-
+    if compiled is not None:
+        # the symbolic route: the compiled manifold's exp integrates the geodesic ODE
+        # x'' + Γ(x)(x', x') = 0 with the compiled Γ; from log_a(b) it must land on b
         v = normal.log(b, a)
-        end, _ = integrate_geodesic(lambda x: christoffels(x), a[None], v[None],
-                                    np.array([1.0]))
-        result.ode_endpoint_error = float(np.max(np.abs(end[0, -1] - b)))
-        say(f"    geodesic ODE with the symbolic Christoffel symbols, started with "
-            f"velocity log_a(b) = ({v[0]:.4f}, {v[1]:.4f}),\n    ends at "
-            f"({end[0, -1, 0]:.8f}, {end[0, -1, 1]:.8f}): error "
-            f"{result.ode_endpoint_error:.1e}")
+        end = compiled.exp(v, a)
+        result.ode_endpoint_error = float(np.max(np.abs(end - b)))
+        say(f"    exp of the compiled manifold (geodesic ODE with the symbolic Christoffel "
+            f"symbols) from velocity\n    log_a(b) = ({v[0]:.4f}, {v[1]:.4f}) ends at "
+            f"({end[0]:.8f}, {end[1]:.8f}): error {result.ode_endpoint_error:.1e}")
 
 
 def _monte_carlo_step(result: TourResult, normal: Any, theta: np.ndarray, seed: int,
