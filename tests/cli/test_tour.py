@@ -53,6 +53,7 @@ def test_tour_numbers_and_figure(tmp_path: Path) -> None:
     assert result.skipped == []
     out = text.getvalue()
     assert "scalar curvature R = -1" in out and "Monte Carlo" in out
+    assert "symbolic.compile_manifold" in out  # the real codegen, not a stand-in
     png = tmp_path / "out" / "tour.png"
     assert result.figure == png and str(png) in out
     image = mpimg.imread(png)
