@@ -14,7 +14,9 @@ returns the artists it created, and works with the non-interactive Agg backend.
 - :func:`plot_loss_contours`, :func:`loss_grid` — level sets of a loss under a path;
 - :func:`curve_length` — the Fisher length of a drawn curve;
 - :func:`plot_estimate_band`, :func:`plot_loglog_fit`, :func:`loglog_slope` — Monte Carlo
-  estimates with ± k SE bands, and convergence rates on log-log axes.
+  estimates with ± k SE bands, and convergence rates on log-log axes;
+- :func:`plot_gaussian_ellipse`, :func:`gaussian_ellipse` — confidence ellipses of 2-D
+  Gaussians (posteriors, variational fits).
 
 Example
 -------
@@ -32,6 +34,7 @@ Example
 from .contours import loss_grid, plot_loss_contours
 from .ellipses import metric_ellipses, plot_metric_ellipses
 from .fields import plot_trajectories, plot_vector_field
+from .gaussians import gaussian_ellipse, plot_gaussian_ellipse
 from .halfplane import (
     fisher_rao_circle,
     plot_fisher_rao_ball,
@@ -61,4 +64,6 @@ __all__ = [
     "plot_estimate_band",
     "loglog_slope",
     "plot_loglog_fit",
+    "plot_gaussian_ellipse",
+    "gaussian_ellipse",
 ]
