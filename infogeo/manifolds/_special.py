@@ -11,7 +11,7 @@ by the recurrence and the asymptotic (Stirling) series
     \psi^{(n)}(z) \sim (-1)^{n+1}\left[\frac{(n-1)!}{z^n} + \frac{n!}{2z^{n+1}}
     + \sum_{k\ge1} \frac{B_{2k}\,(2k+n-1)!}{(2k)!\,z^{2k+n}}\right]
 
-(Abramowitz & Stegun 6.4.6 and 6.4.11), with ``S`` shifts so that ``z = x + S >= 16``;
+(Abramowitz & Stegun 6.4.6 and 6.4.11), with S = 16 shifts so that ``z = x + S >= 16``;
 eight Bernoulli terms then leave a truncation error below 1e-16 relative for n <= 4.
 The tests compare against ``scipy.special.polygamma``.
 """
@@ -36,33 +36,37 @@ def _series_coefficients(n: int) -> NDArray:
                      for k, b in enumerate(_BERNOULLI, start=1)])
 
 
-_COEFFS = {n: _series_coefficients(n) for n in range(1, 6)}
+#: _COEFFS[n - 1, k - 1] = c_k of order n
+_COEFFS = np.array([_series_coefficients(n) for n in range(1, 6)])
+_SHIFTS = np.arange(int(_Z0), dtype=float)
 
 
 def polygammas(x: ArrayLike, max_order: int) -> list[NDArray]:
-    """``[ψ'(x), ψ''(x), ..., ψ^(max_order)(x)]`` elementwise, for x > 0, max_order <= 5."""
+    """``[ψ'(x), ψ''(x), ..., ψ^(max_order)(x)]`` elementwise, for x > 0, max_order <= 5.
+
+    Every element is shifted by the same S = 16 (so z = x + 16 >= 16 whatever x is): no
+    masks, and the Horner sums of all orders run together on one stacked array. The
+    geodesic integrators call this once per right-hand side on a few hundred values, so
+    the number of array operations, not their size, is what costs.
+    """
     x = np.asarray(x, dtype=float)
     if not 1 <= max_order <= 5:
         raise ValueError(f"max_order must be between 1 and 5, got {max_order}")
-    shifts = np.ceil(np.clip(_Z0 - x, 0.0, _Z0))
-    n_shift = int(np.nanmax(shifts, initial=0.0))  # NaN inputs give NaN outputs
-    # reciprocals 1/(x + j) for the shifted elements, shape [n_shift, ...]: summing over
-    # the leading axis adds contiguous rows, much faster than a strided reduction
-    j = np.arange(n_shift).reshape((-1,) + (1,) * x.ndim)
+    lead = (1,) * x.ndim
     with np.errstate(divide="ignore", invalid="ignore"):
-        recip = np.where(j < shifts, 1.0 / (x + j), 0.0)
-    w = 1.0 / (x + shifts)
+        recip = 1.0 / (x + _SHIFTS.reshape((-1,) + lead))  # 1/(x + j), [S, ...]
+    w = 1.0 / (x + _Z0)
     w2 = w * w
+    coeffs = _COEFFS[:max_order].reshape(_COEFFS[:max_order].shape + lead)
+    series = coeffs[:, -1] * w2  # [max_order, ...]
+    for k in range(coeffs.shape[1] - 2, -1, -1):  # Horner in w², all orders together
+        series = (series + coeffs[:, k]) * w2
     power = recip * recip  # (x + j)^(-n-1), starting with n = 1
     w_n = w  # z^(-n)
     out = []
     for n in range(1, max_order + 1):
-        coeffs = _COEFFS[n]
-        series = coeffs[-1] * w2
-        for c in coeffs[-2::-1]:  # Horner in w²
-            series = (series + c) * w2
         sign = 1.0 if n % 2 else -1.0
-        asym = w_n * (factorial(n - 1) + 0.5 * factorial(n) * w + series)
+        asym = w_n * (factorial(n - 1) + 0.5 * factorial(n) * w + series[n - 1])
         out.append(sign * (asym + factorial(n) * power.sum(axis=0)))
         if n < max_order:
             power = power * recip
