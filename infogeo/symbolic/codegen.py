@@ -162,7 +162,7 @@ class CompiledManifold(StatisticalManifold):
                 pmf = np.exp(np.asarray(self._logp_fn(ks, *args), dtype=float) + 0 * ks)
             cdf = np.cumsum(np.nan_to_num(pmf))
             return ks[np.minimum(np.searchsorted(cdf, uniforms * cdf[-1]), len(ks) - 1)]
-        # a double-exponential grid, recentred once on the mean and spread of the density
+        # a double-exponential grid, recentred once on the bulk of the density
         u, _ = _nodes(4001, 3.0)
         centre, scale = 0.0, 1.0
         for _ in range(2):
@@ -176,11 +176,10 @@ class CompiledManifold(StatisticalManifold):
             dens = np.nan_to_num(dens)
             cdf = np.concatenate([[0.0], np.cumsum(0.5 * (dens[1:] * jac[1:] + dens[:-1] * jac[:-1])
                                                    * np.diff(u))])
-            w = dens * jac
-            centre = float(np.sum(w * xs) / np.sum(w))
-            scale = float(np.sqrt(max(np.sum(w * (xs - centre) ** 2) / np.sum(w), 1e-12)))
-            if not (np.isfinite(centre) and np.isfinite(scale)):
-                centre, scale = float(np.median(xs[dens > 0])), 1.0
+            # recentre on the median and rescale by the interquartile range (robust for
+            # heavy tails without moments, e.g. Cauchy)
+            q25, q50, q75 = np.interp(np.array([0.25, 0.5, 0.75]) * cdf[-1], cdf, xs)
+            centre, scale = float(q50), float(max(q75 - q25, 1e-12))
         return np.interp(uniforms * cdf[-1], cdf, xs)
 
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:

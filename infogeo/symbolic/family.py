@@ -346,7 +346,11 @@ class SymbolicFamily:
         rng = np.random.default_rng(12345)
         for _ in range(2):
             values = self.random_parameters(rng)
-            total = float(numeric_expectation(self, [sp.Integer(1)], values)[0])
+            try:
+                total = float(numeric_expectation(self, [sp.Integer(1)], values)[0])
+            except ValueError as err:
+                raise ValueError(f"logpdf is not normalized: the total mass does not converge "
+                                 f"at {self._fmt(values)} ({err})") from err
             if not abs(total - 1.0) <= rtol * 10:
                 raise ValueError(
                     f"logpdf is not normalized: exp(logpdf) integrates to {total:.8g}, not 1, "

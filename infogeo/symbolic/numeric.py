@@ -144,7 +144,8 @@ def _sum(var: sp.Symbol, logp: sp.Expr, exprs: list, bounds: tuple) -> np.ndarra
         total += integrand(ks).sum(axis=-1)
         with np.errstate(all="ignore"):
             tail = np.exp(np.asarray(density(ks[-64:]), dtype=float))
-        if np.all(tail < 1e-300) or (np.all(np.diff(tail) <= 0) and tail[-1] * chunk < 1e-18):
+            decreasing = np.all(np.diff(tail) <= 0)
+        if np.all(tail < 1e-300) or (decreasing and tail[-1] * chunk < 1e-18):
             return total
         start, chunk = start + chunk, chunk * 2
     raise ValueError("numeric sum did not converge: the pmf tail is still not negligible "
