@@ -271,7 +271,11 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args()
 
-    geomstats = import_geomstats()
+    try:
+        geomstats = import_geomstats()
+    except ImportError as err:
+        sys.exit(f"bench_geomstats: {err}\nRun it where geomstats imports, e.g. "
+                 "PYTHONPATH=. /work/venv-gs/bin/python benchmarks/bench_geomstats.py")
     rows: list[Row] = []
     all_spaces = spaces()
     for name, space in all_spaces.items():
