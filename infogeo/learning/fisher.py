@@ -212,10 +212,15 @@ def kfac_factors(stats: FisherStats, reduction: str = "mean") -> list[tuple[NDAr
     c = _scale(stats, reduction)
     n = stats.n_examples
     out = []
+    w = stats.column_weights
     for a, g in zip(stats.inputs, stats.preactivation_grads, strict=True):
-        gw = g * np.sqrt(stats.column_weights)[None, :, None]
-        flat = gw.reshape(-1, g.shape[-1])
-        out.append((a.T @ a / n, c * flat.T @ flat))
+        flat = g.reshape(-1, g.shape[-1])
+        if np.all(w == w[0]):  # equal weights: one Gram matrix, scaled afterwards
+            G = w[0] * (flat.T @ flat)
+        else:
+            gw = (g * np.sqrt(w)[None, :, None]).reshape(-1, g.shape[-1])
+            G = gw.T @ gw
+        out.append((a.T @ a / n, c * G))
     return out
 
 
@@ -254,5 +259,5 @@ def fisher_quadratic_form(stats: FisherStats, deltas: Sequence[NDArray],
     c = _scale(stats, reduction)
     proj = 0.0
     for a, g, d in zip(stats.inputs, stats.preactivation_grads, deltas, strict=True):
-        proj = proj + np.matmul(g, (a @ np.asarray(d).T)[:, :, None])[..., 0]
+        proj = proj + (g * (a @ np.asarray(d).T)[:, None, :]).sum(axis=-1)
     return float(c * np.sum(stats.column_weights[None, :] * proj**2))

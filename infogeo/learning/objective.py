@@ -105,7 +105,8 @@ class NetworkObjective:
         else:
             cols, weights = observed, np.ones(1)
         gs = net.backward(params, cache, np.concatenate([observed, cols], axis=1))
-        grads = [c * g[:, 0, :].T @ a for g, a in zip(gs, cache.inputs, strict=True)]
+        grads = [c * np.ascontiguousarray(g[:, 0, :]).T @ a
+                 for g, a in zip(gs, cache.inputs, strict=True)]
         kind = {"exact": "true-exact", "monte_carlo": "true-monte-carlo",
                 "empirical": "empirical"}[self.fisher]
         stats = FisherStats(kind, cache.inputs, [g[:, 1:, :] for g in gs], weights,

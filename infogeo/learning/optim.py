@@ -27,10 +27,17 @@ from scipy.linalg import cho_factor, cho_solve
 from .._checks import check_in_interval, check_positive, check_positive_int
 from ..estimators import KroneckerFactoredFisher as _KFF
 from ..flows.transforms import GradientTransformation, chain, scale, tree_map
+from ._trust import (
+    Previous,
+    adapted_damping,
+    lm_update,
+    make_trust_config,
+    remember,
+    rescale_direction,
+)
 from .fisher import (
     FisherStats,
     dense_fisher,
-    fisher_quadratic_form,
     flatten_params,
     kfac_factors,
     unflatten_params,
@@ -39,7 +46,7 @@ from .kronecker import check_damping, factored_damped_block
 
 __all__ = ["TraceState", "AdamState", "KFACState", "trace", "scale_by_adam",
            "kfac_precondition", "exact_natural_gradient_precondition", "sgd_momentum",
-           "adam", "kfac", "lm_update"]
+           "adam", "kfac", "lm_update", "NaturalGradientState"]
 
 StatsFn = Callable[[Any], FisherStats]
 
@@ -118,20 +125,6 @@ def adam(learning_rate: float, b1: float = 0.9, b2: float = 0.999, eps: float = 
 
 
 # ---------------------------------------------------------------------------- K-FAC
-def lm_update(damping: float, ratio: float, factor: float,
-              thresholds: tuple[float, float] = (0.25, 0.75)) -> float:
-    r"""Levenberg–Marquardt rule (Martens & Grosse 2015, §6.5):
-    :math:`\lambda \leftarrow \lambda/\omega` if :math:`\rho < 1/4`,
-    :math:`\lambda \leftarrow \omega\lambda` if :math:`\rho > 3/4`, with
-    :math:`\omega` = ``factor`` in (0, 1). A non-finite ratio counts as a failure."""
-    low, high = thresholds
-    if not np.isfinite(ratio) or ratio < low:
-        return damping / factor
-    if ratio > high:
-        return damping * factor
-    return damping
-
-
 class KFACState(NamedTuple):
     """State of :func:`kfac_precondition`.
 
@@ -146,9 +139,9 @@ class KFACState(NamedTuple):
         Current :math:`\\lambda` (adapted by Levenberg–Marquardt when enabled).
     ratio : float
         Last reduction ratio :math:`\\rho` (NaN before it is known).
-    previous : tuple or None
-        ``(params, grads, value, stats, damping)`` of the previous step, to evaluate
-        :math:`\\rho` of the step that was actually applied.
+    previous : Previous or None
+        The previous step's parameters, gradient, loss, statistics and direction, to
+        evaluate :math:`\\rho` of the step that was actually applied.
     """
 
     step: int
@@ -156,7 +149,7 @@ class KFACState(NamedTuple):
     blocks: list
     damping: float
     ratio: float
-    previous: tuple | None
+    previous: Previous | None
 
 
 def kfac_precondition(stats_fn: StatsFn, *, damping: float = 1e-3,
@@ -216,10 +209,8 @@ def kfac_precondition(stats_fn: StatsFn, *, damping: float = 1e-3,
         raise ValueError(f"damping_mode must be 'tikhonov' or 'factored', got {damping_mode!r}")
     check_in_interval(ema_decay, "ema_decay", 0.0, 1.0, closed=(True, False))
     inverse_every = check_positive_int(inverse_every, "inverse_every")
-    check_in_interval(lm_factor, "lm_factor", 0.0, 1.0)
-    if not 0 < lm_thresholds[0] < lm_thresholds[1] < 1:
-        raise ValueError(f"lm_thresholds must satisfy 0 < low < high < 1, got {lm_thresholds}")
-    check_damping(min_damping, "min_damping")
+    cfg = make_trust_config(rescale, adapt_damping, lm_factor, lm_thresholds, min_damping,
+                            max_damping, reduction)
 
     def init(params: Any) -> KFACState:
         return KFACState(0, [], [], damping, float("nan"), None)
@@ -234,19 +225,10 @@ def kfac_precondition(stats_fn: StatsFn, *, damping: float = 1e-3,
         if params is None:
             raise TypeError("kfac_precondition needs params in update(grads, state, params)")
         stats = stats_fn(params)
+        value = extra.get("value", stats.loss)
         lam, ratio = state.damping, state.ratio
-        value = extra.get("value")
-        if value is None:
-            value = stats.loss
-        if adapt_damping and state.previous is not None and value is not None:
-            p_prev, g_prev, v_prev, s_prev, lam_prev = state.previous
-            delta = [p - q for p, q in zip(params, p_prev, strict=True)]
-            model = (_vdot(g_prev, delta) + 0.5 * fisher_quadratic_form(s_prev, delta, reduction)
-                     + 0.5 * lam_prev * _vdot(delta, delta))
-            # a model that predicts no decrease cannot be trusted at this damping
-            ratio = (value - v_prev) / model if model < 0 else float("-inf")
-            lam = float(np.clip(lm_update(lam, ratio, lm_factor, lm_thresholds),
-                                min_damping, max_damping))
+        if state.previous is not None and value is not None:
+            lam, ratio = adapted_damping(state.previous, params, value, lam, cfg)
         new = kfac_factors(stats, reduction)
         if state.factors:
             new = [(ema_decay * A0 + (1 - ema_decay) * A, ema_decay * G0 + (1 - ema_decay) * G)
@@ -256,15 +238,10 @@ def kfac_precondition(stats_fn: StatsFn, *, damping: float = 1e-3,
             blocks = _blocks(new, lam)
         solve_damping = lam if damping_mode == "tikhonov" else 0.0
         out = [b.solve_matrix(g, solve_damping) for b, g in zip(blocks, grads, strict=True)]
+        quad = None
         if rescale:
-            curvature = fisher_quadratic_form(stats, out, reduction) + lam * _vdot(out, out)
-            if curvature > 0:
-                alpha = _vdot(grads, out) / curvature
-                out = [alpha * u for u in out]
-        previous = None
-        if adapt_damping and value is not None:
-            previous = ([np.array(p, dtype=float) for p in params],
-                        [np.array(g) for g in grads], float(value), stats, lam)
+            out, quad = rescale_direction(stats, grads, out, lam, reduction)
+        previous = remember(cfg, params, grads, value, stats, lam, out, quad)
         return out, KFACState(state.step + 1, new, blocks, lam, ratio, previous)
 
     return GradientTransformation(init, update)
@@ -280,27 +257,52 @@ def kfac(stats_fn: StatsFn, learning_rate: float = 1.0, momentum: float = 0.0,
     return chain(*pieces, scale(-learning_rate))
 
 
-class _EmptyState(NamedTuple):
-    pass
+class NaturalGradientState(NamedTuple):
+    """State of :func:`exact_natural_gradient_precondition` (see :class:`KFACState`)."""
+
+    damping: float
+    ratio: float
+    previous: Previous | None
 
 
-def exact_natural_gradient_precondition(stats_fn: StatsFn, damping: float = 1e-3,
-                                        reduction: str = "mean") -> GradientTransformation:
+def exact_natural_gradient_precondition(stats_fn: StatsFn, damping: float = 1e-3, *,
+                                        reduction: str = "mean", rescale: bool = True,
+                                        adapt_damping: bool = False,
+                                        lm_factor: float = 2 / 3,
+                                        lm_thresholds: tuple[float, float] = (0.25, 0.75),
+                                        min_damping: float = 1e-8, max_damping: float = 1e8
+                                        ) -> GradientTransformation:
     r"""Precondition by the dense Fisher of all parameters,
     :math:`u = (F + \lambda I)^{-1}\nabla L` — :math:`O(NP^2 + P^3)` per step, small nets
     only (the reference K-FAC approximates). Solved by Cholesky (the damped matrix is
-    positive definite); a numerically singular one raises ``ArithmeticError``."""
+    positive definite); a numerically singular one raises ``ArithmeticError``.
+    ``rescale`` and ``adapt_damping`` work as in :func:`kfac_precondition`, so the two
+    differ only in the curvature matrix."""
     damping = check_damping(damping)
+    cfg = make_trust_config(rescale, adapt_damping, lm_factor, lm_thresholds, min_damping,
+                            max_damping, reduction)
 
-    def update(grads: Any, state: Any, params: Any = None, **extra: Any) -> tuple[Any, Any]:
-        F = dense_fisher(stats_fn(params), reduction)
-        F[np.diag_indices_from(F)] += damping
+    def update(grads: Any, state: NaturalGradientState, params: Any = None, **extra: Any
+               ) -> tuple[Any, NaturalGradientState]:
+        stats = stats_fn(params)
+        value = extra.get("value", stats.loss)
+        lam, ratio = state.damping, state.ratio
+        if state.previous is not None and value is not None:
+            lam, ratio = adapted_damping(state.previous, params, value, lam, cfg)
+        F = dense_fisher(stats, reduction)
+        F[np.diag_indices_from(F)] += lam
         try:
             factor = cho_factor(F, lower=True, check_finite=False)
         except np.linalg.LinAlgError as err:
-            raise ArithmeticError(f"Fisher + damping {damping:g} is not positive definite; "
+            raise ArithmeticError(f"Fisher + damping {lam:g} is not positive definite; "
                                   "increase damping") from err
         u = cho_solve(factor, flatten_params(grads), check_finite=False)
-        return unflatten_params(u, [g.shape for g in grads]), state
+        out = unflatten_params(u, [g.shape for g in grads])
+        quad = None
+        if rescale:
+            out, quad = rescale_direction(stats, grads, out, lam, reduction)
+        previous = remember(cfg, params, grads, value, stats, lam, out, quad)
+        return out, NaturalGradientState(lam, ratio, previous)
 
-    return GradientTransformation(lambda params: _EmptyState(), update)
+    return GradientTransformation(lambda params: NaturalGradientState(damping, float("nan"),
+                                                                      None), update)
