@@ -195,3 +195,59 @@ def test_bad_optimizer_arguments() -> None:
         NetworkObjective(net, X, Y, fisher="monte_carlo")
     with pytest.raises(ValueError, match="y must have shape"):
         NetworkObjective(net, X, Y[:, :1], fisher="exact")
+
+
+def test_objective_shares_one_pass_and_matches_the_network() -> None:
+    rng = np.random.default_rng(9)
+    net = MLP([4, 5, 3], output="softmax")
+    params = net.init_params(rng)
+    X, y = rng.standard_normal((25, 4)), rng.integers(0, 3, 25)
+    for reduction in ("mean", "sum"):
+        obj = NetworkObjective(net, X, y, fisher="exact", reduction=reduction)
+        v, g = obj.value_and_grad(params)
+        v2, g2 = net.value_and_grad(params, X, y, reduction)
+        assert v == pytest.approx(v2, rel=1e-14)
+        for a, b in zip(g, g2, strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
+    ref = true_fisher_stats(net, params, X)
+    st = NetworkObjective(net, X, y, fisher="exact").stats(params)
+    for a, b in zip(st.preactivation_grads, ref.preactivation_grads, strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-14)
+    # Monte Carlo columns: G converges to the exact one (4.5 standard errors)
+    S = 3000
+    mc = NetworkObjective(net, X, y, fisher="monte_carlo", n_samples=S,
+                          rng=np.random.default_rng(10)).stats(params)
+    from infogeo.learning import kfac_factors
+    for (_, G), (_, Gm), g in zip(kfac_factors(ref), kfac_factors(mc), mc.preactivation_grads,
+                                  strict=True):
+        per_sample = np.einsum("nsi,nsj->sij", g, g) / len(X)
+        se = per_sample.std(axis=0, ddof=1) / np.sqrt(S)
+        assert np.all(np.abs(Gm - G) <= 4.5 * se + 1e-12)
+    with pytest.raises(ValueError, match="fisher='none'"):
+        NetworkObjective(net, X, y, fisher="none").stats(params)
+
+
+def test_levenberg_marquardt_reuses_the_quadratic_form_exactly() -> None:
+    from infogeo.learning._trust import Previous, adapted_damping, make_trust_config
+    from infogeo.learning.fisher import fisher_quadratic_form
+    rng = np.random.default_rng(11)
+    net = MLP([3, 4, 2], output="softmax")
+    X, y = rng.standard_normal((15, 3)), rng.integers(0, 2, 15)
+    p0 = net.init_params(rng)
+    stats = true_fisher_stats(net, p0, X)
+    value, grads = net.value_and_grad(p0, X, y)
+    u = [g + 0.1 * rng.standard_normal(g.shape) for g in grads]  # a descent direction
+    cfg = make_trust_config(True, True, 0.5, (0.25, 0.75), 1e-8, 1e8, "mean")
+    p1 = [p - 0.3 * d for p, d in zip(p0, u, strict=True)]
+    v1 = net.loss(p1, X, y)
+    with_reuse = Previous(p0, grads, value, stats, 0.1, u, fisher_quadratic_form(stats, u))
+    without = with_reuse._replace(direction_quad=None)
+    a = adapted_damping(with_reuse, p1, v1, 0.1, cfg)
+    b = adapted_damping(without, p1, v1, 0.1, cfg)
+    assert a[1] == pytest.approx(b[1], rel=1e-10)
+    # and the ratio is (actual change) / (model change), computed independently here
+    delta = [q - p for p, q in zip(p0, p1, strict=True)]
+    from infogeo.learning import dense_fisher, flatten_params
+    d = flatten_params(delta)
+    model = flatten_params(grads) @ d + 0.5 * d @ (dense_fisher(stats) + 0.1 * np.eye(d.size)) @ d
+    assert a[1] == pytest.approx((v1 - value) / model, rel=1e-10)
