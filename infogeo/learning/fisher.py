@@ -66,8 +66,8 @@ class FisherStats(NamedTuple):
     preactivation_grads : list of arrays, shape=[N, S, d_out]
     column_weights : array, shape=[S]
         :math:`w_s` (1 for exact columns and the empirical Fisher, 1/S for samples).
-    loss : float
-        Mean loss on the observed targets when they were given, else NaN-free ``None``.
+    loss : float or None
+        Mean loss on the observed targets when they were given, else ``None``.
     """
 
     kind: str

@@ -17,11 +17,10 @@ Pieces accept (and ignore unless they need them) the keyword extras the flows dr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy.linalg import cho_factor, cho_solve
 
 from .._checks import check_in_interval, check_positive, check_positive_int
@@ -49,10 +48,6 @@ __all__ = ["TraceState", "AdamState", "KFACState", "trace", "scale_by_adam",
            "adam", "kfac", "lm_update", "NaturalGradientState"]
 
 StatsFn = Callable[[Any], FisherStats]
-
-
-def _vdot(a: Sequence[NDArray], b: Sequence[NDArray]) -> float:
-    return float(sum(np.vdot(x, y) for x, y in zip(a, b, strict=True)))
 
 
 # ----------------------------------------------------------------------- baselines
