@@ -59,7 +59,8 @@ class CompiledManifold(StatisticalManifold):
         self._sampler = sampler
         p, v = family.params, family.variables
         metric = sp.Matrix(metric).xreplace(sub)
-        gamma = christoffel_symbols(metric, p)
+        # unsimplified: lambdify with CSE handles the raw expressions faster than simplify
+        gamma = christoffel_symbols(metric, p, simplify=False)
         self.symbolic_metric, self.symbolic_christoffels = metric, gamma
         n = self.dim
         self._metric_fn = _vectorized(p, list(metric), (n, n))

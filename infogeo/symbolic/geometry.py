@@ -47,8 +47,9 @@ def _check(metric: Any, coords: Sequence[sp.Symbol]) -> tuple[sp.Matrix, tuple]:
     return g, coords
 
 
-def christoffel_symbols_first_kind(metric: Any, coords: Sequence[sp.Symbol]) -> sp.Array:
-    r"""``G[i, j, k] = Γ_ij,k``.
+def christoffel_symbols_first_kind(metric: Any, coords: Sequence[sp.Symbol],
+                                   simplify: bool = True) -> sp.Array:
+    r"""``G[i, j, k] = Γ_ij,k`` (``simplify=False`` skips simplification, e.g. for codegen).
 
     .. math::
 
@@ -56,19 +57,22 @@ def christoffel_symbols_first_kind(metric: Any, coords: Sequence[sp.Symbol]) -> 
     """
     g, x = _check(metric, coords)
     n = len(x)
-    return sp.Array([[[_simp((sp.diff(g[j, k], x[i]) + sp.diff(g[i, k], x[j])
+    simp = _simp if simplify else (lambda e: e)
+    return sp.Array([[[simp((sp.diff(g[j, k], x[i]) + sp.diff(g[i, k], x[j])
                               - sp.diff(g[i, j], x[k])) / 2) for k in range(n)]
                       for j in range(n)] for i in range(n)])
 
 
-def _raise_index(metric: sp.Matrix, first: sp.Array) -> sp.Array:
+def _raise_index(metric: sp.Matrix, first: sp.Array, simplify: bool = True) -> sp.Array:
     n = metric.shape[0]
     inv = metric.inv()
-    return sp.Array([[[_simp(sum(inv[k, m] * first[i, j, m] for m in range(n)))
+    simp = _simp if simplify else (lambda e: e)
+    return sp.Array([[[simp(sum(inv[k, m] * first[i, j, m] for m in range(n)))
                        for j in range(n)] for i in range(n)] for k in range(n)])
 
 
-def christoffel_symbols(metric: Any, coords: Sequence[sp.Symbol]) -> sp.Array:
+def christoffel_symbols(metric: Any, coords: Sequence[sp.Symbol],
+                        simplify: bool = True) -> sp.Array:
     r"""Levi-Civita symbols of the second kind, ``G[k, i, j] = Γ^k_ij``.
 
     .. math::
@@ -85,7 +89,7 @@ def christoffel_symbols(metric: Any, coords: Sequence[sp.Symbol]) -> sp.Array:
     (-1/sigma, 1/(2*sigma), -1/sigma)
     """
     g, x = _check(metric, coords)
-    return _raise_index(g, christoffel_symbols_first_kind(g, x))
+    return _raise_index(g, christoffel_symbols_first_kind(g, x, simplify), simplify)
 
 
 def connection_riemann_tensor(gamma: sp.Array, coords: Sequence[sp.Symbol]) -> sp.Array:

@@ -65,6 +65,7 @@ def _kinks(exprs: Sequence[sp.Expr], var: sp.Symbol) -> list[float]:
 def _vector_integrand(variables: tuple, logp: sp.Expr, exprs: Sequence[sp.Expr]) -> Any:
     log_density = lambdify_numpy(variables, logp)
     values = lambdify_numpy(variables, list(exprs))
+    slow: list[Any] = []
 
     def integrand(*xs: Any) -> np.ndarray:
         with np.errstate(all="ignore"):
@@ -73,7 +74,26 @@ def _vector_integrand(variables: tuple, logp: sp.Expr, exprs: Sequence[sp.Expr])
             out = np.array([np.broadcast_to(np.asarray(v, dtype=float), shape)
                             for v in values(*xs)]) * dens
         # where the density underflows to zero an unbounded factor (log x at x = 0) is moot
-        return np.where(dens == 0, 0.0, out)
+        out = np.where(dens == 0, 0.0, out)
+        bad = ~np.isfinite(out)
+        if bad.any():
+            out = _repair(out, bad, xs, slow)
+        return out
+
+    def _repair(out: np.ndarray, bad: np.ndarray, xs: tuple, cache: list) -> np.ndarray:
+        """Overflow in double precision (e.g. e^{−z}/(1 + e^{−z}) far in a tail): redo those
+        points in mpmath, whose exponent range is unbounded."""
+        if not cache:
+            cache.append(sp.lambdify(variables, [e * sp.exp(logp) for e in exprs],
+                                     modules="mpmath"))
+        out = out.copy()
+        for idx in zip(*np.nonzero(bad.any(axis=0)), strict=False) if out.ndim > 1 else [()]:
+            point = [float(np.broadcast_to(x, out.shape[1:])[idx]) for x in xs]
+            if max(abs(p) for p in point) > 1e4:  # beyond any sane bulk: negligible
+                out[(slice(None),) + idx] = 0.0
+                continue
+            out[(slice(None),) + idx] = [float(v) for v in cache[0](*point)]
+        return out
 
     return integrand
 

@@ -8,7 +8,6 @@ import sympy as sp
 from infogeo.symbolic import (
     alpha_scalar_curvature,
     amari_chentsov_tensor,
-    catalogue,
     christoffel_symbols,
     christoffel_symbols_first_kind,
     fisher_information,
