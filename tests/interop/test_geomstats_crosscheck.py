@@ -17,8 +17,14 @@ Findings (geomstats 2.8.0, numpy backend):
   simplex maps to under p ↦ 2√(n p) — instead of its curvature 1/(4 n_draws) (= 1/4 for a
   categorical). infogeo's 1/4 is confirmed from geomstats' own metric matrix below.
 - Christoffel symbols of the normal, categorical and one-parameter families need
-  automatic differentiation, which the numpy backend lacks; there infogeo's closed forms
-  are checked against the Koszul formula applied to geomstats' metric matrix.
+  automatic differentiation, which the numpy backend lacks; infogeo's closed forms are
+  always checked against the Koszul formula applied to geomstats' metric matrix, and
+  against geomstats' own symbols when the backend can compute them (with
+  ``GEOMSTATS_BACKEND=autograd`` all of these tests run, including ``FisherRaoMetric``).
+  geomstats' categorical symbols are those of the ambient metric diag(1/p) on R^{n+1},
+  not of the simplex, so they are not compared.
+- ``FisherRaoMetric`` (quadrature) agrees with the closed forms to ~1e-11, but on
+  (0, ∞) it returns NaN (1/pdf where the pdf underflows): the Gamma support is cut at 100.
 """
 
 from __future__ import annotations
@@ -113,11 +119,15 @@ def test_christoffels(name):
 
     space, manifold, theta, _ = _setup(name, 6)
     ours = manifold.christoffels(theta)
+    koszul = koszul_christoffels(_intrinsic_metric(space, name), theta)
+    _close(ours, koszul, 1e-6)  # Koszul formula on geomstats' metric matrix
+    if name == "categorical":
+        # geomstats' categorical Christoffel symbols (autodiff backends) are those of the
+        # ambient metric diag(1/p) on the open orthant of R^{n+1}, not of the simplex
+        return
     try:
         theirs = np.asarray(space.metric.christoffels(point_to_geomstats(space, theta)))
-    except AutodiffNotImplementedError:  # numpy backend: use Koszul on geomstats' metric
-        theirs = koszul_christoffels(_intrinsic_metric(space, name), theta)
-        _close(ours, theirs, 1e-6)
+    except AutodiffNotImplementedError:  # numpy backend
         return
     _close(ours, theirs, 1e-10)
 
@@ -249,3 +259,21 @@ def test_scalar_curvature(name):
     # and both match the curvature computed from the metric matrix alone
     np.testing.assert_allclose(_scalar_curvature_of(manifold.metric_matrix, theta), theirs,
                                rtol=1e-3)
+
+
+@pytest.mark.parametrize(("name", "support"), [("gamma", (0.0, 100.0)), ("beta", (0.0, 1.0))])
+def test_fisher_rao_metric_from_the_pdf(name, support):
+    """geomstats' FisherRaoMetric (quadrature of autodiff scores of the pdf) against
+    infogeo's closed form; it needs an autodiff backend (GEOMSTATS_BACKEND=autograd)."""
+    from geomstats.exceptions import AutodiffNotImplementedError
+    from geomstats.information_geometry.fisher_rao_metric import FisherRaoMetric
+
+    space, manifold, theta, _ = _setup(name, 2)
+    numeric = type(space)(equip=False)
+    numeric.equip_with_metric(FisherRaoMetric, support=support)
+    try:
+        theirs = np.array([numeric.metric.metric_matrix(t) for t in theta])
+    except AutodiffNotImplementedError:
+        pytest.skip("geomstats' FisherRaoMetric needs an autodiff backend: run with "
+                    "GEOMSTATS_BACKEND=autograd (pip install autograd)")
+    _close(manifold.metric_matrix(theta), theirs, 1e-8)
