@@ -114,6 +114,11 @@ class Categorical(StatisticalManifold):
         p = 0.7 / k + 0.3 * rng.dirichlet(np.ones(k), size)
         return p[..., :-1]
 
+    def support(self, theta: ArrayLike) -> tuple[float, float]:
+        """The labels ``(0, k - 1)`` (the same at every ``theta``)."""
+        self._to_base(theta)
+        return 0.0, float(self.n_categories - 1)
+
     def from_probabilities(self, probabilities: ArrayLike, atol: float = 1e-10) -> NDArray:
         """The point (current chart) of full probability vectors ``[..., k]``.
 

@@ -112,6 +112,9 @@ class ExponentialFamily(StatisticalManifold):
         not finite are outside as well.
     support : callable, optional
         ``x -> bool [...]``, True where x is in the support.
+    support_interval : (float, float), optional
+        ``(low, high)`` of scalar data (infinite ends allowed), returned by
+        :meth:`support` for quadrature over the data.
     random_natural : callable, optional
         ``(rng, size) -> θ [*size, dim]`` for ``random_point``.
     reference_point : array-like, optional
@@ -134,6 +137,7 @@ class ExponentialFamily(StatisticalManifold):
                  sampler: Callable[[NDArray, int, np.random.Generator], NDArray] | None = None,
                  domain: Callable[[NDArray], NDArray] | None = None,
                  support: Callable[[NDArray], NDArray] | None = None,
+                 support_interval: tuple[float, float] | None = None,
                  random_natural: Callable[[np.random.Generator, tuple[int, ...]], NDArray]
                  | None = None,
                  reference_point: ArrayLike | None = None, event_shape: tuple[int, ...] = (),
@@ -150,6 +154,7 @@ class ExponentialFamily(StatisticalManifold):
         self._psi, self._stat = log_partition, sufficient_statistic
         self._log_h = log_base_measure
         self._sampler, self._domain, self._support = sampler, domain, support
+        self._support_interval = support_interval
         self._random_natural = random_natural
         step1, step2, step3 = _REL_STEPS
         self._grad = gradient or (lambda t: _jacobian(lambda u: self._psi(u)[..., None],
@@ -164,6 +169,14 @@ class ExponentialFamily(StatisticalManifold):
                              f"(zeros by default), got {ref!r}")
         self._reference = ref
         super().__init__(chart)
+
+    def support(self, theta: ArrayLike) -> tuple[float, float]:
+        """``(low, high)`` of the data (the same at every ``theta``), if it was given."""
+        self._to_base(theta)
+        if self._support_interval is None:
+            raise ValueError(f"{self.name} was built without support_interval=(low, high)")
+        low, high = self._support_interval
+        return float(low), float(high)
 
     # ------------------------------------------------------------------ charts
     def _charts(self) -> list[Chart]:

@@ -33,6 +33,7 @@ def poisson_exponential_family(closed_form_derivatives: bool = True) -> Exponent
         lambda x: -gammaln(x + 1.0), **(closed if closed_form_derivatives else {}),
         sampler=lambda t, n, rng: rng.poisson(np.exp(t[..., 0]), size=(n,) + t.shape[:-1]),
         support=lambda x: (x >= 0) & (x == np.round(x)),
+        support_interval=(0.0, np.inf),
         random_natural=lambda rng, size: rng.uniform(-1.0, 2.5, size)[..., None],
         discrete=True, name="Poisson (log-partition e^theta)")
 
@@ -88,7 +89,7 @@ def normal_exponential_family() -> ExponentialFamily:
         _normal_psi, 2, lambda x: np.stack([x, x**2], axis=-1),
         lambda x: np.full(np.shape(x), -0.5 * np.log(2 * np.pi)),
         gradient=_normal_grad, hessian=_normal_hess, third_derivative=_normal_third,
-        sampler=sampler,
+        sampler=sampler, support_interval=(-np.inf, np.inf),
         domain=lambda t: t[..., 1] < 0, random_natural=random_natural,
         reference_point=[0.0, -0.5], name="Normal (natural parameters)")
 

@@ -16,7 +16,7 @@ information, A′); Amari & Nagaoka (2000) for the exponential-family view
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from .._checks import check_positive
@@ -386,6 +386,15 @@ class VonMises(StatisticalManifold):
         # κp − κq cos Δ = (κp − κq) + 2κq sin²(Δ/2): no cancellation for nearby points
         return log_ratio + resultant_length(kp) * ((kp - kq)
                                                    + 2 * kq * np.sin(0.5 * (mp - mq)) ** 2)
+
+    def support(self, theta: ArrayLike) -> tuple[float, float]:
+        """One period of the data, ``(mu - pi, mu + pi)``, at a single ``theta``.
+
+        The density is periodic in x, so integrals over the data (Fisher quadrature,
+        normalization) run over one period; scipy reports ``(-inf, inf)`` instead.
+        """
+        mu = float(np.asarray(self._to_base(theta))[..., 0].reshape(-1)[0])
+        return mu - np.pi, mu + np.pi
 
     def to_scipy(self, theta: NDArray):  # noqa: ANN201 - scipy frozen type is private
         """The frozen ``scipy.stats.vonmises`` at ``theta`` (current chart)."""

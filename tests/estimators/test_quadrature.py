@@ -32,9 +32,6 @@ def test_quadrature_matches_closed_form(case: tuple[str, str], method: str) -> N
         family_support(m, random_theta(m, 60))
     except ValueError as err:
         pytest.skip(f"{name} has no support hook: {err}")
-    if name == "von_mises" and not callable(getattr(m, "support", None)):
-        # scipy's vonmises reports the support (-inf, inf) for a density periodic in x
-        pytest.xfail("von_mises needs a support(theta) hook: (mu - pi, mu + pi)")
     for seed in ((60, 61) if method == "score" else (61,)):
         theta = random_theta(m, seed)
         with warnings.catch_warnings(record=True) as caught:
