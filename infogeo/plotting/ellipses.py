@@ -73,9 +73,12 @@ def plot_metric_ellipses(manifold: Any, points: ArrayLike, ax: Any = None,
     pts = as_plane_points(points, "points").reshape(-1, 2)
     widths, heights, angles = metric_ellipses(manifold, pts, scale)
     style = {"fill": False, "lw": 0.8, **patch_kwargs}
+    label = style.pop("label", None)
     patches = []
-    for center, w, h, a in zip(pts, widths, heights, angles, strict=True):
-        patch = Ellipse(tuple(center), w, h, angle=a, **style)
+    for i, (center, w, h, a) in enumerate(zip(pts, widths, heights, angles, strict=True)):
+        # one legend entry for the whole set, not one per ellipse
+        patch = Ellipse(tuple(center), w, h, angle=a, label=label if i == 0 else None,
+                        **style)
         ax.add_patch(patch)
         patches.append(patch)
     ax.autoscale_view()

@@ -244,3 +244,12 @@ def test_default_axes_is_the_current_pyplot_axes() -> None:
         assert lines[0].axes is fig.gca()
     finally:
         plt.close(fig)
+
+
+def test_metric_ellipses_make_one_legend_entry() -> None:
+    fig, ax = plt.subplots()
+    grid = np.stack(np.meshgrid([-1.0, 0.0, 1.0], [0.5, 1.0]), axis=-1)
+    ig.plotting.plot_metric_ellipses(ig.manifolds.Normal(), grid, ax=ax, label="Fisher")
+    handles, labels = ax.get_legend_handles_labels()
+    assert labels == ["Fisher"]
+    plt.close(fig)
