@@ -51,7 +51,7 @@ __all__ = [
     "FisherStats", "true_fisher_stats", "empirical_fisher_stats", "per_example_gradients",
     "flatten_params", "unflatten_params", "dense_fisher", "diagonal_fisher",
     "block_diagonal_fisher", "kfac_factors", "kfac_blocks", "ekfac_blocks",
-    "network_fisher", "fisher_quadratic_form",
+    "network_fisher", "fisher_quadratic_form", "subsample_stats",
 ]
 
 
@@ -138,6 +138,15 @@ def empirical_fisher_stats(net: MLP, params: Sequence[NDArray], X: ArrayLike,
     loss = float(net.per_example_loss(cache.outputs, yy).mean())
     grads = net.output_gradient(cache.outputs, yy)[:, None, :]
     return _stats("empirical", net, params, cache, grads, np.ones(1), loss)
+
+
+def subsample_stats(stats: FisherStats, offset: int, stride: int) -> FisherStats:
+    """The statistics of examples ``offset, offset + stride, ...`` (``stride`` = 1: all)."""
+    if stride == 1:
+        return stats
+    rows = slice(offset % stride, None, stride)
+    return stats._replace(inputs=[a[rows] for a in stats.inputs],
+                          preactivation_grads=[g[rows] for g in stats.preactivation_grads])
 
 
 def _scale(stats: FisherStats, reduction: str) -> float:

@@ -39,6 +39,7 @@ from .fisher import (
     dense_fisher,
     flatten_params,
     kfac_factors,
+    subsample_stats,
     unflatten_params,
 )
 from .kronecker import check_damping, factored_damped_block
@@ -149,7 +150,8 @@ class KFACState(NamedTuple):
 
 def kfac_precondition(stats_fn: StatsFn, *, damping: float = 1e-3,
                       damping_mode: str = "tikhonov", ema_decay: float = 0.95,
-                      inverse_every: int = 1, reduction: str = "mean",
+                      inverse_every: int = 1, factor_subsample: int = 1,
+                      reduction: str = "mean",
                       rescale: bool = True, adapt_damping: bool = False,
                       lm_factor: float = 2 / 3,
                       lm_thresholds: tuple[float, float] = (0.25, 0.75),
@@ -198,12 +200,21 @@ def kfac_precondition(stats_fn: StatsFn, *, damping: float = 1e-3,
         Initial :math:`\lambda > 0`.
     ema_decay : float
         :math:`\epsilon \in [0, 1)`; 0 uses the current batch only.
+    inverse_every : int
+        Steps between eigendecompositions of the factors.
+    factor_subsample : int
+        Compute :math:`A_t, G_t` from every ``factor_subsample``-th example only, the
+        offset cycling with the step so every example contributes over
+        ``factor_subsample`` steps (the moving average smooths the extra noise; Martens
+        & Grosse 2015, §8, use a fraction of the mini-batch the same way). The gradient,
+        the rescaling and the damping adaptation always use the whole batch.
     """
     damping = check_damping(damping)
     if damping_mode not in ("tikhonov", "factored"):
         raise ValueError(f"damping_mode must be 'tikhonov' or 'factored', got {damping_mode!r}")
     check_in_interval(ema_decay, "ema_decay", 0.0, 1.0, closed=(True, False))
     inverse_every = check_positive_int(inverse_every, "inverse_every")
+    factor_subsample = check_positive_int(factor_subsample, "factor_subsample")
     cfg = make_trust_config(rescale, adapt_damping, lm_factor, lm_thresholds, min_damping,
                             max_damping, reduction)
 
@@ -224,7 +235,10 @@ def kfac_precondition(stats_fn: StatsFn, *, damping: float = 1e-3,
         lam, ratio = state.damping, state.ratio
         if state.previous is not None and value is not None:
             lam, ratio = adapted_damping(state.previous, params, value, lam, cfg)
-        new = kfac_factors(stats, reduction)
+        sub = subsample_stats(stats, state.step % factor_subsample, factor_subsample)
+        # "sum" Fisher = N x "mean" Fisher with N the whole batch, not the subsample
+        n_scale = stats.n_examples if reduction == "sum" else 1.0
+        new = [(A, n_scale * G) for A, G in kfac_factors(sub, "mean")]
         if state.factors:
             new = [(ema_decay * A0 + (1 - ema_decay) * A, ema_decay * G0 + (1 - ema_decay) * G)
                    for (A0, G0), (A, G) in zip(state.factors, new, strict=True)]

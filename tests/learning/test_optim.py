@@ -251,3 +251,24 @@ def test_levenberg_marquardt_reuses_the_quadratic_form_exactly() -> None:
     d = flatten_params(delta)
     model = flatten_params(grads) @ d + 0.5 * d @ (dense_fisher(stats) + 0.1 * np.eye(d.size)) @ d
     assert a[1] == pytest.approx((v1 - value) / model, rel=1e-10)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_factor_subsample_uses_cycling_rows(reduction) -> None:
+    from infogeo.learning import kfac_factors
+    rng = np.random.default_rng(12)
+    net = MLP([3, 4, 2], output="softmax")
+    X, y = rng.standard_normal((21, 3)), rng.integers(0, 2, 21)
+    params = net.init_params(rng)
+    obj = NetworkObjective(net, X, y, fisher="exact", reduction=reduction)
+    t = kfac_precondition(obj.stats, damping=0.1, ema_decay=0.0, factor_subsample=4,
+                          reduction=reduction)
+    state = t.init(params)
+    for step in range(2):
+        _, state = t.update(obj.grad(params), state, params)
+        rows = np.arange(step, 21, 4)
+        ref = kfac_factors(true_fisher_stats(net, params, X[rows]))
+        n_scale = 21 if reduction == "sum" else 1
+        for (A, G), (Ar, Gr) in zip(state.factors, ref, strict=True):
+            np.testing.assert_allclose(A, Ar, rtol=1e-12)
+            np.testing.assert_allclose(G, n_scale * Gr, rtol=1e-12)
