@@ -203,14 +203,25 @@ def _columns_from_basis(d: int, mean_part, cov_part) -> NDArray:  # noqa: ANN001
 
 def natural_chart_maps(d: int) -> dict:
     r"""Maps of the natural chart :math:`(\theta_1, \Theta_2) = (\Sigma^{-1}\mu,
-    -\tfrac12\Sigma^{-1})`, :math:`\Theta_2` in the triangular layout.
+    -\tfrac12\Sigma^{-1})`, :math:`\Theta_2` in the triangular layout with its
+    off-diagonal entries doubled.
+
+    The stored coordinates are the coefficients of the sufficient statistics
+    :math:`x_i` and :math:`x_i x_j` (:math:`i \le j`) in the exponent, so that
+    :math:`\theta\cdot T(x) = \theta_1\cdot x + x^\top\Theta_2 x`: then the chart is
+    Legendre-dual to the expectation chart :math:`(E x_i, E x_i x_j)` (Amari & Nagaoka
+    2000, §3.5), ∂ψ/∂θ = η, which mirror descent and Bregman divergences rely on.
 
     Jacobian: :math:`d\Sigma = 2\Sigma\,d\Theta_2\,\Sigma`,
     :math:`d\mu = \Sigma\,d\theta_1 + 2\Sigma\,d\Theta_2\,\mu`.
     """
     basis = _basis(d)
+    rows, cols = _triu(d)
+    # stored coordinate = weight * entry of Θ2 (2 off the diagonal: x_i x_j appears twice)
+    weight = np.concatenate([np.ones(d), np.where(rows == cols, 1.0, 2.0)])
 
     def to_base(y: NDArray) -> NDArray:
+        y = y / weight
         cov = np.linalg.inv(-2.0 * sym_from_triu(y[..., d:], d))
         mean = np.einsum("...ij,...j->...i", cov, y[..., :d])
         return np.concatenate([mean, triu_from_sym(cov)], axis=-1)
@@ -218,9 +229,10 @@ def natural_chart_maps(d: int) -> dict:
     def from_base(x: NDArray) -> NDArray:
         precision = np.linalg.inv(sym_from_triu(x[..., d:], d))
         eta = np.einsum("...ij,...j->...i", precision, x[..., :d])
-        return np.concatenate([eta, triu_from_sym(-0.5 * precision)], axis=-1)
+        return weight * np.concatenate([eta, triu_from_sym(-0.5 * precision)], axis=-1)
 
     def jacobian(y: NDArray) -> NDArray:
+        y = y / weight
         cov = np.linalg.inv(-2.0 * sym_from_triu(y[..., d:], d))
         mean = np.einsum("...ij,...j->...i", cov, y[..., :d])
         zero = np.zeros(y.shape[:-1] + (d, d))
@@ -229,10 +241,10 @@ def natural_chart_maps(d: int) -> dict:
             dcov = 2.0 * cov @ basis[q] @ cov
             return 2.0 * np.einsum("...ij,jk,...k->...i", cov, basis[q], mean), dcov
 
-        return _columns_from_basis(d, lambda i: (cov[..., :, i], zero), cov_part)
+        return _columns_from_basis(d, lambda i: (cov[..., :, i], zero), cov_part) / weight
 
     def check(y: NDArray, name: str) -> None:
-        _check_spd(-sym_from_triu(y[..., d:], d), name,
+        _check_spd(-sym_from_triu(y[..., d:] / weight[d:], d), name,
                    "-Theta2 (natural parameter Sigma^-1 / 2, entries theta2_ij)")
 
     return {"to_base": to_base, "from_base": from_base, "jacobian": jacobian, "check": check}

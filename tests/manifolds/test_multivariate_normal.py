@@ -123,11 +123,13 @@ def test_natural_and_expectation_charts_are_e_and_m_flat() -> None:
         y = MVN2.change_chart(PTS, chart)
         scale = np.abs(m.christoffels(y)).max()
         np.testing.assert_allclose(m.alpha_christoffels(y, alpha), 0.0, atol=1e-9 * scale)
-    # natural parameters (Σ⁻¹μ, −Σ⁻¹/2) and second moments, in the triangular layout
+    # natural parameters: the coefficients of x_i and x_i x_j (i <= j) in the exponent
+    # θ1·x − ½ xᵀΣ⁻¹x, so the off-diagonal one is −(Σ⁻¹)_01 (x0 x1 appears twice);
+    # the expectation parameters are E[x_i] and E[x_i x_j]
     mean, cov = MVN2.unpack(PTS[0])
     prec = np.linalg.inv(cov)
     np.testing.assert_allclose(MVN2.change_chart(PTS[0], "natural"),
-                               np.r_[prec @ mean, -0.5 * prec[0, 0], -0.5 * prec[0, 1],
+                               np.r_[prec @ mean, -0.5 * prec[0, 0], -prec[0, 1],
                                      -0.5 * prec[1, 1]], rtol=1e-12)
     second = cov + np.outer(mean, mean)
     np.testing.assert_allclose(MVN2.change_chart(PTS[0], "expectation"),
@@ -310,3 +312,16 @@ def test_bad_constructor_and_pack_arguments() -> None:
         MVN2.pack([0.0], np.eye(2))
     with pytest.raises(ValueError, match="cov must have shape"):
         FixedMeanNormal(2).pack(np.eye(3))
+
+
+def test_natural_and_expectation_charts_are_legendre_dual() -> None:
+    """dη/dθ = I(θ): the expectation coordinates are the gradient of the log-partition in
+    the stored natural coordinates (off-diagonal natural entries are the coefficients of
+    x_i x_j, i < j), as for every exponential family (Amari & Nagaoka 2000, §3.5)."""
+    from infogeo.manifolds.charts import numeric_jacobian
+
+    m = MultivariateNormal(3)
+    nat = m.in_chart("natural")
+    theta = m.change_chart(m.random_point(np.random.default_rng(31)), "natural")
+    deta_dtheta = numeric_jacobian(lambda t: nat.change_chart(t, "expectation"), theta)
+    np.testing.assert_allclose(deta_dtheta, nat.metric_matrix(theta), rtol=1e-7, atol=1e-9)
