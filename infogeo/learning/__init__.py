@@ -1,4 +1,33 @@
-"""K-FAC for small networks and natural-gradient variational inference."""
+"""K-FAC for small networks and natural-gradient variational inference.
+
+* :class:`MLP` — a numpy network (bias as the last weight column), with
+  :class:`NetworkObjective` sharing one forward pass between loss, gradient and curvature.
+* Fisher statistics — :func:`true_fisher_stats` (targets from the model: exact expectation
+  or Monte Carlo) vs :func:`empirical_fisher_stats` (observed targets), and the matrices
+  built from them: :func:`dense_fisher`, :func:`diagonal_fisher`,
+  :func:`block_diagonal_fisher`, :func:`kfac_blocks` (``infogeo.estimators``
+  ``KroneckerFactoredFisher``), :func:`ekfac_blocks`.
+* Optimizers as ``infogeo.flows`` transformations — :func:`kfac_precondition`
+  (EMA factors, periodic eigendecompositions, Tikhonov or π-adjusted damping,
+  quadratic-model rescaling, Levenberg–Marquardt), :func:`exact_natural_gradient_precondition`,
+  :func:`trace` (momentum), :func:`scale_by_adam`; :func:`train` runs them and says why
+  it stopped.
+* Natural-gradient VI — :func:`ngvi` (Bayesian learning rule, full or diagonal Gaussian),
+  :func:`gradient_vi`, :func:`elbo`, with Bayesian linear and logistic regression models.
+
+Example
+-------
+>>> import numpy as np
+>>> from infogeo.learning import MLP, NetworkObjective, kfac, train
+>>> rng = np.random.default_rng(0)
+>>> X, y = rng.standard_normal((64, 3)), rng.integers(0, 2, 64)
+>>> net = MLP([3, 8, 2])
+>>> obj = NetworkObjective(net, X, y, rng=rng)
+>>> res = train(obj, net.init_params(rng), kfac(obj.stats, adapt_damping=True),
+...             max_iter=50)
+>>> bool(res.losses[-1] < res.losses[0]), res.reason
+(True, 'max_iter reached')
+"""
 
 from .bayes_models import BayesianLinearRegression, BayesianLogisticRegression, GaussianPosterior
 from .fisher import (

@@ -3,7 +3,7 @@ preconditioners (K-FAC, exact natural gradient). Martens & Grosse (2015), ยง6.4โ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -70,12 +70,32 @@ def make_trust_config(rescale: bool, adapt_damping: bool, lm_factor: float,
                        tuple(lm_thresholds), float(min_damping), float(max_damping), reduction)
 
 
+QuadFn = Callable[[Any, list], float]
+
+
+def quadratic(stats: FisherStats, params: Any, directions: list, reduction: str,
+              quad_fn: QuadFn | None) -> float:
+    """:math:`\\Delta^\top F\\Delta` by ``quad_fn`` (exact) or from the statistics."""
+    if quad_fn is not None:
+        return float(quad_fn(params, directions))
+    return fisher_quadratic_form(stats, directions, reduction)
+
+
+def default_quad_fn(stats_fn: Any) -> QuadFn | None:
+    """``stats_fn.__self__.fisher_quadratic_form`` when ``stats_fn`` is a bound method of
+    an objective that has one (e.g. :meth:`NetworkObjective.stats`), else ``None``."""
+    owner = getattr(stats_fn, "__self__", None)
+    return getattr(owner, "fisher_quadratic_form", None)
+
+
 def rescale_direction(stats: FisherStats, grads: list, u: list, damping: float,
-                      reduction: str) -> tuple[list, float]:
+                      reduction: str, quad_fn: QuadFn | None = None, params: Any = None
+                      ) -> tuple[list, float]:
     r"""Scale ``u`` by :math:`\alpha^* = \nabla L^\top u / u^\top(F + \lambda I)u`, the
-    minimiser of the quadratic model along ``-u`` with the exact Fisher of ``stats``;
-    returns the scaled direction and its :math:`u^\top F u`."""
-    quad = fisher_quadratic_form(stats, u, reduction)
+    minimiser of the quadratic model along ``-u``, with :math:`F` the Fisher of the whole
+    batch (``quad_fn``, or else the statistics); returns the scaled direction and its
+    :math:`u^\top F u`."""
+    quad = quadratic(stats, params, u, reduction, quad_fn)
     curvature = quad + damping * vdot(u, u)
     if not curvature > 0:
         return u, quad
@@ -84,7 +104,7 @@ def rescale_direction(stats: FisherStats, grads: list, u: list, damping: float,
 
 
 def adapted_damping(prev: Previous, params: list, value: float, damping: float,
-                    cfg: TrustConfig) -> tuple[float, float]:
+                    cfg: TrustConfig, quad_fn: QuadFn | None = None) -> tuple[float, float]:
     r"""New damping and the reduction ratio :math:`\rho` of the step
     :math:`\delta = \theta_t - \theta_{t-1}`:
 
@@ -107,7 +127,7 @@ def adapted_damping(prev: Previous, params: list, value: float, damping: float,
         if resid <= 1e-20 * max(dd, 1e-300):
             quad = c**2 * prev.direction_quad
     if quad is None:
-        quad = fisher_quadratic_form(prev.stats, delta, cfg.reduction)
+        quad = quadratic(prev.stats, prev.params, delta, cfg.reduction, quad_fn)
     model = vdot(prev.grads, delta) + 0.5 * quad + 0.5 * prev.damping * dd
     # a model that predicts no decrease cannot be trusted at this damping
     ratio = (value - prev.value) / model if model < 0 else float("-inf")

@@ -267,6 +267,32 @@ class MLP:
             return np.sqrt(p)[:, :, None] * cols
         return np.broadcast_to(np.eye(k) / self.noise_std, (n, k, k)).copy()
 
+    def output_jvp(self, params: Sequence[NDArray], cache: ForwardCache,
+                   directions: Sequence[NDArray]) -> NDArray:
+        r"""Directional derivative of the outputs, :math:`J_n\Delta` (forward mode):
+
+        .. math::
+
+            \dot s_l = \Delta_l a_{l-1} + W_l \begin{pmatrix}\dot x_{l-1}\\ 0
+            \end{pmatrix},\qquad \dot x_l = \phi_l'(s_l)\odot\dot s_l .
+
+        Returns ``[N, d_out]``.
+        """
+        dx = np.zeros((cache.outputs.shape[0], self.layer_sizes[0]))
+        for l, (w, d) in enumerate(zip(params, directions, strict=True)):
+            ds = cache.inputs[l] @ np.asarray(d).T + dx @ w[:, :-1].T
+            x = cache.outputs if l == self.n_layers - 1 else cache.inputs[l + 1][:, :-1]
+            dx = ds * _activation_derivative(self.activations[l], cache.preactivations[l], x)
+        return dx
+
+    def output_fisher_quadratic(self, outputs: NDArray, v: NDArray) -> NDArray:
+        r""":math:`v_n^\top F_z(x_n) v_n` per example: :math:`\sum_k p_k v_k^2 -
+        (p^\top v)^2` (softmax) or :math:`\lVert v\rVert^2/\sigma^2` (Gaussian)."""
+        if self.output == "softmax":
+            p = np.exp(_log_softmax(outputs))
+            return np.sum(p * v**2, axis=1) - np.sum(p * v, axis=1) ** 2
+        return np.sum(v**2, axis=1) / self.noise_std**2
+
     # ---------------------------------------------------------------- backward
     def backward(self, params: Sequence[NDArray], cache: ForwardCache,
                  output_grads: NDArray) -> list[NDArray]:

@@ -56,7 +56,7 @@ class NetworkObjective:
         self.n_samples = check_positive_int(n_samples, "n_samples")
         if fisher == "monte_carlo":
             self.rng = check_rng(rng)
-        self._cache: tuple[list[NDArray], float, list[NDArray], FisherStats] | None = None
+        self._cache: tuple | None = None
 
     @property
     def n_examples(self) -> int:
@@ -84,7 +84,7 @@ class NetworkObjective:
         if self.fisher == "none":
             gs = net.backward(params, cache, observed[:, 0, :])
             grads = [c * g.T @ a for g, a in zip(gs, cache.inputs, strict=True)]
-            self._cache = ([p.copy() for p in params], value, grads, None)
+            self._cache = ([p.copy() for p in params], value, grads, None, cache)
             return value, grads, None
         if self.fisher == "exact":
             cols = net.output_fisher_sqrt(z)
@@ -111,8 +111,27 @@ class NetworkObjective:
                 "empirical": "empirical"}[self.fisher]
         stats = FisherStats(kind, cache.inputs, [g[:, 1:, :] for g in gs], weights,
                             float(per.mean()))
-        self._cache = ([p.copy() for p in params], value, grads, stats)
+        self._cache = ([p.copy() for p in params], value, grads, stats, cache)
         return value, grads, stats
+
+    def fisher_quadratic_form(self, params: Sequence[NDArray],
+                              directions: Sequence[NDArray]) -> float:
+        r"""Exact :math:`\Delta^\top F\Delta` of the **true** Fisher (expectation over the
+        model's outputs, no sampling), through one forward-mode pass:
+
+        .. math::
+
+            \Delta^\top F \Delta = c\sum_n (J_n\Delta)^\top F_z(x_n)\,(J_n\Delta),
+            \qquad c = 1/N \text{ (mean) or } 1 \text{ (sum)} .
+
+        Reuses the forward pass of the last evaluation when ``params`` are the same.
+        """
+        if self._cache is not None and _same(self._cache[0], params):
+            cache = self._cache[4]
+        else:
+            cache = self.net.forward(params, self.X)
+        v = self.net.output_jvp(params, cache, directions)
+        return float(self._scale() * self.net.output_fisher_quadratic(cache.outputs, v).sum())
 
     def value_and_grad(self, params: Sequence[NDArray]) -> tuple[float, list[NDArray]]:
         """Loss and gradient (one matrix per layer); caches the curvature statistics."""

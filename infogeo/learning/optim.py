@@ -29,6 +29,7 @@ from ..flows.transforms import GradientTransformation, chain, scale, tree_map
 from ._trust import (
     Previous,
     adapted_damping,
+    default_quad_fn,
     lm_update,
     make_trust_config,
     remember,
@@ -121,6 +122,14 @@ def adam(learning_rate: float, b1: float = 0.9, b2: float = 0.999, eps: float = 
 
 
 # ---------------------------------------------------------------------------- K-FAC
+def _check_same_reduction(stats_fn: Any, reduction: str) -> None:
+    owner = getattr(stats_fn, "__self__", None)
+    theirs = getattr(owner, "reduction", reduction)
+    if theirs != reduction:
+        raise ValueError(f"reduction must match the objective's ({theirs!r}), got "
+                         f"{reduction!r}")
+
+
 class KFACState(NamedTuple):
     """State of :func:`kfac_precondition`.
 
@@ -153,6 +162,7 @@ def kfac_precondition(stats_fn: StatsFn, *, damping: float = 1e-3,
                       inverse_every: int = 1, factor_subsample: int = 1,
                       reduction: str = "mean",
                       rescale: bool = True, adapt_damping: bool = False,
+                      quadratic_form: Callable[[Any, list], float] | None = None,
                       lm_factor: float = 2 / 3,
                       lm_thresholds: tuple[float, float] = (0.25, 0.75),
                       min_damping: float = 1e-8, max_damping: float = 1e8
@@ -188,9 +198,16 @@ def kfac_precondition(stats_fn: StatsFn, *, damping: float = 1e-3,
                     {\nabla L^\top\delta + \tfrac12\delta^\top (F + \lambda I)\delta},
         \qquad \delta = \theta_t - \theta_{t-1},
 
-    with :math:`\delta^\top F\delta` exact for the previous batch statistics
-    (:func:`~infogeo.learning.fisher_quadratic_form`). This needs the same data at
-    consecutive steps (full batch, or a fixed curvature batch).
+    This needs the same data at consecutive steps (full batch, or a fixed curvature
+    batch).
+
+    The quadratic forms :math:`u^\top F u` of the rescaling and of :math:`\rho` use
+    ``quadratic_form(params, directions)`` — by default the exact true-Fisher form of the
+    objective that owns ``stats_fn`` (:meth:`NetworkObjective.fisher_quadratic_form`, a
+    forward-mode pass, no sampling), else the statistics themselves
+    (:func:`~infogeo.learning.fisher_quadratic_form`, Monte Carlo if they are). A
+    sampled :math:`F` underestimates the curvature in directions the few samples miss,
+    which makes :math:`\alpha^*` too long on small batches.
 
     Parameters
     ----------
@@ -217,6 +234,8 @@ def kfac_precondition(stats_fn: StatsFn, *, damping: float = 1e-3,
     factor_subsample = check_positive_int(factor_subsample, "factor_subsample")
     cfg = make_trust_config(rescale, adapt_damping, lm_factor, lm_thresholds, min_damping,
                             max_damping, reduction)
+    quad_fn = quadratic_form if quadratic_form is not None else default_quad_fn(stats_fn)
+    _check_same_reduction(stats_fn, reduction)
 
     def init(params: Any) -> KFACState:
         return KFACState(0, [], [], damping, float("nan"), None)
@@ -234,7 +253,7 @@ def kfac_precondition(stats_fn: StatsFn, *, damping: float = 1e-3,
         value = extra.get("value", stats.loss)
         lam, ratio = state.damping, state.ratio
         if state.previous is not None and value is not None:
-            lam, ratio = adapted_damping(state.previous, params, value, lam, cfg)
+            lam, ratio = adapted_damping(state.previous, params, value, lam, cfg, quad_fn)
         sub = subsample_stats(stats, state.step % factor_subsample, factor_subsample)
         # "sum" Fisher = N x "mean" Fisher with N the whole batch, not the subsample
         n_scale = stats.n_examples if reduction == "sum" else 1.0
@@ -249,7 +268,7 @@ def kfac_precondition(stats_fn: StatsFn, *, damping: float = 1e-3,
         out = [b.solve_matrix(g, solve_damping) for b, g in zip(blocks, grads, strict=True)]
         quad = None
         if rescale:
-            out, quad = rescale_direction(stats, grads, out, lam, reduction)
+            out, quad = rescale_direction(stats, grads, out, lam, reduction, quad_fn, params)
         previous = remember(cfg, params, grads, value, stats, lam, out, quad)
         return out, KFACState(state.step + 1, new, blocks, lam, ratio, previous)
 
@@ -277,6 +296,8 @@ class NaturalGradientState(NamedTuple):
 def exact_natural_gradient_precondition(stats_fn: StatsFn, damping: float = 1e-3, *,
                                         reduction: str = "mean", rescale: bool = True,
                                         adapt_damping: bool = False,
+                                        quadratic_form: Callable[[Any, list], float]
+                                        | None = None,
                                         lm_factor: float = 2 / 3,
                                         lm_thresholds: tuple[float, float] = (0.25, 0.75),
                                         min_damping: float = 1e-8, max_damping: float = 1e8
@@ -290,6 +311,8 @@ def exact_natural_gradient_precondition(stats_fn: StatsFn, damping: float = 1e-3
     damping = check_damping(damping)
     cfg = make_trust_config(rescale, adapt_damping, lm_factor, lm_thresholds, min_damping,
                             max_damping, reduction)
+    quad_fn = quadratic_form if quadratic_form is not None else default_quad_fn(stats_fn)
+    _check_same_reduction(stats_fn, reduction)
 
     def update(grads: Any, state: NaturalGradientState, params: Any = None, **extra: Any
                ) -> tuple[Any, NaturalGradientState]:
@@ -297,7 +320,7 @@ def exact_natural_gradient_precondition(stats_fn: StatsFn, damping: float = 1e-3
         value = extra.get("value", stats.loss)
         lam, ratio = state.damping, state.ratio
         if state.previous is not None and value is not None:
-            lam, ratio = adapted_damping(state.previous, params, value, lam, cfg)
+            lam, ratio = adapted_damping(state.previous, params, value, lam, cfg, quad_fn)
         F = dense_fisher(stats, reduction)
         F[np.diag_indices_from(F)] += lam
         try:
@@ -309,7 +332,7 @@ def exact_natural_gradient_precondition(stats_fn: StatsFn, damping: float = 1e-3
         out = unflatten_params(u, [g.shape for g in grads])
         quad = None
         if rescale:
-            out, quad = rescale_direction(stats, grads, out, lam, reduction)
+            out, quad = rescale_direction(stats, grads, out, lam, reduction, quad_fn, params)
         previous = remember(cfg, params, grads, value, stats, lam, out, quad)
         return out, NaturalGradientState(lam, ratio, previous)
 

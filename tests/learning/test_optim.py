@@ -272,3 +272,33 @@ def test_factor_subsample_uses_cycling_rows(reduction) -> None:
         for (A, G), (Ar, Gr) in zip(state.factors, ref, strict=True):
             np.testing.assert_allclose(A, Ar, rtol=1e-12)
             np.testing.assert_allclose(G, n_scale * Gr, rtol=1e-12)
+
+
+@pytest.mark.parametrize("output,reduction", [("softmax", "mean"), ("gaussian", "sum")])
+def test_objective_quadratic_form_is_the_exact_true_fisher(output, reduction) -> None:
+    # forward-mode J Delta with the output Fisher vs the dense Fisher from back-propagation
+    from infogeo.learning import dense_fisher, flatten_params
+    rng = np.random.default_rng(13)
+    net = MLP([3, 5, 4, 3], activation=["tanh", "relu"], output=output, noise_std=0.6)
+    X = rng.standard_normal((20, 3))
+    y = rng.integers(0, 3, 20) if output == "softmax" else rng.standard_normal((20, 3))
+    p = net.init_params(rng)
+    obj = NetworkObjective(net, X, y, fisher="exact", reduction=reduction)
+    d = [rng.standard_normal(w.shape) for w in p]
+    F = dense_fisher(true_fisher_stats(net, p, X), reduction)
+    v = flatten_params(d)
+    assert obj.fisher_quadratic_form(p, d) == pytest.approx(v @ F @ v, rel=1e-10)
+    with pytest.raises(ValueError, match="reduction must match"):
+        kfac_precondition(obj.stats, reduction="mean" if reduction == "sum" else "sum")
+
+
+def test_kfac_decreases_the_loss_on_a_small_noisy_batch() -> None:
+    # 64 random labels, 1-sample Monte Carlo factors: with the exact quadratic model the
+    # rescaled steps must still decrease the training loss monotonically (up to LM misses)
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((64, 3)), rng.integers(0, 2, 64)
+    net = MLP([3, 8, 2])
+    obj = NetworkObjective(net, X, y, rng=rng)
+    res = train(obj, net.init_params(rng), kfac(obj.stats, adapt_damping=True), max_iter=40)
+    assert res.losses[-1] < 0.6 * res.losses[0]
+    assert np.sum(np.diff(res.losses) > 0) <= 4
