@@ -122,6 +122,16 @@ def adam(learning_rate: float, b1: float = 0.9, b2: float = 0.999, eps: float = 
 
 
 # ---------------------------------------------------------------------------- K-FAC
+def _loss_value(extra: dict, stats: FisherStats, reduction: str) -> float | None:
+    """The loss at ``params``: the driver's ``value`` extra, else the statistics' mean loss
+    in the units of ``reduction``."""
+    if extra.get("value") is not None:
+        return float(extra["value"])
+    if stats.loss is None:
+        return None
+    return stats.loss * (stats.n_examples if reduction == "sum" else 1.0)
+
+
 def _check_same_reduction(stats_fn: Any, reduction: str) -> None:
     owner = getattr(stats_fn, "__self__", None)
     theirs = getattr(owner, "reduction", reduction)
@@ -250,7 +260,7 @@ def kfac_precondition(stats_fn: StatsFn, *, damping: float = 1e-3,
         if params is None:
             raise TypeError("kfac_precondition needs params in update(grads, state, params)")
         stats = stats_fn(params)
-        value = extra.get("value", stats.loss)
+        value = _loss_value(extra, stats, reduction)
         lam, ratio = state.damping, state.ratio
         if state.previous is not None and value is not None:
             lam, ratio = adapted_damping(state.previous, params, value, lam, cfg, quad_fn)
@@ -317,7 +327,7 @@ def exact_natural_gradient_precondition(stats_fn: StatsFn, damping: float = 1e-3
     def update(grads: Any, state: NaturalGradientState, params: Any = None, **extra: Any
                ) -> tuple[Any, NaturalGradientState]:
         stats = stats_fn(params)
-        value = extra.get("value", stats.loss)
+        value = _loss_value(extra, stats, reduction)
         lam, ratio = state.damping, state.ratio
         if state.previous is not None and value is not None:
             lam, ratio = adapted_damping(state.previous, params, value, lam, cfg, quad_fn)
