@@ -220,6 +220,10 @@ def cost_scaling(X, y, widths_exact, widths_kfac, n_rep, seed):
         ws = np.array(sorted(d))
         return np.polyfit(np.log(ws), np.log([d[w] for w in ws]), 1)[0]
 
+    tail = {w: t for w, t in t_kfac.items() if w >= 32}
+    if len(tail) >= 2:
+        print(f"  K-FAC exponent on the widths >= 32 (fixed per-step overhead no longer "
+              f"dominant): k = {slope(tail):.2f}")
     common = sorted(set(t_exact) & set(t_kfac))
     print(f"  fitted growth exponent t ~ W^k: exact NG k = {slope(t_exact):.2f} "
           f"(W {min(t_exact)}..{max(t_exact)}), K-FAC k = {slope(t_kfac):.2f} "
