@@ -211,8 +211,9 @@ def logistic() -> SymbolicFamily:
 def von_mises() -> SymbolicFamily:
     """von Mises (μ, κ) on (−π, π): I = diag(κA, 1 − A/κ − A²), A = I₁(κ)/I₀(κ)."""
     mu, kappa = _real("mu"), _pos("kappa")
+    # μ is an angle: any real value is valid (the density is 2π-periodic in μ)
     return _fam("von_mises", kappa * sp.cos(_X - mu) - log(2 * pi * sp.besseli(0, kappa)),
-                [mu, kappa], _X, (-pi, pi), constraints={mu: (-pi, pi)})
+                [mu, kappa], _X, (-pi, pi))
 
 
 # ---------------------------------------------------------------------- discrete

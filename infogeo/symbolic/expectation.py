@@ -336,7 +336,8 @@ class ExpectationEngine:
     def _expect_discrete(self, expr: sp.Expr) -> sp.Expr:
         fi = self.fi
         k, (lo, hi) = fi.variables[0], fi.support[0]
-        pmf = sp.exp(fi.logpdf)
+        # e^{−loggamma(k+1)} → 1/k!: summation recognizes factorials, not loggamma
+        pmf = density_from_log(fi.logpdf).rewrite(sp.factorial)
         if hi.is_number and hi.is_finite:
             return sp.Add(*[(expr * pmf).xreplace({k: sp.Integer(v)})
                             for v in range(int(lo), int(hi) + 1)])
@@ -354,7 +355,7 @@ class ExpectationEngine:
         value = None
         try:
             with time_limit(self.time_limit_s):
-                value = sp.summation(g * pmf, (k, lo, hi))
+                value = _convergent_branch(sp.summation(g * pmf, (k, lo, hi)))
                 if not is_closed(value):
                     value = _falling_factorial_sum(g, pmf, k, lo, hi)
         except _ERRORS:
@@ -363,6 +364,15 @@ class ExpectationEngine:
             raise NotClosed(f"no strategy closed the sum of {g}·p(k) over k in [{lo}, {hi}]")
         self._cache[key] = sp.simplify(value)
         return self._cache[key]
+
+
+def _convergent_branch(value: sp.Expr) -> sp.Expr:
+    """A geometric-type sum comes back as Piecewise((closed form, |q| < 1), (Sum, True)):
+    keep the closed form (the caller cross-checks the final result numerically)."""
+    value = sp.piecewise_fold(value)
+    if isinstance(value, sp.Piecewise) and is_closed(value.args[0][0]):
+        return value.args[0][0]
+    return value
 
 
 def _mp_function(expr: sp.Expr, var: sp.Symbol) -> Any:
@@ -418,8 +428,8 @@ def _falling_factorial_sum(g: sp.Expr, pmf: sp.Expr, k: sp.Symbol, lo: Any, hi: 
                 continue
             shifted = sp.combsimp(sp.ff(k, j) * pmf).xreplace({k: k + j})
             start = sp.Max(lo - j, 0) if j else lo
-            part = sp.summation(sp.combsimp(shifted), (k, start, hi - j if hi.is_finite
-                                                        else sp.oo))
+            part = _convergent_branch(sp.summation(
+                sp.combsimp(shifted), (k, start, hi - j if hi.is_finite else sp.oo)))
             if not is_closed(part):
                 return None
             total += c * s * part

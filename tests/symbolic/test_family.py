@@ -127,3 +127,27 @@ def test_numeric_expectation_of_moments() -> None:
     fam = SymbolicFamily(NORMAL_LOGPDF, [mu, sigma], x)
     m = numeric_expectation(fam, [x, x**2], {mu: 0.3, sigma: 1.7})
     np.testing.assert_allclose(m, [0.3, 0.09 + 1.7**2], rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", ["poisson", "geometric"])
+@pytest.mark.parametrize("method", ["expectation", "score"])
+def test_discrete_sums_agree_with_exponential_family(name: str, method: str) -> None:
+    from infogeo.symbolic import catalogue
+
+    fam = catalogue.get(name)
+    by_sums = fisher_information_result(fam, method=method, cache=False)
+    assert by_sums.strategy == method
+    assert sp.simplify(by_sums.value - fisher_information(fam)) == sp.zeros(1, 1)
+
+
+def test_cubic_tensor_two_strategies_and_closed_form() -> None:
+    from infogeo.symbolic import amari_chentsov_tensor_result, catalogue
+
+    fam = catalogue.exponential()
+    (rate,) = fam.params
+    expfam = amari_chentsov_tensor_result(fam, cache=False)
+    score = amari_chentsov_tensor_result(fam, method="score", cache=False)
+    assert expfam.strategy == "exponential_family" and score.strategy == "score"
+    # E[(1/λ − x)³] = −(third central moment) = −2/λ³
+    assert sp.simplify(expfam.value[0, 0, 0] + 2 / rate**3) == 0
+    assert sp.simplify(score.value[0, 0, 0] + 2 / rate**3) == 0
