@@ -170,7 +170,11 @@ class Beta(StatisticalManifold):
         return np.broadcast_to(-self._metric(x), shape).copy()
 
     def _sample(self, x: NDArray, n: int, rng: np.random.Generator) -> NDArray:
-        return rng.beta(x[..., 0], x[..., 1], size=(n,) + x.shape[:-1])
+        draws = rng.beta(x[..., 0], x[..., 1], size=(n,) + x.shape[:-1])
+        # for small shapes a draw can round to exactly 0 or 1, outside the open support
+        # that log_prob accepts; move it to the nearest float inside (a change far below
+        # the sampling resolution)
+        return np.clip(draws, np.finfo(float).tiny, np.nextafter(1.0, 0.0))
 
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
         r"""Bregman divergence of F: :math:`\log\frac{B(a_q, b_q)}{B(a_p, b_p)}

@@ -192,6 +192,9 @@ class Dirichlet(StatisticalManifold):
     def _sample(self, x: NDArray, n: int, rng: np.random.Generator) -> NDArray:
         # normalized independent Gamma(α_i, 1) draws: works for any batch shape of α
         draws = rng.gamma(x, size=(n,) + x.shape)
+        # small α: a Gamma draw can underflow to 0, a point on the boundary of the simplex
+        # that log_prob rejects; the nearest positive float is indistinguishable from it
+        draws = np.maximum(draws, np.finfo(float).tiny)
         return draws / draws.sum(axis=-1, keepdims=True)
 
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:

@@ -7,7 +7,7 @@ import pytest
 import sympy as sp
 from scipy import integrate, special, stats
 
-from infogeo.manifolds import Beta
+from infogeo.manifolds import Beta, Dirichlet
 
 from ._hessian_family_helpers import (
     monte_carlo_within,
@@ -144,3 +144,14 @@ def test_bad_data_and_scipy_objects() -> None:
         m.from_scipy(stats.gamma(2.0))
     with pytest.raises(ValueError, match="loc=0 and scale=1"):
         m.from_scipy(stats.beta(2.0, 3.0, scale=2.0))
+
+
+def test_samples_with_tiny_shapes_stay_inside_the_open_support() -> None:
+    """Draws that round to 0 or 1 would make log_prob reject the family's own samples."""
+    beta, dirichlet = Beta(), Dirichlet(3)
+    x = beta.sample([0.03, 0.03], 50_000, np.random.default_rng(5))
+    assert np.all((x > 0) & (x < 1))
+    assert np.all(np.isfinite(beta.log_prob(x, [0.03, 0.03])))
+    p = dirichlet.sample([0.02, 0.05, 0.03], 20_000, np.random.default_rng(6))
+    assert np.all(p > 0)
+    assert np.all(np.isfinite(dirichlet.log_prob(p, [0.02, 0.05, 0.03])))
