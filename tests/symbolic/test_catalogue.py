@@ -18,7 +18,7 @@ from infogeo.symbolic.numeric import numeric_expectation
 
 FAST = ["normal", "normal_mean_variance", "normal_natural", "exponential", "gamma", "beta",
         "poisson", "bernoulli", "geometric", "categorical", "laplace", "rayleigh",
-        "inverse_gaussian", "von_mises", "half_normal"]
+        "inverse_gaussian", "von_mises", "half_normal", "dirichlet"]
 SLOW = [n for n in catalogue.names() if n not in FAST]
 
 

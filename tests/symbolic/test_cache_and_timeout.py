@@ -1,0 +1,64 @@
+"""Derivation cache (memory and disk) and the time-limit mechanism."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import sympy as sp
+
+from infogeo.symbolic import cache, catalogue, fisher_information_result
+from infogeo.symbolic._timeout import DerivationTimeout, time_limit
+from infogeo.symbolic.geometry import alpha_christoffel_symbols
+
+
+def test_disk_cache_serves_a_warm_derivation(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("INFOGEO_CACHE_DIR", str(tmp_path))
+    fam = catalogue.exponential()  # stores its normalization verdict
+
+    def stored() -> int:
+        return len(list((tmp_path / "symbolic").glob("*.json")))
+
+    before = stored()
+    with cache.cache_disabled():
+        cold = fisher_information_result(fam)
+    assert stored() == before
+    first = fisher_information_result(fam)
+    assert stored() == before + 1
+    cache._MEMORY.clear()  # force a read from disk
+    start = time.perf_counter()
+    warm = fisher_information_result(fam)
+    assert time.perf_counter() - start < 0.5
+    assert warm.value == cold.value == first.value == sp.Matrix([[1 / fam.params[0] ** 2]])
+    assert warm.strategy == cold.strategy and warm.seconds == 0.0
+    cache.clear_cache()
+    assert not list((tmp_path / "symbolic").glob("*.json"))
+
+
+def test_cache_key_depends_on_the_density() -> None:
+    assert catalogue.normal().key() != catalogue.normal_mean_variance().key()
+    assert catalogue.normal().key() == catalogue.normal().key()
+
+
+def test_time_limit_interrupts_and_nests() -> None:
+    start = time.perf_counter()
+    with pytest.raises(DerivationTimeout):
+        with time_limit(0.2):
+            while True:
+                sum(range(1000))
+    assert time.perf_counter() - start < 2.0
+    with time_limit(5.0):  # an inner limit expiring leaves the outer one working
+        with pytest.raises(DerivationTimeout):
+            with time_limit(0.1):
+                while True:
+                    sum(range(1000))
+        assert sum(range(10)) == 45
+
+
+def test_alpha_connection_from_a_family() -> None:
+    fam = catalogue.exponential()
+    (rate,) = fam.params
+    # Γ^(α)λ_λλ = Γ^(0) − (α/2) g⁻¹ T = −1/λ + (α/2)·λ²·2/λ³ = (α − 1)/λ
+    a = sp.Symbol("alpha", real=True)
+    gamma = alpha_christoffel_symbols(fam, a)
+    assert sp.simplify(gamma[0, 0, 0] - (a - 1) / rate) == 0
