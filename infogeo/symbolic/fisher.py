@@ -263,7 +263,7 @@ def fisher_information(family: Any, method: str = "auto", **kwargs: Any) -> sp.M
     >>> import infogeo as ig
     >>> ig.symbolic.fisher_information(ig.symbolic.catalogue.normal())
     Matrix([
-    [sigma**(-2),           0],
+    [sigma**(-2),          0],
     [          0, 2/sigma**2]])
     """
     return fisher_information_result(family, method, **kwargs).value
