@@ -73,6 +73,11 @@ GENERIC = [generic.test_metric_is_symmetric_positive_definite,
 def _run_generic(name: str, fisher_of) -> None:
     twin = compiled(name, fisher_of)
     for check in GENERIC:
+        if name == "von_mises" and check is generic.test_dist_is_a_metric:
+            # generic shooting between *distant* random points does not converge for von
+            # Mises (the hand-written family has its own log); nearby pairs are checked by
+            # test_exp_log_roundtrip. Known limitation of the generic solver, reported.
+            continue
         if check is generic.test_monte_carlo_score_identities and twin.event_shape:
             continue  # needs a sampler for multivariate families
         if check is generic.test_log_prob_hessian_matches_metric_in_expectation and \
@@ -88,11 +93,8 @@ def test_generic_properties_of_compiled_twins(name: str, fisher_of) -> None:
     _run_generic(name, fisher_of)
 
 
-# von Mises: the generic shooting `log` of a compiled twin does not converge for some
-# random pairs (the hand-written family has its own log); metric/Christoffels are compared
-# above. Known limitation, reported.
 @pytest.mark.slow
-@pytest.mark.parametrize("name", [n for n in PRESENT if n not in FAST and n != "von_mises"])
+@pytest.mark.parametrize("name", [n for n in PRESENT if n not in FAST])
 def test_generic_properties_of_compiled_twins_slow(name: str, fisher_of) -> None:
     _run_generic(name, fisher_of)
 
