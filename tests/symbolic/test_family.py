@@ -149,3 +149,20 @@ def test_cubic_tensor_two_strategies_and_closed_form() -> None:
     # E[(1/λ − x)³] = −(third central moment) = −2/λ³
     assert sp.simplify(expfam.value[0, 0, 0] + 2 / rate**3) == 0
     assert sp.simplify(score.value[0, 0, 0] + 2 / rate**3) == 0
+
+
+def test_wrong_closed_form_is_rejected_by_the_numeric_check(monkeypatch) -> None:
+    """A strategy that returns a wrong matrix (as sympy's integrate sometimes does) is
+    caught by the quadrature cross-check and the next strategy is used."""
+    from infogeo.symbolic import strategies
+
+    def wrong(ctx):
+        return sp.diag(*[2 / p**2 for p in ctx.params])  # twice the truth for σ, wrong for μ
+
+    monkeypatch.setitem(strategies.FISHER_STRATEGIES, "exponential_family", wrong)
+    fam = SymbolicFamily(NORMAL_LOGPDF, [mu, sigma], x)
+    result = fisher_information_result(fam, cache=False)
+    assert result.strategy == "expectation"
+    assert any(name == "exponential_family" and "disagrees with quadrature" in why
+               for name, why in result.attempts)
+    assert result.value == sp.diag(1 / sigma**2, 2 / sigma**2)
