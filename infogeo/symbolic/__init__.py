@@ -56,6 +56,12 @@ __all__ = [
     "set_cache_enabled",
     "parse_density",
     "parse_params",
+    # served lazily by __getattr__ below
+    "compile_manifold",
+    "CompiledManifold",
+    "reparametrize",
+    "pullback_metric",
+    "pullback_cubic",
 ]
 
 
