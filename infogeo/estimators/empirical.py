@@ -51,7 +51,7 @@ def empirical_fisher(manifold: StatisticalManifold, data: ArrayLike, theta: Arra
 
     Parameters
     ----------
-    data : array-like or dask.array.Array, shape=[N, *event_shape]
+    data : array-like or dask.array.Array, shape=(N,) + event_shape
         Observations along the first axis (a Dask array is reduced with Dask).
     theta : array-like, shape=[..., dim]
 
@@ -77,7 +77,7 @@ def observed_information(manifold: StatisticalManifold, data: ArrayLike, theta: 
 
     Parameters
     ----------
-    data : array-like or dask.array.Array, shape=[N, *event_shape]
+    data : array-like or dask.array.Array, shape=(N,) + event_shape
     theta : array-like, shape=[..., dim]
 
     Returns

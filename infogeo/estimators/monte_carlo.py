@@ -270,7 +270,7 @@ def fisher_from_samples(manifold: StatisticalManifold, data: ArrayLike, theta: A
 
     Parameters
     ----------
-    data : array-like or dask.array.Array, shape=[N, *event_shape]
+    data : array-like or dask.array.Array, shape=(N,) + event_shape
         Observations along the first axis. A Dask array is reduced block by block with
         Dask's own ``mean``/``var`` (nothing is loaded at once); a NumPy array in chunks
         of ``chunk_size`` rows with a streaming update.
