@@ -17,17 +17,10 @@ from scipy import special
 from .._checks import check_in_interval, check_positive
 from ._arrays import matrix_from_rows as _jac
 from ._arrays import stack_last as _stack
-from .base import StatisticalManifold
 from .charts import Chart, identity_chart
-from .dirichlet import batch_first, components_first, dirichlet_jets, dirichlet_kl
-from .geodesic_flow import (
-    GeodesicFlow,
-    exp_positive,
-    hessian_christoffels,
-    log_positive,
-    model_initial_velocity,
-)
-from .geodesic_solvers import ShootingResult
+from .dirichlet import dirichlet_jets, dirichlet_kl
+from .geodesic_flow import model_initial_velocity
+from .hessian_family import AbstractHessianFamily
 from .normal import Normal
 
 __all__ = ["Beta"]
@@ -75,7 +68,7 @@ def _normal_model_jacobian(x: NDArray) -> NDArray:
     return _jac([[b / root, -a / root], [-0.5 * s**-1.5, -0.5 * s**-1.5]])
 
 
-class Beta(StatisticalManifold):
+class Beta(AbstractHessianFamily):
     r"""Beta family on (0, 1), base chart (a, b).
 
     .. math::
@@ -101,11 +94,13 @@ class Beta(StatisticalManifold):
     dim = 2
 
     def __init__(self, chart: str | None = None) -> None:
-        # geodesics integrated in log coordinates, where they are far less curved
-        self._flow = GeodesicFlow.from_hessian(dirichlet_jets, 2).in_log_coordinates()
-        self._guess = model_initial_velocity(Normal()._log, _normal_model,
-                                             _normal_model_jacobian)
+        # Newton starts from the closed-form log of a matched normal model
+        self._init_flow(dirichlet_jets, model_initial_velocity(Normal()._log, _normal_model,
+                                                 _normal_model_jacobian))
         super().__init__(chart)
+
+    def _jets(self, x_components: NDArray, order: int) -> tuple[NDArray, ...]:
+        return dirichlet_jets(x_components, order)
 
     def _charts(self) -> list[Chart]:
         return [
@@ -133,25 +128,6 @@ class Beta(StatisticalManifold):
         return rng.uniform(0.5, 5.0, size + (2,))
 
     # -- geometry: the k = 2 Dirichlet formulas -------------------------------------------
-    def _metric(self, x: NDArray) -> NDArray:
-        return batch_first(dirichlet_jets(components_first(x), 2)[0], 2)
-
-    def _christoffels(self, x: NDArray) -> NDArray:
-        r""":math:`\Gamma^k_{ij} = \tfrac12 g^{kl}\partial_i\partial_j\partial_l F`."""
-        g, f3 = dirichlet_jets(components_first(x), 3)
-        return hessian_christoffels(batch_first(g, 2), batch_first(f3, 3))
-
-    def _skewness(self, x: NDArray) -> NDArray:
-        r""":math:`T_{ijk} = \psi''(x_i)[i=j=k] - \psi''(a+b)` (third derivatives of F)."""
-        return batch_first(dirichlet_jets(components_first(x), 3)[1], 3)
-
-    def _exp(self, v: NDArray, x: NDArray) -> NDArray:
-        return exp_positive(self._flow, v, x)
-
-    def _shoot(self, y: NDArray, x: NDArray, tol: float = 1e-10,
-               max_iter: int = 50) -> ShootingResult:
-        return log_positive(self._flow, y, x, tol, max_iter, self._guess)
-
     # -- statistics -----------------------------------------------------------------------
     def _log_prob(self, data: NDArray, x: NDArray) -> NDArray:
         a, b = x[..., 0], x[..., 1]
@@ -163,11 +139,6 @@ class Beta(StatisticalManifold):
         common = special.digamma(a + b)
         return _stack(np.log(data) - special.digamma(a) + common,
                       np.log1p(-data) - special.digamma(b) + common)
-
-    def _log_prob_hessian(self, data: NDArray, x: NDArray) -> NDArray:
-        # ℓ is linear in the sufficient statistic, so the Hessian is −I whatever the data
-        shape = np.broadcast_shapes(np.shape(data), x.shape[:-1]) + (2, 2)
-        return np.broadcast_to(-self._metric(x), shape).copy()
 
     def _sample(self, x: NDArray, n: int, rng: np.random.Generator) -> NDArray:
         draws = rng.beta(x[..., 0], x[..., 1], size=(n,) + x.shape[:-1])

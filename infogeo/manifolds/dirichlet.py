@@ -21,22 +21,11 @@ from scipy import special
 
 from .._checks import check_positive, check_positive_int
 from ._special import polygammas
-from .base import StatisticalManifold
 from .charts import Chart, identity_chart
-from .geodesic_flow import GeodesicFlow, exp_positive, hessian_christoffels, log_positive
-from .geodesic_solvers import ShootingResult
+from .hessian_family import AbstractHessianFamily
 
 __all__ = ["Dirichlet"]
 
-
-def components_first(x: NDArray) -> NDArray:
-    """``[..., d] -> [d, ...]``: the layout of the geodesic integrators."""
-    return np.moveaxis(x, -1, 0)
-
-
-def batch_first(tensor: NDArray, rank: int) -> NDArray:
-    """``[d, ..., d, ...batch] -> [...batch, d, ..., d]`` for a tensor of the given rank."""
-    return np.moveaxis(tensor, tuple(range(rank)), tuple(range(-rank, 0)))
 
 
 def _diagonal(values: NDArray, order: int) -> NDArray:
@@ -96,7 +85,7 @@ def _check_natural(y: NDArray, name: str) -> None:
     check_positive(y + 1.0, f"{name}: theta + 1 (natural parameter alpha - 1)")
 
 
-class Dirichlet(StatisticalManifold):
+class Dirichlet(AbstractHessianFamily):
     r"""Dirichlet family on the (k−1)-simplex, base chart α ∈ (0, ∞)^k.
 
     .. math::
@@ -126,11 +115,13 @@ class Dirichlet(StatisticalManifold):
         self.k = k
         self.dim = k
         self.event_shape = (k,)
-        # geodesics integrated in u = log α, where the scaling α → cα is a translation and
-        # ψ'(α) ~ 1/α² near 0 is tame; shooting starts from the straight line in u
-        self._flow = GeodesicFlow.from_hessian(dirichlet_jets, k).in_log_coordinates()
-        self._guess = None
+        # in u = log α the scaling α → cα is a translation and ψ'(α) ~ 1/α² near 0 is
+        # tame; shooting starts from the straight line in u
+        self._init_flow(dirichlet_jets, None)
         super().__init__(chart)
+
+    def _jets(self, x_components: NDArray, order: int) -> tuple[NDArray, ...]:
+        return dirichlet_jets(x_components, order)
 
     def _charts(self) -> list[Chart]:
         eye = np.eye(self.k)
@@ -157,25 +148,6 @@ class Dirichlet(StatisticalManifold):
         return rng.uniform(0.5, 5.0, size + (self.k,))
 
     # -- geometry -------------------------------------------------------------------------
-    def _metric(self, x: NDArray) -> NDArray:
-        return batch_first(dirichlet_jets(components_first(x), 2)[0], 2)
-
-    def _christoffels(self, x: NDArray) -> NDArray:
-        g, f3 = dirichlet_jets(components_first(x), 3)
-        return hessian_christoffels(batch_first(g, 2), batch_first(f3, 3))
-
-    def _skewness(self, x: NDArray) -> NDArray:
-        r""":math:`T_{ijk} = \partial_i\partial_j\partial_k F = \psi''(\alpha_i)[i=j=k]
-        - \psi''(A)` (natural chart, pulled back by the affine map α = θ + 1)."""
-        return batch_first(dirichlet_jets(components_first(x), 3)[1], 3)
-
-    def _exp(self, v: NDArray, x: NDArray) -> NDArray:
-        return exp_positive(self._flow, v, x)
-
-    def _shoot(self, y: NDArray, x: NDArray, tol: float = 1e-10,
-               max_iter: int = 50) -> ShootingResult:
-        return log_positive(self._flow, y, x, tol, max_iter, self._guess)
-
     # -- statistics -----------------------------------------------------------------------
     def _log_prob(self, data: NDArray, x: NDArray) -> NDArray:
         log_norm = special.gammaln(x).sum(-1) - special.gammaln(x.sum(-1))
@@ -183,11 +155,6 @@ class Dirichlet(StatisticalManifold):
 
     def _score(self, data: NDArray, x: NDArray) -> NDArray:
         return np.log(data) - special.digamma(x) + special.digamma(x.sum(-1))[..., None]
-
-    def _log_prob_hessian(self, data: NDArray, x: NDArray) -> NDArray:
-        # ℓ is linear in log x, so the Hessian is −I(α) whatever the data
-        shape = np.broadcast_shapes(data.shape[:-1], x.shape[:-1]) + (self.k, self.k)
-        return np.broadcast_to(-self._metric(x), shape).copy()
 
     def _sample(self, x: NDArray, n: int, rng: np.random.Generator) -> NDArray:
         # normalized independent Gamma(α_i, 1) draws: works for any batch shape of α

@@ -23,18 +23,10 @@ from .._checks import check_positive
 from ._arrays import matrix_from_rows as _jac
 from ._arrays import stack_last as _stack
 from ._special import polygammas
-from .base import StatisticalManifold
 from .beta import frozen_parameters
 from .charts import Chart, identity_chart
-from .dirichlet import batch_first, components_first
-from .geodesic_flow import (
-    GeodesicFlow,
-    exp_positive,
-    hessian_christoffels,
-    log_positive,
-    model_initial_velocity,
-)
-from .geodesic_solvers import ShootingResult
+from .geodesic_flow import model_initial_velocity
+from .hessian_family import AbstractHessianFamily
 from .normal import Normal
 
 __all__ = ["Gamma"]
@@ -91,7 +83,7 @@ def _check_natural(y: NDArray, name: str) -> None:
     check_positive(-y[..., 1], f"{name}: -theta2 (theta2 = -beta)")
 
 
-class Gamma(StatisticalManifold):
+class Gamma(AbstractHessianFamily):
     r"""Gamma family on (0, ∞), base chart (shape α, rate β).
 
     .. math::
@@ -118,11 +110,13 @@ class Gamma(StatisticalManifold):
     dim = 2
 
     def __init__(self, chart: str | None = None) -> None:
-        # geodesics integrated in log coordinates, where they are far less curved
-        self._flow = GeodesicFlow.from_hessian(gamma_jets, 2).in_log_coordinates()
-        self._guess = model_initial_velocity(Normal()._log, _normal_model,
-                                             _normal_model_jacobian)
+        # Newton starts from the closed-form log of a matched normal model
+        self._init_flow(gamma_jets, model_initial_velocity(Normal()._log, _normal_model,
+                                                 _normal_model_jacobian))
         super().__init__(chart)
+
+    def _jets(self, x_components: NDArray, order: int) -> tuple[NDArray, ...]:
+        return gamma_jets(x_components, order)
 
     def _charts(self) -> list[Chart]:
         return [
@@ -156,26 +150,6 @@ class Gamma(StatisticalManifold):
         return rng.uniform(0.5, 5.0, size + (2,))
 
     # -- geometry -------------------------------------------------------------------------
-    def _metric(self, x: NDArray) -> NDArray:
-        return batch_first(gamma_jets(components_first(x), 2)[0], 2)
-
-    def _christoffels(self, x: NDArray) -> NDArray:
-        r""":math:`\Gamma^k_{ij} = \tfrac12 g^{kl}\partial_i\partial_j\partial_l F`."""
-        g, f3 = gamma_jets(components_first(x), 3)
-        return hessian_christoffels(batch_first(g, 2), batch_first(f3, 3))
-
-    def _skewness(self, x: NDArray) -> NDArray:
-        r""":math:`T_{\alpha\alpha\alpha} = \psi''(\alpha)`, :math:`T_{\alpha\beta\beta} =
-        1/\beta^2`, :math:`T_{\beta\beta\beta} = -2\alpha/\beta^3`, others 0."""
-        return batch_first(gamma_jets(components_first(x), 3)[1], 3)
-
-    def _exp(self, v: NDArray, x: NDArray) -> NDArray:
-        return exp_positive(self._flow, v, x)
-
-    def _shoot(self, y: NDArray, x: NDArray, tol: float = 1e-10,
-               max_iter: int = 50) -> ShootingResult:
-        return log_positive(self._flow, y, x, tol, max_iter, self._guess)
-
     # -- statistics -----------------------------------------------------------------------
     def _log_prob(self, data: NDArray, x: NDArray) -> NDArray:
         alpha, beta = x[..., 0], x[..., 1]
@@ -185,11 +159,6 @@ class Gamma(StatisticalManifold):
     def _score(self, data: NDArray, x: NDArray) -> NDArray:
         alpha, beta = x[..., 0], x[..., 1]
         return _stack(np.log(beta) + np.log(data) - special.digamma(alpha), alpha / beta - data)
-
-    def _log_prob_hessian(self, data: NDArray, x: NDArray) -> NDArray:
-        # ℓ is linear in the sufficient statistic, so the Hessian is −I whatever the data
-        shape = np.broadcast_shapes(np.shape(data), x.shape[:-1]) + (2, 2)
-        return np.broadcast_to(-self._metric(x), shape).copy()
 
     def _sample(self, x: NDArray, n: int, rng: np.random.Generator) -> NDArray:
         return rng.gamma(x[..., 0], 1.0 / x[..., 1], size=(n,) + x.shape[:-1])
