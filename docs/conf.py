@@ -48,12 +48,10 @@ sphinx_gallery_conf = {
 }
 
 intersphinx_mapping: dict[str, tuple[str, None]] = {}
-templates_path = ["_templates"]
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "auto_examples/*.ipynb",
                     "auto_examples/*.py", "auto_examples/*.zip", "auto_examples/*.json",
                     "auto_examples/*.md5"]
 html_theme = "alabaster"
-html_static_path = ["_static"]
 html_theme_options = {"description": "Information geometry in Python", "fixed_sidebar": True}
 suppress_warnings = ["config.cache"]
 nitpicky = False
