@@ -23,8 +23,7 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
-# scipy keeps the DOP853 coefficients in a private module; only the tableau is used.
-from scipy.integrate._ivp import dop853_coefficients as _dop
+from . import _dop853_tableau as _dop
 
 __all__ = ["integrate_rows"]
 
