@@ -42,11 +42,33 @@ from __future__ import annotations
 
 import ast
 import math
-import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 
 import sympy
+
+from ._grammar import (  # noqa: F401 - re-exported: the parser's public limits
+    _BINOPS,
+    _COMBINATORIAL,
+    _REFUSED,
+    _RESERVED,
+    ALLOWED_CONSTANTS,
+    ALLOWED_FUNCTIONS,
+    MAX_BITS,
+    MAX_COMBINATORIAL_ARG,
+    MAX_DEPTH,
+    MAX_EXPONENT,
+    MAX_LENGTH,
+    MAX_NODES,
+    MAX_POLYGAMMA_ORDER,
+    MAX_ROOT_BITS,
+)
+from .declarations import (
+    ParamSpec,
+    _check_name,
+    parse_param_specs,
+    parse_params,
+    parse_variable,
+)
 
 __all__ = [
     "ParamSpec",
@@ -60,272 +82,6 @@ __all__ = [
     "ALLOWED_CONSTANTS",
     "MAX_LENGTH",
 ]
-
-#: longest density string accepted (characters)
-MAX_LENGTH = 2000
-#: deepest expression tree accepted
-MAX_DEPTH = 60
-#: most AST nodes accepted
-MAX_NODES = 600
-#: largest |integer exponent| accepted in ``a**n``
-MAX_EXPONENT = 1000
-#: largest numeric constant (in bits) that a sub-expression may evaluate to
-MAX_BITS = 4096
-#: largest constant (in bits) under a root: sympy factors it to simplify
-MAX_ROOT_BITS = 256
-#: largest |numeric argument| of factorial-like functions (they evaluate eagerly)
-MAX_COMBINATORIAL_ARG = 200
-#: largest numeric order n of polygamma(n, z)
-MAX_POLYGAMMA_ORDER = 20
-
-# name -> (sympy callable, allowed numbers of arguments)
-ALLOWED_FUNCTIONS: dict[str, tuple[Callable[..., sympy.Expr], tuple[int, ...]]] = {
-    "log": (sympy.log, (1, 2)),
-    "exp": (sympy.exp, (1,)),
-    "sqrt": (sympy.sqrt, (1,)),
-    "abs": (sympy.Abs, (1,)),
-    "Abs": (sympy.Abs, (1,)),
-    "gamma": (sympy.gamma, (1,)),
-    "loggamma": (sympy.loggamma, (1,)),
-    "beta": (sympy.beta, (2,)),
-    "digamma": (sympy.digamma, (1,)),
-    "trigamma": (sympy.trigamma, (1,)),
-    "polygamma": (sympy.polygamma, (2,)),
-    "erf": (sympy.erf, (1,)),
-    "erfc": (sympy.erfc, (1,)),
-    "besseli": (sympy.besseli, (2,)),
-    "besselk": (sympy.besselk, (2,)),
-    "cos": (sympy.cos, (1,)),
-    "sin": (sympy.sin, (1,)),
-    "tan": (sympy.tan, (1,)),
-    "atan": (sympy.atan, (1,)),
-    "acos": (sympy.acos, (1,)),
-    "asin": (sympy.asin, (1,)),
-    "cosh": (sympy.cosh, (1,)),
-    "sinh": (sympy.sinh, (1,)),
-    "tanh": (sympy.tanh, (1,)),
-    "atanh": (sympy.atanh, (1,)),
-    "factorial": (sympy.factorial, (1,)),
-    "binomial": (sympy.binomial, (2,)),
-}
-
-# Functions whose numeric arguments are evaluated eagerly to exact (huge) numbers.
-_COMBINATORIAL = {"gamma", "loggamma", "beta", "factorial", "binomial", "polygamma",
-                  "digamma", "trigamma"}
-
-ALLOWED_CONSTANTS: dict[str, sympy.Expr] = {
-    "pi": sympy.pi,
-    "E": sympy.E,
-    "oo": sympy.oo,
-    "EulerGamma": sympy.EulerGamma,
-}
-
-_RESERVED = set(ALLOWED_FUNCTIONS) | set(ALLOWED_CONSTANTS) | {"I", "nan", "zoo", "inf"}
-
-_BINOPS: dict[type, Callable[[sympy.Expr, sympy.Expr], sympy.Expr]] = {
-    ast.Add: lambda a, b: a + b,
-    ast.Sub: lambda a, b: a - b,
-    ast.Mult: lambda a, b: a * b,
-    ast.Div: lambda a, b: a / b,
-}
-
-# A readable reason for each refused node type (the fallback names the node type).
-_REFUSED = {
-    ast.Attribute: "attribute access (a.b) is not allowed",
-    ast.Subscript: "subscripts (a[i]) are not allowed",
-    ast.Lambda: "lambda expressions are not allowed",
-    ast.ListComp: "comprehensions are not allowed",
-    ast.SetComp: "comprehensions are not allowed",
-    ast.DictComp: "comprehensions are not allowed",
-    ast.GeneratorExp: "generator expressions are not allowed",
-    ast.JoinedStr: "f-strings are not allowed",
-    ast.FormattedValue: "f-strings are not allowed",
-    ast.Starred: "starred arguments (*a) are not allowed",
-    ast.Compare: "comparisons are not allowed (no Piecewise densities)",
-    ast.BoolOp: "boolean operators (and/or) are not allowed",
-    ast.IfExp: "conditional expressions (a if c else b) are not allowed",
-    ast.NamedExpr: "assignment expressions (:=) are not allowed",
-    ast.Tuple: "tuples are not allowed",
-    ast.List: "lists are not allowed",
-    ast.Dict: "dicts are not allowed",
-    ast.Set: "sets are not allowed",
-    ast.Await: "await is not allowed",
-    ast.Yield: "yield is not allowed",
-    ast.YieldFrom: "yield is not allowed",
-    ast.Slice: "slices are not allowed",
-}
-
-
-# ---------------------------------------------------------------------- parameters
-@dataclass(frozen=True)
-class ParamSpec:
-    """One declared parameter: its sympy symbol and its domain.
-
-    Attributes
-    ----------
-    symbol : sympy.Symbol
-        Carries ``real=True`` and, where the domain allows, ``positive`` /
-        ``nonnegative`` / ``negative`` / ``nonpositive`` and ``integer``.
-    domain : sympy.Set
-        The declared interval (``sympy.Reals`` when unconstrained).
-    """
-
-    symbol: sympy.Symbol
-    domain: sympy.Set
-
-    @property
-    def name(self) -> str:
-        return self.symbol.name
-
-
-_NUM = r"[-+]?(?:oo|\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)(?:/\d+)?"
-_DECL = re.compile(
-    rf"""(?P<name>[A-Za-z_][A-Za-z0-9_]*)
-         (?P<int>\s*:\s*int\b)?
-         (?:\s*(?P<op>>=|<=|>|<)\s*(?P<num>{_NUM})
-           |\s*:\s*(?P<lb>[\[(])\s*(?P<lo>{_NUM})\s*,\s*(?P<hi>{_NUM})\s*(?P<rb>[\])]))?""",
-    re.VERBOSE,
-)
-
-
-def _skip_separators(text: str, pos: int) -> int:
-    """Position of the next non-separator (whitespace or comma) at or after ``pos``."""
-    while pos < len(text) and (text[pos].isspace() or text[pos] == ","):
-        pos += 1
-    return pos
-
-
-def _number(text: str, what: str) -> sympy.Expr:
-    """An exact sympy number from a declaration bound (never ``sympify``)."""
-    t = text.lstrip("+")
-    if t in ("oo", "-oo"):
-        return sympy.oo if t == "oo" else -sympy.oo
-    if len(t) > 40:
-        raise ValueError(f"{what}: number {text!r} is too long")
-    num, _, den = t.partition("/")
-    value = sympy.Rational(num)  # Rational parses a decimal string exactly, without eval
-    return value / sympy.Integer(den) if den else value
-
-
-def _check_name(name: str, what: str) -> None:
-    if name.startswith("__") or name.endswith("__"):
-        raise ValueError(f"{what}: dunder names are not allowed, got {name!r}")
-    if name in _RESERVED:
-        raise ValueError(f"{what}: {name!r} is a reserved function or constant name")
-
-
-def _assumptions(domain: sympy.Set) -> dict[str, bool]:
-    lo, hi = domain.inf, domain.sup
-    if lo > 0 or (lo == 0 and domain.left_open):
-        return {"positive": True}
-    if lo == 0:
-        return {"nonnegative": True}
-    if hi < 0 or (hi == 0 and domain.right_open):
-        return {"negative": True}
-    if hi == 0:
-        return {"nonpositive": True}
-    return {}
-
-
-def _parse_decl(match: re.Match[str], what: str) -> ParamSpec:
-    name = match["name"]
-    _check_name(name, what)
-    if match["op"]:
-        c = _number(match["num"], f"{what} {name}")
-        if not c.is_finite:
-            raise ValueError(f"{what}: bound of {name!r} must be a finite number, got {c}")
-        domain = {">": sympy.Interval.open(c, sympy.oo), ">=": sympy.Interval(c, sympy.oo),
-                  "<": sympy.Interval.open(-sympy.oo, c), "<=": sympy.Interval(-sympy.oo, c),
-                  }[match["op"]]
-    elif match["lb"]:
-        lo = _number(match["lo"], f"{what} {name}")
-        hi = _number(match["hi"], f"{what} {name}")
-        if not lo < hi:
-            raise ValueError(f"{what}: interval of {name!r} must have low < high, "
-                             f"got ({lo}, {hi})")
-        domain = sympy.Interval(lo, hi, left_open=match["lb"] == "(" or not lo.is_finite,
-                                right_open=match["rb"] == ")" or not hi.is_finite)
-    else:
-        domain = sympy.Reals
-    assumptions = {"real": True, **_assumptions(domain)}
-    if match["int"]:
-        assumptions["integer"] = True
-    return ParamSpec(sympy.Symbol(name, **assumptions), domain)
-
-
-def parse_param_specs(text: str, what: str = "params") -> list[ParamSpec]:
-    """Parse parameter declarations (syntax in the module docstring) into :class:`ParamSpec`.
-
-    Examples
-    --------
-    >>> [str(s.domain) for s in parse_param_specs("mu sigma>0 p:(0,1)")]
-    ['Reals', 'Interval.open(0, oo)', 'Interval.open(0, 1)']
-    """
-    if not isinstance(text, str):
-        raise TypeError(f"{what} must be a string, got {type(text).__name__}")
-    if len(text) > MAX_LENGTH or not text.isascii():
-        raise ValueError(f"{what} must be ASCII text of at most {MAX_LENGTH} characters")
-    specs: list[ParamSpec] = []
-    pos = _skip_separators(text, 0)
-    while pos < len(text):
-        match = _DECL.match(text, pos)
-        if match is None or match.end() == pos:
-            raise ValueError(
-                f"{what}: cannot read declaration at {text[pos:pos + 20]!r}; expected e.g. "
-                "'mu', 'sigma>0', 'p:(0,1)' or 'n:int>0'")
-        end = match.end()
-        if end < len(text) and not (text[end].isspace() or text[end] == ","):
-            raise ValueError(f"{what}: unexpected {text[end]!r} after declaration "
-                             f"{match.group(0)!r}")
-        specs.append(_parse_decl(match, what))
-        pos = _skip_separators(text, end)
-    if not specs:
-        raise ValueError(f"{what} must declare at least one parameter, got {text!r}")
-    names = [s.name for s in specs]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise ValueError(f"{what}: parameter declared twice: {', '.join(dupes)}")
-    return specs
-
-
-def parse_params(text: str) -> tuple[sympy.Symbol, ...]:
-    """Parse declarations such as ``"mu sigma>0 p:(0,1)"`` into sympy symbols.
-
-    Examples
-    --------
-    >>> mu, sigma = parse_params("mu sigma>0")
-    >>> sigma.is_positive, mu.is_real
-    (True, True)
-    """
-    return tuple(spec.symbol for spec in parse_param_specs(text))
-
-
-def parse_variable(text: str, support: tuple[sympy.Expr, sympy.Expr] | None = None,
-                   discrete: bool = False) -> sympy.Symbol:
-    """The random variable's symbol, with assumptions taken from its support.
-
-    ``text`` is one declaration in the :func:`parse_params` syntax (``"x"``, ``"x>0"``);
-    a support of ``(0, oo)`` makes the symbol positive (as a declared ``x>0`` would),
-    and ``discrete=True`` makes it an integer.
-    """
-    specs = parse_param_specs(text, what="variable")
-    if len(specs) != 1:
-        raise ValueError(f"variable must be a single name, got {text!r}")
-    spec = specs[0]
-    domain = spec.domain
-    if support is not None:
-        lo, hi = support
-        # a continuous support's end points carry no mass: x on (0, oo) is positive
-        closed = discrete or spec.symbol.is_integer
-        domain = domain.intersect(sympy.Interval(lo, hi, left_open=not closed,
-                                                 right_open=not closed))
-        if domain.is_empty:
-            raise ValueError(f"variable {spec.name!r}: declaration and support ({lo}, {hi}) "
-                             "do not overlap")
-    assumptions = {"real": True, **_assumptions(domain)}
-    if discrete or spec.symbol.is_integer:
-        assumptions["integer"] = True
-    return sympy.Symbol(spec.name, **assumptions)
 
 
 # ---------------------------------------------------------------------- densities
