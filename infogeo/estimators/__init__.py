@@ -13,6 +13,7 @@
 """
 
 from . import kunstner
+from .approximation_error import ApproximationError, approximation_error
 from .empirical import (
     default_fd_step,
     empirical_fisher,
@@ -38,13 +39,11 @@ from .monte_carlo import (
 from .quadrature import QuadratureToleranceWarning, family_support, fisher_quadrature
 from .structured import (
     AbstractFisherApproximation,
-    ApproximationError,
     BlockDiagonalFisher,
     DiagonalFisher,
     FullFisher,
     KroneckerFactoredFisher,
     LowRankPlusDiagonalFisher,
-    approximation_error,
 )
 
 __all__ = [

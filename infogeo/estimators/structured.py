@@ -10,8 +10,8 @@ Every approximation :math:`\\tilde F` offers
 
 Each class is built from a full matrix (``from_matrix``: a projection onto the structure)
 and, where natural, from samples (``from_samples``: per-example scores, or for K-FAC the
-layer inputs and output gradients). :func:`approximation_error` compares an
-approximation to the full Fisher.
+layer inputs and output gradients). :func:`~infogeo.estimators.approximation_error`
+(in :mod:`.approximation_error`) compares an approximation to the full Fisher.
 
 Sources: Martens & Grosse, "Optimizing neural networks with Kronecker-factored
 approximate curvature", ICML 2015 (K-FAC); Van Loan & Pitsianis, "Approximation with
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import final
 
 import numpy as np
@@ -37,8 +36,6 @@ __all__ = [
     "BlockDiagonalFisher",
     "KroneckerFactoredFisher",
     "LowRankPlusDiagonalFisher",
-    "ApproximationError",
-    "approximation_error",
 ]
 
 
@@ -404,57 +401,3 @@ class BlockDiagonalFisher(AbstractFisherApproximation):
     def memory_bytes(self) -> int:
         return sum(b.memory_bytes + g.nbytes for b, g in zip(self.blocks, self.groups,
                                                              strict=True))
-
-
-@dataclass(frozen=True)
-class ApproximationError:
-    """How far an approximation :math:`\\tilde F` is from the full Fisher :math:`F`.
-
-    Attributes
-    ----------
-    relative_frobenius : float
-        :math:`\\|\\tilde F - F\\|_F / \\|F\\|_F`.
-    kl : float
-        :math:`KL(N(0, F^{-1}) \\| N(0, \\tilde F^{-1}))` (both damped by ``damping``).
-    damping : float
-    """
-
-    relative_frobenius: float
-    kl: float
-    damping: float
-
-
-def approximation_error(approx: AbstractFisherApproximation, full: ArrayLike,
-                        damping: float = 0.0) -> ApproximationError:
-    r"""Relative Frobenius error and Gaussian KL of an approximation.
-
-    .. math::
-
-        KL\left(N(0, F^{-1}) \,\|\, N(0, \tilde F^{-1})\right)
-        = \tfrac12\left[\operatorname{tr}(\tilde F F^{-1}) - d
-        + \log\det F - \log\det\tilde F\right],
-
-    with :math:`F, \tilde F` replaced by :math:`F + \lambda I, \tilde F + \lambda I`.
-    The KL is the expected log-likelihood loss of using :math:`\tilde F^{-1}` as the
-    covariance of the Laplace posterior instead of :math:`F^{-1}`; it is invariant under
-    reparametrization, unlike the Frobenius error.
-    """
-    if not isinstance(approx, AbstractFisherApproximation):
-        raise TypeError(f"approx must be an AbstractFisherApproximation, "
-                        f"got {type(approx).__name__}")
-    f = _square(full, "full")
-    if f.shape[0] != approx.dim:
-        raise ValueError(f"full must be [{approx.dim}, {approx.dim}] to match approx, "
-                         f"got {f.shape}")
-    lam = _damping(damping)
-    g = approx.matrix()
-    rel = float(np.linalg.norm(g - f) / np.linalg.norm(f))
-    fd, gd = f + lam * np.eye(f.shape[0]), g + lam * np.eye(f.shape[0])
-    sign_f, logdet_f = np.linalg.slogdet(fd)
-    sign_g, logdet_g = np.linalg.slogdet(gd)
-    if sign_f <= 0 or sign_g <= 0:
-        raise ValueError("full and the approximation (+ damping) must be positive definite "
-                         "for the Gaussian KL; use damping > 0")
-    trace = float(np.trace(np.linalg.solve(fd, gd)))
-    kl = 0.5 * (trace - f.shape[0] + logdet_f - logdet_g)
-    return ApproximationError(rel, max(float(kl), 0.0), lam)
