@@ -53,9 +53,9 @@ def domain_check(manifold: Any) -> Callable[[NDArray], bool]:
     return inside
 
 
-def _start(loss: LossFn, loss_grad: GradFn, theta0: ArrayLike,
-           in_domain: Callable[[NDArray], bool]) -> tuple[NDArray, float, NDArray]:
-    """Validate the start point and the shapes/values the callables return there."""
+def check_start(loss_grad: GradFn, theta0: ArrayLike,
+                in_domain: Callable[[NDArray], bool]) -> tuple[NDArray, NDArray]:
+    """Validate a start point and the gradient there: ``(theta, grad)`` or ValueError."""
     theta = as_finite_array(theta0, "theta0")
     if theta.ndim != 1 or theta.size == 0:
         raise ValueError(f"theta0 must be a 1-D point of shape [dim], got shape {theta.shape}")
@@ -67,6 +67,13 @@ def _start(loss: LossFn, loss_grad: GradFn, theta0: ArrayLike,
                          f" got shape {grad.shape}")
     if not np.all(np.isfinite(grad)):
         raise ValueError(f"loss_grad must be finite at theta0, got {grad.tolist()}")
+    return theta, grad
+
+
+def _start(loss: LossFn, loss_grad: GradFn, theta0: ArrayLike,
+           in_domain: Callable[[NDArray], bool]) -> tuple[NDArray, float, NDArray]:
+    """Validate the start point and the shapes/values the callables return there."""
+    theta, grad = check_start(loss_grad, theta0, in_domain)
     value = float(loss(theta))
     if not np.isfinite(value):
         raise ValueError(f"loss must be finite at theta0, got {value}")

@@ -10,7 +10,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.integrate import solve_ivp
 
 from .._checks import as_finite_array, check_positive
-from .descent import domain_check
+from .descent import check_start, domain_check
 from .preconditioners import SingularCurvatureError, as_solver
 from .trajectory import Trajectory
 
@@ -84,17 +84,7 @@ def fisher_flow(manifold: Any, loss_grad: Callable[[NDArray], NDArray], theta0: 
     if not t1 > t0:
         raise ValueError(f"t_span must be (t0, t1) with t1 > t0, got {t_span!r}")
     inside = domain_check(manifold)
-    theta = as_finite_array(theta0, "theta0")
-    if theta.ndim != 1:
-        raise ValueError(f"theta0 must be a 1-D point of shape [dim], got shape {theta.shape}")
-    if not inside(theta):
-        raise ValueError(f"theta0 must lie in the parameter domain, got {theta.tolist()}")
-    grad0 = np.asarray(loss_grad(theta), dtype=float)
-    if grad0.shape != theta.shape:
-        raise ValueError(f"loss_grad must return an array of shape {theta.shape} (like theta0),"
-                         f" got shape {grad0.shape}")
-    if not np.all(np.isfinite(grad0)):
-        raise ValueError(f"loss_grad must be finite at theta0, got {grad0.tolist()}")
+    theta, _ = check_start(loss_grad, theta0, inside)
     field = natural_gradient_field(manifold, loss_grad, damping)
     field(theta)  # raises SingularCurvatureError at the start rather than mid-run
 
