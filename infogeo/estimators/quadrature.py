@@ -20,14 +20,11 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import integrate, special
 
 from .._checks import check_positive, check_positive_int
+from ..errors import QuadratureToleranceWarning
 from ..manifolds.base import StatisticalManifold
 from .monte_carlo import _check_method, _validated_point
 
 __all__ = ["QuadratureToleranceWarning", "fisher_quadrature", "family_support"]
-
-
-class QuadratureToleranceWarning(UserWarning):
-    """The requested tolerance was not reached; the message states the achieved error."""
 
 
 def family_support(manifold: StatisticalManifold, theta: NDArray) -> tuple[float, float]:

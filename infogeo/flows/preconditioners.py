@@ -29,6 +29,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .._checks import check_positive
+from ..errors import SingularCurvatureError
 from .transforms import GradientTransformation, require_extra, tree_all_finite, tree_map, tree_vdot
 
 __all__ = ["SingularCurvatureError", "as_solver", "precondition", "precondition_by_metric",
@@ -39,10 +40,6 @@ Solver = Callable[[Any, Any, float], Any]
 
 #: relative size of a loss change below which a reduction ratio is round-off noise
 _ROUNDOFF = 1e3 * np.finfo(float).eps
-
-
-class SingularCurvatureError(ArithmeticError):
-    """The (damped) curvature matrix is singular or too ill-conditioned to solve with."""
 
 
 def _metric_solver(manifold: Any, max_condition: float) -> Solver:

@@ -23,6 +23,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.integrate import solve_ivp
 
+from ..errors import GeodesicIntegrationError, ShootingError
+
 __all__ = ["GeodesicIntegrationError", "ShootingResult", "ShootingError",
            "integrate_geodesic", "shoot_log"]
 
@@ -31,14 +33,6 @@ ChristoffelFn = Callable[[NDArray], NDArray]
 ExpJacobianFn = Callable[[NDArray, NDArray, NDArray], tuple[NDArray, NDArray, NDArray]]
 #: ``end_map(x [B, dim]) -> (phi(x) [B, dim], dphi/dx [B, dim, dim])``
 EndMap = Callable[[NDArray], tuple[NDArray, NDArray]]
-
-
-class GeodesicIntegrationError(RuntimeError):
-    """The geodesic ODE could not be integrated (e.g. it left the parameter domain)."""
-
-
-class ShootingError(RuntimeError):
-    """The shooting method for the Riemannian logarithm did not converge."""
 
 
 @dataclass(frozen=True)

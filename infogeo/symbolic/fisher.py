@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
+from ..errors import DerivationError
 from . import cache
 from ._timeout import DerivationTimeout, time_limit
 from .expectation import NotClosed
@@ -32,10 +33,6 @@ from .strategies import CUBIC_STRATEGIES, FISHER_STRATEGIES, Context
 __all__ = ["DerivationError", "DerivationResult", "fisher_information",
            "fisher_information_result", "amari_chentsov_tensor",
            "amari_chentsov_tensor_result", "as_family"]
-
-
-class DerivationError(RuntimeError):
-    """No strategy could derive the requested quantity in closed form."""
 
 
 @dataclass(frozen=True)

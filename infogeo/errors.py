@@ -1,0 +1,79 @@
+"""The package's exceptions and warnings, in one place (bottom floor: imports nothing).
+
+Every error infogeo raises on purpose is either a built-in ``ValueError`` / ``TypeError``
+for bad input (the message names the argument and the constraint it broke) or one of
+the classes below. Each class also derives from the built-in exception a caller would
+already catch for that kind of failure, so ``except ArithmeticError`` or
+``except RuntimeError`` keep working.
+
+Hierarchy::
+
+    InfogeoError
+    ├── SingularCurvatureError   (ArithmeticError)  a curvature matrix cannot be solved with
+    ├── ConvergenceError         (RuntimeError)     an iterative method did not converge
+    │   ├── ShootingError                           the Riemannian log by shooting
+    │   └── GeodesicIntegrationError                the geodesic ODE left the domain / budget
+    └── DerivationError          (RuntimeError)     no symbolic strategy closed a quantity
+
+    InfogeoWarning (UserWarning)
+    ├── AccuracyWarning          a numeric result did not reach its requested tolerance
+    │   └── QuadratureToleranceWarning
+    └── CacheWarning             a cache record or folder was ignored (and why)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "InfogeoError",
+    "SingularCurvatureError",
+    "ConvergenceError",
+    "ShootingError",
+    "GeodesicIntegrationError",
+    "DerivationError",
+    "InfogeoWarning",
+    "AccuracyWarning",
+    "QuadratureToleranceWarning",
+    "CacheWarning",
+]
+
+
+class InfogeoError(Exception):
+    """Base class of every exception infogeo defines."""
+
+
+class SingularCurvatureError(InfogeoError, ArithmeticError):
+    """The (damped) curvature matrix is singular or too ill-conditioned to solve with."""
+
+
+class ConvergenceError(InfogeoError, RuntimeError):
+    """An iterative method stopped without converging; the message says why."""
+
+
+class ShootingError(ConvergenceError):
+    """The shooting method for the Riemannian logarithm did not converge."""
+
+
+class GeodesicIntegrationError(ConvergenceError):
+    """The geodesic ODE could not be integrated (e.g. it left the parameter domain)."""
+
+
+class DerivationError(InfogeoError, RuntimeError):
+    """No strategy could derive the requested quantity in closed form."""
+
+
+class InfogeoWarning(UserWarning):
+    """Base class of every warning infogeo emits."""
+
+
+class AccuracyWarning(InfogeoWarning):
+    """A numeric result did not reach the requested accuracy; the message states the
+    accuracy achieved."""
+
+
+class QuadratureToleranceWarning(AccuracyWarning):
+    """The requested quadrature tolerance was not reached; the message states the
+    achieved error."""
+
+
+class CacheWarning(InfogeoWarning):
+    """A derivation-cache record or folder was ignored; the message says why."""
