@@ -218,12 +218,12 @@ def test_loss_target_stops_the_drivers() -> None:
                                    loss_target=target, gtol=0.0)
     assert ngd.converged and "loss_target" in ngd.reason
     assert ngd.losses[-1] <= target < ngd.losses[-2]
-    flow = fisher_flow(Normal(), normal_nll_grad, X0, (0.0, 50.0), loss=normal_nll,
+    flow = fisher_flow(Normal(), normal_nll, normal_nll_grad, X0, (0.0, 50.0),
                        loss_target=target, gtol=0.0)
     assert flow.converged and "loss_target" in flow.reason
     assert flow.final_loss == pytest.approx(target, abs=1e-9)
     with pytest.raises(ValueError, match="loss_target needs loss"):
-        fisher_flow(Normal(), normal_nll_grad, X0, (0.0, 1.0), loss_target=target)
+        fisher_flow(Normal(), None, normal_nll_grad, X0, (0.0, 1.0), loss_target=target)
 
 
 def test_fisher_estimates_plug_in_as_curvature() -> None:
