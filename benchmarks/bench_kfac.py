@@ -92,7 +92,7 @@ def sweep(objective, params, make, rates, max_iter, target):
     """Best (fewest iterations to target) run over the learning rates."""
     best, best_lr = None, None
     for lr in rates:
-        res = train(objective, params, make(lr), max_iter=max_iter, target_loss=target)
+        res = train(objective, params, make(lr), max_iter=max_iter, loss_target=target)
         key = (not res.converged, res.n_iter if res.converged else -res.losses[-1])
         if best is None or key < (not best.converged,
                                   best.n_iter if best.converged else -best.losses[-1]):
@@ -121,7 +121,7 @@ def compare(title, net, X_tr, y_tr, X_te, y_te, target, quick, seed, exact_max_p
                     factor_subsample=4)
 
     runs["K-FAC (MC Fisher, LM)"] = train(curv, p0, make_kfac(), max_iter=max_iter,
-                                          target_loss=target)
+                                          loss_target=target)
     if net.n_params <= exact_max_params:
         # the exact natural gradient: the true Fisher with the exact expectation over
         # labels (no sampling), same rescaling and Levenberg-Marquardt rules as K-FAC
@@ -129,7 +129,7 @@ def compare(title, net, X_tr, y_tr, X_te, y_te, target, quick, seed, exact_max_p
         ng = chain(exact_natural_gradient_precondition(exact.stats, 1e-2, adapt_damping=True),
                    scale(-1.0))
         runs["exact NG (exact Fisher, LM)"] = train(exact, p0, ng, max_iter=100,
-                                                   target_loss=target)
+                                                   loss_target=target)
     else:
         print(f"  exact NG skipped: {net.n_params} parameters > {exact_max_params}")
     makers = {f"SGD-momentum (lr {lr_s:g})": (plain, lambda: sgd_momentum(lr_s, 0.9)),
@@ -138,9 +138,9 @@ def compare(title, net, X_tr, y_tr, X_te, y_te, target, quick, seed, exact_max_p
     cost = step_costs({k: v for k, v in makers.items() if k in runs}, p0,
                       n_steps=10, n_rounds=5)
     for name, res in runs.items():
-        extra = f"held-out loss {net.loss(res.params, X_te, y_te):.4f}"
+        extra = f"held-out loss {net.loss(res.final, X_te, y_te):.4f}"
         if classify:
-            acc = np.mean(net.predict_proba(res.params, X_te).argmax(axis=1) == y_te)
+            acc = np.mean(net.predict_proba(res.final, X_te).argmax(axis=1) == y_te)
             extra += f" acc {acc:.3f}"
         print(fmt_row(name, res, extra))
     s_name = next(iter(makers))

@@ -243,7 +243,8 @@ def minimize(optimizer: GradientTransformation, loss: Any, loss_grad: Callable |
                         pass
                 update, step = tree_scale(update, 0.5), 0.5 * step
             else:
-                status, reason = "domain", f"could not stay in the parameter domain at iteration {k}"
+                status = "domain"
+                reason = f"could not stay in the parameter domain at iteration {k}"
                 break
             if _structure(new_grad) != shape:
                 raise ValueError(f"loss_grad must return an array of shape {np.shape(theta)}, "

@@ -61,6 +61,19 @@ class Trajectory:
 
     __slots__ = ("_path", "losses", "grad_norms", "step_sizes", "times", "converged",
                  "reason", "n_iter", "dense", "chart", "final", "status", "wall_time")
+    _path: Any
+    losses: NDArray | None
+    grad_norms: NDArray
+    step_sizes: NDArray
+    times: NDArray
+    converged: bool
+    reason: str
+    n_iter: int
+    dense: Callable[[ArrayLike], NDArray] | None
+    chart: str | None
+    final: Any
+    status: str
+    wall_time: float | None
 
     def __init__(self, params: Any, losses: NDArray | None, grad_norms: NDArray,
                  step_sizes: NDArray, times: NDArray, converged: bool, reason: str,

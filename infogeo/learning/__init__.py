@@ -32,6 +32,7 @@ Example
 """
 
 from .bayes_models import BayesianLinearRegression, BayesianLogisticRegression, GaussianPosterior
+from .curvature import DenseCurvature, KFACCurvature, exact_fisher_curvature, kfac_curvature
 from .fisher import (
     FisherStats,
     block_diagonal_fisher,
@@ -64,7 +65,6 @@ from .ngvi import (
     ngvi,
     ngvi_step,
 )
-from .curvature import DenseCurvature, KFACCurvature, exact_fisher_curvature, kfac_curvature
 from .objective import NetworkObjective
 from .optim import (
     AdamState,

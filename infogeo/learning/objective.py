@@ -187,4 +187,6 @@ class NetworkObjective:
         if self.fisher == "none":
             raise ValueError("this objective was built with fisher='none'; it has no "
                              "curvature statistics")
-        return self._evaluate(params)[2]
+        stats = self._evaluate(params)[2]
+        assert stats is not None  # only fisher="none" computes none
+        return stats

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
+
 from .._checks import check_in_interval, check_positive
 from ..flows.damping import levenberg_marquardt_damping, lm_update, tikhonov
 from ..flows.preconditioners import precondition
@@ -71,7 +72,8 @@ def trace(decay: float = 0.9, nesterov: bool = False) -> GradientTransformation:
 
 
 class AdamState(NamedTuple):
-    count: int
+    # "count" shadows tuple.count on purpose: the optax name of the step counter
+    count: int  # type: ignore[assignment]
     mu: Any
     nu: Any
 
@@ -168,7 +170,7 @@ def _publish_gradient() -> GradientTransformation:
 
 
 def _with_l2(form: Any, l2: float) -> Any:
-    """The Gram form of :math:`F + \lambda_2 I` (what a damping piece before the
+    """The Gram form of :math:`F + \\lambda_2 I` (what a damping piece before the
     curvature piece judges steps with)."""
     if not l2:
         return form
@@ -188,8 +190,9 @@ def _curvature_chain(curvature: GradientTransformation, stats_fn: Any, damping: 
                      max_damping: float) -> GradientTransformation:
     form = network_quadratic_form(stats_fn, reduction, quadratic_form)
     l2 = float(getattr(objective_of(stats_fn), "l2_reg", 0.0) or 0.0)
-    pieces = [_publish_gradient(), _damping_piece(damping, adapt_damping, _with_l2(form, l2), lm_factor,
-                             lm_thresholds, min_damping, max_damping),
+    damp = _damping_piece(damping, adapt_damping, _with_l2(form, l2), lm_factor,
+                          lm_thresholds, min_damping, max_damping)
+    pieces = [_publish_gradient(), damp,
               curvature, precondition(damping=None)]
     if rescale:
         # u <- alpha* u, the minimiser of the (damped) quadratic model along -u; returned
@@ -255,14 +258,67 @@ def kfac_precondition(stats_fn: StatsFn, *, damping: float = 1e-3,
                             quadratic_form, lm_factor, lm_thresholds, min_damping, max_damping)
 
 
-def kfac(stats_fn: StatsFn, learning_rate: float = 1.0, momentum: float = 0.0,
-         **kwargs: Any) -> GradientTransformation:
-    """``chain(kfac_precondition(stats_fn, **kwargs), [trace(momentum)], scale(-lr))``."""
-    check_positive(learning_rate, "learning_rate")
+def kfac(stats_fn: StatsFn, learning_rate: float | None = None,
+         momentum: float | str | None = None, **kwargs: Any) -> GradientTransformation:
+    r"""K-FAC as kfac-jax runs it (Martens & Grosse 2015, §6–7), or with a fixed step.
+
+    **Default** (``learning_rate`` and ``momentum`` not given, or ``momentum="adaptive"``):
+    learning rate and momentum chosen jointly from the 2-D quadratic model along the
+    preconditioned gradient and the previous update
+    (:func:`~infogeo.flows.quadratic_model_step`, exact Fisher of the batch), damping by
+    Levenberg–Marquardt every ``damping_interval`` = 5 steps with
+    :math:`\omega = 0.95^5`, ``min_damping`` = 1e-5 and the damping left out of the model
+    change, π-adjusted factored damping through damped Cholesky inverses refreshed every
+    ``inverse_every`` = 5 steps, factor EMA 0.95:
+
+    ``chain(levenberg_marquardt_damping(...), kfac_curvature(...), precondition(),
+    quadratic_model_step(momentum=True))``.
+
+    Keywords of the default: ``damping`` (initial, 1e-2), ``adapt_damping`` (True),
+    ``damping_interval``, ``damping_decay`` (0.95), ``min_damping``, ``max_damping``,
+    ``include_damping_in_model`` (False), ``ema_decay``, ``inverse_every``,
+    ``factor_subsample``, ``damping_mode`` ("factored"), ``reduction``,
+    ``quadratic_form``. A weight decay is given to the objective
+    (``NetworkObjective(..., l2_reg=1e-4)``) and folded into the curvature here.
+
+    **Fixed step** (``learning_rate`` given, or a numeric ``momentum``):
+    ``chain(kfac_precondition(stats_fn, **kwargs), [trace(momentum)], scale(-lr))`` —
+    the quadratic-model rescaling of :func:`kfac_precondition` then heavy-ball momentum.
+    """
+    if learning_rate is None and momentum in (None, "adaptive"):
+        return _adaptive_kfac(stats_fn, **kwargs)
+    if isinstance(momentum, str):
+        raise ValueError(f"momentum must be a number in [0, 1) or 'adaptive', got {momentum!r}")
+    lr = 1.0 if learning_rate is None else learning_rate
+    check_positive(lr, "learning_rate")
     pieces = [kfac_precondition(stats_fn, **kwargs)]
     if momentum:
         pieces.append(trace(momentum))
-    return chain(*pieces, scale(-learning_rate))
+    return chain(*pieces, scale(-lr))
+
+
+def _adaptive_kfac(stats_fn: StatsFn, *, damping: float = 1e-2, adapt_damping: bool = True,
+                   damping_interval: int = 5, damping_decay: float = 0.95,
+                   min_damping: float = 1e-5, max_damping: float = 1e3,
+                   include_damping_in_model: bool = False, ema_decay: float = 0.95,
+                   inverse_every: int = 5, factor_subsample: int = 1,
+                   damping_mode: str = "factored", reduction: str = "mean",
+                   quadratic_form: Callable[[Any, list], float] | None = None
+                   ) -> GradientTransformation:
+    damping = check_damping(damping)
+    form = network_quadratic_form(stats_fn, reduction, quadratic_form)
+    l2 = float(getattr(objective_of(stats_fn), "l2_reg", 0.0) or 0.0)
+    damp = (levenberg_marquardt_damping(damping, quadratic_form=_with_l2(form, l2),
+                                        interval=damping_interval, decay=damping_decay,
+                                        min_damping=min_damping, max_damping=max_damping,
+                                        include_damping_in_model=include_damping_in_model)
+            if adapt_damping else tikhonov(damping))
+    curvature = kfac_curvature(stats_fn, ema_decay=ema_decay, inverse_every=inverse_every,
+                               factor_subsample=factor_subsample, damping_mode=damping_mode,
+                               reduction=reduction)
+    return chain(_publish_gradient(), damp, curvature, precondition(damping=None),
+                 quadratic_model_step(form, momentum=True,
+                                      include_damping_in_model=include_damping_in_model))
 
 
 NaturalGradientState = ExactFisherState

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from infogeo.flows import fisher_flow, natural_gradient_descent
 from infogeo.flows import central_difference_gradient as _central_gradient
+from infogeo.flows import fisher_flow, natural_gradient_descent
 from infogeo.manifolds.registry import FAMILIES
 
 

@@ -175,3 +175,44 @@ def test_boundary_reason_with_t_eval() -> None:
     np.testing.assert_allclose(traj.times, [0.0, 0.5, 1.0][:len(traj.times)])
     assert len(traj.times) >= 2 and np.all(traj.params[:, 1] > 0)
     np.testing.assert_allclose(traj.params[:, 1] ** 2, 1 - traj.times, atol=1e-5)
+
+
+def test_bad_flow_options_are_refused_by_name() -> None:
+    n = Normal()
+    args = (n, normal_nll, normal_nll_grad, X0)
+    with pytest.raises(ValueError, match="method must be one of"):
+        fisher_flow(*args, (0, 1), method="Euler")
+    with pytest.raises(ValueError, match="t_eval must lie within t_span"):
+        fisher_flow(*args, (0, 1), t_eval=[0.5, 2.0])
+    with pytest.raises(ValueError, match="t_eval must be finite"):
+        fisher_flow(*args, (0, 1), t_eval=[0.5, np.nan])
+    with pytest.raises(ValueError, match="t_eval must be a 1-D"):
+        fisher_flow(*args, (0, 1), t_eval=[[0.5]])
+    with pytest.raises(ValueError, match="max_step must be > 0"):
+        fisher_flow(*args, (0, 1), max_step=-1.0)
+    with pytest.raises(ValueError, match=r"t_span must be \(t0, t1\), two numbers"):
+        fisher_flow(*args, (0, 1, 2))
+    with pytest.raises(ValueError, match="damping must be >= 0"):
+        fisher_flow(*args, (0, 1), damping=-1e-3)
+    with pytest.raises(ValueError, match="loss_target must be finite"):
+        fisher_flow(*args, (0, 1), loss_target=float("nan"))
+    with pytest.raises(TypeError, match="needs loss_grad, or loss"):
+        fisher_flow(n, None, None, X0, (0, 1))
+
+
+def test_one_argument_order_and_a_missing_gradient() -> None:
+    n = Normal()
+    new = fisher_flow(n, normal_nll, normal_nll_grad, X0, (0.0, 1.0), t_eval=[0.5, 1.0])
+    with pytest.warns(DeprecationWarning, match="fisher_flow"):
+        old = fisher_flow(n, normal_nll_grad, X0, (0.0, 1.0), loss=normal_nll,
+                          t_eval=[0.5, 1.0])
+    np.testing.assert_allclose(old.params, new.params, rtol=0, atol=0)
+    np.testing.assert_allclose(old.losses, new.losses)
+    # without the gradient: fourth-order central differences, same flow to ODE accuracy
+    fd = fisher_flow(n, normal_nll, None, X0, (0.0, 1.0), t_eval=[0.5, 1.0])
+    np.testing.assert_allclose(fd.params, new.params, rtol=1e-7)
+    from infogeo.flows import gradient_descent, natural_gradient_descent
+    for driver in (natural_gradient_descent, gradient_descent):
+        exact = driver(n, normal_nll, normal_nll_grad, X0, step_size=0.1, max_iter=20)
+        approx = driver(n, normal_nll, None, X0, step_size=0.1, max_iter=20)
+        np.testing.assert_allclose(approx.params, exact.params, rtol=1e-8)
