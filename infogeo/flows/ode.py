@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -43,14 +42,14 @@ def _is_point(value: Any) -> bool:
 
 
 def _arguments(args: tuple, options: dict) -> tuple[Any, Any, Any, Any]:
-    """``(loss, loss_grad, theta0, t_span)`` from the new order
-    ``(loss, loss_grad, theta0, t_span)`` or the old ``(loss_grad, theta0, t_span,
-    loss=None)`` (deprecated, detected by a point in the second place)."""
+    """``(loss, loss_grad, theta0, t_span)`` from either accepted order.
+
+    ``(loss, loss_grad, theta0, t_span)`` is the order of the descent drivers;
+    ``(loss_grad, theta0, t_span, loss=None)`` is the form the design contract
+    (``fisher_flow(N, loss_grad, theta0, t_span=...)``) promises, detected by a point,
+    not a callable, in the second place. Both stay supported without a warning: outside
+    code relies on the second one."""
     if len(args) >= 2 and _is_point(args[1]):
-        warnings.warn("fisher_flow(manifold, loss_grad, theta0, t_span, loss=...) is "
-                      "deprecated: use fisher_flow(manifold, loss, loss_grad, theta0, "
-                      "t_span), the order of natural_gradient_descent", DeprecationWarning,
-                      stacklevel=3)
         names = ("loss_grad", "theta0", "t_span", "loss", "rtol", "atol")
     else:
         names = ("loss", "loss_grad", "theta0", "t_span", "rtol", "atol")
@@ -102,9 +101,9 @@ def fisher_flow(manifold: MetricManifold, *args: Any, **options: Any) -> Traject
     """Integrate the Fisher flow in the current chart of ``manifold``.
 
     Call as ``fisher_flow(manifold, loss, loss_grad, theta0, t_span, **options)`` — the
-    argument order of :func:`~infogeo.flows.natural_gradient_descent`. The old order
-    ``fisher_flow(manifold, loss_grad, theta0, t_span, loss=None)`` still works, with a
-    ``DeprecationWarning``.
+    argument order of :func:`~infogeo.flows.natural_gradient_descent`. The gradient-first
+    form ``fisher_flow(manifold, loss_grad, theta0, t_span, loss=None)`` (the package's
+    original signature) is accepted as well.
 
     .. math::
 
