@@ -18,7 +18,7 @@ See :mod:`infogeo.flows.transforms` for the interface a new piece must follow.
 """
 
 from . import protocols
-from .alpha_steps import GEODESIC_METHODS, alpha_exp, alpha_geodesic_step
+from .alpha_steps import alpha_exp, alpha_geodesic_step
 from .damping import (
     LevenbergMarquardtState,
     levenberg_marquardt_damping,
@@ -32,7 +32,7 @@ from .descent import (
     natural_gradient,
     natural_gradient_descent,
 )
-from .integrators import TABLEAUS, ButcherTableau, RungeKuttaState, butcher_tableau, runge_kutta
+from .integrators import ButcherTableau, RungeKuttaState, butcher_tableau, runge_kutta
 from .invariance import (
     InvarianceOrder,
     InvarianceReport,
@@ -107,8 +107,8 @@ __all__ = [
     "exponential_family_mirror_descent",
     # third-order geometry: KL expansion, α-geodesic steps, Runge–Kutta integrators
     "kl_expansion", "kl_cubic_term", "kl_cubic_trust_region", "CubicTrustRegionState",
-    "alpha_exp", "alpha_geodesic_step", "GEODESIC_METHODS",
-    "runge_kutta", "RungeKuttaState", "ButcherTableau", "butcher_tableau", "TABLEAUS",
+    "alpha_exp", "alpha_geodesic_step",
+    "runge_kutta", "RungeKuttaState", "ButcherTableau", "butcher_tableau",
     # invariance
     "check_invariance", "InvarianceReport", "invariance_order", "InvarianceOrder", "pull_back",
 ]
