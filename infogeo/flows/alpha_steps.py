@@ -16,7 +16,7 @@ parameters (dual flatness, Amari & Nagaoka 2000, §3.3): there the α-geodesic s
 straight step of plain natural-gradient descent.
 
 Every α-connection is an affine connection, so the exact step is a chart-free map (the
-step of two charts have the same image); an integrator of the geodesic equation with local
+steps taken in two charts have the same image); an integrator of the geodesic equation with local
 error :math:`O(\eta^{q+1})` per step therefore leaves a chart discrepancy of
 :math:`O(\eta^{q})` at a fixed flow time: ``method="taylor2"`` (the geodesic correction of
 Song et al. 2018) gives :math:`q = 2`, one ``"rk3"`` / ``"rk4"`` step of the geodesic

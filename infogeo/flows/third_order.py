@@ -201,8 +201,9 @@ def kl_cubic_trust_region(manifold: Any, radius: float, max_step: float = 1.0, *
     metric). With ``verify`` the step is accepted only if the measured divergence
     ``manifold.kl_divergence`` is at most :math:`(1 + \text{tolerance})\,\delta`; otherwise
     :math:`t` is multiplied by ``shrink`` until it is (state ``n_shrinks``). The model error
-    :math:`|KL - m|` is :math:`O(t^4)` against :math:`O(t^3)` for the quadratic model, so
-    the cubic proposal is rejected less often on skewed families.
+    :math:`|KL - m|` is :math:`O(t^4)` against :math:`O(t^3)` for the quadratic model: the
+    proposed step's KL lands closer to δ (relative error :math:`O(\delta)` against
+    :math:`O(\sqrt\delta)`).
 
     Parameters
     ----------
