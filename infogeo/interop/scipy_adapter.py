@@ -173,6 +173,9 @@ def point_from_scipy(manifold: StatisticalManifold, dist: Any) -> NDArray:
         if isinstance(source, Reciprocal):
             with np.errstate(divide="ignore"):
                 value = 1.0 / value
+            if not np.all(np.isfinite(value)):
+                raise ValueError(f"dist argument {argument} must be nonzero: {block.name} = "
+                                 f"1/{argument} is infinite, got {argument}={values[argument]!r}")
         parts.append(block.from_value(value))
     batch = np.broadcast_shapes(*(p.shape[:-1] for p in parts))
     x = np.concatenate([np.broadcast_to(p, batch + p.shape[-1:]) for p in parts], axis=-1)

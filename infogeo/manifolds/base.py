@@ -200,7 +200,9 @@ class StatisticalManifold(abc.ABC):
     def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
         if not self.parameters:
             raise NotImplementedError(f"{type(self).__name__} does not implement random_point")
-        return self._base_from_unit(rng.uniform(size=size + (self.dim,)), edges=False)
+        # one draw per declared block, in order
+        return np.concatenate([block.from_unit(rng.uniform(size=size + (block.size,)))
+                               for block in self.parameters], axis=-1)
 
     def _base_from_unit(self, u: NDArray, edges: bool) -> NDArray:
         parts, start = [], 0

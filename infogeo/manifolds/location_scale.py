@@ -20,7 +20,7 @@ from scipy import integrate, special
 
 from ._arrays import matrix_from_rows as _jac
 from ._arrays import stack_last as _stack
-from ._divergences import clip_nonnegative, expm1mx
+from ._divergences import clip_nonnegative, expm1mx, log_ratio
 from .base import StatisticalManifold
 from .charts import Chart, log_chart
 from .declarations import POSITIVE, REAL, Parameter, ScipyCounterpart, SymbolicCounterpart
@@ -214,7 +214,7 @@ class StudentT(AbstractLocationScale):
 
             KL = E_p\left[r - 1 - \log r\right], \qquad
             \log r(z) = \log\frac{\sigma_p}{\sigma_q} + \phi\!\left(\frac{\mu_p
-            + \sigma_p z - \mu_q}{\sigma_q}\right) - \phi(z),
+            - \mu_q}{\sigma_q} + \frac{\sigma_p}{\sigma_q} z\right) - \phi(z),
 
         with :math:`e^u - 1 - u` evaluated without cancellation; the result is accurate
         to the relative tolerance for nearby points too, and never negative.
@@ -222,11 +222,13 @@ class StudentT(AbstractLocationScale):
         out = np.empty(xp.shape[:-1])
         flat_p, flat_q = xp.reshape(-1, 2), xq.reshape(-1, 2)
         for k, ((mp, sp), (mq, sq)) in enumerate(zip(flat_p, flat_q, strict=True)):
-            log_scale = float(np.log(sp / sq))
+            log_scale = float(log_ratio(sp, sq))
+            shift, ratio = float((mp - mq) / sq), float(sp / sq)
 
-            def integrand(z: float, mp=mp, sp=sp, mq=mq, sq=sq, c=log_scale) -> float:
+            def integrand(z: float, shift=shift, ratio=ratio, c=log_scale) -> float:
+                # z_q = (μp + σp z − μq)/σq, without adding σp z to a large μp
                 phi_p = self._phi(z)[0]
-                u = c + self._phi((mp + sp * z - mq) / sq)[0] - phi_p
+                u = c + self._phi(shift + ratio * z)[0] - phi_p
                 return float(np.exp(phi_p) * expm1mx(u))
 
             # Split at z = 0 and at the mode of q so that quad sees both peaks.

@@ -101,7 +101,7 @@ class MultivariateNormal(StatisticalManifold):
     @property
     def parameters(self) -> tuple[ParameterBlock, ...]:  # type: ignore[override]
         """The mean (d coordinates) and the covariance (its upper triangle)."""
-        return (Parameter("mu", REAL, typical=(-2.0, 2.0), size=self.d, scalar=False,
+        return (Parameter("mu", REAL, typical=(-1.0, 1.0), size=self.d, scalar=False,
                           coordinates=tuple(f"mu{i}" for i in range(self.d))),
                 CovarianceMatrix(self.d, "sigma"))
 
