@@ -281,7 +281,10 @@ class StatisticalManifold(abc.ABC):
         ndarray, shape=[..., dim, dim]
             :math:`I(\\theta)`; in a non-base chart :math:`J^\\top I(x) J`.
         """
-        x = self._to_base(theta)
+        return self._metric_at(theta, "theta")
+
+    def _metric_at(self, theta: ArrayLike, name: str) -> NDArray:
+        x = self._to_base(theta, name)
         g = self._metric(x)
         return g if self.chart.is_base else pullback_metric(g, self._jac(theta))
 
@@ -292,9 +295,10 @@ class StatisticalManifold(abc.ABC):
     def inner_product(self, tangent_vec_a: ArrayLike, tangent_vec_b: ArrayLike,
                       base_point: ArrayLike) -> NDArray:
         """:math:`\\langle u, v\\rangle_\\theta = u^\\top I(\\theta) v`, shape ``[...]``."""
-        g = self.metric_matrix(base_point)
+        g = self._metric_at(base_point, "base_point")
         u = as_points(tangent_vec_a, self.dim, "tangent_vec_a")
         v = as_points(tangent_vec_b, self.dim, "tangent_vec_b")
+        broadcast_batch(tangent_vec_a=u, tangent_vec_b=v, base_point=g[..., 0])
         return np.einsum("...i,...ij,...j->...", u, g, v)
 
     def squared_norm(self, vector: ArrayLike, base_point: ArrayLike) -> NDArray:

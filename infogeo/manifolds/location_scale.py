@@ -152,8 +152,8 @@ class StudentT(AbstractLocationScale):
 
     The KL divergence has no closed form for general ν; it is computed by adaptive
     quadrature (``scipy.integrate.quad`` over the standardized variable, relative
-    tolerance ``KL_QUAD_EPSREL = 1e-10``) of a nonnegative integrand, one integral per
-    pair of points.
+    tolerance ``KL_QUAD_EPSREL = 1e-10``), one integral per pair of points, of a
+    nonnegative integrand for nearby points.
 
     Examples
     --------
@@ -207,39 +207,48 @@ class StudentT(AbstractLocationScale):
         return 2 * (nu + 1) * (nu - 1) / den, 8 * nu * (nu - 1) / den
 
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
-        r"""KL by quadrature in :math:`z = (x - \mu_p)/\sigma_p`, of the pointwise
-        nonnegative form (both densities have mass 1, so :math:`E_p[r - 1] = 0`):
+        r"""KL by quadrature in :math:`z = (x - \mu_p)/\sigma_p`, with
+        :math:`\log r(z) = \log\frac{\sigma_p}{\sigma_q} + \phi(z_q) - \phi(z)`,
+        :math:`z_q = \frac{\mu_p - \mu_q}{\sigma_q} + \frac{\sigma_p}{\sigma_q} z`:
 
         .. math::
 
-            KL = E_p\left[r - 1 - \log r\right], \qquad
-            \log r(z) = \log\frac{\sigma_p}{\sigma_q} + \phi\!\left(\frac{\mu_p
-            - \mu_q}{\sigma_q} + \frac{\sigma_p}{\sigma_q} z\right) - \phi(z),
+            KL = -E_p[\log r] = E_p\left[r - 1 - \log r\right].
 
-        with :math:`e^u - 1 - u` evaluated without cancellation; the result is accurate
-        to the relative tolerance for nearby points too, and never negative.
+        Nearby points (Fisher–Rao distance below 1/2) use the second, pointwise
+        nonnegative form (both densities have mass 1, so :math:`E_p[r - 1] = 0`), with
+        :math:`e^u - 1 - u` evaluated without cancellation: accurate to the relative
+        tolerance however close the points, never negative. Distant points use the first:
+        there q may be a spike far narrower than p that the quadrature of
+        :math:`E_p[r]` would step over, while :math:`\log r` stays smooth.
         """
         out = np.empty(xp.shape[:-1])
         flat_p, flat_q = xp.reshape(-1, 2), xq.reshape(-1, 2)
+        near = (self._dist(flat_p, flat_q) < 0.5).tolist()
         for k, ((mp, sp), (mq, sq)) in enumerate(zip(flat_p, flat_q, strict=True)):
-            log_scale = float(log_ratio(sp, sq))
+            c = float(log_ratio(sp, sq))
             shift, ratio = float((mp - mq) / sq), float(sp / sq)
 
-            def integrand(z: float, shift=shift, ratio=ratio, c=log_scale) -> float:
-                # z_q = (μp + σp z − μq)/σq, without adding σp z to a large μp
-                phi_p = self._phi(z)[0]
-                u = c + self._phi(shift + ratio * z)[0] - phi_p
-                return float(np.exp(phi_p) * expm1mx(u))
+            def log_r(z: float, shift=shift, ratio=ratio, c=c) -> tuple[float, float]:
+                phi_p = float(self._phi(z)[0])
+                return phi_p, c + float(self._phi(shift + ratio * z)[0]) - phi_p
 
-            # Split at z = 0 and at the mode of q so that quad sees both peaks.
-            z_q = (mq - mp) / sp
-            cuts = sorted({0.0, float(z_q)})
+            if near[k]:
+                def integrand(z: float, log_r=log_r) -> float:
+                    phi_p, u = log_r(z)
+                    return float(np.exp(phi_p) * expm1mx(u))
+            else:
+                def integrand(z: float, log_r=log_r) -> float:
+                    phi_p, u = log_r(z)
+                    return -np.exp(phi_p) * u
+
+            # split at z = 0 and at the mode of q so that quad sees both peaks
+            cuts = sorted({0.0, float((mq - mp) / sp)})
             pieces = [(-np.inf, cuts[0])] + list(zip(cuts[:-1], cuts[1:], strict=True)) \
                 + [(cuts[-1], np.inf)]
-            total = sum(integrate.quad(integrand, lo, hi, epsabs=KL_QUAD_EPSABS,
-                                       epsrel=KL_QUAD_EPSREL, limit=200)[0]
-                        for lo, hi in pieces)
-            out.reshape(-1)[k] = total
+            out.reshape(-1)[k] = sum(
+                integrate.quad(integrand, lo, hi, epsabs=KL_QUAD_EPSABS if near[k] else 1e-13,
+                               epsrel=KL_QUAD_EPSREL, limit=200)[0] for lo, hi in pieces)
         return clip_nonnegative(out)
 
     def __repr__(self) -> str:

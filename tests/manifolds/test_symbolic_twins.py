@@ -1,7 +1,7 @@
 """Every family with a declared symbolic twin against it: the Fisher metric derived by
 ``infogeo.symbolic`` from the catalogue log-density, at random points (double precision)
-and at the edges of the declared domain (evaluated with mpmath at 50 digits, so the
-reference itself does not cancel).
+and, with its Christoffel symbols, at the edges of the declared domain (evaluated with
+mpmath at 50 digits, so the reference itself does not cancel).
 
 The list of twins derives from the declarations (``symbolic_counterpart``): a new family
 with a catalogue entry is checked here without editing this file.
@@ -61,13 +61,23 @@ def test_metric_equals_the_symbolic_twin(name: str) -> None:
         np.testing.assert_allclose(family.metric_matrix(x), np.array(numeric(*x), dtype=float),
                                    rtol=1e-10, atol=1e-13)
 
-    # the edges: corners of the declared edge range and random points in it
+    # the edges: corners of the declared edge range and random points in it; the
+    # Christoffel symbols of the twin's metric too (Koszul formula, symbolically)
+    from infogeo.symbolic import christoffel_symbols
+
     mp.mp.dps = 50
     exact = sp.lambdify(params, metric, modules="mpmath")
+    gamma = sp.lambdify(params, sp.flatten(christoffel_symbols(metric, params,
+                                                               simplify=False)),
+                        modules="mpmath")
     corners = np.array(np.meshgrid(*[[0.0, 1.0]] * family.dim)).reshape(family.dim, -1).T
     u = np.concatenate([corners[:8], rng.uniform(size=(4, family.dim))])
     for x in family.point_from_unit(u, edges=True):
-        reference = np.array(exact(*[mp.mpf(float(v)) for v in x]).tolist(), dtype=float)
-        np.testing.assert_allclose(family.metric_matrix(x), reference, rtol=1e-9,
-                                   atol=1e-13 * np.abs(reference).max(),
-                                   err_msg=f"{name} at {x.tolist()}")
+        args = [mp.mpf(float(v)) for v in x]
+        reference = np.array(exact(*args).tolist(), dtype=float)
+        np.testing.assert_allclose(family.metric_matrix(x), reference, rtol=1e-9, atol=0,
+                                   err_msg=f"{name} metric at {x.tolist()}")
+        reference = np.array([float(v) for v in gamma(*args)]).reshape((family.dim,) * 3)
+        np.testing.assert_allclose(family.christoffels(x), reference, rtol=1e-8,
+                                   atol=1e-12 * np.abs(reference).max(),
+                                   err_msg=f"{name} Christoffel symbols at {x.tolist()}")
