@@ -200,16 +200,15 @@ class StatisticalManifold(abc.ABC):
     def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
         if not self.parameters:
             raise NotImplementedError(f"{type(self).__name__} does not implement random_point")
-        # one draw per declared block, in order
-        return np.concatenate([block.from_unit(rng.uniform(size=size + (block.size,)))
-                               for block in self.parameters], axis=-1)
+        # one uniform draw per declared block, in order
+        u = np.concatenate([rng.uniform(size=size + (block.size,)) for block in self.parameters],
+                           axis=-1)
+        return self._base_from_unit(u, edges=False)
 
     def _base_from_unit(self, u: NDArray, edges: bool) -> NDArray:
-        parts, start = [], 0
-        for block in self.parameters:
-            parts.append(block.from_unit(u[..., start:start + block.size], edges))
-            start += block.size
-        return np.concatenate(parts, axis=-1)
+        """The base-chart point each declared block assigns to its part of ``u``."""
+        return np.concatenate([block.from_unit(part, edges) for block, part in self._blocks(u)],
+                              axis=-1)
 
     # ------------------------------------------------------------------ charts
     @property

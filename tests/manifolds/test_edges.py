@@ -24,7 +24,7 @@ NAMES = sorted(FAMILIES)
 INSTANCES = {name: get_family(name) for name in NAMES}
 CASES = [(name, chart) for name in NAMES for chart in INSTANCES[name].chart_names]
 #: the slow KL (quadrature per pair) is exercised on fewer examples
-SETTINGS = settings(max_examples=100, deadline=None, derandomize=True,
+SETTINGS = settings(max_examples=100, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.filter_too_much,
                                            HealthCheck.too_slow])
 REFUSALS = (ValueError, TypeError, ArithmeticError)
