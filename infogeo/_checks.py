@@ -33,10 +33,13 @@ def as_finite_array(x: ArrayLike, name: str, dtype: type = float) -> NDArray:
     Raises
     ------
     TypeError
-        If ``x`` is complex: numpy would silently drop the imaginary part.
+        If ``x`` is None or complex (numpy would turn None into NaN and silently drop an
+        imaginary part).
     ValueError
         If ``x`` cannot be converted or holds a non-finite value.
     """
+    if x is None:  # np.asarray(None, float) is NaN: say what is wrong instead
+        raise TypeError(f"{name} must be numeric array-like, got None")
     _reject_complex(x, name)
     try:
         arr = np.asarray(x, dtype=dtype)

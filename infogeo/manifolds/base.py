@@ -522,8 +522,12 @@ class StatisticalManifold(abc.ABC):
         Declared families draw each parameter uniformly (log-uniformly for scales and
         shapes) in its declared typical range.
         """
-        size = (size,) if isinstance(size, int) else tuple(size)
-        return self._from_base(self._random_base_point(check_rng(rng), size))
+        shape = (size,) if not isinstance(size, tuple | list) else tuple(size)
+        if not all(isinstance(n, int | np.integer) and not isinstance(n, bool) and n >= 0
+                   for n in shape):
+            raise ValueError(f"size must be a nonnegative integer or a tuple of them, "
+                             f"got {size!r}")
+        return self._from_base(self._random_base_point(check_rng(rng), shape))
 
     def point_from_unit(self, u: ArrayLike, edges: bool = False) -> NDArray:
         """The point (current chart) that the declared parameters assign to ``u``.
