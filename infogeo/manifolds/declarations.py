@@ -10,6 +10,22 @@ the family registry and the interop conversions.
 The idea follows scipy.stats' new distribution infrastructure (parameters declared with
 their domain, methods derived from the declaration); the code is infogeo's own.
 
+A family module declares, e.g. (``infogeo/manifolds/weibull.py``)::
+
+    class Weibull(StatisticalManifold):
+        parameters = (Parameter("k", POSITIVE, typical=(0.5, 5.0), log_scale=True,
+                                edges=(1e-4, 1e4), description="shape"),
+                      Parameter("lambda", POSITIVE, typical=(0.37, 2.7), log_scale=True))
+        scipy_counterpart = ScipyCounterpart("weibull_min", {"c": "k", "scale": "lambda"},
+                                             fixed={"loc": 0.0})
+        symbolic_counterpart = SymbolicCounterpart("weibull")
+
+        def _charts(self): ...      # the base chart and the others, from chart builders
+        def _metric(self, x): ...   # and the closed forms it has
+
+and one line in ``docs/api.rst``; the registry, ``infogeo.manifolds``, the interop
+adapters and the generic test suites pick it up.
+
 Each block maps a point ``u`` of the unit cube ``[0, 1]^size`` onto its domain
 (``from_unit``): onto the typical range for random points and demos, or onto the *edge
 range* — the most extreme values the family promises to handle correctly (σ from 1e-8 to
