@@ -7,7 +7,23 @@ widths, importance weights of samples).
 """
 
 from ._validate import normalize
+from .discretization import (
+    DiscretizationStudy,
+    bin_masses,
+    categorical_distance,
+    categorical_fisher,
+    convergence_order,
+    discretization_study,
+)
 from .family_grid import FamilyGrid, family_density, family_grid
+from .flows import (
+    FlowResult,
+    check_times,
+    fisher_rao_flow,
+    fisher_rao_gradient_flow,
+    kl_flow_solution,
+)
+from .functionals import Functional, interaction_energy, kl_functional, potential_energy
 from .geometry import (
     FrechetMeanResult,
     bhattacharyya_coefficient,
@@ -20,8 +36,10 @@ from .geometry import (
     norm,
 )
 from .parametric import ProjectionResult, project, pullback_fisher
+from .particles import ParticleFlowResult, kde_log_density, particle_flow
 from .quadrature import grid_weights, histogram_density, importance_weights
 from .sampled import SampleEstimate, bhattacharyya_from_samples, fisher_rao_distance_from_samples
+from .wasserstein import fokker_planck_generator, wasserstein_fisher_rao_flow, wasserstein_flow
 
 __all__ = [
     "normalize",
@@ -46,4 +64,25 @@ __all__ = [
     "pullback_fisher",
     "project",
     "ProjectionResult",
+    "Functional",
+    "kl_functional",
+    "potential_energy",
+    "interaction_energy",
+    "FlowResult",
+    "fisher_rao_flow",
+    "fisher_rao_gradient_flow",
+    "kl_flow_solution",
+    "check_times",
+    "fokker_planck_generator",
+    "wasserstein_flow",
+    "wasserstein_fisher_rao_flow",
+    "ParticleFlowResult",
+    "particle_flow",
+    "kde_log_density",
+    "bin_masses",
+    "categorical_distance",
+    "categorical_fisher",
+    "convergence_order",
+    "DiscretizationStudy",
+    "discretization_study",
 ]

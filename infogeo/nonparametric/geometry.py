@@ -309,7 +309,8 @@ def frechet_mean(densities: ArrayLike, weights: ArrayLike,
     root = np.tensordot(alpha, roots, axes=1)
     root = root / np.sqrt(_dot(root, root, w))
     converged, message, grad_norm = False, f"reached max_iter = {max_iter}", np.inf
-    for it in range(1, max_iter + 1):
+    it = 0
+    for it in range(1, max_iter + 1):  # noqa: B007 - `it` is reported after the loop
         theta = _angle(roots, root, w)
         cos_theta = _expand(np.cos(theta), w)
         factor = _expand(1.0 / np.sinc(theta / np.pi), w)

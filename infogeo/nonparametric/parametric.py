@@ -190,7 +190,8 @@ def project(p: ArrayLike, grid: FamilyGrid, manifold: StatisticalManifold,
     if not np.isfinite(value):
         raise ValueError("theta0: the family's density vanishes where p has mass (infinite KL)")
     converged, message, it = False, f"reached max_iter = {max_iter}", 0
-    for it in range(1, max_iter + 1):
+    it = 0
+    for it in range(1, max_iter + 1):  # noqa: B007 - `it` is reported after the loop
         metric = manifold.metric_matrix(theta)
         step = scaling * np.linalg.solve(metric, grad)
         size = float(np.sqrt(max(step @ metric @ step, 0.0)))
