@@ -60,7 +60,9 @@ def _de_map(low: float, high: float, loc: float, scale: float):  # noqa: ANN202
                          high - 2 * half * special.expit(-2 * z))
             return x, half * _HALF_PI * np.cosh(t) / np.cosh(z) ** 2
 
-        return tanh_sinh, (-3.0, 3.0)
+        # |t| <= 4.5 reaches e^-140 from the ends; nodes that round onto an end are
+        # dropped by the caller (the mass beyond them is below the rounding there)
+        return tanh_sinh, (-4.5, 4.5)
     if np.isfinite(low) or np.isfinite(high):
         end, sign = (low, 1.0) if np.isfinite(low) else (high, -1.0)
         gap = max(abs(loc - end), 1e-300) if np.isfinite(loc) else scale
@@ -190,6 +192,8 @@ def family_grid(manifold: StatisticalManifold, theta: ArrayLike, n_points: int =
     """
     theta = np.asarray(theta, dtype=float)
     n_points = check_positive_int(n_points, "n_points")
+    if n_points < 3:
+        raise ValueError(f"n_points must be >= 3 (nodes per continuous axis), got {n_points}")
     centre, spread = _loc_scale(manifold, theta)
     if loc is not None:
         centre = np.broadcast_to(np.asarray(loc, dtype=float), centre.shape)
