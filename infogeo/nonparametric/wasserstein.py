@@ -96,6 +96,8 @@ class _Propagator:
         self.root = np.exp(0.5 * log_pi)  # sqrt(pi), max 1
 
     def apply(self, p: NDArray, tau: float) -> NDArray:
+        if tau == 0:
+            return p
         scaled = p * np.exp(-0.5 * self.log_pi)
         if np.max(np.abs(scaled)) > 1e3 * np.max(np.abs(p)):
             out = expm_multiply(self.gen * tau, p)
