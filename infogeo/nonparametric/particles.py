@@ -97,12 +97,12 @@ def _self_kde(x: NDArray, bandwidth: float, chunk: int = 1024) -> NDArray:
 def _jumps(rate: NDArray, tau: float, rng: np.random.Generator) -> list[tuple[int, int]]:
     """Birth–death events as (dying, duplicated) particle pairs, in random order."""
     n = rate.size
-    events = []
-    for i in rng.permutation(np.flatnonzero(rng.random(n) < -np.expm1(-np.abs(rate) * tau))):
-        j = int(rng.integers(n - 1))
-        j += j >= i  # a uniformly chosen *other* particle
-        events.append((int(i), j) if rate[i] > 0 else (j, int(i)))
-    return events
+    movers = rng.permutation(np.flatnonzero(rng.random(n) < -np.expm1(-np.abs(rate) * tau)))
+    partners = rng.integers(n - 1, size=movers.size)
+    partners += partners >= movers  # a uniformly chosen *other* particle
+    kills = rate[movers] > 0
+    dying = np.where(kills, movers, partners)
+    return list(zip(dying.tolist(), np.where(kills, partners, movers).tolist(), strict=True))
 
 
 class _Sites:
