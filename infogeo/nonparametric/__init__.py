@@ -6,7 +6,6 @@ arrays of values at the nodes of a quadrature (``weights``: grid weights, histog
 widths, importance weights of samples).
 """
 
-from ._validate import normalize
 from .discretization import (
     DiscretizationStudy,
     bin_masses,
@@ -18,7 +17,6 @@ from .discretization import (
 from .family_grid import FamilyGrid, family_density, family_grid
 from .flows import (
     FlowResult,
-    check_times,
     fisher_rao_flow,
     fisher_rao_gradient_flow,
     kl_flow_solution,
@@ -37,7 +35,7 @@ from .geometry import (
 )
 from .parametric import ProjectionResult, project, pullback_fisher
 from .particles import ParticleFlowResult, kde_log_density, particle_flow
-from .quadrature import grid_weights, histogram_density, importance_weights
+from .quadrature import grid_weights, histogram_density, importance_weights, normalize
 from .sampled import SampleEstimate, bhattacharyya_from_samples, fisher_rao_distance_from_samples
 from .wasserstein import fokker_planck_generator, wasserstein_fisher_rao_flow, wasserstein_flow
 
@@ -72,7 +70,6 @@ __all__ = [
     "fisher_rao_flow",
     "fisher_rao_gradient_flow",
     "kl_flow_solution",
-    "check_times",
     "fokker_planck_generator",
     "wasserstein_flow",
     "wasserstein_fisher_rao_flow",

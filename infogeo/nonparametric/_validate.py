@@ -13,7 +13,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._checks import as_finite_array, check_positive
 
-__all__ = ["check_weights", "check_density", "integrate", "normalize", "grid_axes"]
+__all__ = ["check_weights", "check_density", "check_log_density", "integrate", "grid_axes"]
 
 
 def check_weights(weights: ArrayLike, name: str = "weights") -> NDArray:
@@ -62,19 +62,6 @@ def check_density(p: ArrayLike, weights: NDArray, name: str = "p",
     if not normalize_mass:
         return arr
     return arr / np.expand_dims(mass, grid_axes(weights))
-
-
-def normalize(p: ArrayLike, weights: ArrayLike) -> NDArray:
-    """``p`` divided by its quadrature mass :math:`\\sum_k w_k p_k`.
-
-    Parameters
-    ----------
-    p : array-like, shape=[..., *grid_shape]
-        Nonnegative (unnormalized) density values at the grid nodes.
-    weights : array-like, shape=grid_shape
-        Positive quadrature weights.
-    """
-    return check_density(p, check_weights(weights), "p")
 
 
 def check_log_density(log_p: ArrayLike, weights: NDArray, name: str) -> NDArray:

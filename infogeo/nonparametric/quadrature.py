@@ -12,9 +12,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._checks import as_finite_array, check_positive_int
-from ._validate import check_weights
+from ._validate import check_density, check_weights
 
-__all__ = ["grid_weights", "histogram_density", "importance_weights"]
+__all__ = ["grid_weights", "normalize", "histogram_density", "importance_weights"]
 
 
 def _axis_weights(x: NDArray, rule: str, name: str) -> NDArray:
@@ -69,6 +69,19 @@ def grid_weights(*axes: ArrayLike, rule: str = "trapezoid") -> NDArray:
         w = _axis_weights(as_finite_array(x, f"axes[{i}]"), rule, f"axes[{i}]")
         weights = np.multiply.outer(weights, w)
     return weights
+
+
+def normalize(p: ArrayLike, weights: ArrayLike) -> NDArray:
+    """``p`` divided by its quadrature mass :math:`\\sum_k w_k p_k`.
+
+    Parameters
+    ----------
+    p : array-like, shape=[..., *grid_shape]
+        Nonnegative (unnormalized) density values at the grid nodes.
+    weights : array-like, shape=grid_shape
+        Positive quadrature weights.
+    """
+    return check_density(p, check_weights(weights), "p")
 
 
 def histogram_density(samples: ArrayLike, bins: int | ArrayLike = 50,
