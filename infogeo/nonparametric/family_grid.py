@@ -32,7 +32,7 @@ class FamilyGrid:
 
     Attributes
     ----------
-    nodes : ndarray, shape=[*grid_shape, *event_shape]
+    nodes : ndarray, shape=[\\*grid_shape, \\*event_shape]
         Data points; pass them to ``manifold.log_prob``.
     weights : ndarray, shape=grid_shape
         Positive weights (1 for discrete families: the counting measure).

@@ -46,7 +46,7 @@ class FlowResult:
     Attributes
     ----------
     times : ndarray, shape=[T]
-    densities : ndarray, shape=[T, *grid_shape]
+    densities : ndarray, shape=[T, \\*grid_shape]
         Normalized densities at ``times`` (``densities[0]`` is the start).
     values : ndarray, shape=[T], or None
         F at each time, when the functional has a value.

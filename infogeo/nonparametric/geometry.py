@@ -67,7 +67,7 @@ def bhattacharyya_coefficient(p: ArrayLike, q: ArrayLike, weights: ArrayLike) ->
 
     Parameters
     ----------
-    p, q : array-like, shape=[..., *grid_shape]
+    p, q : array-like, shape=[..., \\*grid_shape]
         Nonnegative density values on the grid (rescaled to unit quadrature mass).
     weights : array-like, shape=grid_shape
         Positive quadrature weights.
@@ -90,7 +90,7 @@ def fisher_rao_distance(p: ArrayLike, q: ArrayLike, weights: ArrayLike) -> NDArr
 
     Parameters
     ----------
-    p, q : array-like, shape=[..., *grid_shape]
+    p, q : array-like, shape=[..., \\*grid_shape]
         Nonnegative density values on the grid nodes (batches broadcast); each is rescaled
         to unit quadrature mass.
     weights : array-like, shape=grid_shape
@@ -131,13 +131,13 @@ def geodesic(p: ArrayLike, q: ArrayLike, t: ArrayLike, weights: ArrayLike) -> ND
 
     Parameters
     ----------
-    p, q : array-like, shape=[..., *grid_shape]
+    p, q : array-like, shape=[..., \\*grid_shape]
     t : float or array-like, shape=[T]
     weights : array-like, shape=grid_shape
 
     Returns
     -------
-    ndarray, shape=[..., *grid_shape] for a scalar t, [..., T, *grid_shape] otherwise
+    ndarray, shape=[..., \\*grid_shape] for a scalar t, [..., T, \\*grid_shape] otherwise
     """
     w = check_weights(weights)
     a, b = np.broadcast_arrays(_unit(p, w, "p"), _unit(q, w, "q"))
@@ -180,9 +180,9 @@ def inner_product(u: ArrayLike, v: ArrayLike, base_point: ArrayLike,
 
     Parameters
     ----------
-    u, v : array-like, shape=[..., *grid_shape]
+    u, v : array-like, shape=[..., \\*grid_shape]
         Density perturbations with zero integral that vanish where ``base_point`` does.
-    base_point : array-like, shape=[..., *grid_shape]
+    base_point : array-like, shape=[..., \\*grid_shape]
     weights : array-like, shape=grid_shape
     """
     w = check_weights(weights)
@@ -211,9 +211,9 @@ def exp(tangent_vec: ArrayLike, base_point: ArrayLike, weights: ArrayLike) -> ND
 
     Parameters
     ----------
-    tangent_vec : array-like, shape=[..., *grid_shape]
+    tangent_vec : array-like, shape=[..., \\*grid_shape]
         A density perturbation u with :math:`\\int u = 0`, zero where p is.
-    base_point : array-like, shape=[..., *grid_shape]
+    base_point : array-like, shape=[..., \\*grid_shape]
     weights : array-like, shape=grid_shape
     """
     w = check_weights(weights)
@@ -234,7 +234,7 @@ def log(point: ArrayLike, base_point: ArrayLike, weights: ArrayLike) -> NDArray:
 
     Returns
     -------
-    ndarray, shape=[..., *grid_shape]
+    ndarray, shape=[..., \\*grid_shape]
         A density perturbation with zero integral. Where p = 0 < q it is 0: the geodesic
         to q starts with zero velocity there (mass is created there at second order).
     """
@@ -285,7 +285,7 @@ def frechet_mean(densities: ArrayLike, weights: ArrayLike,
 
     Parameters
     ----------
-    densities : array-like, shape=[n, *grid_shape]
+    densities : array-like, shape=[n, \\*grid_shape]
     weights : array-like, shape=grid_shape
         Quadrature weights.
     sample_weights : array-like, shape=[n], optional

@@ -34,7 +34,7 @@ class ParticleFlowResult:
     Attributes
     ----------
     times : ndarray, shape=[T]
-    particles : ndarray, shape=[T, N, *event_shape]
+    particles : ndarray, shape=[T, N, \\*event_shape]
         Positions at ``times`` (``particles[0]`` the start).
     n_jumps : ndarray, shape=[T]
         Birth–death events (each a kill with a duplication) up to each time.

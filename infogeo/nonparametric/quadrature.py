@@ -76,7 +76,7 @@ def normalize(p: ArrayLike, weights: ArrayLike) -> NDArray:
 
     Parameters
     ----------
-    p : array-like, shape=[..., *grid_shape]
+    p : array-like, shape=[..., \\*grid_shape]
         Nonnegative (unnormalized) density values at the grid nodes.
     weights : array-like, shape=grid_shape
         Positive quadrature weights.
