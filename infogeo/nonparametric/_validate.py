@@ -33,7 +33,8 @@ def grid_axes(weights: NDArray) -> tuple[int, ...]:
 
 def integrate(values: NDArray, weights: NDArray) -> NDArray:
     """:math:`\\sum_k w_k f(x_k)` over the trailing grid axes, shape ``[...]``."""
-    return np.sum(values * weights, axis=grid_axes(weights))
+    # tensordot contracts through BLAS without a product temporary
+    return np.tensordot(values, weights, axes=weights.ndim)
 
 
 def _check_shape(p: NDArray, weights: NDArray, name: str) -> None:
@@ -52,9 +53,16 @@ def check_density(p: ArrayLike, weights: NDArray, name: str = "p",
         If ``p`` does not have the grid shape of ``weights`` in its trailing axes, holds a
         negative or non-finite value, or has zero mass (it cannot be normalized).
     """
-    arr = as_finite_array(p, name)
+    try:
+        arr = np.asarray(p, dtype=float)
+    except (TypeError, ValueError):
+        arr = as_finite_array(p, name)  # raises with the standard message
     _check_shape(arr, weights, name)
-    check_positive(arr, f"{name} (a density)", strict=False)
+    # fast path: two reductions without temporaries (NaN fails `>= 0`); the detailed
+    # checks, with their messages, only run when something is wrong
+    if arr.size and not (arr.min() >= 0 and arr.max() < np.inf):
+        as_finite_array(arr, name)
+        check_positive(arr, f"{name} (a density)", strict=False)
     mass = integrate(arr, weights)
     if np.any(~(mass > 0)) or not np.all(np.isfinite(mass)):
         raise ValueError(f"{name} is not normalizable: its quadrature mass sum(weights * "

@@ -44,7 +44,8 @@ __all__ = [
 
 def _unit(p: ArrayLike, w: NDArray, name: str) -> NDArray:
     """:math:`\\sqrt p` of the normalized density: a unit vector of :math:`L^2(w)`."""
-    return np.sqrt(check_density(p, w, name))
+    dens = check_density(p, w, name)  # a fresh array: take the root in place
+    return np.sqrt(dens, out=dens)
 
 
 def _dot(a: NDArray, b: NDArray, w: NDArray) -> NDArray:
@@ -58,7 +59,8 @@ def _expand(values: NDArray, w: NDArray) -> NDArray:
 def _angle(a: NDArray, b: NDArray, w: NDArray) -> NDArray:
     """Great-circle angle of unit vectors, :math:`2\\arcsin(\\|a-b\\|/2)` (no cancellation
     for nearby points, unlike :math:`\\arccos\\langle a, b\\rangle`)."""
-    chord = np.sqrt(np.maximum(_dot(a - b, a - b, w), 0.0))
+    diff = a - b
+    chord = np.sqrt(np.maximum(integrate(np.square(diff, out=diff), w), 0.0))
     return 2.0 * np.arcsin(np.minimum(0.5 * chord, 1.0))
 
 

@@ -191,3 +191,17 @@ def test_on_a_bimodal_target_fisher_rao_moves_mass_wasserstein_does_not() -> Non
     assert kl["W"][-1] > 0.5            # stuck: tunnelling through the barrier is slow
     assert kl["FR"][-1] < 0.05 * kl["W"][-1]
     assert kl["WFR"][-1] < kl["FR"][-1]
+
+
+def test_fisher_rao_flow_on_a_2d_grid_matches_the_closed_form() -> None:
+    axis = np.linspace(-7, 7, 141)
+    w2 = npg.grid_weights(axis, axis)
+    xx, yy = np.meshgrid(axis, axis, indexing="ij")
+    log_pi = np.logaddexp(-((xx - 2) ** 2 + yy**2), np.log(0.5) - (xx + 2) ** 2 - (yy - 1) ** 2)
+    p0 = np.exp(-0.5 * (xx**2 + (yy + 1) ** 2))
+    times = [0.0, 0.5, 2.0]
+    res = npg.fisher_rao_flow(p0, log_pi, times, w2)
+    assert res.success and res.densities.shape == (3, 141, 141)
+    exact = npg.kl_flow_solution(p0, log_pi, times, w2)
+    err = np.sum(w2 * np.abs(res.densities - exact), axis=(1, 2))
+    assert np.max(err) < 1e-8
