@@ -3,8 +3,9 @@
 * **Birth–death** (the Fisher–Rao flow; Y. Lu, J. Lu & J. Nolen, "Accelerating Langevin
   sampling with birth-death", arXiv:1905.09863, 2019, Algorithm 1): particle i has the
   rate :math:`\\Lambda_i = \\beta_i - \\bar\\beta`,
-  :math:`\\beta_i = \\log(K_h * \\mu_N)(x_i) - \\log\\pi(x_i)`; with probability
-  :math:`1 - e^{-|\\Lambda_i|\\Delta t}` it is killed (Λ > 0) or duplicated (Λ < 0), and a
+  :math:`\\beta_i = \\log(K_h * \\mu_N)(x_i) - \\log\\pi(x_i)`; in a step Δt it is killed
+  with probability :math:`1 - e^{-\\Lambda_i\\Delta t}` (Λ > 0) or duplicated (Λ < 0; here
+  with a mean number of copies :math:`e^{|\\Lambda_i|\\Delta t} - 1`, see ``_jumps``), and a
   uniformly chosen other particle is duplicated or killed to keep N fixed. As N → ∞ and
   h → 0 the empirical measure follows :math:`\\partial_t p = -p(\\log(p/\\pi) - KL)`.
 * **Langevin** (the Wasserstein flow): :math:`x \\leftarrow x + \\Delta t\\,\\nabla\\log\\pi(x)
@@ -95,9 +96,22 @@ def _self_kde(x: NDArray, bandwidth: float, chunk: int = 1024) -> NDArray:
 
 
 def _jumps(rate: NDArray, tau: float, rng: np.random.Generator) -> list[tuple[int, int]]:
-    """Birth–death events as (dying, duplicated) particle pairs, in random order."""
+    r"""Birth–death events as (dying, duplicated) particle pairs, in random order.
+
+    A particle with Λ > 0 dies with probability :math:`1 - e^{-\Lambda\tau}`; one with
+    Λ < 0 is copied a random number of times with mean :math:`e^{|\Lambda|\tau} - 1`
+    (floor plus a Bernoulli draw), so that a step reproduces the exact growth factor
+    :math:`e^{-\Lambda\tau}` of the reaction in expectation. (Lu, Lu & Nolen's Algorithm 1
+    allows one copy, of probability :math:`1 - e^{-|\Lambda|\tau}`: an O(τ) deficit of
+    births where mass must grow.) Each event is balanced by a uniformly chosen other
+    particle, duplicated or killed, to keep N fixed."""
     n = rate.size
-    movers = rng.permutation(np.flatnonzero(rng.random(n) < -np.expm1(-np.abs(rate) * tau)))
+    growth = np.expm1(np.abs(rate) * tau)      # mean number of copies, Λ < 0
+    dies = (rate > 0) & (rng.random(n) < -np.expm1(-rate * tau))
+    copies = np.where(rate < 0, np.floor(growth) + (rng.random(n) < growth % 1.0), 0)
+    births = np.flatnonzero(copies)
+    movers = rng.permutation(np.concatenate([np.flatnonzero(dies),
+                                             np.repeat(births, copies[births].astype(int))]))
     partners = rng.integers(n - 1, size=movers.size)
     partners += partners >= movers  # a uniformly chosen *other* particle
     kills = rate[movers] > 0

@@ -94,11 +94,12 @@ class _Propagator:
         self.evals, self.evecs = eigh_tridiagonal(gen.diagonal(), np.full(log_pi.size - 1,
                                                                           1.0 / h**2))
         self.root = np.exp(0.5 * log_pi)  # sqrt(pi), max 1
+        self.inv_root = np.exp(-0.5 * log_pi)
 
     def apply(self, p: NDArray, tau: float) -> NDArray:
         if tau == 0:
             return p
-        scaled = p * np.exp(-0.5 * self.log_pi)
+        scaled = p * self.inv_root
         if np.max(np.abs(scaled)) > 1e3 * np.max(np.abs(p)):
             out = expm_multiply(self.gen * tau, p)
         else:
