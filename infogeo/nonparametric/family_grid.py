@@ -89,9 +89,20 @@ def _scan_end(logf, t0: float, direction: float, limit: float, peak: float) -> f
     return t
 
 
+def _support(manifold: StatisticalManifold, theta: NDArray,
+             support: tuple[float, float] | None) -> tuple[float, float]:
+    if support is None:
+        return family_support(manifold, theta)
+    low, high = (float(v) for v in support)
+    if not low < high:
+        raise ValueError(f"support must be (low, high) with low < high, got {support!r}")
+    return low, high
+
+
 def _continuous_axis(manifold: StatisticalManifold, theta: NDArray, n: int,
-                     loc: float, scale: float) -> tuple[NDArray, NDArray]:
-    low, high = family_support(manifold, theta)
+                     loc: float, scale: float, support: tuple[float, float] | None
+                     ) -> tuple[NDArray, NDArray]:
+    low, high = _support(manifold, theta, support)
     mapping, (t_lo, t_hi) = _de_map(low, high, loc, scale)
 
     def logf(t: float) -> float:
@@ -117,8 +128,9 @@ def _continuous_axis(manifold: StatisticalManifold, theta: NDArray, n: int,
     return x[inside], (dx * (t[1] - t[0]))[inside]
 
 
-def _discrete_axis(manifold: StatisticalManifold, theta: NDArray) -> tuple[NDArray, NDArray]:
-    low, high = family_support(manifold, theta)
+def _discrete_axis(manifold: StatisticalManifold, theta: NDArray,
+                   support: tuple[float, float] | None) -> tuple[NDArray, NDArray]:
+    low, high = _support(manifold, theta, support)
     if not np.isfinite(low):
         raise ValueError(f"{type(manifold).__name__}: a discrete support must have a finite "
                          f"lower end, got {low}")
@@ -160,7 +172,8 @@ def _loc_scale(manifold: StatisticalManifold, theta: NDArray) -> tuple[NDArray, 
 
 def family_grid(manifold: StatisticalManifold, theta: ArrayLike, n_points: int = 801,
                 loc: ArrayLike | None = None, scale: ArrayLike | None = None,
-                max_nodes: int = 4_000_000) -> FamilyGrid:
+                max_nodes: int = 4_000_000,
+                support: tuple[float, float] | None = None) -> FamilyGrid:
     """A quadrature that integrates the densities of ``manifold`` near ``theta``.
 
     Parameters
@@ -177,6 +190,10 @@ def family_grid(manifold: StatisticalManifold, theta: ArrayLike, n_points: int =
         Centre and spread of the data per coordinate (from ``to_scipy`` by default).
     max_nodes : int
         Largest tensor grid allowed for vector observations.
+    support : (float, float), optional
+        ``(low, high)`` of scalar data (infinite ends allowed); by default from the
+        family's ``support(theta)`` or ``to_scipy(theta)``, as in
+        :func:`infogeo.estimators.fisher_quadrature`.
 
     Returns
     -------
@@ -206,11 +223,11 @@ def family_grid(manifold: StatisticalManifold, theta: ArrayLike, n_points: int =
         if manifold.event_shape:
             raise ValueError(f"manifold: discrete families with vector observations "
                              f"({type(manifold).__name__}) have no grid here")
-        nodes, weights = _discrete_axis(manifold, theta)
+        nodes, weights = _discrete_axis(manifold, theta, support)
         return FamilyGrid(nodes, weights)
     if not manifold.event_shape:
         nodes, weights = _continuous_axis(manifold, theta, n_points, float(centre[0]),
-                                          float(spread[0]))
+                                          float(spread[0]), support)
         return FamilyGrid(nodes, weights)
     if n_points ** centre.size > max_nodes:
         raise ValueError(f"n_points: a tensor grid of {n_points}**{centre.size} nodes exceeds "

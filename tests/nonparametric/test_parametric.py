@@ -141,3 +141,19 @@ def test_fisher_rao_projection_recovers_members_and_is_a_local_minimum() -> None
     for delta in ([0.02, 0], [-0.02, 0], [0, 0.02], [0, -0.02]):
         other = npg.family_density(normal, res.theta + np.array(delta), fg)
         assert npg.fisher_rao_distance(mix, other, w) > res.distance
+
+
+@pytest.mark.slow  # the symbolic derivation takes several seconds
+def test_pullback_of_a_compiled_symbolic_family_three_ways() -> None:
+    # Weibull (shape k, scale lam): symbolic Fisher matrix, the pull-back on a grid of the
+    # compiled family (which has no scipy counterpart: support given), and the closed form
+    # [[((1-g)^2 + pi^2/6)/k^2, -(1-g)/lam], [-(1-g)/lam, k^2/lam^2]] (REFERENCE.md)
+    manifold = ig.symbolic.compile_manifold(ig.symbolic.catalogue.weibull())
+    k, lam = 1.7, 2.3
+    theta = np.array([k, lam])
+    grid = npg.family_grid(manifold, theta, 801, support=(0.0, np.inf), loc=lam, scale=1.0)
+    g = np.euler_gamma
+    closed = np.array([[((1 - g) ** 2 + np.pi**2 / 6) / k**2, -(1 - g) / lam],
+                       [-(1 - g) / lam, k**2 / lam**2]])
+    np.testing.assert_allclose(manifold.metric_matrix(theta), closed, rtol=1e-10)
+    np.testing.assert_allclose(npg.pullback_fisher(manifold, theta, grid), closed, rtol=1e-8)
