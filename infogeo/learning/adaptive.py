@@ -108,6 +108,10 @@ class AdaptiveState(NamedTuple):
     flops : float
         Curvature flops spent so far (approximations built and applied, and probes).
     history : tuple of ProbeRecord
+    next_probe, interval : int
+        The step of the next probe and the current interval between probes (doubled,
+        up to ``max_probe_every``, while no layer changes its choice; reset on a change
+        or when the budget changes).
     """
 
     step: int
@@ -116,6 +120,8 @@ class AdaptiveState(NamedTuple):
     approximations: list
     flops: float
     history: tuple[ProbeRecord, ...]
+    next_probe: int = 0
+    interval: int = 1
 
 
 class AdaptiveCurvature:
@@ -154,7 +160,8 @@ def _exact_probe(stats_fn: StatsFn, probe_size: int | None, reduction: str) -> C
 def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDATES,
                        tolerance: float = 0.3, budget: float | Callable[[int], float] = np.inf,
                        hysteresis: float = 0.2, patience: int = 2, probe: Any = "exact",
-                       probe_every: int = 10, probe_size: int | None = 256, rank: int = 8,
+                       probe_every: int = 10, max_probe_every: int | None = None,
+                       probe_size: int | None = 256, rank: int = 8,
                        reduction: str = "mean") -> GradientTransformation:
     r"""Per-layer Fisher approximation chosen by measured direction error under a flop
     budget (module docstring), published as the extra ``curvature``.
@@ -179,8 +186,11 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
         ``probe_size`` rows; ``"stats"``: the Fisher the statistics hold;
         a callable ``probe(params, layer, directions, step) -> [F_ll u for u in
         directions]``.
-    probe_every : int
-        Steps between probes (the first step always probes).
+    probe_every, max_probe_every : int
+        Steps between probes (the first step always probes); the interval doubles after
+        each probe that changes nothing, up to ``max_probe_every`` (default
+        ``8 * probe_every``), and returns to ``probe_every`` after a change. Only the
+        candidates within the budget are built at a probe.
     rank : int
         Rank of the ``lowrank`` candidate.
     """
@@ -192,6 +202,11 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
     check_in_interval(hysteresis, "hysteresis", 0.0, 1.0, closed=(True, False))
     patience = check_positive_int(patience, "patience")
     probe_every = check_positive_int(probe_every, "probe_every")
+    max_probe_every = (8 * probe_every if max_probe_every is None
+                       else check_positive_int(max_probe_every, "max_probe_every"))
+    if max_probe_every < probe_every:
+        raise ValueError(f"max_probe_every must be >= probe_every ({probe_every}), got "
+                         f"{max_probe_every}")
     rank = check_positive_int(rank, "rank")
     if probe_size is not None:
         probe_size = check_positive_int(probe_size, "probe_size")
@@ -230,29 +245,35 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
         lam = float(extra.get("damping") or 0.0) + float(extra.get("l2_reg") or l2)
         step, n_layers = state.step, len(grads)
         costs = [costs_of(stats, l) for l in range(n_layers)]
-        if len(candidates) == 1 or step % probe_every:
+        limit = float(budget_at(step))
+        budget_changed = bool(state.history) and limit != state.history[-1].budget
+        if len(candidates) == 1 or (step < state.next_probe and not budget_changed):
             choices = state.choices or (candidates[0],) * n_layers
             approx = [build(c, stats, l, state) for l, c in enumerate(choices)]
             spent = sum(costs[l][c] for l, c in enumerate(choices))
             return grads, state._replace(step=step + 1, choices=choices, approximations=approx,
                                          flops=state.flops + spent)
-        limit = float(budget_at(step))
         choices, pending, approx, errors = [], [], [], []
         spent = 0.0
         for l, g in enumerate(grads):
-            built = {c: build(c, stats, l, state) for c in candidates}
-            dirs = [solve_layer(built[c], g, lam) for c in candidates]
+            # only what the budget allows is built (else the cheapest candidate)
+            probed = [c for c in candidates if costs[l][c] <= limit] or \
+                [min(candidates, key=lambda c, l=l: costs[l][c])]
+            built = {c: build(c, stats, l, state) for c in probed}
+            dirs = [solve_layer(built[c], g, lam) for c in probed]
             products = probe_fn(params, l, dirs, step)
             err = {c: direction_error(fu + lam * u, g)
-                   for c, u, fu in zip(candidates, dirs, products, strict=True)}
-            # the probe: every candidate built and applied, plus one F-vector product
+                   for c, u, fu in zip(probed, dirs, products, strict=True)}
+            # the probe: the candidates built and applied, plus one F-vector product
             # (forward + backward pass, ~ 4 flops per example and weight) per candidate
             n_probe = min(probe_size or stats.n_examples, stats.n_examples)
-            spent += sum(costs[l].values()) + 4.0 * n_probe * sum(
-                np.size(w) for w in params) * len(candidates)
+            spent += sum(costs[l][c] for c in probed) + 4.0 * n_probe * sum(
+                np.size(w) for w in params) * len(probed)
             current = state.choices[l] if state.choices else None
-            want = select_approximation(err, costs[l], current, tolerance=tolerance,
-                                        budget=limit, hysteresis=hysteresis)
+            want = select_approximation(err, {c: costs[l][c] for c in probed},
+                                        current if current in err else None,
+                                        tolerance=tolerance, budget=limit,
+                                        hysteresis=hysteresis)
             challenger, wins = state.pending[l] if state.pending else (None, 0)
             wins = wins + 1 if want == challenger else 1
             if current is None or want == current or wins >= patience or \
@@ -265,8 +286,12 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
             approx.append(built[current])
             errors.append(err)
         record = ProbeRecord(step, tuple(errors), tuple(costs), limit, tuple(choices))
+        changed = tuple(choices) != state.choices or budget_changed or any(
+            c is not None for c, _ in pending)
+        interval = probe_every if changed else min(2 * state.interval, max_probe_every)
         return grads, AdaptiveState(step + 1, tuple(choices), tuple(pending), approx,
-                                    state.flops + spent, state.history + (record,))
+                                    state.flops + spent, state.history + (record,),
+                                    step + interval, interval)
 
     def publish(state: AdaptiveState) -> dict[str, Any]:
         out: dict[str, Any] = {"curvature": AdaptiveCurvature(state.approximations,
@@ -275,8 +300,10 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
             out["l2_reg"] = l2
         return out
 
-    return GradientTransformation(lambda params: AdaptiveState(0, (), (), [], 0.0, ()),
-                                  update, publish)
+    def init(params: Any) -> AdaptiveState:
+        return AdaptiveState(0, (), (), [], 0.0, (), 0, probe_every)
+
+    return GradientTransformation(init, update, publish)
 
 
 def adaptive_natural_gradient(stats_fn: StatsFn, *, damping: float = 1e-2,

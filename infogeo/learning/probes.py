@@ -173,7 +173,7 @@ def stats_fisher_vector_products(stats: FisherStats, layer: int,
     a, g, w = stats.inputs[layer], stats.preactivation_grads[layer], stats.column_weights
     out = []
     for u in directions:
-        proj = np.einsum("nsj,ni->ns", g, a @ np.asarray(u).T) * w
+        proj = np.einsum("nsj,nj->ns", g, a @ np.asarray(u).T) * w
         out.append(c * np.einsum("ns,nsj,ni->ji", proj, g, a))
     return out
 
