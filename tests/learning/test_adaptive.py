@@ -105,7 +105,7 @@ def test_hysteresis_prevents_flapping_on_alternating_errors():
                                      hysteresis=0.2)
         plain.append(cur_p)
         sticky.append(cur_s)
-    assert sum(a != b for a, b in zip(plain, plain[1:])) == len(seq) - 1  # flaps
+    assert sum(a != b for a, b in zip(plain[:-1], plain[1:], strict=True)) == len(seq) - 1  # flaps
     # the entry threshold 0.24 is never met by diagonal, so kfac is kept throughout
     assert set(sticky) == {"kfac"}
 
@@ -154,7 +154,7 @@ def test_piece_hysteresis_and_patience_on_alternating_probe(problem):
             _, grads = obj.value_and_grad(params)
             _, state = piece.update(grads, state, params, damping=1e-3)
         seq = [r.choices for r in state.history]
-        switches[patience] = sum(a != b for a, b in zip(seq, seq[1:]))
+        switches[patience] = sum(a != b for a, b in zip(seq[:-1], seq[1:], strict=True))
     assert switches[1] >= 5
     assert switches[3] == 0
 
