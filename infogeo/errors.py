@@ -13,7 +13,8 @@ Hierarchy::
     ├── ConvergenceError         (RuntimeError)     an iterative method did not converge
     │   ├── ShootingError                           the Riemannian log by shooting
     │   └── GeodesicIntegrationError                the geodesic ODE left the domain / budget
-    └── DerivationError          (RuntimeError)     no symbolic strategy closed a quantity
+    ├── DerivationError          (RuntimeError)     no symbolic strategy closed a quantity
+    └── ClientFailure            (RuntimeError)     a federated client did not reply
 
     InfogeoWarning (UserWarning)
     ├── AccuracyWarning          a numeric result did not reach its requested tolerance
@@ -30,6 +31,7 @@ __all__ = [
     "ShootingError",
     "GeodesicIntegrationError",
     "DerivationError",
+    "ClientFailure",
     "InfogeoWarning",
     "AccuracyWarning",
     "QuadratureToleranceWarning",
@@ -59,6 +61,11 @@ class GeodesicIntegrationError(ConvergenceError):
 
 class DerivationError(InfogeoError, RuntimeError):
     """No strategy could derive the requested quantity in closed form."""
+
+
+class ClientFailure(InfogeoError, RuntimeError):
+    """A federated client failed to compute its reply (a simulated dropout, or an error in
+    its local computation); the server goes on with the clients that reported."""
 
 
 class InfogeoWarning(UserWarning):

@@ -1,0 +1,247 @@
+r"""Server strategies, independent of the engine that carries the messages.
+
+A round of a strategy is a sequence of *phases*; in each the server sends the model and
+an instruction to the sampled clients (:meth:`AbstractStrategy.instruction`), checks the
+replies and folds them in (:meth:`AbstractStrategy.aggregate`). The same objects run on
+Flower (:mod:`infogeo.federated.flower`) and in the plain in-process loop.
+
+======================  ======================  ==========================================
+name                    phases                  server update
+======================  ======================  ==========================================
+``fedavg``              local_sgd               :math:`\theta\leftarrow\sum_k w_k\theta_k`
+``fedavgm``             local_sgd               server momentum on :math:`\theta-\bar\theta`
+``natural_gradient``    stats                   :math:`\theta\leftarrow\theta-\eta
+                                                (\bar F+\lambda I)^{-1}\bar g`
+``fisher_merge``        merge_train             :func:`fisher_merge` of local models
+``fisher_flow``         stats, local_flow       average of drift-corrected local flows
+======================  ======================  ==========================================
+
+FedAvg: McMahan et al. (2017), *Communication-efficient learning of deep networks from
+decentralized data*. Server momentum (FedAvgM): Hsu, Qi & Brown (2019),
+
+.. math::
+
+    v \leftarrow \beta v + (\theta - \textstyle\sum_k w_k\theta_k), \qquad
+    \theta \leftarrow \theta - \eta_s v .
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._checks import check_positive, check_positive_int
+from .aggregation import aggregate_natural_gradient, fisher_merge, weighted_average
+from .curvature import APPROXIMATIONS, average_curvature, curvature_to_arrays
+
+__all__ = ["AbstractStrategy", "FedAvg", "NaturalGradient", "FisherMerge", "FisherFlow",
+           "STRATEGIES", "make_strategy", "ClientReport"]
+
+
+class ClientReport:
+    """One checked client reply: ``client`` id, ``arrays``, ``metrics`` (``n``, ``loss``)
+    and the ``curvature`` it carries (or None)."""
+
+    def __init__(self, client: int, arrays: dict[str, NDArray], metrics: dict[str, float],
+                 curvature: Any = None) -> None:
+        self.client, self.arrays, self.metrics, self.curvature = client, arrays, metrics, curvature
+
+    @property
+    def n(self) -> float:
+        return float(self.metrics["n"])
+
+
+def _weights(reports: list[ClientReport]) -> NDArray:
+    return np.array([r.n for r in reports])
+
+
+class AbstractStrategy(abc.ABC):
+    """A federated algorithm as server-side array code (see module docstring)."""
+
+    name: str = "abstract"
+    phases: tuple[str, ...] = ()
+    #: the Fisher approximation clients send ("" if none)
+    fisher: str = ""
+
+    def init_state(self, theta: NDArray) -> dict[str, Any]:
+        """Server-side state kept across rounds (momentum buffers, ...)."""
+        return {}
+
+    def instruction(self, phase: str, theta: NDArray, state: dict[str, Any], problem
+                    ) -> tuple[dict[str, NDArray], dict[str, Any]]:
+        """Arrays (besides the model) and configuration values sent in ``phase``."""
+        return {}, self.config(problem)
+
+    def config(self, problem) -> dict[str, Any]:
+        return {}
+
+    @abc.abstractmethod
+    def aggregate(self, phase: str, theta: NDArray, state: dict[str, Any],
+                  reports: list[ClientReport], problem) -> NDArray:
+        """Fold the checked reports of ``phase`` in; return the (new) model."""
+
+    def describe(self) -> str:
+        return self.name
+
+
+class FedAvg(AbstractStrategy):
+    """FedAvg (``momentum=0``) and FedAvgM (``momentum > 0``): local minibatch SGD,
+    example-weighted averaging, optional server momentum and server step ``server_lr``."""
+
+    phases = ("local_sgd",)
+
+    def __init__(self, lr: float = 0.5, local_epochs: int = 2, batch_size: int = 32,
+                 momentum: float = 0.0, server_lr: float = 1.0) -> None:
+        check_positive(lr, "lr")
+        check_positive(server_lr, "server_lr")
+        if not 0.0 <= momentum < 1.0:
+            raise ValueError(f"momentum must be in [0, 1), got {momentum}")
+        self.lr, self.momentum, self.server_lr = float(lr), float(momentum), float(server_lr)
+        self.local_epochs = check_positive_int(local_epochs, "local_epochs")
+        self.batch_size = check_positive_int(batch_size, "batch_size")
+        self.name = "fedavgm" if momentum > 0 else "fedavg"
+
+    def config(self, problem) -> dict[str, Any]:
+        return {"lr": self.lr, "local_epochs": self.local_epochs,
+                "batch_size": self.batch_size}
+
+    def init_state(self, theta: NDArray) -> dict[str, Any]:
+        return {"velocity": np.zeros_like(theta)}
+
+    def aggregate(self, phase, theta, state, reports, problem) -> NDArray:
+        average = weighted_average([r.arrays["params"] for r in reports], _weights(reports))
+        state["velocity"] = self.momentum * state["velocity"] + (theta - average)
+        return theta - self.server_lr * state["velocity"]
+
+
+def _check_fisher(fisher: str) -> str:
+    if fisher not in APPROXIMATIONS:
+        raise ValueError(f"fisher must be one of {APPROXIMATIONS}, got {fisher!r}")
+    return fisher
+
+
+class NaturalGradient(AbstractStrategy):
+    r"""Federated natural gradient: clients send :math:`g_k` and :math:`F_k`; the server
+    steps :math:`\theta\leftarrow\theta-\eta\,\Delta` with :math:`\Delta` from
+    :func:`~infogeo.federated.aggregate_natural_gradient` and damping
+    :math:`\lambda + \rho` (``damping`` plus the problem's ridge)."""
+
+    name = "natural_gradient"
+    phases = ("stats",)
+
+    def __init__(self, fisher: str | None = None, lr: float = 1.0,
+                 damping: float = 1e-4) -> None:
+        check_positive(lr, "lr")
+        check_positive(damping, "damping", strict=False)
+        self.fisher = "" if fisher is None else _check_fisher(fisher)
+        self.lr, self.damping = float(lr), float(damping)
+
+    def bind(self, problem) -> None:
+        """Take the problem's default approximation if none was chosen."""
+        if not self.fisher:
+            self.fisher = problem.default_fisher
+
+    def config(self, problem) -> dict[str, Any]:
+        return {"fisher": self.fisher}
+
+    def total_damping(self, problem) -> float:
+        return self.damping + problem.model.l2
+
+    def aggregate(self, phase, theta, state, reports, problem) -> NDArray:
+        step = aggregate_natural_gradient([r.arrays["grad"] for r in reports],
+                                          [r.curvature for r in reports], _weights(reports),
+                                          self.total_damping(problem))
+        return theta - self.lr * step
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.fisher} Fisher)"
+
+
+class FisherMerge(NaturalGradient):
+    """Fisher-weighted merging of locally trained models (one shot with ``rounds=1``;
+    repeated, each round starts the clients from the last merge)."""
+
+    name = "fisher_merge"
+    phases = ("merge_train",)
+
+    def __init__(self, fisher: str | None = None, lr: float = 0.5, local_epochs: int = 5,
+                 batch_size: int = 32, damping: float = 1e-4) -> None:
+        super().__init__(fisher, lr, damping)
+        self.local_epochs = check_positive_int(local_epochs, "local_epochs")
+        self.batch_size = check_positive_int(batch_size, "batch_size")
+
+    def config(self, problem) -> dict[str, Any]:
+        return {"fisher": self.fisher, "lr": self.lr, "local_epochs": self.local_epochs,
+                "batch_size": self.batch_size}
+
+    def aggregate(self, phase, theta, state, reports, problem) -> NDArray:
+        return fisher_merge([r.arrays["params"] for r in reports],
+                            [r.curvature for r in reports], _weights(reports),
+                            damping=self.total_damping(problem), anchor=theta)
+
+
+class FisherFlow(NaturalGradient):
+    r"""Local Fisher-flow steps with server drift correction (two phases per round):
+
+    1. ``stats``: clients send :math:`g_k(\theta_r)`, :math:`F_k(\theta_r)`; the server
+       aggregates :math:`\bar g`, :math:`\bar F`;
+    2. ``local_flow``: it sends them back; each client takes ``local_steps`` steps of
+       the corrected flow (see :mod:`infogeo.federated.client`), the server averages
+       the local models with example weights.
+    """
+
+    name = "fisher_flow"
+    phases = ("stats", "local_flow")
+
+    def __init__(self, fisher: str | None = None, lr: float = 1.0, damping: float = 1e-4,
+                 local_steps: int = 5) -> None:
+        super().__init__(fisher, lr, damping)
+        self.local_steps = check_positive_int(local_steps, "local_steps")
+
+    def instruction(self, phase, theta, state, problem):
+        config = {"fisher": self.fisher, "lr": self.lr, "local_steps": self.local_steps,
+                  "damping": self.total_damping(problem)}
+        if phase == "stats":
+            return {}, config
+        arrays = {"global_grad": state["global_grad"]}
+        arrays.update(curvature_to_arrays(state["global_fisher"]))
+        return arrays, config
+
+    def aggregate(self, phase, theta, state, reports, problem) -> NDArray:
+        w = _weights(reports) / _weights(reports).sum()
+        if phase == "stats":
+            state["global_grad"] = w @ np.asarray([r.arrays["grad"] for r in reports])
+            state["global_fisher"] = average_curvature([r.curvature for r in reports], w)
+            return theta
+        return weighted_average([r.arrays["params"] for r in reports], w)
+
+
+STRATEGIES = {
+    "fedavg": FedAvg,
+    "fedavgm": lambda momentum=0.9, **kw: FedAvg(momentum=momentum, **kw),
+    "natural_gradient": NaturalGradient,
+    "fisher_merge": FisherMerge,
+    "fisher_flow": FisherFlow,
+}
+
+
+def make_strategy(strategy: str | AbstractStrategy, problem, **options) -> AbstractStrategy:
+    """A strategy object from its name and options (or the object itself)."""
+    if isinstance(strategy, AbstractStrategy):
+        if options:
+            raise TypeError(f"options {sorted(options)} given with a strategy object")
+        out = strategy
+    elif strategy in STRATEGIES:
+        try:
+            out = STRATEGIES[strategy](**options)
+        except TypeError as exc:
+            raise TypeError(f"strategy {strategy!r}: {exc}") from None
+    else:
+        raise ValueError(f"strategy must be one of {sorted(STRATEGIES)} or an "
+                         f"AbstractStrategy, got {strategy!r}")
+    if isinstance(out, NaturalGradient):
+        out.bind(problem)
+    return out
