@@ -36,7 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import ClientFailure
-from .curvature import curvature_from_arrays, curvature_solve, curvature_to_arrays
+from .curvature import curvature_from_arrays, curvature_solver, curvature_to_arrays
 
 __all__ = ["TASKS", "FAULTS", "run_client", "client_rng"]
 
@@ -69,14 +69,14 @@ def _local_flow(model, X, y, theta_r, arrays, config, work) -> NDArray:
     _, g_start = model.value_and_grad(theta_r, X, y)
     correction = arrays["global_grad"] - g_start
     curvature = curvature_from_arrays(arrays)
-    damping = float(config["damping"])
+    solve = None if curvature is None else curvature_solver(curvature, float(config["damping"]))
     steps = max(1, int(np.ceil(work * int(config["local_steps"]))))
     theta = theta_r
     for s in range(steps):
         g = g_start if s == 0 else model.value_and_grad(theta, X, y)[1]
         direction = g + correction
-        if curvature is not None:
-            direction = curvature_solve(curvature, direction, damping)
+        if solve is not None:
+            direction = solve(direction)
         theta = theta - float(config["lr"]) * direction
     return theta
 

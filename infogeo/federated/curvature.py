@@ -33,7 +33,7 @@ from ..estimators import (
 )
 
 __all__ = ["APPROXIMATIONS", "Curvature", "curvature_kind", "check_curvature",
-           "average_curvature", "curvature_solve", "curvature_matvec", "curvature_to_arrays",
+           "average_curvature", "curvature_solve", "curvature_solver", "curvature_matvec", "curvature_to_arrays",
            "curvature_from_arrays", "curvature_bytes"]
 
 #: the Fisher approximations a client can send
@@ -144,11 +144,22 @@ def as_approximation(curvature: Curvature) -> AbstractFisherApproximation | NDAr
     return np.asarray(curvature, dtype=float)
 
 
+def curvature_solver(curvature: Curvature, damping: float):
+    r"""A function :math:`v \mapsto (F + \lambda I)^{-1} v` that factorizes once (a
+    Cholesky factor, or the K-FAC factors' eigendecompositions), for repeated solves."""
+    approx = as_approximation(curvature)
+    if isinstance(approx, np.ndarray):
+        from scipy.linalg import cho_factor, cho_solve
+        factor = cho_factor(approx + damping * np.eye(approx.shape[0]))
+        return lambda v: cho_solve(factor, v)
+    return lambda v: approx.solve(v, damping)
+
+
 def curvature_solve(curvature: Curvature, v: NDArray, damping: float) -> NDArray:
     r""":math:`(F + \lambda I)^{-1} v` in the structure of ``curvature``."""
     approx = as_approximation(curvature)
     if isinstance(approx, np.ndarray):
-        # one dense solve per round; symmetric positive-definite after damping
+        # one dense solve; symmetric positive-definite after damping
         return np.linalg.solve(approx + damping * np.eye(approx.shape[0]), v)
     return approx.solve(v, damping)
 

@@ -93,12 +93,28 @@ class NetworkModel:
     def fisher(self, theta: NDArray, X: NDArray, y: NDArray, approximation: str) -> Curvature:
         """True Fisher of the mean data loss (expectation over the model's labels, exact)."""
         _check_approximation(approximation)
+        if approximation == "exact" and self.net.n_layers == 1:
+            return self._linear_fisher(theta, X)
         stats = true_fisher_stats(self.net, self._params(theta), X, method="exact")
         if approximation == "exact":
             return dense_fisher(stats)
         if approximation == "diagonal":
             return flatten_params(diagonal_fisher(stats))
         return [(a, g) for a, g in kfac_factors(stats)]
+
+    def _linear_fisher(self, theta: NDArray, X: NDArray) -> NDArray:
+        r"""Exact Fisher of a one-layer (logistic) model,
+        :math:`F = \frac1n\sum_i (a_ia_i^\top)\otimes F_z(x_i)` with
+        :math:`F_z = \operatorname{diag}(p) - pp^\top`: one ``[d_in^2, n] @ [n, K^2]``
+        product instead of the Gram matrix of :math:`nK` per-example gradients (ten times
+        fewer operations for ten classes)."""
+        a = np.concatenate([X, np.ones((len(X), 1))], axis=1)
+        p = self.net.predict_proba(self._params(theta), X)
+        fz = p[:, :, None] * (np.eye(p.shape[1])[None] - p[:, None, :])
+        n, m, k = len(X), a.shape[1], p.shape[1]
+        t = (a[:, :, None] * a[:, None, :]).reshape(n, m * m).T @ fz.reshape(n, k * k) / n
+        # t[(i, i'), (j, j')] -> F[(i, j), (i', j')]: input index slow, class index fast
+        return t.reshape(m, m, k, k).transpose(0, 2, 1, 3).reshape(m * k, m * k)
 
     def n_correct(self, theta: NDArray, X: NDArray, y: NDArray) -> int:
         proba = self.net.predict_proba(self._params(theta), X)

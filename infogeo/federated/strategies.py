@@ -35,7 +35,12 @@ from numpy.typing import NDArray
 
 from .._checks import check_positive, check_positive_int
 from .aggregation import aggregate_natural_gradient, fisher_merge, weighted_average
-from .curvature import APPROXIMATIONS, average_curvature, curvature_to_arrays
+from .curvature import (
+    APPROXIMATIONS,
+    average_curvature,
+    curvature_matvec,
+    curvature_to_arrays,
+)
 
 __all__ = ["AbstractStrategy", "FedAvg", "NaturalGradient", "FisherMerge", "FisherFlow",
            "STRATEGIES", "make_strategy", "ClientReport"]
@@ -124,25 +129,51 @@ def _check_fisher(fisher: str) -> str:
 
 
 class NaturalGradient(AbstractStrategy):
-    r"""Federated natural gradient: clients send :math:`g_k` and :math:`F_k`; the server
-    steps :math:`\theta\leftarrow\theta-\eta\,\Delta` with :math:`\Delta` from
-    :func:`~infogeo.federated.aggregate_natural_gradient` and damping
-    :math:`\lambda + \rho` (``damping`` plus the problem's ridge)."""
+    r"""Federated natural gradient: clients send :math:`g_k` and :math:`F_k` at the
+    server model; the server steps along :math:`\Delta` of
+    :func:`~infogeo.federated.aggregate_natural_gradient` with damping
+    :math:`\lambda + \rho` (``damping`` plus the problem's ridge).
+
+    A full natural-gradient (Newton-like) step can overshoot far from the optimum, and a
+    server cannot search a line without more rounds. With ``adapt_damping`` (default)
+    the server runs Levenberg–Marquardt on the losses the clients report with their
+    statistics, which costs no extra communication: the loss at a new model arrives with
+    the next round's statistics, and
+
+    .. math::
+
+        \varrho = \frac{L(\theta_{new}) - L(\theta)}{-\eta\,\bar g^\top\Delta
+        + \tfrac12\eta^2\Delta^\top(\bar F + \rho I)\Delta}, \qquad
+        \lambda \leftarrow \begin{cases}\tfrac23\lambda & \varrho > \tfrac34\\
+        \tfrac32\lambda & \varrho < \tfrac14\end{cases}
+
+    (Moré 1978; Martens & Grosse 2015, §6.5); a step that increases the loss is undone
+    (the server recomputes the step from the statistics it kept, with
+    :math:`4\lambda`). Losses are compared on the clients that reported in both rounds.
+    ``max_kl`` additionally caps the step by the Fisher's local KL,
+    :math:`\tfrac12\eta^2\Delta^\top\bar F\Delta \le` ``max_kl``.
+    """
 
     name = "natural_gradient"
     phases = ("stats",)
 
-    def __init__(self, fisher: str | None = None, lr: float = 1.0,
-                 damping: float = 1e-4) -> None:
+    def __init__(self, fisher: str | None = None, lr: float = 1.0, damping: float = 1e-3,
+                 adapt_damping: bool = True, max_kl: float | None = None) -> None:
         check_positive(lr, "lr")
         check_positive(damping, "damping", strict=False)
+        if max_kl is not None:
+            check_positive(max_kl, "max_kl")
         self.fisher = "" if fisher is None else _check_fisher(fisher)
         self.lr, self.damping = float(lr), float(damping)
+        self.adapt_damping, self.max_kl = bool(adapt_damping), max_kl
 
     def bind(self, problem) -> None:
         """Take the problem's default approximation if none was chosen."""
         if not self.fisher:
             self.fisher = problem.default_fisher
+        if self.fisher == "kfac" and problem.model.layer_shapes is None:
+            raise ValueError(f"fisher='kfac' needs a layered network; problem "
+                             f"{problem.name!r} has 'exact' and 'diagonal'")
 
     def config(self, problem) -> dict[str, Any]:
         return {"fisher": self.fisher}
@@ -150,14 +181,56 @@ class NaturalGradient(AbstractStrategy):
     def total_damping(self, problem) -> float:
         return self.damping + problem.model.l2
 
+    def init_state(self, theta: NDArray) -> dict[str, Any]:
+        return {"damping": self.damping, "kept": None, "predicted": None}
+
     def aggregate(self, phase, theta, state, reports, problem) -> NDArray:
-        step = aggregate_natural_gradient([r.arrays["grad"] for r in reports],
-                                          [r.curvature for r in reports], _weights(reports),
-                                          self.total_damping(problem))
-        return theta - self.lr * step
+        losses = {r.client: (r.n, float(r.metrics["loss"])) for r in reports}
+        w = _weights(reports) / _weights(reports).sum()
+        stats = {"theta": theta, "losses": losses,
+                 "grad": w @ np.asarray([r.arrays["grad"] for r in reports]),
+                 "fisher": average_curvature([r.curvature for r in reports], w)}
+        kept = state["kept"]
+        if self.adapt_damping and kept is not None:
+            change = _common_loss_change(kept["losses"], losses)
+            if change is None or change < 0:  # accepted: adapt lambda to the model fit
+                ratio = None if change is None else change / state["predicted"]
+                if ratio is not None and ratio > 0.75:
+                    state["damping"] = max(state["damping"] * 2 / 3, 1e-8)
+                elif ratio is not None and ratio < 0.25:
+                    state["damping"] = min(state["damping"] * 1.5, 1e8)
+            else:  # the loss went up: undo the step, damp more
+                state["damping"] = min(state["damping"] * 4, 1e8)
+                stats = kept
+        state["kept"] = stats
+        return self._step(stats, state, problem)
+
+    def _step(self, stats, state, problem) -> NDArray:
+        rho = problem.model.l2
+        lam = (state["damping"] if self.adapt_damping else self.damping) + rho
+        g, fisher = stats["grad"], stats["fisher"]
+        delta = aggregate_natural_gradient([g], [fisher], [1.0], lam)
+        quad = float(delta @ curvature_matvec(fisher, delta))
+        eta = self.lr
+        if self.max_kl is not None and quad > 0:
+            eta = min(eta, float(np.sqrt(2 * self.max_kl / quad)))
+        state["predicted"] = -eta * float(g @ delta) + 0.5 * eta**2 * (
+            quad + rho * float(delta @ delta))
+        return stats["theta"] - eta * delta
 
     def describe(self) -> str:
         return f"{self.name} ({self.fisher} Fisher)"
+
+
+def _common_loss_change(before: dict, after: dict) -> float | None:
+    """Weighted mean loss change on the clients present in both rounds (None if none)."""
+    common = sorted(set(before) & set(after))
+    if not common:
+        return None
+    n = np.array([after[k][0] for k in common])
+    old = np.array([before[k][1] for k in common])
+    new = np.array([after[k][1] for k in common])
+    return float(n @ (new - old) / n.sum())
 
 
 class FisherMerge(NaturalGradient):
@@ -169,7 +242,7 @@ class FisherMerge(NaturalGradient):
 
     def __init__(self, fisher: str | None = None, lr: float = 0.5, local_epochs: int = 5,
                  batch_size: int = 32, damping: float = 1e-4) -> None:
-        super().__init__(fisher, lr, damping)
+        super().__init__(fisher, lr, damping, adapt_damping=False)
         self.local_epochs = check_positive_int(local_epochs, "local_epochs")
         self.batch_size = check_positive_int(batch_size, "batch_size")
 
@@ -198,7 +271,7 @@ class FisherFlow(NaturalGradient):
 
     def __init__(self, fisher: str | None = None, lr: float = 1.0, damping: float = 1e-4,
                  local_steps: int = 5) -> None:
-        super().__init__(fisher, lr, damping)
+        super().__init__(fisher, lr, damping, adapt_damping=False)
         self.local_steps = check_positive_int(local_steps, "local_steps")
 
     def instruction(self, phase, theta, state, problem):
