@@ -13,7 +13,11 @@ returns arrays (gradients, Fisher statistics, a locally trained model) and metri
       \theta \leftarrow \theta - \eta\,(\bar F + (\lambda + \rho) I)^{-1}
       \big(\nabla L_k(\theta) - \nabla L_k(\theta_r) + \bar g\big),
 
-  with the server's aggregated :math:`\bar g = \nabla L(\theta_r)` and curvature
+  (each step capped by the local KL, :math:`\tfrac12\eta^2 d^\top\bar F d \le`
+  ``max_kl``, and halved until it decreases the corrected local objective
+  :math:`L_k(\theta) + (\bar g - \nabla L_k(\theta_r))^\top\theta`), with the server's
+  aggregated :math:`\bar g = \nabla L(\theta_r)` and
+  curvature
   :math:`\bar F` (the control variate of SCAFFOLD, Karimireddy et al. 2020, with the
   exact gradient at the round start as in FedLin, Mitra et al. 2021): at
   :math:`\theta = \theta_r` the corrected gradient is the global one, so the first local
@@ -36,7 +40,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..errors import ClientFailure
-from .curvature import curvature_from_arrays, curvature_solver, curvature_to_arrays
+from .curvature import (
+    curvature_from_arrays,
+    curvature_matvec,
+    curvature_solver,
+    curvature_to_arrays,
+)
 
 __all__ = ["TASKS", "FAULTS", "run_client", "client_rng"]
 
@@ -66,18 +75,32 @@ def _local_sgd(model, X, y, theta, lr, epochs, batch_size, rng, work) -> NDArray
 
 
 def _local_flow(model, X, y, theta_r, arrays, config, work) -> NDArray:
-    _, g_start = model.value_and_grad(theta_r, X, y)
+    loss_start, g_start = model.value_and_grad(theta_r, X, y)
     correction = arrays["global_grad"] - g_start
     curvature = curvature_from_arrays(arrays)
     solve = None if curvature is None else curvature_solver(curvature, float(config["damping"]))
     steps = max(1, int(np.ceil(work * int(config["local_steps"]))))
-    theta = theta_r
-    for s in range(steps):
-        g = g_start if s == 0 else model.value_and_grad(theta, X, y)[1]
+    max_kl = float(config.get("max_kl", 0.0))
+    # the drift-corrected surrogate S(theta) = L_k(theta) + c . theta has the corrected
+    # gradient; a local step is kept only if it decreases S (halving it up to 10 times)
+    theta, surrogate, g = theta_r, loss_start + correction @ theta_r, g_start
+    for _ in range(steps):
         direction = g + correction
+        eta = float(config["lr"])
         if solve is not None:
             direction = solve(direction)
-        theta = theta - float(config["lr"]) * direction
+            quad = float(direction @ curvature_matvec(curvature, direction))
+            if max_kl > 0 and quad > 0:  # the server's KL cap, on every local step
+                eta = min(eta, float(np.sqrt(2 * max_kl / quad)))
+        for _ in range(10):
+            trial = theta - eta * direction
+            loss, g_trial = model.value_and_grad(trial, X, y)
+            if loss + correction @ trial < surrogate:
+                break
+            eta *= 0.5
+        else:
+            break  # no decrease along this direction: stop the local flow here
+        theta, surrogate, g = trial, loss + correction @ trial, g_trial
     return theta
 
 

@@ -33,7 +33,8 @@ from ..estimators import (
 )
 
 __all__ = ["APPROXIMATIONS", "Curvature", "curvature_kind", "check_curvature",
-           "average_curvature", "curvature_solve", "curvature_solver", "curvature_matvec", "curvature_to_arrays",
+           "average_curvature", "curvature_solve", "curvature_solver", "curvature_matvec",
+           "curvature_to_arrays",
            "curvature_from_arrays", "curvature_bytes"]
 
 #: the Fisher approximations a client can send

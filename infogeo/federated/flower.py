@@ -43,8 +43,8 @@ from .problems import make_problem
 from .server import FederatedServer, logger
 from .strategies import make_strategy
 
-__all__ = ["make_client_app", "make_server_app", "run_flower_simulation", "FlowerTransport",
-           "server_app", "client_app"]
+__all__ = ["make_client_app", "make_server_app", "run_flower_simulation", "run_server",
+           "run_from_config", "FlowerTransport", "server_app", "client_app"]
 
 #: the configuration keys that identify the problem (every client rebuilds its split)
 _PROBLEM_KEYS = ("problem", "n_clients", "alpha", "problem_seed", "n_data", "l2")
@@ -257,22 +257,32 @@ def run_flower_simulation(server: FederatedServer, n_clients: int, problem=None,
 
 
 # ------------------------------------------------------------------ deployment (flwr run)
-def _run_config_server(context: Context) -> tuple[FederatedServer, int, float]:
-    cfg = dict(context.run_config)
+def run_from_config(grid: Grid, run_config: dict) -> FederatedHistory:
+    """The deployed server: build problem, strategy and server from a Flower run
+    configuration (``[tool.flwr.app.config]`` keys, see the user guide) and run it with
+    federated evaluation (the clients report their losses; nothing is pooled)."""
+    cfg = dict(run_config)
+    seed, alpha = int(cfg.get("seed", 0)), float(cfg.get("alpha", 0.5))
     problem = make_problem(str(cfg.get("problem", "logistic")), int(cfg.get("n-clients", 8)),
-                           float(cfg.get("alpha", 0.5)), int(cfg.get("seed", 0)))
+                           alpha, seed)
     options = {k.replace("-", "_"): v for k, v in cfg.items()
                if k in ("lr", "damping", "fisher", "local-epochs", "batch-size", "momentum",
                         "local-steps", "max-kl")}
     strategy = make_strategy(str(cfg.get("strategy", "natural_gradient")), problem, **options)
     server = FederatedServer(
-        strategy, problem, int(cfg.get("rounds", 30)), seed=int(cfg.get("seed", 0)),
+        strategy, problem, int(cfg.get("rounds", 30)), seed=seed,
         participation=float(cfg.get("participation", 1.0)),
         min_clients=int(cfg.get("min-clients", 1)), evaluate=None,
         problem_config={"problem": problem.name, "n_clients": problem.n_clients,
-                        "alpha": float(cfg.get("alpha", 0.5)),
-                        "problem_seed": int(cfg.get("seed", 0))})
-    return server, problem.n_clients, float(cfg.get("wait-timeout", 300.0))
+                        "alpha": alpha, "problem_seed": seed})
+    hist = run_server(server, grid, problem.n_clients,
+                      wait_timeout=float(cfg.get("wait-timeout", 300.0)))
+    logger.warning("%r", hist)
+    path = cfg.get("history-path")
+    if path:
+        np.savez(str(path), loss=hist.loss, bytes_sent=hist.bytes_sent,
+                 params=hist.params, stop_reason=hist.stop_reason)
+    return hist
 
 
 server_app = ServerApp()
@@ -280,13 +290,7 @@ server_app = ServerApp()
 
 @server_app.main()
 def _deployed_main(grid: Grid, context: Context) -> None:
-    server, n_clients, wait = _run_config_server(context)
-    hist = run_server(server, grid, n_clients, wait_timeout=wait)
-    logger.warning("%r", hist)
-    path = context.run_config.get("history-path")
-    if path:
-        np.savez(str(path), loss=hist.loss, bytes_sent=hist.bytes_sent,
-                 params=hist.params, stop_reason=hist.stop_reason)
+    run_from_config(grid, context.run_config)
 
 
 client_app = make_client_app()

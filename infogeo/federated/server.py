@@ -195,7 +195,7 @@ class FederatedServer:
             for fault, group in by_fault.items():
                 cfg = {**self._config(r, -1), **config, "fault": fault}
                 replies.update(transport.exchange(phase, group, theta, arrays, cfg))
-            wire += int(getattr(transport, "last_wire_bytes", 0))
+                wire += int(getattr(transport, "last_wire_bytes", 0))
             reports = []
             for k in active:
                 reply = replies.get(k, "no reply")

@@ -150,15 +150,17 @@ class NaturalGradient(AbstractStrategy):
     (Moré 1978; Martens & Grosse 2015, §6.5); a step that increases the loss is undone
     (the server recomputes the step from the statistics it kept, with
     :math:`4\lambda`). Losses are compared on the clients that reported in both rounds.
-    ``max_kl`` additionally caps the step by the Fisher's local KL,
-    :math:`\tfrac12\eta^2\Delta^\top\bar F\Delta \le` ``max_kl``.
+    ``max_kl`` (default 0.5 nats; None: off) caps the step by the local KL of the model
+    change, :math:`\tfrac12\eta^2\Delta^\top\bar F\Delta \le` ``max_kl`` (a KL trust
+    region, as in :func:`infogeo.flows.kl_trust_region`): it tames the first, large
+    steps far from the optimum and leaves the full steps near it.
     """
 
     name = "natural_gradient"
     phases = ("stats",)
 
     def __init__(self, fisher: str | None = None, lr: float = 1.0, damping: float = 1e-3,
-                 adapt_damping: bool = True, max_kl: float | None = None) -> None:
+                 adapt_damping: bool = True, max_kl: float | None = 0.5) -> None:
         check_positive(lr, "lr")
         check_positive(damping, "damping", strict=False)
         if max_kl is not None:
@@ -185,14 +187,12 @@ class NaturalGradient(AbstractStrategy):
         return {"damping": self.damping, "kept": None, "predicted": None}
 
     def aggregate(self, phase, theta, state, reports, problem) -> NDArray:
-        losses = {r.client: (r.n, float(r.metrics["loss"])) for r in reports}
-        w = _weights(reports) / _weights(reports).sum()
-        stats = {"theta": theta, "losses": losses,
-                 "grad": w @ np.asarray([r.arrays["grad"] for r in reports]),
-                 "fisher": average_curvature([r.curvature for r in reports], w)}
-        kept = state["kept"]
-        if self.adapt_damping and kept is not None:
-            change = _common_loss_change(kept["losses"], losses)
+        memory = state.setdefault("memory", {})
+        accept = True
+        if self.adapt_damping and state["kept"] is not None:
+            change = _common_loss_change(
+                {k: (r.n, float(r.metrics["loss"])) for k, r in memory.items()},
+                {r.client: (r.n, float(r.metrics["loss"])) for r in reports})
             if change is None or change < 0:  # accepted: adapt lambda to the model fit
                 ratio = None if change is None else change / state["predicted"]
                 if ratio is not None and ratio > 0.75:
@@ -201,9 +201,18 @@ class NaturalGradient(AbstractStrategy):
                     state["damping"] = min(state["damping"] * 1.5, 1e8)
             else:  # the loss went up: undo the step, damp more
                 state["damping"] = min(state["damping"] * 4, 1e8)
-                stats = kept
-        state["kept"] = stats
-        return self._step(stats, state, problem)
+                accept = False
+        if accept:
+            # the latest statistics of every client that ever reported: clients that
+            # dropped out or were not sampled keep their last report (as in MIFA, Gu et
+            # al. 2021), so a round with few non-IID clients does not steer by them alone
+            memory.update({r.client: r for r in reports})
+            known = list(memory.values())
+            w = _weights(known) / _weights(known).sum()
+            state["kept"] = {"theta": theta,
+                             "grad": w @ np.asarray([r.arrays["grad"] for r in known]),
+                             "fisher": average_curvature([r.curvature for r in known], w)}
+        return self._step(state["kept"], state, problem)
 
     def _step(self, stats, state, problem) -> NDArray:
         rho = problem.model.l2
@@ -262,21 +271,38 @@ class FisherFlow(NaturalGradient):
     1. ``stats``: clients send :math:`g_k(\theta_r)`, :math:`F_k(\theta_r)`; the server
        aggregates :math:`\bar g`, :math:`\bar F`;
     2. ``local_flow``: it sends them back; each client takes ``local_steps`` steps of
-       the corrected flow (see :mod:`infogeo.federated.client`), the server averages
-       the local models with example weights.
+       the corrected flow (see :mod:`infogeo.federated.client`) and returns its model
+       :math:`\theta_k`; the server merges the models with the clients' own Fishers
+       from phase 1 (:func:`~infogeo.federated.fisher_merge`, anchored at
+       :math:`\theta_r`).
+
+    Why the Fisher-weighted merge corrects the drift: if every client's corrected local
+    objective :math:`S_k(\theta) = L_k(\theta) + (\bar g - g_k)^\top\theta` is its
+    quadratic model with curvature :math:`F_k`, its minimizer satisfies
+    :math:`F_k(\theta_k - \theta_r) = -\bar g`, so the merge
+
+    .. math::
+
+        \theta_r + \Big(\sum_k w_kF_k\Big)^{-1}\sum_k w_kF_k(\theta_k - \theta_r)
+        = \theta_r - \Big(\sum_k w_kF_k\Big)^{-1}\bar g
+
+    is exactly the global natural-gradient step, while a plain average of the
+    :math:`\theta_k` is not when the clients' Fishers differ (non-IID data). The local
+    steps add what the quadratic model misses. No extra communication: the Fishers
+    arrived in phase 1.
     """
 
     name = "fisher_flow"
     phases = ("stats", "local_flow")
 
-    def __init__(self, fisher: str | None = None, lr: float = 1.0, damping: float = 1e-4,
-                 local_steps: int = 5) -> None:
-        super().__init__(fisher, lr, damping, adapt_damping=False)
+    def __init__(self, fisher: str | None = None, lr: float = 1.0, damping: float = 1e-3,
+                 local_steps: int = 5, max_kl: float | None = 0.5) -> None:
+        super().__init__(fisher, lr, damping, adapt_damping=False, max_kl=max_kl)
         self.local_steps = check_positive_int(local_steps, "local_steps")
 
     def instruction(self, phase, theta, state, problem):
         config = {"fisher": self.fisher, "lr": self.lr, "local_steps": self.local_steps,
-                  "damping": self.total_damping(problem)}
+                  "damping": self.total_damping(problem), "max_kl": self.max_kl or 0.0}
         if phase == "stats":
             return {}, config
         arrays = {"global_grad": state["global_grad"]}
@@ -288,8 +314,11 @@ class FisherFlow(NaturalGradient):
         if phase == "stats":
             state["global_grad"] = w @ np.asarray([r.arrays["grad"] for r in reports])
             state["global_fisher"] = average_curvature([r.curvature for r in reports], w)
+            state["client_fishers"] = {r.client: r.curvature for r in reports}
             return theta
-        return weighted_average([r.arrays["params"] for r in reports], w)
+        return fisher_merge([r.arrays["params"] for r in reports],
+                            [state["client_fishers"][r.client] for r in reports], w,
+                            damping=self.total_damping(problem), anchor=theta)
 
 
 STRATEGIES = {

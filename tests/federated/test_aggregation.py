@@ -86,9 +86,9 @@ def test_kfac_factor_averages_are_the_pooled_factors() -> None:
     pooled = kfac_factors(true_fisher_stats(prob.model.net, prob.model._params(theta),
                                             prob.X))
     for l, (a, g) in enumerate(pooled):
-        np.testing.assert_allclose(sum(wk * f[l][0] for wk, f in zip(w, facs)), a,
+        np.testing.assert_allclose(sum(wk * f[l][0] for wk, f in zip(w, facs, strict=True)), a,
                                    rtol=1e-12, atol=1e-14)
-        np.testing.assert_allclose(sum(wk * f[l][1] for wk, f in zip(w, facs)), g,
+        np.testing.assert_allclose(sum(wk * f[l][1] for wk, f in zip(w, facs, strict=True)), g,
                                    rtol=1e-12, atol=1e-14)
     # and the K-FAC step is the damped Kronecker solve, layer by layer
     grads = [np.ones(prob.dim)] * len(facs)
@@ -113,8 +113,8 @@ def test_diagonal_step_and_weight_normalization() -> None:
     np.testing.assert_allclose(aggregate_natural_gradient(g, d, 7 * n, 0.2), expected)
     # the unnormalized form: (sum n_k F_k + N lambda I)^-1 sum n_k g_k
     full = [np.diag(x) for x in d]
-    unnormalized = np.linalg.solve(sum(nk * f for nk, f in zip(n, full)) + n.sum() * 0.2
-                                   * np.eye(5), sum(nk * gk for nk, gk in zip(n, g)))
+    unnormalized = np.linalg.solve(sum(nk * f for nk, f in zip(n, full, strict=True)) + n.sum() * 0.2
+                                   * np.eye(5), sum(nk * gk for nk, gk in zip(n, g, strict=True)))
     np.testing.assert_allclose(aggregate_natural_gradient(g, full, n, 0.2), unnormalized)
 
 
@@ -149,11 +149,11 @@ def test_fisher_merge_of_quadratic_clients_is_the_global_optimum() -> None:
     n = rng.integers(5, 50, K).astype(float)
     merged = fisher_merge(optima, hs, n)
     w = n / n.sum()
-    expected = np.linalg.solve(sum(wk * h for wk, h in zip(w, hs)),
-                               sum(wk * h @ m for wk, h, m in zip(w, hs, optima)))
+    expected = np.linalg.solve(sum(wk * h for wk, h in zip(w, hs, strict=True)),
+                               sum(wk * h @ m for wk, h, m in zip(w, hs, optima, strict=True)))
     np.testing.assert_allclose(merged, expected, rtol=1e-10)
     # the gradient of the pooled quadratic loss vanishes there
-    grad = sum(wk * h @ (merged - m) for wk, h, m in zip(w, hs, optima))
+    grad = sum(wk * h @ (merged - m) for wk, h, m in zip(w, hs, optima, strict=True))
     np.testing.assert_allclose(grad, 0.0, atol=1e-10)
 
 
@@ -174,7 +174,7 @@ def test_fisher_merge_structures() -> None:
     merged = fisher_merge(params, kfacs, [1, 1, 2], damping=0.05, anchor=anchor)
     dense = [np.kron(a, g) for [(a, g)] in kfacs]
     w = np.array([0.25, 0.25, 0.5])
-    expected = np.linalg.solve(sum(wk * f for wk, f in zip(w, dense)) + 0.05 * np.eye(6),
-                               sum(wk * f @ p for wk, f, p in zip(w, dense, params))
+    expected = np.linalg.solve(sum(wk * f for wk, f in zip(w, dense, strict=True)) + 0.05 * np.eye(6),
+                               sum(wk * f @ p for wk, f, p in zip(w, dense, params, strict=True))
                                + 0.05 * anchor)
     np.testing.assert_allclose(merged, expected, rtol=1e-8)

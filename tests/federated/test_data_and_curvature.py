@@ -43,7 +43,7 @@ def test_dirichlet_partition_is_a_partition_and_alpha_controls_skew() -> None:
     # examples per client: a few standard errors of sqrt(0.1 * 0.9 / 300) ~ 0.017)
     assert skews[100.0] < 0.1 + 5 * 0.017
     again = dirichlet_partition(y, 10, 0.1, np.random.default_rng(1))
-    for a, b in zip(again, dirichlet_partition(y, 10, 0.1, np.random.default_rng(1))):
+    for a, b in zip(again, dirichlet_partition(y, 10, 0.1, np.random.default_rng(1)), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
