@@ -113,8 +113,8 @@ def test_diagonal_step_and_weight_normalization() -> None:
     np.testing.assert_allclose(aggregate_natural_gradient(g, d, 7 * n, 0.2), expected)
     # the unnormalized form: (sum n_k F_k + N lambda I)^-1 sum n_k g_k
     full = [np.diag(x) for x in d]
-    unnormalized = np.linalg.solve(sum(nk * f for nk, f in zip(n, full, strict=True)) + n.sum() * 0.2
-                                   * np.eye(5), sum(nk * gk for nk, gk in zip(n, g, strict=True)))
+    lhs = sum(nk * f for nk, f in zip(n, full, strict=True)) + n.sum() * 0.2 * np.eye(5)
+    unnormalized = np.linalg.solve(lhs, sum(nk * gk for nk, gk in zip(n, g, strict=True)))
     np.testing.assert_allclose(aggregate_natural_gradient(g, full, n, 0.2), unnormalized)
 
 
@@ -174,7 +174,8 @@ def test_fisher_merge_structures() -> None:
     merged = fisher_merge(params, kfacs, [1, 1, 2], damping=0.05, anchor=anchor)
     dense = [np.kron(a, g) for [(a, g)] in kfacs]
     w = np.array([0.25, 0.25, 0.5])
-    expected = np.linalg.solve(sum(wk * f for wk, f in zip(w, dense, strict=True)) + 0.05 * np.eye(6),
+    lhs = sum(wk * f for wk, f in zip(w, dense, strict=True)) + 0.05 * np.eye(6)
+    expected = np.linalg.solve(lhs,
                                sum(wk * f @ p for wk, f, p in zip(w, dense, params, strict=True))
                                + 0.05 * anchor)
     np.testing.assert_allclose(merged, expected, rtol=1e-8)
