@@ -10,7 +10,8 @@ report
   of the initial gap to the optimum ``L*``; the optimum by centralized natural gradient
   with the exact Fisher, run to a gradient norm of 1e-10 x its start),
 * bytes (array payload, both directions, all clients) communicated until then,
-* the gap reached by FedAvg with the same number of bytes (same communication budget),
+* the gap reached by FedAvg with the same number of bytes (same communication budget;
+  "*": FedAvg's ``R`` rounds used fewer bytes, the gap is the one after ``R`` rounds),
 * the ratio of FedAvg's rounds to the strategy's rounds (">" when FedAvg never reached
   the target within ``R`` rounds: the ratio is then a lower bound),
 * centralized natural gradient (pooled data, backtracking) as the reference: its
@@ -85,10 +86,12 @@ def best_fedavg(problem, alpha, seed, n_clients, rounds, engine, target, rates):
     return best[1], best[2], best[3]
 
 
-def gap_at_budget(h, budget: int, optimum: float, gap0: float) -> float:
-    """Relative gap reached by ``h`` with at most ``budget`` bytes communicated."""
+def gap_at_budget(h, budget: int, optimum: float, gap0: float) -> str:
+    """Relative gap reached by ``h`` with at most ``budget`` bytes communicated ("*":
+    all its rounds used fewer bytes than that)."""
     within = np.flatnonzero(h.cumulative_bytes <= budget)
-    return float((h.loss[within[-1]] - optimum) / gap0)
+    mark = "*" if h.cumulative_bytes[-1] < budget else " "
+    return f"{(h.loss[within[-1]] - optimum) / gap0:.2e}{mark}"
 
 
 def table(problem, alpha, seed, n_clients, rounds, engine, quick, targets_rel, rates):
@@ -135,7 +138,7 @@ def table(problem, alpha, seed, n_clients, rounds, engine, quick, targets_rel, r
             r = h.rounds_to(target)
             b = h.bytes_to(target)
             final = (h.loss[-1] - optimum) / gap0  # at the target or after R rounds
-            same = (f"{gap_at_budget(fedavg, b, optimum, gap0):22.2e}" if b is not None
+            same = (f"{gap_at_budget(fedavg, b, optimum, gap0):>22s}" if b is not None
                     else " " * 22)
             if r is None or h is fedavg:
                 ratio = ""
