@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -173,6 +173,9 @@ class FederatedProblem:
         Indices of each client's examples.
     theta0 : array, shape=[d]
         The common starting point.
+    default_fisher : str
+        The Fisher approximation the natural-gradient strategies use unless told
+        (``"exact"``; ``"kfac"`` for the MLP).
     """
 
     name: str
@@ -182,7 +185,6 @@ class FederatedProblem:
     partitions: list[NDArray]
     theta0: NDArray
     default_fisher: str = "exact"
-    options: dict = field(default_factory=dict)
 
     @property
     def n_clients(self) -> int:

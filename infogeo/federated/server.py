@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .client import run_client
-from .curvature import check_curvature, curvature_from_arrays
+from .curvature import check_curvature, curvature_from_arrays, curvature_kind
 from .history import FederatedHistory, payload_bytes
 from .strategies import AbstractStrategy, ClientReport
 
@@ -89,7 +89,6 @@ def check_reply(task: str, reply: Reply, problem, fisher: str) -> ClientReport |
         reason = check_curvature(curvature, d, problem.model.layer_shapes)
         if reason:
             return reason
-        from .curvature import curvature_kind
         if curvature_kind(curvature) != fisher:
             return f"expected a {fisher} Fisher, got a {curvature_kind(curvature)} one"
     return ClientReport(-1, arrays, metrics, curvature)

@@ -179,3 +179,38 @@ def test_fisher_merge_structures() -> None:
                                sum(wk * f @ p for wk, f, p in zip(w, dense, params, strict=True))
                                + 0.05 * anchor)
     np.testing.assert_allclose(merged, expected, rtol=1e-8)
+
+
+def test_server_momentum_and_levenberg_marquardt_undo() -> None:
+    """FedAvgM's update rule, and the natural-gradient server undoing a step that raised
+    the clients' loss (recomputed from the kept statistics with 4x the damping)."""
+    from infogeo.federated import FedAvg, NaturalGradient
+    from infogeo.federated.strategies import ClientReport
+
+    class Quadratic:  # a stand-in problem: only the ridge and the dimension are read
+        class model:
+            l2 = 0.0
+        dim = 2
+
+    theta = np.array([1.0, -1.0])
+    fedavgm = FedAvg(momentum=0.5, server_lr=1.0)
+    state = fedavgm.init_state(theta)
+    reports = [ClientReport(0, {"params": np.zeros(2)}, {"n": 1.0, "loss": 0.0})]
+    after1 = fedavgm.aggregate("local_sgd", theta, state, reports, Quadratic)
+    np.testing.assert_allclose(after1, [0.0, 0.0])  # v = theta - 0
+    after2 = fedavgm.aggregate("local_sgd", after1, state, reports, Quadratic)
+    np.testing.assert_allclose(after2, -0.5 * theta)  # v = 0.5 v + (0 - 0)
+
+    ng = NaturalGradient(fisher="exact", damping=0.1, max_kl=None)
+    state = ng.init_state(theta)
+    f = np.eye(2)
+
+    def report(loss: float, grad) -> list:
+        return [ClientReport(0, {"grad": np.asarray(grad, float)}, {"n": 1.0, "loss": loss},
+                             f)]
+    step1 = ng.aggregate("stats", theta, state, report(1.0, [1.0, 0.0]), Quadratic)
+    np.testing.assert_allclose(step1, theta - np.array([1.0, 0.0]) / 1.1)
+    # the loss went up at step1: back to theta, damping 0.4
+    step2 = ng.aggregate("stats", step1, state, report(2.0, [5.0, 5.0]), Quadratic)
+    assert state["damping"] == pytest.approx(0.4)
+    np.testing.assert_allclose(step2, theta - np.array([1.0, 0.0]) / 1.4)
