@@ -123,6 +123,6 @@ class FederatedHistory:
     def __repr__(self) -> str:
         final = f"{self.loss[-1]:.6g}" if len(self.loss) else "n/a"
         return (f"FederatedHistory({self.strategy!r} on {self.problem!r}, engine "
-                f"{self.engine!r}, {len(self.loss) - 1} rounds, final loss {final}, "
+                f"{self.engine!r}, {max(len(self.loss) - 1, 0)} rounds, final loss {final}, "
                 f"{int(np.sum(self.bytes_sent))} bytes, {len(self.rejected)} rejected, "
                 f"{len(self.failed)} failed; {self.stop_reason})")

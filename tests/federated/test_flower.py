@@ -77,11 +77,11 @@ def test_server_waits_for_nodes_and_stops_when_too_few_register() -> None:
                                                "alpha": 0.5, "problem_seed": 0})
 
     # 2 of 4 nodes start, 3 are needed: the server waits, then stops with the reason
-    h = run_flower_simulation(server(3), 4, n_nodes=2, wait_timeout=3.0)
+    h = run_flower_simulation(server(3), 4, n_nodes=2, wait_timeout=20.0)
     assert "only 2 of 4 client nodes registered" in h.stop_reason
     assert len(h.loss) == 0 and not ray.is_initialized()
     # 3 of 4 start, 1 is enough: it trains with the three that registered
-    h = run_flower_simulation(server(1), 4, n_nodes=3, wait_timeout=3.0)
+    h = run_flower_simulation(server(1), 4, n_nodes=3, wait_timeout=20.0)
     assert h.stop_reason == "completed 2 rounds"
     np.testing.assert_array_equal(h.n_reported[1:], 3)
 
