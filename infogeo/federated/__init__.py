@@ -36,15 +36,14 @@ from .aggregation import (
     weighted_average,
 )
 from .centralized import CentralizedResult, centralized_natural_gradient
-from .client import FAULTS, TASKS, run_client
-from .curvature import APPROXIMATIONS, check_curvature, curvature_bytes
+from .client import run_client
+from .curvature import check_curvature, curvature_bytes
 from .data import dirichlet_partition, load_digits, quantile_labels, synthetic_digits
 from .history import FederatedHistory, payload_bytes
-from .problems import PROBLEMS, FamilyModel, FederatedProblem, NetworkModel, make_problem
+from .problems import FamilyModel, FederatedProblem, NetworkModel, make_problem
 from .server import FederatedServer, LocalTransport, check_reply
-from .simulation import ENGINES, flower_available, simulate
+from .simulation import flower_available, simulate
 from .strategies import (
-    STRATEGIES,
     AbstractStrategy,
     FedAvg,
     FisherFlow,
@@ -55,12 +54,12 @@ from .strategies import (
 
 __all__ = [
     "aggregate_natural_gradient", "fisher_merge", "weighted_average", "normalized_weights",
-    "simulate", "FederatedHistory", "flower_available", "ENGINES",
-    "STRATEGIES", "AbstractStrategy", "FedAvg", "NaturalGradient", "FisherMerge",
+    "simulate", "FederatedHistory", "flower_available",
+    "AbstractStrategy", "FedAvg", "NaturalGradient", "FisherMerge",
     "FisherFlow", "make_strategy",
-    "PROBLEMS", "FederatedProblem", "NetworkModel", "FamilyModel", "make_problem",
+    "FederatedProblem", "NetworkModel", "FamilyModel", "make_problem",
     "centralized_natural_gradient", "CentralizedResult",
     "synthetic_digits", "load_digits", "dirichlet_partition", "quantile_labels",
-    "APPROXIMATIONS", "check_curvature", "curvature_bytes", "payload_bytes",
-    "FederatedServer", "LocalTransport", "check_reply", "run_client", "TASKS", "FAULTS",
+    "check_curvature", "curvature_bytes", "payload_bytes",
+    "FederatedServer", "LocalTransport", "check_reply", "run_client",
 ]

@@ -176,7 +176,10 @@ def run_server(server: FederatedServer, grid: Grid, n_clients: int,
     If fewer than ``server.min_clients`` nodes register within ``wait_timeout`` seconds
     the run stops before the first round, with the reason in the history."""
     nodes = _wait_for_nodes(grid, n_clients, wait_timeout)
-    mapping = _handshake(grid, nodes, server.problem_config, wait_timeout) if nodes else {}
+    # registered nodes answer once their client process is up (in a simulation: once
+    # Ray has started, which can take a minute on a loaded machine)
+    mapping = (_handshake(grid, nodes, server.problem_config, max(wait_timeout, 300.0))
+               if nodes else {})
     if len(mapping) < max(server.min_clients, 1):
         hist = FederatedHistory(server.strategy.name, str(server.problem_config.get(
             "problem", "custom")), "flower", fisher=server.strategy.fisher)

@@ -21,18 +21,22 @@ class FederatedHistory:
 
     Attributes
     ----------
-    strategy, problem, engine : str
-        ``engine`` is ``"flower"`` (Flower's simulation engine) or ``"local"`` (the
-        in-process loop running the same server and client code).
+    strategy : str
+    problem : str
+    engine : str
+        ``"flower"`` (Flower's simulation engine) or ``"local"`` (the in-process loop
+        running the same server and client code).
     fisher : str
         The Fisher approximation clients sent (``""`` for FedAvg).
     loss : ndarray, shape=[R + 1]
         Global training loss (pooled data) after each round.
     accuracy : ndarray or None
         Training accuracy after each round (classification problems).
-    bytes_up, bytes_down : ndarray of int, shape=[R + 1]
-        Array payload sent by the clients / by the server in each round, all clients
-        together (float64 entries; evaluation messages are not counted).
+    bytes_up : ndarray of int, shape=[R + 1]
+        Array payload sent by the clients in each round, all clients together (float64
+        entries; evaluation messages are not counted).
+    bytes_down : ndarray of int, shape=[R + 1]
+        Array payload sent by the server to the clients in each round.
     bytes_sent : ndarray of int, shape=[R + 1]
         ``bytes_up + bytes_down``.
     bytes_per_client : ndarray, shape=[R + 1]
@@ -41,13 +45,19 @@ class FederatedHistory:
         Bytes of the serialized Flower records (Flower only), both directions.
     n_reported : ndarray of int, shape=[R + 1]
         Clients whose replies were used in each round.
-    failed, rejected : list of (round, client, reason)
-        Clients that did not reply (dropout, errors) / whose replies were refused.
+    n_sampled : ndarray of int, shape=[R + 1]
+        Clients sampled in each round.
+    failed : list of (round, client, reason)
+        Clients that did not reply (dropout, errors).
+    rejected : list of (round, client, reason)
+        Clients whose replies were refused (and why).
     stop_reason : str
     converged : bool
         True if ``target_loss`` was given and reached.
     params : ndarray
         The final model.
+    wall_time : float
+        Seconds the run took.
     """
 
     strategy: str

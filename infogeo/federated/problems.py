@@ -166,9 +166,11 @@ class FederatedProblem:
     ----------
     name : str
     model : NetworkModel or FamilyModel
-    X, y : arrays
-        The pooled training data (``y`` is ``None`` for an MLE problem). The algorithms
-        never see it; it is used to measure the global loss of a simulation.
+    X : array
+        The pooled training inputs. The algorithms never see them; they are used to
+        measure the global loss of a simulation.
+    y : array or None
+        The pooled labels (``None`` for an MLE problem).
     partitions : list of int arrays
         Indices of each client's examples.
     theta0 : array, shape=[d]
