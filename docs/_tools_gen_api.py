@@ -22,6 +22,7 @@ SECTIONS = [
     ("federated", "Federated learning: natural gradient across clients (Flower)"),
     ("plotting", "Plotting helpers"),
     ("interop", "Interoperability (geomstats, scipy.stats)"),
+    ("nonparametric", "Non-parametric Fisher–Rao geometry"),
 ]
 
 

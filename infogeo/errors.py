@@ -16,7 +16,8 @@ Hierarchy::
     │   ├── ShootingError                           the Riemannian log by shooting
     │   └── GeodesicIntegrationError                the geodesic ODE left the domain / budget
     ├── DerivationError          (RuntimeError)     no symbolic strategy closed a quantity
-    └── ClientFailure            (RuntimeError)     a federated client did not reply
+    ├── ClientFailure            (RuntimeError)     a federated client did not reply
+    └── OutOfRangeError          (ValueError)       a valid input whose result overflows
 
     InfogeoWarning (UserWarning)
     ├── AccuracyWarning          a numeric result did not reach its requested tolerance
@@ -34,6 +35,7 @@ __all__ = [
     "GeodesicIntegrationError",
     "DerivationError",
     "ClientFailure",
+    "OutOfRangeError",
     "InfogeoWarning",
     "AccuracyWarning",
     "QuadratureToleranceWarning",
@@ -71,6 +73,11 @@ class DerivationError(InfogeoError, RuntimeError):
 class ClientFailure(InfogeoError, RuntimeError):
     """A federated client failed to compute its reply (a simulated dropout, or an error in
     its local computation); the server goes on with the clients that reported."""
+
+
+class OutOfRangeError(InfogeoError, ValueError):
+    """A valid input whose result does not fit in double precision (it overflows or
+    underflows to a value that would be wrong); the message names the argument and why."""
 
 
 class InfogeoWarning(UserWarning):
