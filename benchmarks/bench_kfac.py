@@ -35,6 +35,14 @@ import os
 
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
+# kfac-jax (XLA) single-threaded too, for a fair comparison with one BLAS thread
+os.environ.setdefault("XLA_FLAGS", "--xla_cpu_multi_thread_eigen=false "
+                      "intra_op_parallelism_threads=1")
+
+import sys  # noqa: E402
+
+# run from a checkout: measure this tree's infogeo, not an installed copy
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import argparse  # noqa: E402
 import time  # noqa: E402
