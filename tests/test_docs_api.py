@@ -10,7 +10,7 @@ import pytest
 
 API = Path(__file__).resolve().parents[1] / "docs" / "api.rst"
 SUBPACKAGES = ["manifolds", "symbolic", "estimators", "flows", "learning", "plotting",
-               "interop"]
+               "interop", "nonparametric"]
 
 
 def documented_names() -> set[str]:
