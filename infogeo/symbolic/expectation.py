@@ -30,6 +30,7 @@ import mpmath
 import sympy as sp
 
 from ._timeout import DerivationTimeout, time_limit
+from .inputs import as_expr
 from .integrals import (
     SUBSTITUTIONS,
     convergent_branch,
@@ -161,7 +162,7 @@ class ExpectationEngine:
     # ------------------------------------------------------------------ public
     def expect(self, expr: sp.Expr) -> sp.Expr:
         """E_θ[expr] in internal symbols; raises :class:`NotClosed` if no strategy works."""
-        expr = sp.sympify(expr)
+        expr = as_expr(expr, "expectation argument")
         fi = self.fi
         if not expr.free_symbols & set(fi.variables):
             return expr
@@ -181,6 +182,11 @@ class ExpectationEngine:
             total += coeff * self._moment(g, var, logq, lo, hi)
         return total
 
+    def _show(self, expr: Any) -> str:
+        """An expression for messages: the user's symbols, dummies by their plain names."""
+        expr = self.family.to_user(expr)
+        return str(expr.xreplace({d: sp.Symbol(d.name) for d in expr.atoms(sp.Dummy)}))
+
     # ------------------------------------------------------------------ continuous 1-D
     def _moment(self, g: sp.Expr, var: sp.Symbol, logq: sp.Expr, lo: Any, hi: Any) -> sp.Expr:
         key = (g, var, logq)
@@ -196,7 +202,8 @@ class ExpectationEngine:
         key = (integrand, lo, hi)
         if key in _INTEGRALS:
             if _INTEGRALS[key] is None:
-                raise NotClosed(f"no strategy closed the integral of {integrand} (cached)")
+                raise NotClosed(f"no strategy closed the integral of {self._show(integrand)} "
+                                "(cached)")
             self.methods_used.update(_INTEGRALS[key][1])
             return _INTEGRALS[key][0]
         parameter_free = integrand.free_symbols <= {var}
@@ -231,7 +238,8 @@ class ExpectationEngine:
                 _INTEGRALS[key] = (value, used)
                 return value
         _INTEGRALS[key] = None
-        raise NotClosed(f"no strategy closed the integral of {integrand} over ({lo}, {hi})")
+        raise NotClosed(f"no strategy closed the integral of {self._show(integrand)} d{var.name} "
+                        f"over ({self._show(lo)}, {self._show(hi)})")
 
     def _plausible(self, integrand: sp.Expr, var: sp.Symbol, lo: Any, hi: Any,
                    value: sp.Expr) -> bool:
@@ -243,7 +251,8 @@ class ExpectationEngine:
             with mpmath.workdps(30):
                 pts = [lo, hi] if not (integrand.has(sp.Abs, sp.sign)) else [lo, 0, hi]
                 pts = [mpmath.mpf(float(p)) if p.is_finite else
-                       (mpmath.inf if p > 0 else -mpmath.inf) for p in map(sp.sympify, pts)]
+                       (mpmath.inf if p > 0 else -mpmath.inf)
+                       for p in (as_expr(q, "integration bound") for q in pts)]
                 numeric = complex(mpmath.quad(f, pts))
             closed = complex(sp.N(value.xreplace(sub), 20))
         except (TypeError, ValueError, ZeroDivisionError, OverflowError):
@@ -263,9 +272,10 @@ class ExpectationEngine:
                     with time_limit(self.time_limit_s * 3):
                         value = integrate_over_support(fi, g * density)
                 except _ERRORS as err:
-                    raise NotClosed(f"integral of {g} timed out or failed") from err
+                    raise NotClosed(f"integral of {self._show(g)} timed out or failed") from err
                 if value is None:
-                    raise NotClosed(f"sympy could not integrate {g} over the support")
+                    raise NotClosed(f"sympy could not integrate {self._show(g)} over the "
+                                    "support")
                 self._cache[key] = sp.simplify(value)
             total += coeff * self._cache[key]
         return total
@@ -298,7 +308,8 @@ class ExpectationEngine:
         except _ERRORS:
             value = None
         if value is None or not is_closed(value):
-            raise NotClosed(f"no strategy closed the sum of {g}·p(k) over k in [{lo}, {hi}]")
+            raise NotClosed(f"no strategy closed the sum of {self._show(g)}·p({k.name}) over "
+                            f"{k.name} in [{self._show(lo)}, {self._show(hi)}]")
         self._cache[key] = sp.simplify(value)
         return self._cache[key]
 
