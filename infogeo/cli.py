@@ -100,8 +100,9 @@ def _add_family_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--var", default="x", help='the random variable (default: x; "x>0" or '
                                                '"x:(0,1)" also declare its range)')
     p.add_argument("--support", default=None,
-                   help='support "low,high", e.g. "0,oo" (default: where the log-density '
-                        'is defined, e.g. (0, oo) when it has log(x))')
+                   help='support "low,high", e.g. "0,oo"; one per variable separated by ";" '
+                        'for several, e.g. "0,1; 0,1-x1" (default: where the log-density is '
+                        'defined, e.g. (0, oo) when it has log(x))')
     p.add_argument("--discrete", action="store_true",
                    help="the variable takes the integers low <= k <= high")
     p.add_argument("--conditions", default="",

@@ -68,7 +68,7 @@ def read_variables(variable: Any, support: Any, discrete: bool | None
                ) -> tuple[tuple[sp.Symbol, ...], bool, Any]:
     """The variable symbol(s); a string support of one variable is parsed here, because the
     variable's assumptions come from it (x on (0, oo) is positive)."""
-    if isinstance(support, str):
+    if isinstance(support, str) and ";" not in support:
         try:
             support = parse_support(support)
         except ValueError:
@@ -129,8 +129,12 @@ def _parse_support(support: Any, discrete: bool | None, variables: tuple, symbol
         parts = [support]
     else:
         if isinstance(support, str):
-            raise ValueError("support of several variables must be one (low, high) per "
-                             f"variable, got {shown(support)}")
+            support = [part for part in support.split(";") if part.strip()]
+        elif isinstance(support, tuple) and len(support) == 2 and not any(
+                isinstance(b, tuple | list | str | sp.Set) for b in support):
+            raise ValueError(f"support of several variables must give one 'low,high' per "
+                             f"variable, separated by ';' (e.g. '0,1; 0,1-x1'), got "
+                             f"{shown(support)}")
         try:
             parts = list(support)
         except TypeError as err:

@@ -93,7 +93,7 @@ def check_normalization(family: SymbolicFamily, *, time_limit: float | None = No
 
 def _label(family: SymbolicFamily, key: str, use: bool, time_limit: float | None,
            budget: Budget | None, progress: Callable[[str], None] | None) -> str:
-    record_key = f"norm-{key}"
+    record_key = normalization_key(family)
     if use:
         label = _cache.load(record_key, "normalization", _decode_label)
         if label is not None:
@@ -106,6 +106,11 @@ def _label(family: SymbolicFamily, key: str, use: bool, time_limit: float | None
     if use:
         _cache.store(record_key, "normalization", {"label": label}, label)
     return label
+
+
+def normalization_key(family: SymbolicFamily) -> str:
+    """The cache key of the normalization label of ``family``."""
+    return f"norm-{family.key()}"
 
 
 def _decode_label(body: dict[str, Any]) -> str:

@@ -43,7 +43,7 @@ from .normalization import check_normalization
 from .numeric import numeric_expectation
 from .strategies import CUBIC_STRATEGIES, FISHER_STRATEGIES, Context
 
-__all__ = ["DerivationResult", "derive", "as_family", "DEFAULT_TIMEOUT"]
+__all__ = ["DerivationResult", "derive", "as_family", "record_key", "DEFAULT_TIMEOUT"]
 
 #: default total time budget (seconds of processor time) of the symbolic strategies
 DEFAULT_TIMEOUT = 10.0
@@ -141,7 +141,7 @@ def derive(family: Any, kind: str, method: str = "auto", *, time_limit: float = 
                              "result")
         check_normalization(family, cache=use, symbolic=False, progress=say)
         return _numeric(family, rank, point, ())
-    key = hashlib.sha256(f"{family.key()}|{kind}|{method}".encode()).hexdigest()[:40]
+    key = record_key(family, kind, method)
     known = _cache.load(key, kind, partial(_decode, family, rank, strategies)) if use else None
     if isinstance(known, DerivationResult):
         return known
@@ -161,6 +161,11 @@ def derive(family: Any, kind: str, method: str = "auto", *, time_limit: float = 
         _cache.store(key, kind, _encode_failure(failure), failure)
     return _give_up(family, quantity, rank, failure, time.perf_counter() - start, point,
                     allow_numeric, False, say)
+
+
+def record_key(family: SymbolicFamily, kind: str, method: str = "auto") -> str:
+    """The cache key of a derivation of ``kind`` ("fisher" or "cubic") by ``method``."""
+    return hashlib.sha256(f"{family.key()}|{kind}|{method}".encode()).hexdigest()[:40]
 
 
 def _announcer(progress: Callable[[str], None] | None, quantity: str

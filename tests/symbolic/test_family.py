@@ -121,10 +121,13 @@ def test_unclosable_expectation_raises_clear_error() -> None:
     # Fisher integrals involve ∫ e^{−|z|} cos²z/(1 + sin(z)/2) dz, which nothing here closes
     logpdf = log(b) - b * sp.Abs(x) - log(2) + log(1 + sp.sin(b * x) / 2)
     fam = SymbolicFamily(logpdf, [b], x)
-    with pytest.raises(DerivationError, match="allow_numeric=True"):
-        fisher_information(fam, time_limit=3.0, cache=False)
-    result = fisher_information_result(fam, time_limit=3.0, cache=False, allow_numeric=True,
-                                       at={b: 1.5})
+    with pytest.raises(DerivationError, match="allow_numeric=True") as info:
+        fisher_information(fam, time_limit=3.0, timeout=3.0, cache=False)
+    assert [name for name, _ in info.value.attempts] == [
+        "hessian_free", "exponential_family", "expectation", "score"]
+    assert info.value.family == "custom" and info.value.quantity == "Fisher information"
+    result = fisher_information_result(fam, time_limit=3.0, timeout=3.0, cache=False,
+                                       allow_numeric=True, at={b: 1.5})
     assert result.numeric and result.attempts
 
 
