@@ -79,19 +79,19 @@ def check_normalization(family: SymbolicFamily, *, time_limit: float | None = No
     use = cache and _cache.enabled()
     key = family.key()
     verdict = _VERIFIED.get(key) if use else None
-    if verdict is None or (symbolic and verdict == "numeric-only"):
+    if verdict is None:
         if progress is not None:
             progress("normalization check")
         _numeric_check(family, rtol)
         verdict = "numeric-only"
-    if symbolic:
-        verdict = _label(family, key, use, time_limit, budget, progress)
+    if symbolic and verdict == "numeric-only":
+        verdict = _label(family, use, time_limit, budget, progress)
     if use:
         _VERIFIED[key] = verdict
     return "numeric" if verdict == "numeric-only" else verdict
 
 
-def _label(family: SymbolicFamily, key: str, use: bool, time_limit: float | None,
+def _label(family: SymbolicFamily, use: bool, time_limit: float | None,
            budget: Budget | None, progress: Callable[[str], None] | None) -> str:
     record_key = normalization_key(family)
     if use:

@@ -18,7 +18,9 @@ What a density may contain
 
 Everything else (attributes, subscripts, strings, lambdas, comprehensions, keyword or
 starred arguments, comparisons, dunder names, unknown names, non-ASCII text) raises a
-``ValueError`` that says what was refused. Sizes are bounded (length, nesting depth,
+``ValueError`` that says what was refused. Conditions on parameters
+(:func:`parse_expression` with ``relations=True``) may also be comparisons ``< <= > >=``,
+chained as in ``0 < p < 1``. Sizes are bounded (length, nesting depth,
 number of nodes, magnitude of numeric constants and exponents), so a short input cannot
 make the conversion or a later simplification hang: ``9**9**9**9`` is refused, not
 evaluated.
@@ -34,8 +36,9 @@ Parameter declarations
     n:int>0            an integer parameter (combine ``:int`` with any constraint)
 
 Bounds at 0 become sympy assumptions (``positive``, ``nonnegative``, ``negative``,
-``nonpositive``), which sympy's integrator needs; other bounds are kept in
-:attr:`ParamSpec.domain` for the caller to check numeric values against.
+``nonpositive``), which sympy's integrator needs; any other interval makes the symbol a
+:class:`DeclaredSymbol`, which carries it to every family built with it (and
+:attr:`ParamSpec.domain` holds it too).
 """
 
 from __future__ import annotations
@@ -63,7 +66,8 @@ from ._grammar import (  # noqa: F401 - re-exported: the parser's public limits
     MAX_ROOT_BITS,
     shown,
 )
-from .declarations import (
+from .declarations import (  # noqa: F401 - DeclaredSymbol re-exported
+    DeclaredSymbol,
     ParamSpec,
     _check_name,
     parse_param_specs,
