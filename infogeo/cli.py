@@ -36,11 +36,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from . import _cli_output as fmt
+
 __all__ = ["main", "build_parser"]
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
-DEFAULT_TIMEOUT = 10.0  # the symbolic pipeline's default (infogeo.symbolic.pipeline)
 
 
 # ---------------------------------------------------------------------- arguments
@@ -89,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_family_arguments(p: argparse.ArgumentParser) -> None:
+    from .symbolic.pipeline import DEFAULT_TIMEOUT
+
     p.add_argument("family", nargs="?", help="a catalogue name (see 'infogeo families')")
     p.add_argument("--logpdf", help='log-density, Python syntax with ** for powers, e.g. '
                                     '"-(x-mu)**2/(2*sigma**2) - log(sigma) - log(2*pi)/2"')
@@ -186,39 +189,6 @@ def _parse_at(text: str, fam: Any) -> dict:
 
 
 # ---------------------------------------------------------------------- output
-def _describe(fam: Any) -> dict[str, Any]:
-    return {"family": fam.name, "params": [str(p) for p in fam.params],
-            "variable": str(fam.variable), "variables": [str(v) for v in fam.variables],
-            "support": [[str(lo), str(hi)] for lo, hi in fam.support],
-            "support_inferred": fam.support_inferred or None,
-            "discrete": bool(fam.discrete), "logpdf": str(fam.logpdf)}
-
-
-def _header(fam: Any) -> str:
-    kind = "integers" if fam.discrete else "reals"
-    ranges = ", ".join(f"{v} in [{lo}, {hi}]" for v, (lo, hi) in
-                       zip(fam.variables, fam.support, strict=True))
-    inferred = f"\nsupport: {fam.support_inferred}" if fam.support_inferred else ""
-    return (f"family: {fam.name}\nparameters: {', '.join(map(str, fam.params))}\n"
-            f"variable ({kind}): {ranges}{inferred}\nlog p = {fam.logpdf}")
-
-
-def _pretty(expr: Any) -> str:
-    import sympy as sp
-
-    encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
-    return sp.pretty(expr, use_unicode=encoding.startswith("utf"))
-
-
-def _emit(fmt: str, text: str, latex: str, payload: dict[str, Any]) -> None:
-    if fmt == "json":
-        print(json.dumps(payload, indent=2))
-    elif fmt == "latex":
-        print(latex)
-    else:
-        print(text)
-
-
 def _progress(args: argparse.Namespace) -> Any:
     from ._progress import ProgressLine
 
@@ -241,51 +211,6 @@ def _cmd_families(args: argparse.Namespace) -> int:
     return 0
 
 
-def _point_text(at: dict) -> str:
-    return ", ".join(f"{k}={v:g}" for k, v in at.items())
-
-
-def _rows(values: list[list[float]]) -> str:
-    return "\n".join("  " + "  ".join(f"{v:14.8g}" for v in row) for row in values)
-
-
-def _example_point(fam: Any) -> str:
-    """A valid-looking --at value for messages: inside each declared interval."""
-    import sympy as sp
-
-    parts = []
-    for s in fam.params + fam.hyperparams:
-        dom = fam.domains[s]
-        lo, hi = dom.inf, dom.sup
-        if lo.is_finite and hi.is_finite:
-            value = (lo + hi) / 2
-        elif lo.is_finite:
-            value = lo + 1
-        elif hi.is_finite:
-            value = hi - 1
-        else:
-            value = sp.Integer(0)
-        parts.append(f"{s}={sp.nsimplify(value)}")
-    return " ".join(parts)
-
-
-def _no_closed_form(err: Any, fam: Any) -> Any:
-    """The one-line CLI error for a DerivationError, from its data."""
-    from .errors import DerivationError
-
-    tried = "; ".join(f"{name}: {why}" for name, why in err.attempts)
-    within = f" within {err.budget:g} s" if err.timed_out and err.budget else ""
-    remembered = (" (remembered from an earlier attempt; --no-cache tries again)"
-                  if err.remembered else "")
-    longer = (f", or more time with --timeout {4 * err.budget:g}" if err.timed_out and
-              err.budget else "")
-    return DerivationError(
-        f"no strategy derived the {err.quantity} of {err.family} in closed form{within}"
-        f"{remembered} ({tried}); for a numeric value give --at \"{_example_point(fam)}\""
-        f"{longer}", quantity=err.quantity, family=err.family, attempts=err.attempts,
-        elapsed=err.elapsed, budget=err.budget, remembered=err.remembered)
-
-
 def _cmd_fisher(args: argparse.Namespace) -> int:
     import sympy as sp
 
@@ -295,7 +220,7 @@ def _cmd_fisher(args: argparse.Namespace) -> int:
     fam = _family(args)
     at = _parse_at(args.at, fam) if args.at else None
     stream = args.format == "text"
-    text = _header(fam)
+    text = fmt.header(fam)
     quadrature = failure = result = None
     with _progress(args) as show:
         if at is not None:
@@ -304,8 +229,8 @@ def _cmd_fisher(args: argparse.Namespace) -> int:
             show("Fisher information: quadrature at the given point")
             quadrature = fisher_information_result(fam, method="numeric", at=at,
                                                    cache=not args.no_cache)
-            text += (f"\n\nat {_point_text(at)} (quadrature):\n"
-                     + _rows(_floats(quadrature.value)))
+            text += (f"\n\nat {fmt.point_text(at)} (quadrature):\n"
+                     + fmt.rows(fmt.floats(quadrature.value)))
             if stream:
                 show.clear()
                 print(text, flush=True)
@@ -314,20 +239,20 @@ def _cmd_fisher(args: argparse.Namespace) -> int:
             result = fisher_information_result(fam, **_options(args, show))
         except DerivationError as err:
             if at is None:
-                raise _no_closed_form(err, fam) from None
+                raise fmt.no_closed_form(err, fam) from None
             failure = err
-    payload = _describe(fam)
+    payload = fmt.describe(fam)
     if result is not None:
         matrix = result.value
         coords = ", ".join(map(str, fam.params))
         point = ", ".join(f"{k}={v:.4g}" for k, v in result.check_point.items())
-        text += (f"\n\nI({coords}) =\n{_pretty(matrix)}\n\nstrategy: {result.strategy}; "
+        text += (f"\n\nI({coords}) =\n{fmt.pretty(matrix)}\n\nstrategy: {result.strategy}; "
                  f"checked against quadrature at {point} (max error "
                  f"{result.check_error:.2g})")
         latex = f"I({', '.join(sp.latex(p) for p in fam.params)}) = {sp.latex(matrix)}"
         payload.update(fisher=[[str(e) for e in row] for row in matrix.tolist()],
                        latex=sp.latex(matrix), strategy=result.strategy, numeric=False,
-                       check_error=_finite(result.check_error))
+                       check_error=fmt.finite(result.check_error))
     else:  # no closed form: the quadrature at the point is the answer
         matrix = quadrature.value
         tried = "\n".join(f"  {name}: {why}" for name, why in failure.attempts)
@@ -344,33 +269,20 @@ def _cmd_fisher(args: argparse.Namespace) -> int:
     attempts = (result or failure).attempts
     payload["attempts"] = [{"strategy": n, "reason": why} for n, why in attempts]
     if at is not None:
-        values = _floats(quadrature.value)
+        values = fmt.floats(quadrature.value)
         if result is not None:
-            closed = _floats(matrix, at)
+            closed = fmt.floats(matrix, at)
             agree = max(abs(a - b) for ra, rb in zip(closed, values, strict=True)
                         for a, b in zip(ra, rb, strict=True))
-            text += (f"\n\nat {_point_text(at)}:\n{_rows(closed)}\n(closed form; quadrature "
+            text += (f"\n\nat {fmt.point_text(at)}:\n{fmt.rows(closed)}\n(closed form; quadrature "
                      f"agrees to {agree:.2g})")
             values = closed
         payload.update(at={str(k): v for k, v in at.items()}, fisher_at=values,
-                       quadrature_at=_floats(quadrature.value))
+                       quadrature_at=fmt.floats(quadrature.value))
     if stream and at is not None:  # the first part went out already: one blank line
         text = "\n" + text.lstrip("\n")
-    _emit(args.format, text, latex, payload)
+    fmt.emit(args.format, text, latex, payload)
     return 0
-
-
-def _floats(matrix: Any, at: dict | None = None) -> list[list[float]]:
-    """The entries as floats (a closed form evaluated at ``at``)."""
-    import sympy as sp
-
-    sub = {k: sp.Float(v) for k, v in (at or {}).items()}
-    return [[float(e.xreplace(sub)) for e in row]
-            for row in matrix.tolist()]
-
-
-def _finite(value: float) -> float | None:
-    return float(value) if value == value and abs(value) != float("inf") else None
 
 
 def _connection(fam: Any, args: argparse.Namespace, show: Any) -> tuple[Any, Any, Any, Any]:
@@ -390,7 +302,7 @@ def _connection(fam: Any, args: argparse.Namespace, show: Any) -> tuple[Any, Any
             return metric, alpha, None, christoffel_symbols(metric, fam.params)
         cubic = amari_chentsov_tensor(fam, **_options(args, show))
     except DerivationError as err:
-        raise _no_closed_form(err, fam) from None
+        raise fmt.no_closed_form(err, fam) from None
     show("alpha-connection")
     return metric, alpha, cubic, alpha_christoffel_symbols((metric, cubic, fam.params), alpha)
 
@@ -418,13 +330,13 @@ def _cmd_christoffel(args: argparse.Namespace) -> int:
                                 "value": str(value)})
     which = "Levi-Civita connection" if alpha == 0 else f"alpha-connection, alpha = {alpha}"
     body = "\n".join(lines) if lines else "all Christoffel symbols vanish"
-    text = (f"{_header(fam)}\n\nChristoffel symbols Gamma^k_ij ({which}; "
+    text = (f"{fmt.header(fam)}\n\nChristoffel symbols Gamma^k_ij ({which}; "
             f"symmetric in i, j; zeros omitted):\n{body}")
-    payload = {**_describe(fam), "alpha": str(alpha),
+    payload = {**fmt.describe(fam), "alpha": str(alpha),
                "christoffel": [[[str(gamma[k, i, j]) for j in range(n)] for i in range(n)]
                                for k in range(n)],
                "nonzero": nonzero, "index_convention": "christoffel[k][i][j] = Gamma^k_ij"}
-    _emit(args.format, text, "\n".join(latex_lines) or "0", payload)
+    fmt.emit(args.format, text, "\n".join(latex_lines) or "0", payload)
     return 0
 
 
@@ -441,15 +353,15 @@ def _cmd_curvature(args: argparse.Namespace) -> int:
             scalar = scalar_curvature(metric, fam.params)
         else:
             scalar = alpha_scalar_curvature(metric, cubic, fam.params, alpha)
-    payload = {**_describe(fam), "alpha": str(alpha), "scalar_curvature": str(scalar)}
-    text = f"{_header(fam)}\n\nscalar curvature R = {scalar}"
+    payload = {**fmt.describe(fam), "alpha": str(alpha), "scalar_curvature": str(scalar)}
+    text = f"{fmt.header(fam)}\n\nscalar curvature R = {scalar}"
     latex = f"R = {sp.latex(scalar)}"
     if fam.dim == 2 and alpha == 0:  # K = R/2 holds for the Levi-Civita connection
         gauss = sp.simplify(scalar / 2)
         payload["gaussian_curvature"] = str(gauss)
         text += f"\nGaussian curvature K = R/2 = {gauss}"
         latex += f", \\qquad K = {sp.latex(gauss)}"
-    _emit(args.format, text, latex, payload)
+    fmt.emit(args.format, text, latex, payload)
     return 0
 
 
@@ -471,16 +383,6 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
     except ImportError:  # the symbolic layer is broken: report that as the error
         pass
     return tuple(errors)
-
-
-def _message(err: BaseException) -> str:
-    """The one-line report of an error; a support hint in command-line terms."""
-    from .errors import NormalizationError
-
-    if isinstance(err, NormalizationError) and err.suggestions:
-        options = " or ".join(f"--support {lo},{hi}" for lo, hi in err.suggestions)
-        return f"{err.reason}; it integrates to 1 there instead: did you mean {options}?"
-    return str(err)
 
 
 _VALUE_OPTIONS = ("--logpdf", "--pdf", "--support", "--alpha", "--at", "--params", "--hyperparams",
@@ -537,7 +439,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.traceback:
             raise
         expected = isinstance(err, _expected_errors())
-        message = " ".join(_message(err).split()) or type(err).__name__
+        message = " ".join(fmt.message(err).split()) or type(err).__name__
         prefix = "error" if expected else f"internal error ({type(err).__name__})"
         print(f"infogeo: {prefix}: {message}", file=sys.stderr)
         return EXIT_ERROR

@@ -55,7 +55,9 @@ def declare(logpdf: Any, params: Any, variable: Any, support: Any, discrete: boo
     is_discrete, bounds = _parse_support(support, discrete, variables, params_ + hyper)
     domains = _domains(constraints or {}, params_, hyper)
     names = names_of(params_ + hyper)
-    conds = parse_conditions(conditions, names) if conditions else ()
+    empty = conditions is None or (isinstance(conditions, str | tuple | list)
+                                   and not conditions)
+    conds = () if empty else parse_conditions(conditions, names)
     for cond in conds:
         if not cond.free_symbols <= set(params_ + hyper):
             raise ValueError(f"conditions may only use the parameters "
@@ -65,7 +67,7 @@ def declare(logpdf: Any, params: Any, variable: Any, support: Any, discrete: boo
 
 
 def read_variables(variable: Any, support: Any, discrete: bool | None
-               ) -> tuple[tuple[sp.Symbol, ...], bool, Any]:
+                   ) -> tuple[tuple[sp.Symbol, ...], bool, Any]:
     """The variable symbol(s); a string support of one variable is parsed here, because the
     variable's assumptions come from it (x on (0, oo) is positive)."""
     if isinstance(support, str) and ";" not in support:
