@@ -289,3 +289,29 @@ def test_failures_are_remembered_until_more_time_is_given(folder: Path) -> None:
         with pytest.raises(DerivationError) as longer:
             fisher_information(fam, timeout=1.5)
         assert not longer.value.remembered
+
+
+def test_expression_trees_round_trip_exactly() -> None:
+    import pickle
+
+    from infogeo.symbolic import parse_params
+    from infogeo.symbolic._serialize import from_tree
+
+    p, = parse_params("p:(0,1)")
+    a = sp.Symbol("a", positive=True)
+    k = sp.Symbol("k", integer=True, nonnegative=True)
+    values = [
+        sp.Matrix([[sp.polygamma(1, a), -1 / a], [1 / (p * (1 - p)),
+                                                   ((1 - sp.EulerGamma) ** 2 + sp.pi**2 / 6)]]),
+        sp.Array([sp.Float("0.1", 30), sp.Float(-3.5e-300), sp.Float(0.0),
+                  sp.besseli(0, a) / sp.besseli(1, a), sp.sqrt(2) * sp.zeta(3)]),
+        sp.Piecewise((sp.log(p), sp.Eq(k, 0)), (sp.log(1 - p), True)),
+        sp.Rational(-3, 7), -sp.oo, sp.exp(a), sp.I * a,
+    ]
+    for value in values:
+        back = from_tree(json.loads(json.dumps(to_tree(value))))
+        assert back == value and type(back) is type(value if not isinstance(
+            value, sp.MatrixBase) else sp.ImmutableMatrix(value))
+    back = from_tree(to_tree(p))
+    assert back == p and back.domain == sp.Interval.open(0, 1)
+    assert pickle.loads(pickle.dumps(p)) == p
