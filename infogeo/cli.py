@@ -302,7 +302,7 @@ def _connection(fam: Any, args: argparse.Namespace, show: Any) -> tuple[Any, Any
             return metric, alpha, None, christoffel_symbols(metric, fam.params)
         cubic = amari_chentsov_tensor(fam, **_options(args, show))
     except DerivationError as err:
-        raise fmt.no_closed_form(err, fam) from None
+        raise fmt.no_closed_form(err, fam, numeric_at=False) from None
     show("alpha-connection")
     return metric, alpha, cubic, alpha_christoffel_symbols((metric, cubic, fam.params), alpha)
 

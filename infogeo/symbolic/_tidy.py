@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ._timeout import DerivationTimeout, time_limit
+from ._timeout import DerivationTimeout, outer_limit_expired, time_limit
 
 __all__ = ["tidy"]
 
@@ -32,7 +32,9 @@ def tidy(expr: sp.Expr, seconds: float | None = 5.0) -> sp.Expr:
     try:
         with time_limit(seconds):
             return _readable(_simplified(expr))
-    except _ERRORS:
+    except _ERRORS as err:
+        if isinstance(err, DerivationTimeout) and outer_limit_expired():
+            raise
         return expr
 
 

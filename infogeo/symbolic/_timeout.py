@@ -19,7 +19,7 @@ import threading
 import time
 from collections.abc import Iterator
 
-__all__ = ["DerivationTimeout", "time_limit", "Budget", "clock"]
+__all__ = ["DerivationTimeout", "time_limit", "Budget", "clock", "outer_limit_expired"]
 
 _deadlines: list[float] = []
 _SIGNAL = getattr(signal, "SIGPROF", None)
@@ -84,6 +84,15 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         _arm()
         if not _deadlines and previous is not _handler:
             signal.signal(_SIGNAL, previous if previous is not None else signal.SIG_DFL)
+
+
+def outer_limit_expired() -> bool:
+    """Whether an enclosing limit has run out.
+
+    Code that catches :class:`DerivationTimeout` from its own short limit (to try
+    something else) must re-raise it when this is true: the time of the whole block is up.
+    """
+    return bool(_deadlines) and clock() >= min(_deadlines)
 
 
 class Budget:

@@ -29,7 +29,7 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from ._timeout import DerivationTimeout, time_limit
+from ._timeout import DerivationTimeout, outer_limit_expired, time_limit
 from .inputs import as_expr
 from .integrals import (
     SUBSTITUTIONS,
@@ -211,14 +211,16 @@ class ExpectationEngine:
                                                      + integrand) == 0:
             self.methods_used.add("odd integrand")
             return sp.Integer(0)
-        attempts: list[tuple[str, Any]] = [
-            ("integrate", lambda: integrate_1d(integrand, var, lo, hi))]
+        attempts: list[tuple[str, Any]] = []
         if parameter_free and self.allow_recognition:
-            # a pure number: PSLQ on a 55-digit quadrature is fast and reliable where sympy's
-            # integrate is slow or silently wrong (REFERENCE.md, "sympy pitfalls")
+            # a pure number: PSLQ on a 55-digit quadrature (a fraction of a second) is fast
+            # and reliable where sympy's integrate is slow or silently wrong (REFERENCE.md,
+            # "sympy pitfalls"); tried first so that a time budget is not spent waiting
             attempts.append(("constant recognition", lambda: recognize(integrand, var, lo, hi)))
+        attempts.append(("integrate", lambda: integrate_1d(integrand, var, lo, hi)))
         attempts += [(f"substitution {name}", (lambda f=f: f(integrand, var, lo, hi)))
                      for name, f in SUBSTITUTIONS]
+        timed_out = False
         for name, attempt in attempts:
             _t0 = time.perf_counter()
             limit = min(self.time_limit_s, 1.5 if name == "integrate" else 4.0)
@@ -227,8 +229,12 @@ class ExpectationEngine:
                     value = attempt()
                     if value is not None and name != "constant recognition":
                         value = sp.simplify(value)
-            except _ERRORS:
+            except _ERRORS as err:
                 _log(name, integrand, "error/timeout", _t0)
+                if isinstance(err, DerivationTimeout):
+                    if outer_limit_expired():
+                        raise  # the caller's budget is spent: stop, do not try the rest
+                    timed_out = True
                 continue
             _log(name, integrand, value, _t0)
             if value is not None and is_closed(value) and self._plausible(integrand, var,
@@ -237,7 +243,8 @@ class ExpectationEngine:
                 self.methods_used.update(used)
                 _INTEGRALS[key] = (value, used)
                 return value
-        _INTEGRALS[key] = None
+        if not timed_out:  # a failure for lack of time is not remembered
+            _INTEGRALS[key] = None
         raise NotClosed(f"no strategy closed the integral of {self._show(integrand)} d{var.name} "
                         f"over ({self._show(lo)}, {self._show(hi)})")
 
@@ -272,6 +279,8 @@ class ExpectationEngine:
                     with time_limit(self.time_limit_s * 3):
                         value = integrate_over_support(fi, g * density)
                 except _ERRORS as err:
+                    if isinstance(err, DerivationTimeout) and outer_limit_expired():
+                        raise
                     raise NotClosed(f"integral of {self._show(g)} timed out or failed") from err
                 if value is None:
                     raise NotClosed(f"sympy could not integrate {self._show(g)} over the "
@@ -305,7 +314,9 @@ class ExpectationEngine:
                 value = convergent_branch(sp.summation(g * pmf, (k, lo, hi)))
                 if not is_closed(value):
                     value = falling_factorial_sum(g, pmf, k, lo, hi)
-        except _ERRORS:
+        except _ERRORS as err:
+            if isinstance(err, DerivationTimeout) and outer_limit_expired():
+                raise
             value = None
         if value is None or not is_closed(value):
             raise NotClosed(f"no strategy closed the sum of {self._show(g)}·p({k.name}) over "

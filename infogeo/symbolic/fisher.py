@@ -61,9 +61,10 @@ def fisher_information(family: Any, method: str = "auto", **kwargs: Any) -> sp.M
     time_limit : float
         Seconds allowed to each strategy.
     timeout : float or None
-        Total time budget of the symbolic strategies, normalization check and
-        simplification (seconds of processor time; default 10; None: no budget). A
-        failure is remembered in the cache: asking again with the same or a smaller
+        Time budget of the symbolic strategies and the simplification together (seconds
+        of processor time; default 10; None: no budget); the normalization check comes
+        first, its symbolic integral limited to the family's ``normalization_time_limit``.
+        A failure is remembered in the cache: asking again with the same or a smaller
         budget fails at once.
     allow_numeric : bool
         If no strategy closes, return quadrature at ``at`` (Floats) instead of raising.

@@ -27,7 +27,7 @@ import sympy as sp
 
 from ..errors import NormalizationError
 from . import cache as _cache
-from ._timeout import Budget, DerivationTimeout
+from ._timeout import DerivationTimeout, time_limit
 from .expectation import integrate_over_support
 from .family import SymbolicFamily
 from .numeric import numeric_expectation
@@ -41,7 +41,6 @@ _SEED = 12345
 
 def check_normalization(family: SymbolicFamily, *, time_limit: float | None = None,
                         rtol: float = 1e-6, cache: bool = True, symbolic: bool = True,
-                        budget: Budget | None = None,
                         progress: Callable[[str], None] | None = None) -> str:
     """Verify that ``family``'s density integrates (sums) to one.
 
@@ -58,8 +57,8 @@ def check_normalization(family: SymbolicFamily, *, time_limit: float | None = No
     symbolic : bool
         Also try the integral symbolically (to label the result); False checks
         numerically only.
-    budget : Budget, optional
-        A total time budget the symbolic integral must also fit in.
+    progress : callable, optional
+        Called with a short text when a step starts.
 
     Returns
     -------
@@ -85,14 +84,14 @@ def check_normalization(family: SymbolicFamily, *, time_limit: float | None = No
         _numeric_check(family, rtol)
         verdict = "numeric-only"
     if symbolic and verdict == "numeric-only":
-        verdict = _label(family, use, time_limit, budget, progress)
+        verdict = _label(family, use, time_limit, progress)
     if use:
         _VERIFIED[key] = verdict
     return "numeric" if verdict == "numeric-only" else verdict
 
 
 def _label(family: SymbolicFamily, use: bool, time_limit: float | None,
-           budget: Budget | None, progress: Callable[[str], None] | None) -> str:
+           progress: Callable[[str], None] | None) -> str:
     record_key = normalization_key(family)
     if use:
         label = _cache.load(record_key, "normalization", _decode_label)
@@ -101,7 +100,7 @@ def _label(family: SymbolicFamily, use: bool, time_limit: float | None,
     if progress is not None:
         progress("normalization (symbolic integral)")
     seconds = family.normalization_time_limit if time_limit is None else time_limit
-    total = _symbolic_total(family, budget or Budget(None), seconds)
+    total = _symbolic_total(family, seconds)
     label = "symbolic" if total is not None and total == 1 else "numeric"
     if use:
         _cache.store(record_key, "normalization", {"label": label}, label)
@@ -120,11 +119,10 @@ def _decode_label(body: dict[str, Any]) -> str:
     return label
 
 
-def _symbolic_total(family: SymbolicFamily, budget: Budget, seconds: float
-                    ) -> sp.Expr | None:
+def _symbolic_total(family: SymbolicFamily, seconds: float) -> sp.Expr | None:
     fi = family.internal
     try:
-        with budget.limit(seconds):
+        with time_limit(seconds):
             total = integrate_over_support(fi, sp.exp(fi.logpdf))
             return sp.simplify(total) if total is not None else None
     except (DerivationTimeout, NotImplementedError, ValueError, TypeError,

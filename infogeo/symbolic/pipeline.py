@@ -5,11 +5,12 @@ Steps, for a family and a quantity (Fisher matrix, rank 2; cubic tensor, rank 3)
 
 1. the cache (if on): a closed form derived earlier is returned at once; so is a failure
    remembered from an attempt with at least this time budget;
-2. the normalization check (:mod:`.normalization`), with the same cache switch;
-3. each strategy in turn (:mod:`.strategies`) under what is left of the total budget
+2. the normalization check (:mod:`.normalization`), with the same cache switch: quadrature,
+   and a symbolic integral limited to ``normalization_time_limit`` (1.5 s by default);
+3. each strategy in turn (:mod:`.strategies`) under what is left of the time budget
    ``timeout`` (and at most ``time_limit`` each), every closed form compared with
    quadrature at a random parameter point (sympy's ``integrate`` can be silently wrong);
-4. simplification, bounded in time;
+4. simplification, within what is left of the budget (at least 1 s);
 5. the cache is written — the closed form, or the failure and its reasons.
 
 ``progress`` (a callable taking a short text) hears which step runs. Failures raise
@@ -131,7 +132,7 @@ def derive(family: Any, kind: str, method: str = "auto", *, time_limit: float = 
         raise ValueError(f"method must be one of {valid}, got {shown(method)}")
     if not (isinstance(time_limit, int | float) and time_limit > 0):
         raise ValueError(f"time_limit must be > 0 seconds, got {time_limit!r}")
-    budget = Budget(timeout)  # validates timeout
+    Budget(timeout)  # refuses a bad timeout before any work
     point = _point(family, at) if at is not None else None
     use = cache and _cache.enabled()
     say = _announcer(progress, quantity)
@@ -147,16 +148,20 @@ def derive(family: Any, kind: str, method: str = "auto", *, time_limit: float = 
         return known
     if isinstance(known, _Failure) and known.covers(timeout, time_limit):
         return _give_up(family, quantity, rank, known, 0.0, point, allow_numeric, True, say)
-    check_normalization(family, cache=use, budget=budget, progress=say)
+    # its own short limit, on top of the budget (which is the strategies'): the symbolic
+    # integral only labels a check that quadrature decides
+    label_time = min(family.normalization_time_limit, timeout or float("inf"))
+    check_normalization(family, cache=use, time_limit=label_time, progress=say)
+    budget = Budget(timeout)  # starts now
     start = time.perf_counter()
     order = list(strategies) if method == "auto" else [method]
-    result, failure = _run(family, strategies, order, rank, budget, time_limit, rtol, say)
-    if result is not None:
-        result = replace(result, seconds=time.perf_counter() - start)
+    outcome = _run(family, strategies, order, rank, budget, time_limit, rtol, say)
+    if isinstance(outcome, DerivationResult):
+        result = replace(outcome, seconds=time.perf_counter() - start)
         if use:
             _cache.store(key, kind, _encode_result(result), result)
         return result
-    failure = replace(failure, timeout=timeout)
+    failure = replace(outcome, timeout=timeout)
     if use:
         _cache.store(key, kind, _encode_failure(failure), failure)
     return _give_up(family, quantity, rank, failure, time.perf_counter() - start, point,
@@ -169,15 +174,15 @@ def record_key(family: SymbolicFamily, kind: str, method: str = "auto") -> str:
 
 
 def _announcer(progress: Callable[[str], None] | None, quantity: str
-               ) -> Callable[[str], None] | None:
+               ) -> Callable[[str], None]:
     if progress is None:
-        return None
+        return lambda stage: None
     return lambda stage: progress(f"{quantity}: {stage}")
 
 
 def _run(family: SymbolicFamily, strategies: dict, order: list[str], rank: int,
          budget: Budget, time_limit: float, rtol: float | None,
-         say: Callable[[str], None] | None) -> tuple[DerivationResult | None, _Failure]:
+         say: Callable[[str], None]) -> DerivationResult | _Failure:
     """Try the strategies in order; the first closed form that agrees with quadrature."""
     attempts: list[tuple[str, str]] = []
     timed_out = False
@@ -190,8 +195,7 @@ def _run(family: SymbolicFamily, strategies: dict, order: list[str], rank: int,
                                    "was used up"))
             timed_out = True
             continue
-        if say is not None:
-            say(f"trying {name}")
+        say(f"trying {name}")
         cap = min(time_limit, budget.remaining())
         try:
             with budget.limit(time_limit):
@@ -209,12 +213,10 @@ def _run(family: SymbolicFamily, strategies: dict, order: list[str], rank: int,
             attempts.append((name, f"{type(err).__name__}: {str(err)[:160]}"))
             continue
         if check is None:
-            if say is not None:
-                say("numeric check (quadrature)")
+            say("numeric check (quadrature)")
             values = family.random_parameters(np.random.default_rng(20240601))
             check = values, _moments(family, rank, values)
-        if say is not None:
-            say("simplifying")
+        say("simplifying")
         value = _tidy_all(sp.Matrix(raw) if rank == 2 else sp.Array(raw), budget)
         point, reference = check
         try:
@@ -229,9 +231,8 @@ def _run(family: SymbolicFamily, strategies: dict, order: list[str], rank: int,
         return DerivationResult(
             value=family.to_user(value), strategy=name,
             methods=tuple(sorted(ctx.engine.methods_used)), attempts=tuple(attempts),
-            check_point={str(k): v for k, v in point.items()}, check_error=error), \
-            _Failure((), None, time_limit, False)
-    return None, _Failure(tuple(attempts), None, time_limit, timed_out)
+            check_point={str(k): v for k, v in point.items()}, check_error=error)
+    return _Failure(tuple(attempts), None, time_limit, timed_out)
 
 
 def _tidy_all(value: Any, budget: Budget) -> Any:
@@ -247,10 +248,9 @@ def _tidy_all(value: Any, budget: Budget) -> Any:
 
 def _give_up(family: SymbolicFamily, quantity: str, rank: int, failure: _Failure,
              elapsed: float, point: dict | None, allow_numeric: bool, remembered: bool,
-             say: Callable[[str], None] | None) -> DerivationResult:
+             say: Callable[[str], None]) -> DerivationResult:
     if allow_numeric and point is not None:
-        if say is not None:
-            say("no closed form: quadrature at the given point")
+        say("no closed form: quadrature at the given point")
         return _numeric(family, rank, point, failure.attempts)
     tried = "; ".join(f"{n}: {why}" for n, why in failure.attempts)
     budget = (f" within the time budget of {failure.timeout:g} s"

@@ -18,7 +18,7 @@ from typing import Any
 
 import sympy as sp
 
-from ._timeout import DerivationTimeout, time_limit
+from ._timeout import DerivationTimeout, outer_limit_expired, time_limit
 from .declarations import declared_domain
 
 __all__ = ["infer_support", "natural_domain", "candidate_supports", "default_domain"]
@@ -71,7 +71,9 @@ def natural_domain(expr: sp.Expr, var: sp.Symbol, seconds: float = 1.0) -> sp.Se
                 # parameters keep their assumptions: x/a > 0 with a > 0 gives x > 0
                 solved = sp.solve_univariate_inequality(cond.xreplace({var: real}), real,
                                                         relational=False)
-        except _ERRORS:
+        except _ERRORS as err:
+            if isinstance(err, DerivationTimeout) and outer_limit_expired():
+                raise
             continue
         if isinstance(solved, sp.Set) and not solved.free_symbols:
             domain = domain.intersect(solved)

@@ -161,11 +161,12 @@ def test_curvature_of_the_normal_family(capsys: pytest.CaptureFixture[str], alph
 
 def test_expectation_no_strategy_closes_is_a_one_line_error(
         capsys: pytest.CaptureFixture[str]) -> None:
-    """Logistic (μ, s): no strategy closes within 0.2 s; the message points to --at."""
+    """Logistic (μ, s): no strategy closes within 0.05 s; the message points to --at."""
     code, out, err = run(capsys, "fisher", "--logpdf", LOGISTIC_LOGPDF, "--params", "mu s>0",
-                         "--time-limit", "0.2", "--no-cache")
+                         "--timeout", "0.05", "--no-cache")
     assert code == 1 and out == ""
     assert err.startswith("infogeo: error: no strategy derived") and "--at" in err
+    assert "--timeout 0.2" in err  # four times the budget that ran out
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
@@ -175,7 +176,7 @@ def test_numeric_fallback_with_at(capsys: pytest.CaptureFixture[str]) -> None:
     tables; checked here against scipy's logistic quadrature independently)."""
     from scipy import integrate, stats
 
-    data = run_json(capsys, "fisher", "logistic", "--time-limit", "0.2", "--no-cache",
+    data = run_json(capsys, "fisher", "logistic", "--timeout", "0.05", "--no-cache",
                     "--at", "mu=0.5 s=2")
     got = np.array([[float(e) for e in row] for row in data["fisher"]])
     expected = np.diag([1 / 3, (np.pi**2 + 3) / 9]) / 4
