@@ -24,7 +24,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._checks import as_finite_array, check_positive_int
-from .descent import gradient_descent, natural_gradient_descent
+from .descent import domain_check, gradient_descent, natural_gradient_descent
+from .loop import central_difference_gradient, minimize
 from .ode import fisher_flow
 from .trajectory import Trajectory
 
@@ -32,18 +33,6 @@ __all__ = ["pull_back", "check_invariance", "InvarianceReport", "invariance_orde
            "InvarianceOrder", "METHODS"]
 
 METHODS = ("flow", "ngd", "gd")
-
-
-def _central_gradient(loss: Callable[[NDArray], float], theta: NDArray) -> NDArray:
-    """Fourth-order central differences, for a loss given without its gradient."""
-    h = 1e-4 * np.maximum(np.abs(theta), 1e-2)
-    grad = np.empty_like(theta)
-    for i in range(theta.size):
-        e = np.zeros_like(theta)
-        e[i] = h[i]
-        grad[i] = (8 * (loss(theta + e) - loss(theta - e))
-                   - (loss(theta + 2 * e) - loss(theta - 2 * e))) / (12 * h[i])
-    return grad
 
 
 def pull_back(manifold: Any, loss: Callable[[NDArray], float],
@@ -59,7 +48,7 @@ def pull_back(manifold: Any, loss: Callable[[NDArray], float],
     ref = manifold.chart.name
     other = manifold.in_chart(chart)
     grad_ref = loss_grad if loss_grad is not None else (
-        lambda x: _central_gradient(loss, np.asarray(x, dtype=float)))
+        lambda x: central_difference_gradient(loss, np.asarray(x, dtype=float)))
 
     def to_ref(y: NDArray) -> NDArray:
         return other.change_chart(y, ref)
@@ -156,7 +145,11 @@ def check_invariance(manifold: Any, loss_in_base_chart: Callable[[NDArray], floa
     t_span, t_eval, rtol, atol, ode_method
         Flow settings (``ode_method`` is the ``solve_ivp`` method).
     **options
-        Passed to the driver (e.g. ``step_rule="geodesic"`` for ``"ngd"``).
+        Passed to the driver (e.g. ``step_rule="geodesic"`` for ``"ngd"``). For ``"ngd"``,
+        ``step_rule`` may also be a factory ``(manifold_in_chart, step_size) ->
+        GradientTransformation`` building the whole optimizer (e.g.
+        ``lambda m, a: runge_kutta(precondition_by_metric(m), a, "rk4")``), run by
+        :func:`~infogeo.flows.minimize`.
 
     Returns
     -------
@@ -176,8 +169,13 @@ def check_invariance(manifold: Any, loss_in_base_chart: Callable[[NDArray], floa
         other, loss_c, grad_c = pull_back(manifold, loss_in_base_chart, loss_grad, chart)
         y0 = manifold.change_chart(x0, chart)
         if method == "flow":
-            traj = fisher_flow(other, grad_c, y0, t_span, loss=loss_c, rtol=rtol, atol=atol,
+            traj = fisher_flow(other, loss_c, grad_c, y0, t_span, rtol=rtol, atol=atol,
                                method=ode_method, t_eval=times, gtol=0.0, **options)
+        elif method == "ngd" and callable(options.get("step_rule")):
+            rest = {k: v for k, v in options.items() if k != "step_rule"}
+            traj = minimize(options["step_rule"](other, step_size), loss_c, grad_c, y0,
+                            in_domain=domain_check(other), max_iter=n_steps, gtol=0.0,
+                            chart=other.chart.name, **rest)
         elif method == "ngd":
             traj = natural_gradient_descent(other, loss_c, grad_c, y0, step_size=step_size,
                                             max_iter=n_steps, gtol=0.0, **options)
@@ -222,7 +220,8 @@ class InvarianceOrder:
 
 def invariance_order(manifold: Any, loss_in_base_chart: Callable[[NDArray], float],
                      theta0: ArrayLike, charts: list[str] | tuple[str, ...],
-                     step_sizes: ArrayLike, horizon: float, *, step_rule: str = "fixed",
+                     step_sizes: ArrayLike, horizon: float, *,
+                     step_rule: str | Callable[[Any, float], Any] = "fixed",
                      loss_grad: Callable[[NDArray], NDArray] | None = None
                      ) -> InvarianceOrder:
     """Fit the invariance order of a natural-gradient update.
@@ -230,6 +229,9 @@ def invariance_order(manifold: Any, loss_in_base_chart: Callable[[NDArray], floa
     For each step size α, run ``round(horizon / α)`` steps in every chart (flow time
     ``horizon``) and take the largest final discrepancy :math:`D(\\alpha)`; fit
     :math:`\\log D = p \\log\\alpha + c` (global error of an order-:math:`p` update).
+    ``step_rule`` is a name of ``natural_gradient_descent`` or an optimizer factory
+    ``(manifold_in_chart, step_size) -> GradientTransformation`` (see
+    :func:`check_invariance`).
     """
     alphas = as_finite_array(step_sizes, "step_sizes")
     if alphas.ndim != 1 or alphas.size < 2 or np.any(alphas <= 0):

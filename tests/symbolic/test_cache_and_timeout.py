@@ -7,13 +7,17 @@ import time
 import pytest
 import sympy as sp
 
-from infogeo.symbolic import cache, catalogue, fisher_information_result
+from infogeo.symbolic import cache, catalogue, fisher_information_result, normalization
 from infogeo.symbolic._timeout import DerivationTimeout, time_limit
 from infogeo.symbolic.geometry import alpha_christoffel_symbols
 
 
 def test_disk_cache_serves_a_warm_derivation(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("INFOGEO_CACHE_DIR", str(tmp_path))
+    # an earlier test in the session (e.g. the estimators' compiled twins) may hold this
+    # derivation in memory, which would serve it without writing to the new disk cache
+    cache._MEMORY.clear()
+    normalization._VERIFIED.clear()
     fam = catalogue.exponential()  # declaring stores nothing
 
     def stored() -> int:
