@@ -11,7 +11,6 @@ from ..errors import NormalizationError
 from . import catalogue
 from .builder import parse_family
 from .cache import cache_disabled, clear_cache, set_cache_enabled
-from .declarations import DeclaredSymbol
 from .expectation import NotClosed
 from .family import SymbolicFamily
 from .fisher import (
@@ -41,7 +40,6 @@ __all__ = [
     "parse_family",
     "check_normalization",
     "NormalizationError",
-    "DeclaredSymbol",
     "catalogue",
     "fisher_information",
     "fisher_information_result",
