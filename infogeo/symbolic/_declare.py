@@ -18,7 +18,7 @@ import sympy as sp
 from ._grammar import shown
 from .declarations import parse_param_specs, parse_variable
 from .inputs import as_expr, as_interval, as_symbols, names_of, parse_conditions
-from .parsing import parse_density, parse_support
+from .parsing import parse_density, parse_support, split_bounds
 from .support import default_domain, infer_support
 
 __all__ = ["Declarations", "declare"]
@@ -170,7 +170,7 @@ def _bound(part: Any, is_discrete: bool, i: int, variables: tuple, symbols: tupl
     if isinstance(part, sp.Interval):
         part = (part.start, part.end)
     if isinstance(part, str):
-        part = _split(part, var)
+        part = split_bounds(part, f"support for {var}")[:2]
     try:
         lo_raw, hi_raw = part
     except (TypeError, ValueError):
@@ -202,15 +202,3 @@ def _domains(constraints: Mapping[Any, Any], params: tuple, hyper: tuple
         given[sym] = value
     return {s: as_interval(given[s], f"constraints[{s}]") if s in given else default_domain(s)
             for s in known}
-
-
-def _split(text: str, var: Any) -> tuple[str, str]:
-    """``"(0, oo)"`` / ``"0,oo"`` -> ``("0", "oo")``."""
-    body = text.strip()
-    if len(body) >= 2 and body[0] in "([" and body[-1] in ")]":
-        body = body[1:-1]
-    parts = body.split(",")
-    if len(parts) != 2:
-        raise ValueError(f"support for {var} must be 'low,high' (e.g. '-oo,oo' or '0,oo'), "
-                         f"got {shown(text)}")
-    return parts[0], parts[1]

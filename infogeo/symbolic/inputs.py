@@ -24,7 +24,7 @@ import sympy as sp
 
 from ._grammar import shown
 from .declarations import parse_param_specs
-from .parsing import parse_constant, parse_expression
+from .parsing import parse_constant, parse_expression, split_bounds
 
 __all__ = ["as_expr", "as_float", "as_interval", "as_symbols", "as_matrix", "as_array",
            "parse_interval", "parse_conditions", "names_of"]
@@ -110,19 +110,9 @@ def _one_declaration(text: str, what: str) -> sp.Symbol:
 
 def parse_interval(text: str, what: str) -> sp.Interval:
     """An interval such as ``"(0, 1)"``, ``"[1, oo)"`` or ``"0, 2*pi"`` (open by default)."""
-    if not isinstance(text, str):
-        raise TypeError(f"{what} must be a string, got {type(text).__name__}")
-    body = text.strip()
-    left_open = right_open = True
-    if len(body) >= 2 and body[0] in "([" and body[-1] in ")]":
-        left_open, right_open = body[0] == "(", body[-1] == ")"
-        body = body[1:-1]
-    parts = body.split(",")
-    if len(parts) != 2:
-        raise ValueError(f"{what} must be an interval 'low, high' such as '(0, 1)' or "
-                         f"'[1, oo)', got {shown(text)}")
-    lo = parse_constant(parts[0], f"{what} low end")
-    hi = parse_constant(parts[1], f"{what} high end")
+    low, high, left_open, right_open = split_bounds(text, what)
+    lo = parse_constant(low, f"{what} low end")
+    hi = parse_constant(high, f"{what} high end")
     return _interval(lo, hi, what, left_open, right_open)
 
 

@@ -84,6 +84,7 @@ __all__ = [
     "parse_expression",
     "parse_constant",
     "parse_support",
+    "split_bounds",
     "ALLOWED_FUNCTIONS",
     "ALLOWED_CONSTANTS",
     "MAX_LENGTH",
@@ -354,6 +355,23 @@ def parse_constant(text: str, what: str = "value") -> sympy.Expr:
     return value
 
 
+def split_bounds(text: str, what: str) -> tuple[str, str, bool, bool]:
+    """``"(0, oo]"`` -> ``("0", " oo", True, False)``: the two ends (as text) and whether
+    each is open. Brackets are optional (then both ends are open)."""
+    if not isinstance(text, str):
+        raise TypeError(f"{what} must be a string, got {type(text).__name__}")
+    body = text.strip()
+    left_open = right_open = True
+    if len(body) >= 2 and body[0] in "([" and body[-1] in ")]":
+        left_open, right_open = body[0] == "(", body[-1] == ")"
+        body = body[1:-1]
+    parts = body.split(",")
+    if len(parts) != 2:
+        raise ValueError(f"{what} must be 'low,high' (e.g. '-oo,oo', '0,oo' or '(0, 1]'), "
+                         f"got {shown(text)}")
+    return parts[0], parts[1], left_open, right_open
+
+
 def parse_support(text: str) -> tuple[sympy.Expr, sympy.Expr]:
     """Read a support ``"low,high"`` (brackets optional) such as ``"-oo,oo"`` or ``"0,1"``.
 
@@ -362,16 +380,9 @@ def parse_support(text: str) -> tuple[sympy.Expr, sympy.Expr]:
     >>> parse_support("(-pi, pi)")
     (-pi, pi)
     """
-    if not isinstance(text, str):
-        raise TypeError(f"support must be a string, got {type(text).__name__}")
-    body = text.strip()
-    if body[:1] in "([" and body[-1:] in ")]":
-        body = body[1:-1]
-    parts = body.split(",")
-    if len(parts) != 2:
-        raise ValueError(f"support must be 'low,high' (e.g. '-oo,oo' or '0,oo'), got {shown(text)}")
-    lo = parse_constant(parts[0], "support low end")
-    hi = parse_constant(parts[1], "support high end")
+    low, high, _, _ = split_bounds(text, "support")
+    lo = parse_constant(low, "support low end")
+    hi = parse_constant(high, "support high end")
     if not bool(lo < hi):
         raise ValueError(f"support must have low < high, got ({lo}, {hi})")
     return lo, hi
