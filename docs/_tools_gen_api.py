@@ -21,6 +21,7 @@ SECTIONS = [
     ("learning", "Learning: networks, K-FAC, variational inference"),
     ("plotting", "Plotting helpers"),
     ("interop", "Interoperability (geomstats, scipy.stats)"),
+    ("nonparametric", "Non-parametric Fisher–Rao geometry"),
 ]
 
 

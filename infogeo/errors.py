@@ -16,7 +16,8 @@ Hierarchy::
     │   ├── ShootingError                           the Riemannian log by shooting
     │   └── GeodesicIntegrationError                the geodesic ODE left the domain / budget
     ├── DerivationError          (RuntimeError)     no symbolic strategy closed a quantity
-    └── NormalizationError       (ValueError)       a symbolic density does not integrate to 1
+    ├── NormalizationError       (ValueError)       a symbolic density does not integrate to 1
+    └── OutOfRangeError          (ValueError)       a valid input whose result overflows
 
     InfogeoWarning (UserWarning)
     ├── AccuracyWarning          a numeric result did not reach its requested tolerance
@@ -34,6 +35,7 @@ __all__ = [
     "GeodesicIntegrationError",
     "DerivationError",
     "NormalizationError",
+    "OutOfRangeError",
     "InfogeoWarning",
     "AccuracyWarning",
     "QuadratureToleranceWarning",
@@ -157,6 +159,11 @@ def _rebuild_normalization_error(message: str, family: str, total: float, point:
                                  ) -> NormalizationError:
     return NormalizationError(message, family=family, total=total, point=point,
                               support=support, suggestions=suggestions, reason=reason)
+
+
+class OutOfRangeError(InfogeoError, ValueError):
+    """A valid input whose result does not fit in double precision (it overflows or
+    underflows to a value that would be wrong); the message names the argument and why."""
 
 
 class InfogeoWarning(UserWarning):
