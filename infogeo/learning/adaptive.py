@@ -1,23 +1,36 @@
-r"""Adaptive Fisher approximation: each layer's curvature chosen by measured quality
-against a cost budget, during training.
+r"""Adaptive Fisher approximation: each layer's curvature — which approximation, and
+how often it is rebuilt — chosen by measured quality against a cost budget, during
+training.
 
-Every ``probe_every`` steps the piece builds every candidate approximation
-:math:`\tilde F^{(c)}_{ll}` of every layer (:data:`~infogeo.learning.probes.CANDIDATES`),
-preconditions the layer gradient with it, :math:`u_c = (\tilde F^{(c)}_{ll} + \lambda I)^{-1}
-g_l`, and measures the direction error against the exact Fisher through a Fisher–vector
-product (no :math:`F` formed):
+**Quality.** A direction :math:`u` is judged by the reduction of the damped quadratic
+model :math:`m(\delta) = -g^\top\delta + \frac12\delta^\top A\delta`,
+:math:`A = F + \lambda I`, that it buys after the optimal step length (the step rules
+fit the length, so only this matters):
 
 .. math::
 
-    \varepsilon_c = \sin\angle\big((F_{ll} + \lambda I)u_c,\; g_l\big),\qquad
-    \kappa_c = \text{flops to build and apply } \tilde F^{(c)}_{ll} .
+    m(u) = \frac{(g^\top u)^2}{u^\top A u},\qquad
+    \rho(u) = \frac{m(u)}{g^\top A^{-1} g} = \cos^2\angle_A(u, A^{-1}g),
 
-The layer then uses the cheapest candidate with :math:`\kappa_c \le B` (the budget) and
-:math:`\varepsilon_c \le \tau` (the tolerance); if none reaches the tolerance, the most
-accurate affordable one. Hysteresis keeps the choice from flapping: the current choice
-stays acceptable up to :math:`\tau(1+h)`, a new one must reach :math:`\tau(1-h)`, and it
-must win ``patience`` probes in a row (a choice that has become unaffordable is left at
-once). Between probes only the chosen approximations are built.
+with :math:`u^\top F u` exact, from one forward-mode pass on a probe subset of the data
+(no :math:`F` formed). Every ``probe_every`` steps (doubling while nothing changes) the
+piece builds every affordable candidate :math:`c` of every layer
+(:data:`~infogeo.learning.probes.CANDIDATES`), :math:`u_c = (\tilde F^{(c)}_{ll} +
+\lambda I)^{-1} g_l`, and takes the lost fraction of the best candidate's reduction,
+:math:`e_c = 1 - m(u_c)/\max_{c'} m(u_{c'})`, as its error (or, with
+``quality="direction"``, :math:`\varepsilon_c = \sin\angle((F_{ll}+\lambda I)u_c, g_l)`).
+The layer then uses the cheapest candidate with cost :math:`\kappa_c \le B` and
+:math:`e_c \le \tau`, else the most accurate affordable one; hysteresis (the current
+choice stays acceptable up to :math:`\tau(1+h)`, a new one must reach :math:`\tau(1-h)`)
+and ``patience`` (a challenger must win that many probes in a row) keep it from
+flapping.
+
+**Refresh.** Between rebuilds a layer reuses its approximation (stale): a step then
+costs one solve. At each rebuild the stale direction is compared with the fresh one,
+:math:`s = 1 - m(u_{\text{stale}})/m(u_{\text{fresh}})`; the layer's interval doubles
+(up to ``max_refresh``) when :math:`s \le` ``refresh_tolerance`` and halves otherwise —
+stale inverses while the curvature moves slowly, fresh ones when it moves (cf. the fixed
+inverse period of Martens & Grosse 2015, §8).
 """
 
 from __future__ import annotations
