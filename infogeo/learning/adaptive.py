@@ -100,7 +100,7 @@ def select_approximation(errors: dict[str, float], costs: dict[str, float],
 
 
 class ProbeRecord(NamedTuple):
-    """One step at which something was measured.
+    r"""One step at which something was measured.
 
     Attributes
     ----------
