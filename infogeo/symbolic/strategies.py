@@ -26,6 +26,7 @@ from typing import Any
 import sympy as sp
 
 from .expectation import ExpectationEngine, NotClosed
+from .piecewise import conditions_on
 
 __all__ = ["Context", "ExpFamily", "decompose_exponential_family", "FISHER_STRATEGIES",
            "CUBIC_STRATEGIES"]
@@ -60,12 +61,26 @@ def decompose_exponential_family(logpdf: sp.Expr, params: tuple, variables: tupl
     return ExpFamily(eta=[p[1] for p in pairs], T=[p[0] for p in pairs], c=c)
 
 
-def _non_smooth_in_params(logpdf: sp.Expr, params: tuple, variables: tuple) -> bool:
+def _kink_atoms(logpdf: sp.Expr, params: tuple, variables: tuple) -> list[sp.Basic]:
+    """Non-smooth factors where ℓ has a kink that moves with θ.
+
+    A ``Piecewise`` counts only if a condition involves a parameter (x < θ): pieces cut
+    at fixed points of the variable (k = 0, x ≥ c) leave ℓ smooth in θ on each piece, and
+    the expectation splits at them instead (see :mod:`.piecewise`).
+    """
+    found = []
     for atom in logpdf.atoms(*_NON_SMOOTH):
-        syms = atom.free_symbols
-        if syms & set(params) and syms & set(variables):
-            return True
-    return False
+        if isinstance(atom, sp.Piecewise):
+            syms = set().union(*(c.free_symbols for _, c in atom.args))
+        else:
+            syms = atom.free_symbols
+        if syms & set(params) and (syms & set(variables) or isinstance(atom, sp.Piecewise)):
+            found.append(atom)
+    return found
+
+
+def _non_smooth_in_params(logpdf: sp.Expr, params: tuple, variables: tuple) -> bool:
+    return bool(_kink_atoms(logpdf, params, variables))
 
 
 @dataclass
@@ -94,9 +109,16 @@ class Context:
 
     def kinks(self) -> str:
         """The non-smooth factors that involve both a parameter and the variable."""
-        atoms = [a for a in self.logpdf.atoms(*_NON_SMOOTH)
-                 if a.free_symbols & set(self.params) and a.free_symbols & set(self.variables)]
+        atoms = _kink_atoms(self.logpdf, self.params, self.variables)
         return ", ".join(sorted(str(self.family.to_user(a)) for a in atoms))
+
+    def pieces_note(self) -> str:
+        """" (ℓ is piecewise in k: ...)" when ℓ has pieces in the variable, else ""."""
+        conds = conditions_on(self.logpdf, self.variables)
+        if not conds:
+            return ""
+        shown = ", ".join(sorted({str(self.family.to_user(c)) for c in conds}))
+        return f" (ℓ is piecewise in {self.variable_names()}: {shown})"
 
     def jacobian_eta(self) -> sp.Matrix:
         """J[k, i] = ∂η_k/∂θ_i."""
@@ -121,7 +143,7 @@ def fisher_hessian_free(ctx: Context) -> sp.Matrix:
     if ctx.non_smooth:
         raise NotClosed(f"ℓ is not smooth in the parameters ({ctx.kinks()})")
     if ctx.hessian.free_symbols & set(ctx.variables):
-        raise NotClosed(f"−∂²ℓ depends on {ctx.variable_names()}")
+        raise NotClosed(f"−∂²ℓ depends on {ctx.variable_names()}{ctx.pieces_note()}")
     return -ctx.hessian
 
 
@@ -130,7 +152,7 @@ def fisher_exponential_family(ctx: Context) -> sp.Matrix:
     if ctx.expfam is None:
         v = ctx.variable_names()
         raise NotClosed(f"ℓ is not of exponential-family form Σ η(θ)·T({v}) + c(θ) + "
-                        f"log h({v})")
+                        f"log h({v}){ctx.pieces_note()}")
     ef = ctx.expfam
     n = len(ctx.params)
     hess_eta = [sp.hessian(e, ctx.params) for e in ef.eta]
