@@ -176,3 +176,26 @@ def resolve(expr: sp.Expr, var: sp.Symbol, point: Any) -> sp.Expr:
         return sp.nan  # no branch holds: undefined there
 
     return expr.replace(lambda e: isinstance(e, sp.Piecewise), pick)
+
+
+def mixture_terms(logpdf: sp.Expr, params: Sequence[sp.Symbol],
+                  variables: Sequence[sp.Symbol]) -> sp.Expr | None:
+    """The sum inside ``log(w₁f₁(x) + w₂f₂(x) + …)`` when ℓ is a finite mixture, else None.
+
+    A mixture term here is one that involves the variable through a non-polynomial factor
+    (a component density such as e^{−x²/2}); at least two of them, with weights that
+    involve the parameters, make ℓ a mixture. Its score
+    :math:`\\partial_w\\ell = (f_1 - f_2)/\\sum_i w_i f_i` keeps the mixture density in a
+    denominator, so :math:`E[\\partial\\ell\\,\\partial\\ell]` has no closed form in general
+    (over an infinite support). Sums of polynomials (Cauchy's 1 + x²) do not count.
+    """
+    var_set, par_set = set(variables), set(params)
+    for log in logpdf.atoms(sp.log):
+        arg = log.args[0]
+        if not (isinstance(arg, sp.Add) and arg.free_symbols & par_set):
+            continue
+        components = [t for t in arg.args if t.free_symbols & var_set
+                      and not all(t.is_polynomial(v) for v in var_set)]
+        if len(components) >= 2:
+            return arg
+    return None

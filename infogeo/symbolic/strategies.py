@@ -26,7 +26,7 @@ from typing import Any
 import sympy as sp
 
 from .expectation import ExpectationEngine, NotClosed
-from .piecewise import conditions_on
+from .piecewise import conditions_on, mixture_terms
 
 __all__ = ["Context", "ExpFamily", "decompose_exponential_family", "FISHER_STRATEGIES",
            "CUBIC_STRATEGIES"]
@@ -101,7 +101,14 @@ class Context:
         self.non_smooth = _non_smooth_in_params(self.logpdf, self.params, self.variables)
         self.expfam = None if self.non_smooth else decompose_exponential_family(
             self.logpdf, self.params, self.variables)
-        self.engine = ExpectationEngine(self.family, self.time_limit_s)
+        mixture = None
+        if not (fi.discrete and all(hi.is_finite for _, hi in fi.support)):
+            mixture = mixture_terms(self.logpdf, self.params, self.variables)
+        #: the sum of a finite mixture's components (None if ℓ is not one); its integrals
+        #: get a short time limit, as they close only in special cases
+        self.mixture = mixture
+        limit = self.time_limit_s if mixture is None else min(self.time_limit_s, 0.5)
+        self.engine = ExpectationEngine(self.family, limit)
         self._mean_T: list[sp.Expr] | None = None
 
     def variable_names(self) -> str:
@@ -119,6 +126,13 @@ class Context:
             return ""
         shown = ", ".join(sorted({str(self.family.to_user(c)) for c in conds}))
         return f" (ℓ is piecewise in {self.variable_names()}: {shown})"
+
+    def mixture_note(self) -> str:
+        """Why a finite mixture does not close (for failure messages)."""
+        mix = self.family.to_user(self.mixture)
+        return (f"ℓ is a finite mixture in {self.variable_names()}: the score has the "
+                "mixture density as denominator, no closed form in general (give at={...}, "
+                f"CLI --at, for a numeric value); mixture {mix}")
 
     def jacobian_eta(self) -> sp.Matrix:
         """J[k, i] = ∂η_k/∂θ_i."""
@@ -166,6 +180,8 @@ def fisher_exponential_family(ctx: Context) -> sp.Matrix:
 
 
 def fisher_expectation(ctx: Context) -> sp.Matrix:
+    if ctx.mixture is not None:  # −E[∂²ℓ] = E[∂ℓ∂ℓ] here: the score strategy tries it once
+        raise NotClosed(ctx.mixture_note())
     if ctx.non_smooth:
         raise NotClosed(f"ℓ is not smooth in the parameters ({ctx.kinks()}): −E[∂²ℓ] "
                         "would miss the kink")
@@ -181,8 +197,19 @@ def _symmetrize(ctx: Context, entry: Any) -> sp.Matrix:
     return sp.Matrix(n, n, lambda i, j: values[i, j])
 
 
+def _mixture_reason(ctx: Context, compute: Any) -> Any:
+    """Run ``compute``; a finite mixture that does not close says why."""
+    try:
+        return compute()
+    except NotClosed as err:
+        if ctx.mixture is None:
+            raise
+        raise NotClosed(f"{ctx.mixture_note()} ({err})") from err
+
+
 def fisher_score(ctx: Context) -> sp.Matrix:
-    return _symmetrize(ctx, lambda i, j: ctx.engine.expect(ctx.score[i] * ctx.score[j]))
+    return _mixture_reason(ctx, lambda: _symmetrize(
+        ctx, lambda i, j: ctx.engine.expect(ctx.score[i] * ctx.score[j])))
 
 
 FISHER_STRATEGIES = {
@@ -242,7 +269,8 @@ def cubic_exponential_family(ctx: Context) -> sp.Array:
 
 def cubic_score(ctx: Context) -> sp.Array:
     s = ctx.score
-    return _cubic_array(len(ctx.params), lambda i, j, k: ctx.engine.expect(s[i] * s[j] * s[k]))
+    return _mixture_reason(ctx, lambda: _cubic_array(
+        len(ctx.params), lambda i, j, k: ctx.engine.expect(s[i] * s[j] * s[k])))
 
 
 CUBIC_STRATEGIES = {"exponential_family": cubic_exponential_family, "score": cubic_score}
