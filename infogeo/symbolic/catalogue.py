@@ -301,8 +301,9 @@ def zero_inflated_poisson() -> SymbolicFamily:
 
 
 def zero_inflated_negative_binomial(r: Any = None) -> SymbolicFamily:
-    """Zero-inflated negative binomial (r fixed, a positive symbol r by default) in (w, p), f₀ = pʳ, π₀ = w + (1 − w)f₀:
-    I_ww = (1 − f₀)/((1 − w)π₀), I_wp = −∂_p f₀/π₀,
+    """Zero-inflated negative binomial (r fixed, a positive symbol r by default) in (w, p),
+    f₀ = pʳ, π₀ = w + (1 − w)f₀:
+    I_ww = (1 − f₀)/((1 − w)π₀), I_wp = ∂_p f₀/π₀,
     I_pp = (1 − w) r/(p²(1 − p)) − w(1 − w)(∂_p f₀)²/(f₀π₀)."""
     w, p = _unit("w"), _unit("p")
     hyper = []
