@@ -21,9 +21,9 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import NDArray
 
+from ._newton import NewtonResult as ShootingResult
 from .base import StatisticalManifold
 from .geodesic_flow import GeodesicFlow, exp_positive, hessian_christoffels, log_positive
-from .geodesic_solvers import ShootingResult
 
 __all__ = ["AbstractHessianFamily", "components_first", "batch_first"]
 
