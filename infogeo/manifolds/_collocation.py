@@ -45,8 +45,11 @@ Field = Callable[[NDArray, NDArray, tuple[NDArray, NDArray] | None],
 Metric = Callable[[NDArray], NDArray]
 
 #: node counts tried in turn (a pair moves on while its coefficient tail is too large)
-LEVELS = (16, 32, 64)
+LEVELS = (16, 32, 64, 128, 256)
 _TAIL = 3  # trailing Chebyshev coefficients that make the error estimate
+_STAGE_ITER = 12  # Newton iterations of one continuation stage
+_CONTINUATION_NODES = 32  # continuation only on the cheap levels
+_LEVEL_ITER = 25  # Newton iterations of one level
 
 
 @lru_cache(maxsize=8)
@@ -94,16 +97,24 @@ def _initial_path(x: NDArray, y: NDArray, v0: NDArray, t: NDArray) -> NDArray:
 
 
 def _solve_level(field: Field, nodes: NDArray, tol: float, max_iter: int,
-                 valid: Callable[[NDArray], NDArray] | None) -> tuple[NDArray, DampedNewton]:
-    """Newton on the collocation equations for paths ``nodes [d, N+1, B]`` (ends fixed)."""
+                 valid: Callable[[NDArray], NDArray] | None,
+                 norm: Callable[[NDArray, NDArray], NDArray]) -> tuple[NDArray, NDArray, int]:
+    """Newton on the collocation equations for paths ``nodes [d, N+1, B]`` (ends fixed).
+
+    Returns the paths, which systems are solved and the iterations used. The Newton error
+    is the step measured by ``norm(idx, step [r, N-1, d])`` (Fisher–Rao units relative to
+    the length); it must fall below ``tol / 100``, or below ``tol`` when the iteration
+    stalls at round-off.
+    """
     d, n1, batch = nodes.shape
     n = n1 - 2
     _, dmat, d2mat = chebyshev_nodes(n1 - 1)
-    d_in, d2_in = dmat[1:-1, 1:-1], d2mat[1:-1, 1:-1]
-    eye = np.eye(d)
-    lin = (d2_in[:, None, :, None] * eye[None, :, None, :]).reshape(n * d, n * d)
-    probes = np.concatenate([np.eye(d), np.zeros((d, d))], axis=1), \
-        np.concatenate([np.zeros((d, d)), np.eye(d)], axis=1)
+    d_in = dmat[1:-1, 1:-1]
+    lin = (d2mat[1:-1, 1:-1][:, None, :, None] * np.eye(d)[None, :, None, :]
+           ).reshape(n * d, n * d)
+    zero, eye = np.zeros((d, d)), np.eye(d)
+    probes = (np.concatenate([eye, zero], axis=1)[:, :, None],
+              np.concatenate([zero, eye], axis=1)[:, :, None])
     ends = nodes[:, [0, -1]]
     diag = np.arange(n)
 
@@ -112,91 +123,146 @@ def _solve_level(field: Field, nodes: NDArray, tol: float, max_iter: int,
         return np.concatenate([ends[:, :1, idx], inner, ends[:, 1:, idx]], axis=1)
 
     def evaluate(idx: NDArray, z: NDArray, _rtol: NDArray):  # noqa: ANN202
-        paths = full(idx, z)
-        m = len(idx) * n
+        paths, r = full(idx, z), len(idx)
+        m = r * n
         xi = paths[:, 1:-1].reshape(d, m)
         vi = np.einsum("jk,pkb->pjb", dmat[1:-1], paths).reshape(d, m)
         acc = np.einsum("jk,pkb->pjb", d2mat[1:-1], paths).reshape(d, m)
         with np.errstate(all="ignore"):
-            accel, partial = field(xi, vi, (np.broadcast_to(probes[0][:, :, None],
-                                                            (d, 2 * d, m)),
-                                            np.broadcast_to(probes[1][:, :, None],
-                                                            (d, 2 * d, m))))
-            res = -(acc - accel).reshape(d, n, len(idx)).transpose(2, 1, 0).reshape(
-                len(idx), n * d)
-            a_x = partial[:, :d].reshape(d, d, n, len(idx)).transpose(3, 2, 0, 1)
-            a_v = partial[:, d:].reshape(d, d, n, len(idx)).transpose(3, 2, 0, 1)
-            jac = np.broadcast_to(lin, (len(idx), n * d, n * d)).reshape(
-                len(idx), n, d, n, d).copy()
+            accel, partial = field(xi, vi, (np.broadcast_to(probes[0], (d, 2 * d, m)),
+                                            np.broadcast_to(probes[1], (d, 2 * d, m))))
+            res = (accel - acc).reshape(d, n, r).transpose(2, 1, 0).reshape(r, n * d)
+            a_x = partial[:, :d].reshape(d, d, n, r).transpose(3, 2, 0, 1)  # [b, j, p, q]
+            a_v = partial[:, d:].reshape(d, d, n, r).transpose(3, 2, 0, 1)
+            jac = np.broadcast_to(lin, (r, n * d, n * d)).reshape(r, n, d, n, d).copy()
             jac -= a_v[:, :, :, None, :] * d_in[None, :, None, :, None]
             jac[:, diag, :, diag, :] -= a_x.transpose(1, 0, 2, 3)
-            ok = np.ones(len(idx), dtype=bool)
-            if valid is not None:
-                ok = valid(xi).reshape(n, len(idx)).all(axis=0)
+            ok = np.ones(r, dtype=bool) if valid is None else valid(xi).reshape(n, r).all(0)
             merit = np.max(np.abs(res), axis=-1)
-        return res, jac.reshape(len(idx), n * d, n * d), ok, merit, None
+        return res, jac.reshape(r, n * d, n * d), ok, merit, None
 
-    z0 = nodes[:, 1:-1].transpose(2, 1, 0).reshape(batch, n * d)
-    scale = 1.0 + np.max(np.abs(nodes), axis=(0, 1))
+    newton = newton_solve(evaluate, DampedNewton(
+        nodes[:, 1:-1].transpose(2, 1, 0).reshape(batch, n * d), 0.01 * tol, max_iter,
+        step_error=lambda idx, step: norm(idx, step.reshape(len(idx), n, d)), floor=tol))
+    solved = newton.converged
+    return full(np.arange(batch), newton.z), solved, int(newton.n_iter.max(initial=0))
 
-    def step_error(idx: NDArray, step: NDArray) -> NDArray:
-        return np.max(np.abs(step), axis=-1) / scale[idx]
 
-    # the Newton tolerance is tight: Newton converges quadratically, so over-solving costs
-    # at most one iteration, and the error estimate below then measures discretization only
-    newton = newton_solve(evaluate, DampedNewton(z0, min(tol, 1e-13), max_iter,
-                                                 step_error=step_error))
-    return full(np.arange(batch), newton.z), newton
+def _continuation(field: Field, paths: NDArray, tol: float, max_iter: int,
+                  valid: Callable[[NDArray], NDArray] | None,
+                  norm: Callable[[NDArray, NDArray], NDArray]) -> tuple[NDArray, NDArray, int]:
+    """Reach the far end of ``paths`` through the targets ``x + s (y - x)``: from the
+    constant path (s = 0), each solved stage starts the next one with the end moved
+    (``X + t Δy``); the step in s doubles after a success and halves after a failure
+    (down to 1/16). A stage starts close to its solution, so Newton gets few iterations.
+    """
+    start, target = paths[:, :1], paths[:, -1:]
+    t = chebyshev_nodes(paths.shape[1] - 1)[0][None, :, None]
+    batch = paths.shape[2]
+    done, step = np.zeros(batch), np.full(batch, 0.25)
+    current = np.broadcast_to(start, paths.shape).copy()
+    n_iter = 0
+    active = np.arange(batch)
+    while active.size:
+        s_new = np.minimum(1.0, done[active] + step[active])
+        shift = (s_new - done[active]) * (target - start)[:, :, active]
+        trial, solved, used = _solve_level(field, current[:, :, active] + t * shift, tol,
+                                           min(max_iter, _STAGE_ITER), valid,
+                                           lambda i, w, a=active: norm(a[i], w))
+        n_iter += used
+        win = active[solved]
+        current[:, :, win], done[win] = trial[:, :, solved], s_new[solved]
+        step[win] *= 2.0
+        step[active[~solved]] *= 0.5
+        active = active[(done[active] < 1.0) & (step[active] >= 1.0 / 16)]
+    return current, done >= 1.0, n_iter
 
 
 def collocation_log(field: Field, metric: Metric | None, x: NDArray, y: NDArray,
                     v0: NDArray, tol: float = 1e-10, max_iter: int = 30,
                     valid: Callable[[NDArray], NDArray] | None = None,
-                    levels: tuple[int, ...] = LEVELS) -> NewtonResult:
-    r"""``log_x(y)`` for ``x, y [B, d]`` by collocation, starting from the path with
-    initial velocity ``v0``.
+                    levels: tuple[int, ...] = LEVELS, start: NDArray | None = None,
+                    ) -> NewtonResult:
+    r"""``log_x(y)`` for ``x, y [B, d]`` by collocation, starting from ``start`` (the path
+    at the nodes of the first level, ``[B, N+1, d]``) or the path with initial velocity
+    ``v0``.
 
-    Converged pairs have a coefficient-tail estimate :math:`\|c_{N-2..N}\|_{g(y)} \le`
-    ``tol`` :math:`\cdot (1 + L)` (L the geodesic's length), which is also the
-    ``residual`` reported (in Fisher–Rao units when ``metric`` is given, else relative
-    to ``1 + max |y|``); the velocity is :math:`(DX)_0`.
+    At each level (number of nodes): Newton from the start path; on the first, cheap
+    levels the pairs it does not solve by continuation in the end point
+    (:func:`_continuation`); solved pairs whose
+    coefficient tail :math:`\|c_{N-2..N}\|_{g(y)} / (1 + L)` (L the length) exceeds
+    ``tol`` go on to the next level from their interpolated solution, unsolved ones from
+    the start path. Converged pairs report that estimate as ``residual`` (in Fisher–Rao
+    units when ``metric`` is given, else relative to ``1 + max |y|``); the velocity is
+    :math:`(DX)_0`.
     """
     batch, d = x.shape
     v = np.array(v0, dtype=float)
     converged = np.zeros(batch, dtype=bool)
     residual = np.full(batch, np.inf)
+    if metric is None:
+        chol_y, chol_x = None, None
+    else:
+        with np.errstate(all="ignore"):
+            g_y, g_x = metric(y), metric(x)
+        ok = np.all(np.isfinite(g_y), axis=(1, 2)) & np.all(np.isfinite(g_x), axis=(1, 2))
+        chol_y = np.linalg.cholesky(np.where(ok[:, None, None], g_y, np.eye(d)))
+        chol_x = np.linalg.cholesky(np.where(ok[:, None, None], g_x, np.eye(d)))
+    scale = 1.0 + (np.max(np.abs(y), axis=-1) if chol_x is None
+                   else np.linalg.norm(np.einsum("bji,bj->bi", chol_x, v), axis=-1))
+
+    def norm(idx: NDArray, w: NDArray) -> NDArray:
+        """Largest size of the vectors ``w [r, ..., d]`` of pairs ``idx``, relative."""
+        if not len(idx):
+            return np.zeros(0)
+        if chol_y is None:
+            size = np.max(np.abs(w.reshape(len(idx), -1)), axis=-1)
+        else:
+            size = np.linalg.norm(np.einsum("bji,b...j->b...i", chol_y[idx], w), axis=-1)
+            size = size.reshape(len(idx), -1).max(axis=-1)
+        return size / scale[idx]
+
     n_iter, message = 0, "converged"
     todo = np.arange(batch)
-    paths = _initial_path(x, y, v, chebyshev_nodes(levels[0])[0])
-    g_y = None if metric is None else metric(y)
+    starts = (_initial_path(x, y, v, chebyshev_nodes(levels[0])[0]) if start is None
+              else np.transpose(start, (2, 1, 0)).copy())
+    paths = starts
     for level, n in enumerate(levels):
         if level:
             paths = _resample(paths, n)
-        paths, newton = _solve_level(field, paths, tol, max_iter, valid)
-        n_iter += int(newton.n_iter.max(initial=0))
-        solved = newton.converged
-        coef = _coefficients(paths)
-        tail = np.max(np.abs(coef[:, -_TAIL:]), axis=1).T  # [b, d]
+        # Newton either converges within ~10 iterations of a level's start or not at all
+        paths, solved, used = _solve_level(field, paths, tol, min(max_iter, _LEVEL_ITER),
+                                           valid, lambda i, w, a=todo: norm(a[i], w))
+        n_iter += used
+        if not np.all(solved) and max_iter > 1 and n <= _CONTINUATION_NODES:
+            lost = np.flatnonzero(~solved)
+            again, fixed, used = _continuation(field, paths[:, :, lost], tol, max_iter,
+                                               valid, lambda i, w, a=todo[lost]: norm(a[i], w))
+            paths[:, :, lost[fixed]] = again[:, :, fixed]
+            solved[lost[fixed]], n_iter = True, n_iter + used
         vel = np.einsum("k,pkb->bp", chebyshev_nodes(n)[1][0], paths)
-        if g_y is None:
-            err = np.max(np.abs(tail), axis=-1) / (1.0 + np.max(np.abs(y[todo]), axis=-1))
-        else:
-            g = g_y[todo]
-            length = np.sqrt(np.abs(np.einsum("bi,bij,bj->b", vel, metric(x[todo]), vel)))
-            err = np.sqrt(np.abs(np.einsum("bi,bij,bj->b", tail, g, tail))) / (1.0 + length)
+        scale[todo[solved]] = 1.0 + (np.max(np.abs(y[todo[solved]]), axis=-1)
+                                     if chol_x is None else np.linalg.norm(np.einsum(
+                                         "bji,bj->bi", chol_x[todo[solved]], vel[solved]),
+                                         axis=-1))
+        tail = np.max(np.abs(_coefficients(paths)[:, -_TAIL:]), axis=1).T  # [b, d]
+        err = np.where(solved, norm(todo, tail[:, None, :]), np.inf)
         good = solved & (err <= tol)
         v[todo[solved]] = vel[solved]
-        residual[todo] = np.where(solved, err, np.inf)
+        residual[todo] = err
         converged[todo[good]] = True
         if not np.all(solved):
-            message = newton.result("the collocation Newton iteration").message
-        keep = solved & ~good  # only a too-coarse grid earns a finer one
+            message = f"collocation: no solution on {n} nodes"
+        keep = ~good
         todo, paths = todo[keep], paths[:, :, keep]
         if not todo.size:
             break
+        # a pair that failed starts again from its start path, resampled below
+        unsolved = ~solved[keep]
+        paths[:, :, unsolved] = _resample(starts, n)[:, :, todo[unsolved]]
     else:
-        message = (f"the geodesic needs more than {levels[-1]} Chebyshev nodes (estimated "
-                   f"error {np.max(residual[~converged]):.2g})")
+        message = (f"collocation: the geodesic needs more than {levels[-1]} Chebyshev "
+                   f"nodes (estimated error {np.min(residual[~converged]):.2g})")
     if np.all(converged):
         message = "converged"
     return NewtonResult(v, converged, residual, n_iter, message)

@@ -81,7 +81,7 @@ def spd_skewness(precision: NDArray, basis: NDArray) -> NDArray:
     r"""Amari–Chentsov tensor of N(m, Σ) in the triangular layout, ``[..., n, n, n]``.
 
     With :math:`w = L^{-1}(x - m)` standard normal and :math:`B = L^{-1}\delta\Sigma
-    L^{-	op}`, the score is :math:`	frac12(w^	op B w - \operatorname{tr}B)` and the third
+    L^{-\top}`, the score is :math:`\tfrac12(w^\top B w - \operatorname{tr}B)` and the third
     joint cumulant of Gaussian quadratic forms gives
 
     .. math::

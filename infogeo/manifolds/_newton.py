@@ -108,6 +108,10 @@ class DampedNewton:
         The iterate to backtrack towards before any evaluation was accepted (``z0`` by
         default: then a first evaluation that fails stalls; zeros for shooting, where
         ``exp_x(0) = x`` always exists).
+    floor : float, optional
+        Round-off floor: a system whose last accepted error is at most ``floor`` and whose
+        next evaluation no longer decreases the merit has converged as far as the
+        arithmetic allows, and stops there (converged) instead of backtracking.
 
     The Newton step computed on the converging evaluation is applied too: it costs nothing
     and removes the last residual, so the answer is accurate to the evaluation, not just
@@ -117,12 +121,13 @@ class DampedNewton:
     def __init__(self, z0: NDArray, tol: float, max_iter: int,
                  radius: Callable[[NDArray, NDArray], NDArray] | None = None,
                  step_error: Callable[[NDArray, NDArray], NDArray] | None = None,
-                 approximate: bool = False, backtrack_to: NDArray | None = None) -> None:
+                 approximate: bool = False, backtrack_to: NDArray | None = None,
+                 floor: float | None = None) -> None:
         batch = len(z0)
         self.z = np.array(z0, dtype=float)
         self.z_prev = self.z.copy() if backtrack_to is None else np.array(backtrack_to,
                                                                            dtype=float)
-        self.tol, self.max_iter = tol, max_iter
+        self.tol, self.max_iter, self.floor = tol, max_iter, floor
         self.radius, self.step_error = radius, step_error
         self.error = np.full(batch, np.inf)
         self.merit_prev = np.full(batch, np.inf)
@@ -145,6 +150,10 @@ class DampedNewton:
             err = np.full(len(idx), np.inf) if error is None else error
             good = finite & ((merit < self.merit_prev[idx]) | (err <= self.tol))
         back = idx[~good]
+        if self.floor is not None:
+            done = back[(self.error[back] <= self.floor) & (self.rtol[back] <= FINAL_RTOL)]
+            z[done], self.converged[done] = self.z_prev[done], True
+            back = back[~self.converged[back]]
         z[back] = 0.5 * (z[back] + self.z_prev[back])
         tiny = np.max(np.abs(z[back] - self.z_prev[back]), axis=-1) <= 1e-14 * (
             1.0 + np.max(np.abs(self.z_prev[back]), axis=-1))

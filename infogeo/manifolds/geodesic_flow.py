@@ -32,12 +32,13 @@ from numpy.typing import NDArray
 
 from ..errors import GeodesicIntegrationError
 from ._batched_rk import integrate_rows
-from ._collocation import collocation_log
+from ._collocation import LEVELS, chebyshev_nodes, collocation_log
 from ._newton import DampedNewton, NewtonResult
 from .charts import numeric_jacobian
 
 __all__ = ["GeodesicFlow", "hessian_christoffels", "log_end_map", "shoot_with_jacobian",
-           "inv_components_first", "model_initial_velocity", "positive_columns",
+           "inv_components_first", "model_initial_velocity", "model_initial_path",
+           "positive_columns",
            "exp_positive", "log_positive"]
 
 #: ``jets(x [d, ...], order) -> (g [d, d, ...], F3 [d, d, d, ...])`` (order 3) or with
@@ -127,6 +128,36 @@ def model_initial_velocity(model_log: Callable[[NDArray, NDArray], NDArray],
         return np.where(np.all(np.isfinite(v), axis=-1, keepdims=True), v, y - x)
 
     return guess
+
+
+def model_initial_path(model_exp: Callable[[NDArray, NDArray], NDArray],
+                       model_log: Callable[[NDArray, NDArray], NDArray],
+                       phi: Callable[[NDArray], NDArray],
+                       phi_inverse: Callable[[NDArray], NDArray],
+                       ) -> Callable[[NDArray, NDArray, NDArray], NDArray]:
+    r"""Starting path for ``log`` from a model space with closed-form geodesics: the model
+    geodesic from :math:`\phi(x)` to :math:`\phi(y)` mapped back,
+
+    .. math::
+
+        x(t) = \phi^{-1}\big(\exp^{\mathrm{model}}_{\phi(x)}(t\,
+        \log^{\mathrm{model}}_{\phi(x)}\phi(y))\big),
+
+    as ``path(x [B, d], y [B, d], t [T]) -> [B, T, d]`` (the straight line where the model
+    is degenerate; the ends are exactly x and y).
+    """
+    def path(x: NDArray, y: NDArray, t: NDArray) -> NDArray:
+        with np.errstate(all="ignore"):
+            a = phi(x)
+            w = model_log(phi(y), a)
+            out = phi_inverse(model_exp(t[None, :, None] * w[:, None, :], a[:, None, :]))
+        line = x[:, None] + t[None, :, None] * (y - x)[:, None]
+        good = np.all(np.isfinite(out), axis=(1, 2)) & np.all(out > 0, axis=(1, 2))
+        out = np.where(good[:, None, None], out, line)
+        out[:, t == 0], out[:, t == 1] = x[:, None], y[:, None]
+        return out
+
+    return path
 
 
 def positive_columns(x: NDArray) -> NDArray:
@@ -255,6 +286,10 @@ class GeodesicFlow:
     metric : callable, optional
         ``x [d, m] -> g [d, d, m]``: the metric, in which :meth:`log` judges convergence
         (Fisher–Rao units); coordinate units without it.
+    initial_path : callable, optional
+        ``(x [B, d], y [B, d], t [T]) -> [B, T, d]``: the starting path of collocation in
+        :meth:`log` (e.g. :func:`model_initial_path`); otherwise the parabola through x
+        and y with the initial velocity.
 
     Build one with :meth:`from_hessian` or :meth:`from_christoffels`.
     """
@@ -265,6 +300,7 @@ class GeodesicFlow:
     end_map: EndMap | None = None
     initial_velocity: Callable[[NDArray, NDArray], NDArray] | None = None
     metric: MetricFn | None = None
+    initial_path: Callable[[NDArray, NDArray, NDArray], NDArray] | None = None
 
     @classmethod
     def from_hessian(cls, jets: HessianJets, dim: int, valid: RowMask | None = None,
@@ -477,7 +513,7 @@ class GeodesicFlow:
 
     # ------------------------------------------------------------------ log
     def log(self, y: NDArray, x: NDArray, tol: float = 1e-10, max_iter: int = 50,
-            v_init: NDArray | None = None, continuation: int = 3) -> NewtonResult:
+            v_init: NDArray | None = None, continuation: int = 0) -> NewtonResult:
         """``log_x(y)`` for ``x, y`` of shape [..., dim]: collocation, then shooting for the
         pairs it leaves; the start is ``v_init`` (default ``initial_velocity`` or
         ``y - x``).
@@ -495,8 +531,11 @@ class GeodesicFlow:
             v0 = np.array(self.initial_velocity(flat_x, flat_y), dtype=float)
         else:
             v0 = flat_y - flat_x
+        start = None
+        if v_init is None and self.initial_path is not None:
+            start = self.initial_path(flat_x, flat_y, chebyshev_nodes(LEVELS[0])[0])
         res = collocation_log(self.field, None if self.metric is None else self.metric_matrix,
-                              flat_x, flat_y, v0, tol, max_iter, self.valid)
+                              flat_x, flat_y, v0, tol, max_iter, self.valid, start=start)
         if not res.success:
             res = self._shoot_rest(res, flat_x, flat_y, v0, tol, max_iter, continuation)
         return NewtonResult(res.solution.reshape(shape), res.converged.reshape(shape[:-1]),
@@ -506,12 +545,19 @@ class GeodesicFlow:
                     tol: float, max_iter: int, continuation: int) -> NewtonResult:
         """Shoot the pairs collocation left unconverged; keep whichever answer is better."""
         bad = np.flatnonzero(~res.converged)
+        start = np.where(np.isfinite(res.residual[bad])[:, None], res.solution[bad], v0[bad])
+        return _merge(res, bad, self._shoot_log(x[bad], y[bad], start, tol, max_iter,
+                                                continuation))
+
+    def _shoot_log(self, x: NDArray, y: NDArray, v0: NDArray, tol: float, max_iter: int,
+                   continuation: int) -> NewtonResult:
+        """Shooting, then continuation through midpoints for the pairs it misses."""
         # a pair still unconverged after 20 iterations is better served by continuation
         first = min(max_iter, 20) if continuation > 0 else max_iter
-        shot = self._shoot(x[bad], y[bad], v0[bad], tol, first)
+        shot = self._shoot(x, y, v0, tol, first)
         if continuation > 0 and not shot.success:
-            shot = self._continue(shot, x[bad], y[bad], v0[bad], tol, max_iter, continuation)
-        return _merge(res, bad, shot)
+            shot = self._continue(shot, x, y, v0, tol, max_iter, continuation)
+        return shot
 
     def _shoot(self, x: NDArray, y: NDArray, v: NDArray, tol: float,
                max_iter: int) -> NewtonResult:
@@ -542,8 +588,8 @@ class GeodesicFlow:
                   tol: float, max_iter: int, depth: int) -> NewtonResult:
         """Retry the failed pairs of ``res`` through the chart midpoint."""
         bad = np.flatnonzero(~res.converged)
-        half = self.log(0.5 * (x[bad] + y[bad]), x[bad], tol, max_iter,
-                        v_init=0.5 * v0[bad], continuation=depth - 1)
+        half = self._shoot_log(x[bad], 0.5 * (x[bad] + y[bad]), 0.5 * v0[bad], tol, max_iter,
+                               depth - 1)
         retry = self._shoot(x[bad], y[bad], 2.0 * half.solution, tol, max_iter)
         merged = _merge(res, bad, retry)
         return NewtonResult(merged.solution, merged.converged, merged.residual,
