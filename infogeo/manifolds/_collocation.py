@@ -223,11 +223,15 @@ def collocation_log(field: Field, metric: Metric | None, x: NDArray, y: NDArray,
         return size / scale[idx]
 
     n_iter, message = 0, "converged"
-    todo = np.arange(batch)
+    same = np.all(x == y, axis=-1)  # log_x(x) = 0 exactly
+    v[same], residual[same], converged[same] = 0.0, 0.0, True
+    todo = np.flatnonzero(~same)
     starts = (_initial_path(x, y, v, chebyshev_nodes(levels[0])[0]) if start is None
               else np.transpose(start, (2, 1, 0)).copy())
-    paths = starts
+    paths = starts[:, :, todo]
     for level, n in enumerate(levels):
+        if not todo.size:
+            break
         if level:
             paths = _resample(paths, n)
         # Newton either converges within ~10 iterations of a level's start or not at all

@@ -303,7 +303,10 @@ class StatisticalManifold(abc.ABC):
         v_base = v if self.chart.is_base else np.einsum(
             "...ai,...i->...a", self._jac(np.broadcast_to(base_point, v.shape)), v)
         with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-            end = self._exp(v_base, x)
+            try:
+                end = self._exp(v_base, x)
+            except np.linalg.LinAlgError:  # a closed form whose matrices overflowed
+                end = np.full(x.shape, np.nan)
         self._check_end(end)
         return self._from_base(end)
 

@@ -205,40 +205,50 @@ def _fr_norm(chol: NDArray, w: NDArray) -> NDArray:
     return np.linalg.norm(np.einsum("bji,bj->bi", chol, w), axis=-1)
 
 
-def shooting_terms(y: NDArray, end: NDArray, jac: NDArray, ok: NDArray, v: NDArray,
-                   chol_y: NDArray | None, chol_x: NDArray | None,
-                   end_map: EndMap | None) -> tuple[NDArray, NDArray, NDArray, NDArray]:
-    r"""``(residual, jacobian, merit, error)`` of one shooting evaluation for the Newton
-    loop: the error is the endpoint miss in Fisher–Rao units at the target, relative to
-    the current geodesic length, :math:`\|y - \exp_x v\|_{g(y)} / (1 + \|v\|_{g(x)})`
-    (coordinate max-norm relative to ``1 + max |y|`` without a metric)."""
+def shooting_terms(y: NDArray, end: NDArray, jac: NDArray, ok: NDArray,
+                   chol_y: NDArray | None, end_map: EndMap | None,
+                   ) -> tuple[NDArray, NDArray, NDArray]:
+    r"""``(residual, jacobian, merit)`` of one shooting evaluation for the Newton loop;
+    the merit is the end-point miss :math:`\|y - \exp_x v\|_{g(y)}` in Fisher–Rao units
+    (coordinate max-norm relative to ``1 + max |y|`` without a metric), or its max-norm in
+    the ``end_map`` chart."""
     with np.errstate(all="ignore"):
         miss = np.where(ok[:, None], y - end, np.nan)
-        if chol_y is None or chol_x is None:
+        if chol_y is None:
             merit = np.max(np.abs(miss), axis=-1) / (1.0 + np.max(np.abs(y), axis=-1))
-            err = merit
-        else:  # the merit must not depend on v other than through the miss
+        else:
             merit = _fr_norm(chol_y, miss)
-            err = merit / (1.0 + _fr_norm(chol_x, v))
         merit = np.where(np.isfinite(merit), merit, np.inf)
-        err = np.where(np.isfinite(err), err, np.inf)
         if end_map is None:
-            return miss, jac, merit, err
+            return miss, jac, merit
         mapped_end, map_jac = end_map(np.where(ok[:, None], end, y))
         res = end_map(y)[0] - mapped_end
         merit = np.where(ok, np.max(np.abs(res), axis=-1), np.inf)
-        return res, map_jac @ jac, merit, err
+        return res, map_jac @ jac, merit
 
 
 def _shooting_newton(x: NDArray, y: NDArray, v: NDArray, tol: float, max_iter: int,
-                     approximate: bool) -> DampedNewton:
-    """The Newton loop of shooting: trust region max(|v|, |y − x|) per step, first
-    backtrack towards v = 0 (``exp_x(0) = x`` always exists)."""
+                     approximate: bool, chol_x: NDArray | None) -> DampedNewton:
+    r"""The Newton loop of shooting: trust region max(|v|, |y − x|) per step, first
+    backtrack towards v = 0 (``exp_x(0) = x`` always exists). The error is the Newton
+    step, the estimated error of v, in Fisher–Rao units relative to the length,
+    :math:`\|\delta v\|_{g(x)} / (1 + \|v\|_{g(x)})` (coordinates relative to
+    ``1 + max |v|`` without a metric): unlike the end-point miss it does not grow with
+    the conditioning of exp, which is exponential in the length on negatively curved
+    families."""
     chord = np.linalg.norm(y - x, axis=-1)
-    return DampedNewton(v, tol, max_iter, approximate=approximate,
-                        backtrack_to=np.zeros_like(v),
-                        radius=lambda idx, z: np.maximum(np.linalg.norm(z, axis=-1),
-                                                         chord[idx]))
+
+    def step_error(idx: NDArray, step: NDArray) -> NDArray:
+        z = newton.z[idx]
+        if chol_x is None:
+            return np.max(np.abs(step), axis=-1) / (1.0 + np.max(np.abs(z), axis=-1))
+        return _fr_norm(chol_x[idx], step) / (1.0 + _fr_norm(chol_x[idx], z))
+
+    newton = DampedNewton(v, tol, max_iter, approximate=approximate,
+                          backtrack_to=np.zeros_like(v), step_error=step_error, floor=tol,
+                          radius=lambda idx, z: np.maximum(np.linalg.norm(z, axis=-1),
+                                                           chord[idx]))
+    return newton
 
 
 def shoot_with_jacobian(exp_jac_fn: ExpJacobianFn, x: NDArray, y: NDArray, v: NDArray,
@@ -247,18 +257,17 @@ def shoot_with_jacobian(exp_jac_fn: ExpJacobianFn, x: NDArray, y: NDArray, v: ND
                         approximate: bool = True) -> NewtonResult:
     r"""Newton's method for :math:`\exp_x(v) = y`, one batched ``exp_jac_fn(v, x, rtol)``
     call per iteration (exact Jacobians from Jacobi fields, or those of a closed-form
-    exp); ``metric(x [B, d]) -> [B, d, d]`` measures the endpoint miss in Fisher–Rao
+    exp); ``metric(x [B, d]) -> [B, d, d]`` measures steps and misses in Fisher–Rao
     units. Pairs leave the batch once converged."""
     chol_x, chol_y = (_cholesky(None if metric is None else metric(p)) for p in (x, y))
-    newton = _shooting_newton(x, y, np.array(v, dtype=float), tol, max_iter, approximate)
+    newton = _shooting_newton(x, y, np.array(v, dtype=float), tol, max_iter, approximate,
+                              chol_x)
     active = np.arange(len(x))
     while active.size:
-        v_a = newton.z[active]
-        end, jac, ok = exp_jac_fn(v_a, x[active], newton.rtol[active])
-        terms = shooting_terms(y[active], end, jac, ok, v_a,
-                               None if chol_y is None else chol_y[active],
-                               None if chol_x is None else chol_x[active], end_map)
-        active = newton.update(active, terms[0], terms[1], ok, terms[2], terms[3])
+        end, jac, ok = exp_jac_fn(newton.z[active], x[active], newton.rtol[active])
+        res, jac, merit = shooting_terms(y[active], end, jac, ok,
+                                         None if chol_y is None else chol_y[active], end_map)
+        active = newton.update(active, res, jac, ok, merit)
     return newton.result("the shooting Newton iteration")
 
 
@@ -565,16 +574,16 @@ class GeodesicFlow:
         whose geodesic is done takes its Newton step and restarts at once, without
         waiting for the slowest pair of the batch (see ``integrate_rows(on_finish=...)``)."""
         chol_x, chol_y = _cholesky(self.metric_matrix(x)), _cholesky(self.metric_matrix(y))
-        newton = _shooting_newton(x, y, np.array(v, dtype=float), tol, max_iter, True)
+        newton = _shooting_newton(x, y, np.array(v, dtype=float), tol, max_iter, True, chol_x)
         d = self.dim
 
         def on_finish(idx: NDArray, states: NDArray, ok: NDArray,
                       ) -> tuple[NDArray, NDArray, NDArray]:
             jac = np.moveaxis(states[2 * d:2 * d + d * d].reshape(d, d, -1), -1, 0)
-            terms = shooting_terms(y[idx], states[:d].T, jac, ok, newton.z[idx],
-                                   None if chol_y is None else chol_y[idx],
-                                   None if chol_x is None else chol_x[idx], self.end_map)
-            again = newton.update(idx, terms[0], terms[1], ok, terms[2], terms[3])
+            res, jac, merit = shooting_terms(y[idx], states[:d].T, jac, ok,
+                                             None if chol_y is None else chol_y[idx],
+                                             self.end_map)
+            again = newton.update(idx, res, jac, ok, merit)
             return again, self._initial_states(x[again], newton.z[again]), newton.rtol[again]
 
         # A Newton iterate whose geodesic needs hundreds of steps is running off to the
