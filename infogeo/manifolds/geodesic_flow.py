@@ -33,10 +33,20 @@ from numpy.typing import NDArray
 from ..errors import GeodesicIntegrationError
 from ._batched_rk import integrate_rows
 from ._collocation import LEVELS, chebyshev_nodes, collocation_log
-from ._newton import DampedNewton, NewtonResult
+from ._newton import NewtonResult
+from ._shooting import (
+    EndMap,
+    ExpJacobianFn,
+    _cholesky,
+    _shooting_newton,
+    shoot_with_jacobian,
+    shooting_terms,
+)
+from ._starts import log_end_map, model_initial_path, model_initial_velocity
 from .charts import numeric_jacobian
 
 __all__ = ["GeodesicFlow", "hessian_christoffels", "log_end_map", "shoot_with_jacobian",
+           "EndMap", "ExpJacobianFn",
            "inv_components_first", "model_initial_velocity", "model_initial_path",
            "positive_columns",
            "exp_positive", "log_positive"]
@@ -50,10 +60,6 @@ FieldFn = Callable[[NDArray, NDArray, tuple[NDArray, NDArray] | None],
 RowMask = Callable[[NDArray], NDArray]
 #: ``metric(x [d, m]) -> g [d, d, m]``, components first
 MetricFn = Callable[[NDArray], NDArray]
-#: ``end_map(x [B, dim]) -> (phi(x) [B, dim], dphi/dx [B, dim, dim])``
-EndMap = Callable[[NDArray], tuple[NDArray, NDArray]]
-#: ``exp_jac_fn(v [B, dim], x [B, dim], rtol [B]) -> (end [B, dim], jac [B, dim, dim], ok [B])``
-ExpJacobianFn = Callable[[NDArray, NDArray, NDArray], tuple[NDArray, NDArray, NDArray]]
 
 #: integration steps allowed per shooting evaluation (at rtol 1e-12 geodesics of length
 #: up to ~10 take 5-70; longer ones are reached by continuation through midpoints)
@@ -98,68 +104,6 @@ def hessian_christoffels(metric: NDArray, third: NDArray) -> NDArray:
     return 0.5 * np.einsum("...kl,...ijl->...kij", np.linalg.inv(metric), third)
 
 
-def log_end_map(x: NDArray) -> tuple[NDArray, NDArray]:
-    """``(log x, diag(1/x))`` for ``x [B, dim]``: a residual chart for positive coordinates
-    of scale type, along which geodesics move exponentially fast."""
-    return np.log(x), (1.0 / x)[..., None] * np.eye(x.shape[-1])
-
-
-def model_initial_velocity(model_log: Callable[[NDArray, NDArray], NDArray],
-                           phi: Callable[[NDArray], NDArray],
-                           phi_jacobian: Callable[[NDArray], NDArray],
-                           ) -> Callable[[NDArray, NDArray], NDArray]:
-    r"""Starting guess for ``log`` from a model space with a closed-form logarithm.
-
-    If :math:`\phi` maps the manifold approximately isometrically into a model space
-    (e.g. the normal family's half-plane), the pulled-back model logarithm
-
-    .. math::
-
-        v_0 = (D\phi_x)^{-1} \log^{\mathrm{model}}_{\phi(x)} \phi(y)
-
-    starts Newton far closer than the straight line ``y - x``. ``model_log(b, a)`` takes
-    batch-first model points; ``phi_jacobian(x)[..., a, i] = ∂phi^a/∂x^i``.
-    """
-    def guess(x: NDArray, y: NDArray) -> NDArray:
-        with np.errstate(all="ignore"):
-            w = model_log(phi(y), phi(x))
-            v = np.linalg.solve(phi_jacobian(x), w[..., None])[..., 0]
-        # fall back to the straight line wherever the model is degenerate
-        return np.where(np.all(np.isfinite(v), axis=-1, keepdims=True), v, y - x)
-
-    return guess
-
-
-def model_initial_path(model_exp: Callable[[NDArray, NDArray], NDArray],
-                       model_log: Callable[[NDArray, NDArray], NDArray],
-                       phi: Callable[[NDArray], NDArray],
-                       phi_inverse: Callable[[NDArray], NDArray],
-                       ) -> Callable[[NDArray, NDArray, NDArray], NDArray]:
-    r"""Starting path for ``log`` from a model space with closed-form geodesics: the model
-    geodesic from :math:`\phi(x)` to :math:`\phi(y)` mapped back,
-
-    .. math::
-
-        x(t) = \phi^{-1}\big(\exp^{\mathrm{model}}_{\phi(x)}(t\,
-        \log^{\mathrm{model}}_{\phi(x)}\phi(y))\big),
-
-    as ``path(x [B, d], y [B, d], t [T]) -> [B, T, d]`` (the straight line where the model
-    is degenerate; the ends are exactly x and y).
-    """
-    def path(x: NDArray, y: NDArray, t: NDArray) -> NDArray:
-        with np.errstate(all="ignore"):
-            a = phi(x)
-            w = model_log(phi(y), a)
-            out = phi_inverse(model_exp(t[None, :, None] * w[:, None, :], a[:, None, :]))
-        line = x[:, None] + t[None, :, None] * (y - x)[:, None]
-        good = np.all(np.isfinite(out), axis=(1, 2)) & np.all(out > 0, axis=(1, 2))
-        out = np.where(good[:, None, None], out, line)
-        out[:, t == 0], out[:, t == 1] = x[:, None], y[:, None]
-        return out
-
-    return path
-
-
 def positive_columns(x: NDArray) -> NDArray:
     """Domain test for positive coordinates, components first: ``x [d, m] -> bool [m]``."""
     return np.all(x > 0, axis=0)
@@ -187,88 +131,6 @@ def log_positive(flow_u: GeodesicFlow, y: NDArray, x: NDArray, tol: float = 1e-1
     res = flow_u.log(np.log(y), np.log(x), tol, max_iter, v_init=w0)
     return NewtonResult(res.solution * x, res.converged, res.residual, res.n_iter,
                         res.message)
-
-
-def _cholesky(g: NDArray | None) -> NDArray | None:
-    """Lower Cholesky factors of a batch of metrics (None stays None)."""
-    if g is None:
-        return None
-    with np.errstate(all="ignore"):
-        try:
-            return np.linalg.cholesky(g)
-        except np.linalg.LinAlgError:  # not positive there: fall back to coordinates
-            return None
-
-
-def _fr_norm(chol: NDArray, w: NDArray) -> NDArray:
-    """``sqrt(wᵀ g w)`` with ``g = L Lᵀ``: the Fisher–Rao length of vectors ``w [B, d]``."""
-    return np.linalg.norm(np.einsum("bji,bj->bi", chol, w), axis=-1)
-
-
-def shooting_terms(y: NDArray, end: NDArray, jac: NDArray, ok: NDArray,
-                   chol_y: NDArray | None, end_map: EndMap | None,
-                   ) -> tuple[NDArray, NDArray, NDArray]:
-    r"""``(residual, jacobian, merit)`` of one shooting evaluation for the Newton loop;
-    the merit is the end-point miss :math:`\|y - \exp_x v\|_{g(y)}` in Fisher–Rao units
-    (coordinate max-norm relative to ``1 + max |y|`` without a metric), or its max-norm in
-    the ``end_map`` chart."""
-    with np.errstate(all="ignore"):
-        miss = np.where(ok[:, None], y - end, np.nan)
-        if chol_y is None:
-            merit = np.max(np.abs(miss), axis=-1) / (1.0 + np.max(np.abs(y), axis=-1))
-        else:
-            merit = _fr_norm(chol_y, miss)
-        merit = np.where(np.isfinite(merit), merit, np.inf)
-        if end_map is None:
-            return miss, jac, merit
-        mapped_end, map_jac = end_map(np.where(ok[:, None], end, y))
-        res = end_map(y)[0] - mapped_end
-        merit = np.where(ok, np.max(np.abs(res), axis=-1), np.inf)
-        return res, map_jac @ jac, merit
-
-
-def _shooting_newton(x: NDArray, y: NDArray, v: NDArray, tol: float, max_iter: int,
-                     approximate: bool, chol_x: NDArray | None) -> DampedNewton:
-    r"""The Newton loop of shooting: trust region max(|v|, |y − x|) per step, first
-    backtrack towards v = 0 (``exp_x(0) = x`` always exists). The error is the Newton
-    step, the estimated error of v, in Fisher–Rao units relative to the length,
-    :math:`\|\delta v\|_{g(x)} / (1 + \|v\|_{g(x)})` (coordinates relative to
-    ``1 + max |v|`` without a metric): unlike the end-point miss it does not grow with
-    the conditioning of exp, which is exponential in the length on negatively curved
-    families."""
-    chord = np.linalg.norm(y - x, axis=-1)
-
-    def step_error(idx: NDArray, step: NDArray) -> NDArray:
-        z = newton.z[idx]
-        if chol_x is None:
-            return np.max(np.abs(step), axis=-1) / (1.0 + np.max(np.abs(z), axis=-1))
-        return _fr_norm(chol_x[idx], step) / (1.0 + _fr_norm(chol_x[idx], z))
-
-    newton = DampedNewton(v, tol, max_iter, approximate=approximate,
-                          backtrack_to=np.zeros_like(v), step_error=step_error, floor=tol,
-                          radius=lambda idx, z: np.maximum(np.linalg.norm(z, axis=-1),
-                                                           chord[idx]))
-    return newton
-
-
-def shoot_with_jacobian(exp_jac_fn: ExpJacobianFn, x: NDArray, y: NDArray, v: NDArray,
-                        tol: float, max_iter: int, end_map: EndMap | None = None,
-                        metric: Callable[[NDArray], NDArray] | None = None,
-                        approximate: bool = True) -> NewtonResult:
-    r"""Newton's method for :math:`\exp_x(v) = y`, one batched ``exp_jac_fn(v, x, rtol)``
-    call per iteration (exact Jacobians from Jacobi fields, or those of a closed-form
-    exp); ``metric(x [B, d]) -> [B, d, d]`` measures steps and misses in Fisher–Rao
-    units. Pairs leave the batch once converged."""
-    chol_x, chol_y = (_cholesky(None if metric is None else metric(p)) for p in (x, y))
-    newton = _shooting_newton(x, y, np.array(v, dtype=float), tol, max_iter, approximate,
-                              chol_x)
-    active = np.arange(len(x))
-    while active.size:
-        end, jac, ok = exp_jac_fn(newton.z[active], x[active], newton.rtol[active])
-        res, jac, merit = shooting_terms(y[active], end, jac, ok,
-                                         None if chol_y is None else chol_y[active], end_map)
-        active = newton.update(active, res, jac, ok, merit)
-    return newton.result("the shooting Newton iteration")
 
 
 @dataclass(frozen=True)
