@@ -17,15 +17,19 @@ Goals (issue 14): one pair <= 2 ms for Beta, Gamma, Dirichlet; accuracy <= 1e-10
 Times are the best of several runs, wall and CPU (process) time: the machine is shared,
 and under load the CPU time is the steadier of the two.
 
-Run: ``python benchmarks/bench_geodesic_families.py [--ref-pairs N]``.
+Run: ``python benchmarks/bench_geodesic_families.py [--ref-pairs N]`` (writes
+``docs/benchmarks_geodesics.txt``).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
+import platform
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 from _geodesic_reference import fisher_norm, scipy_log
@@ -35,6 +39,7 @@ from infogeo.manifolds.base import StatisticalManifold
 from infogeo.manifolds.von_mises import _NATURAL_FLOW, _natural_to_base_jacobian, _to_natural
 
 BATCHES = (1, 8, 200)
+OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks_geodesics.txt"
 
 
 def best_times(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
@@ -116,13 +121,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--ref-pairs", type=int, default=5)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args()
-    print(f"numpy {np.__version__}; load average {os.getloadavg()[0]:.1f} on "
-          f"{os.cpu_count()} CPUs; times per pair, best of {args.repeat}: wall (CPU)")
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "geodesic families (benchmarks/bench_geodesic_families.py; regenerate, do not edit)",
+        f"date: {now}; numpy {np.__version__}, python {platform.python_version()}; load "
+        f"average {os.getloadavg()[0]:.1f} on {os.cpu_count()} shared CPUs",
+        f"times per pair, best of {args.repeat}: wall (CPU); batch 1 = one call per pair",
+        "",
+    ]
     head = (f"{'family':<11}{'batch':>6}  {'infogeo':>18}  {'shooting':>18}  {'ratio':>7}"
             f"  {'max rel diff vs scipy':>22}")
-    print(head)
-    print("-" * len(head))
+    lines += [head, "-" * len(head)]
+    print("\n".join(lines), flush=True)
     for name, (make, baseline) in FAMILIES.items():
         m = make()
         a, b = pairs(m, np.random.default_rng(0), max(BATCHES))
@@ -138,9 +150,12 @@ def main() -> None:
                 theirs = f"{b_wall * 1e3:7.2f} ({b_cpu * 1e3:6.2f}) ms"
                 ratio = f"{b_cpu / cpu:6.1f}x"
             diff = f"{error:22.1e}" if batch == 1 else ""
-            print(f"{name:<11}{batch:>6}  {ours:>18}  {theirs:>18}  {ratio:>7}  {diff}")
-    print("ratio = shooting CPU time / infogeo CPU time (> 1: the engine's log is faster); "
-          "goal: one Beta/Gamma/Dirichlet pair <= 2 ms, difference <= 1e-10")
+            lines.append(f"{name:<11}{batch:>6}  {ours:>18}  {theirs:>18}  {ratio:>7}  {diff}")
+            print(lines[-1], flush=True)
+    lines += ["", "ratio = shooting CPU time / infogeo CPU time (> 1: the engine's log is "
+              "faster); goals: one Beta/Gamma/Dirichlet pair <= 2 ms, difference <= 1e-10"]
+    print(lines[-1])
+    args.output.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

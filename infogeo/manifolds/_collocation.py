@@ -45,10 +45,10 @@ Field = Callable[[NDArray, NDArray, tuple[NDArray, NDArray] | None],
 Metric = Callable[[NDArray], NDArray]
 
 #: node counts tried in turn (a pair moves on while its coefficient tail is too large)
-LEVELS = (16, 32, 64, 128, 256)
+LEVELS = (24, 48, 96, 192)
 _TAIL = 3  # trailing Chebyshev coefficients that make the error estimate
 _STAGE_ITER = 12  # Newton iterations of one continuation stage
-_CONTINUATION_NODES = 32  # continuation only on the cheap levels
+_CONTINUATION_NODES = 48  # continuation only on the cheap levels
 _LEVEL_ITER = 25  # Newton iterations of one level
 
 
@@ -143,7 +143,8 @@ def _solve_level(field: Field, nodes: NDArray, tol: float, max_iter: int,
 
     newton = newton_solve(evaluate, DampedNewton(
         nodes[:, 1:-1].transpose(2, 1, 0).reshape(batch, n * d), 0.01 * tol, max_iter,
-        step_error=lambda idx, step: norm(idx, step.reshape(len(idx), n, d)), floor=tol))
+        step_error=lambda idx, step: norm(idx, step.reshape(len(idx), n, d)), floor=tol,
+        quadratic=True))
     solved = newton.converged
     return full(np.arange(batch), newton.z), solved, int(newton.n_iter.max(initial=0))
 

@@ -108,6 +108,11 @@ class DampedNewton:
         The iterate to backtrack towards before any evaluation was accepted (``z0`` by
         default: then a first evaluation that fails stalls; zeros for shooting, where
         ``exp_x(0) = x`` always exists).
+    quadratic : bool
+        Newton converges quadratically near the solution, :math:`e_{k+1} \approx C e_k^2`:
+        with :math:`C` estimated from the last two errors, a system whose next error (that
+        of the step just applied) is predicted below ``tol`` stops without an evaluation
+        only to confirm it (once its error is below 1e-4). For exact evaluations.
     floor : float, optional
         Round-off floor: a system whose last accepted error is at most ``floor`` and whose
         next evaluation no longer decreases the merit has converged as far as the
@@ -122,12 +127,13 @@ class DampedNewton:
                  radius: Callable[[NDArray, NDArray], NDArray] | None = None,
                  step_error: Callable[[NDArray, NDArray], NDArray] | None = None,
                  approximate: bool = False, backtrack_to: NDArray | None = None,
-                 floor: float | None = None) -> None:
+                 floor: float | None = None, quadratic: bool = False) -> None:
         batch = len(z0)
         self.z = np.array(z0, dtype=float)
         self.z_prev = self.z.copy() if backtrack_to is None else np.array(backtrack_to,
                                                                            dtype=float)
         self.tol, self.max_iter, self.floor = tol, max_iter, floor
+        self.quadratic = quadratic
         self.radius, self.step_error = radius, step_error
         self.error = np.full(batch, np.inf)
         self.merit_prev = np.full(batch, np.inf)
@@ -168,8 +174,14 @@ class DampedNewton:
             err = self.step_error(acc, step)
         else:
             err = err[good]
+        done = err <= self.tol
+        if self.quadratic:
+            with np.errstate(all="ignore"):
+                prev = self.error[acc]
+                rate = err / prev**2  # C of e_k = C e_{k-1}^2
+                done |= np.isfinite(prev) & (err <= 1e-4) & (rate * err**2 <= self.tol)
         self.error[acc] = err
-        self.converged[acc] = (self.rtol[acc] <= FINAL_RTOL) & (err <= self.tol)
+        self.converged[acc] = (self.rtol[acc] <= FINAL_RTOL) & done
         self.z_prev[acc], self.merit_prev[acc] = z[acc], merit[good]
         z[acc] += step
         with np.errstate(all="ignore"):
