@@ -20,8 +20,9 @@ field a handful of times on all nodes at once, which is what makes a single ``lo
 take about a millisecond in numpy.
 
 Geodesics are analytic, so the Chebyshev coefficients of the solution decay geometrically;
-the size of the last ones, measured in Fisher–Rao units at the end point, is the error
-estimate. A pair whose estimate is above tolerance is solved again on twice as many nodes
+the size of the last ones times N² (the initial velocity :math:`(DX)_0` sees the
+coefficient :math:`c_k` through :math:`T_k'(1) = k^2`), measured in Fisher–Rao units at
+the end point, is the error estimate. A pair whose estimate is above tolerance is solved again on twice as many nodes
 (starting from its interpolated solution); one that still fails after the last level is
 reported unconverged (the engine then shoots it).
 """
@@ -191,7 +192,7 @@ def collocation_log(field: Field, metric: Metric | None, x: NDArray, y: NDArray,
     At each level (number of nodes): Newton from the start path; on the first, cheap
     levels the pairs it does not solve by continuation in the end point
     (:func:`_continuation`); solved pairs whose
-    coefficient tail :math:`\|c_{N-2..N}\|_{g(y)} / (1 + L)` (L the length) exceeds
+    coefficient tail :math:`N^2\|c_{N-2..N}\|_{g(y)} / (1 + L)` (L the length) exceeds
     ``tol`` go on to the next level from their interpolated solution, unsolved ones from
     the start path. Converged pairs report that estimate as ``residual`` (in Fisher–Rao
     units when ``metric`` is given, else relative to ``1 + max |y|``); the velocity is
@@ -250,7 +251,8 @@ def collocation_log(field: Field, metric: Metric | None, x: NDArray, y: NDArray,
                                      if chol_x is None else np.linalg.norm(np.einsum(
                                          "bji,bj->bi", chol_x[todo[solved]], vel[solved]),
                                          axis=-1))
-        tail = np.max(np.abs(_coefficients(paths)[:, -_TAIL:]), axis=1).T  # [b, d]
+        # the velocity (DX)_0 sees a coefficient c_k through T_k'(1) = k^2
+        tail = n**2 * np.max(np.abs(_coefficients(paths)[:, -_TAIL:]), axis=1).T  # [b, d]
         err = np.where(solved, norm(todo, tail[:, None, :]), np.inf)
         good = solved & (err <= tol)
         v[todo[solved]] = vel[solved]

@@ -116,7 +116,8 @@ class DampedNewton:
     floor : float, optional
         Round-off floor: a system whose last accepted error is at most ``floor`` and whose
         next evaluation no longer decreases the merit has converged as far as the
-        arithmetic allows, and stops there (converged) instead of backtracking.
+        arithmetic allows, and stops there (converged, at the new iterate if it could be
+        evaluated) instead of backtracking.
 
     The Newton step computed on the converging evaluation is applied too: it costs nothing
     and removes the last residual, so the answer is accurate to the evaluation, not just
@@ -157,9 +158,14 @@ class DampedNewton:
             good = finite & ((merit < self.merit_prev[idx]) | (err <= self.tol))
         back = idx[~good]
         if self.floor is not None:
-            done = back[(self.error[back] <= self.floor) & (self.rtol[back] <= FINAL_RTOL)]
-            z[done], self.converged[done] = self.z_prev[done], True
-            back = back[~self.converged[back]]
+            # the last step was predicted below the floor: the iterate it gave is as good
+            # as the arithmetic allows (keep it if it could be evaluated)
+            at_floor = (self.error[back] <= self.floor) & (self.rtol[back] <= FINAL_RTOL)
+            done = back[at_floor]
+            failed = done[~finite[~good][at_floor]]
+            z[failed] = self.z_prev[failed]
+            self.converged[done] = True
+            back = back[~at_floor]
         z[back] = 0.5 * (z[back] + self.z_prev[back])
         tiny = np.max(np.abs(z[back] - self.z_prev[back]), axis=-1) <= 1e-14 * (
             1.0 + np.max(np.abs(self.z_prev[back]), axis=-1))
