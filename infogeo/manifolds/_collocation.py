@@ -22,9 +22,9 @@ take about a millisecond in numpy.
 Geodesics are analytic, so the Chebyshev coefficients of the solution decay geometrically;
 the size of the last ones times N² (the initial velocity :math:`(DX)_0` sees the
 coefficient :math:`c_k` through :math:`T_k'(1) = k^2`), measured in Fisher–Rao units at
-the end point, is the error estimate. A pair whose estimate is above tolerance is solved again on twice as many nodes
-(starting from its interpolated solution); one that still fails after the last level is
-reported unconverged (the engine then shoots it).
+the end point, is the error estimate. A pair whose estimate is above tolerance is solved
+again on twice as many nodes (starting from its interpolated solution); one that still
+fails after the last level is reported unconverged (the engine then shoots it).
 """
 
 from __future__ import annotations
@@ -260,7 +260,9 @@ def collocation_log(field: Field, metric: Metric | None, x: NDArray, y: NDArray,
         converged[todo[good]] = True
         if not np.all(solved):
             message = f"collocation: no solution on {n} nodes"
-        keep = ~good
+        # a coarse solution earns a finer grid; a failed solve another try on it only
+        # when the caller's budget allows a full solve per level
+        keep = ~good & (solved | (max_iter >= _LEVEL_ITER))
         todo, paths = todo[keep], paths[:, :, keep]
         if not todo.size:
             break
