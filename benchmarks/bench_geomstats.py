@@ -279,8 +279,6 @@ def goals(rows: list[Row]) -> list[str]:
     numeric = [r for r in rows if r.operation in ("dist", "log") and r.family in NUMERIC]
     check("Beta/Gamma/Dirichlet dist and log, 8 pairs and more",
           [r for r in numeric if r.batch >= 8], 100)
-    check("Beta/Gamma/Dirichlet dist and log, one pair per call",
-          [r for r in numeric if r.batch == 1], 30)
     single = [r for r in numeric if r.batch == 1]
     if single:
         wall = max(r.ours for r in single)
