@@ -111,8 +111,9 @@ class DampedNewton:
     quadratic : bool
         Newton converges quadratically near the solution, :math:`e_{k+1} \approx C e_k^2`:
         with :math:`C` estimated from the last two errors, a system whose next error (that
-        of the step just applied) is predicted below ``tol`` stops without an evaluation
-        only to confirm it (once its error is below 1e-4). For exact evaluations.
+        of the step just applied) is predicted below ``tol / 100`` stops without an
+        evaluation only to confirm it (once its error is below 1e-6, deep in the quadratic
+        regime). For exact evaluations.
     floor : float, optional
         Round-off floor: a system whose last accepted error is at most ``floor`` and whose
         next evaluation no longer decreases the merit has converged as far as the
@@ -185,7 +186,8 @@ class DampedNewton:
             with np.errstate(all="ignore"):
                 prev = self.error[acc]
                 rate = err / prev**2  # C of e_k = C e_{k-1}^2
-                done |= np.isfinite(prev) & (err <= 1e-4) & (rate * err**2 <= self.tol)
+                # only deep in the quadratic regime, and with a margin of 100 on C
+                done |= np.isfinite(prev) & (err <= 1e-6) & (100 * rate * err**2 <= self.tol)
         self.error[acc] = err
         self.converged[acc] = (self.rtol[acc] <= FINAL_RTOL) & done
         self.z_prev[acc], self.merit_prev[acc] = z[acc], merit[good]
