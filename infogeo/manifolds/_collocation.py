@@ -51,9 +51,6 @@ _TAIL = 3  # trailing Chebyshev coefficients that make the error estimate
 _STAGE_ITER = 12  # Newton iterations of one continuation stage
 _CONTINUATION_NODES = 48  # continuation only on the cheap levels
 _LEVEL_ITER = 25  # Newton iterations of one level
-#: the discretization error estimate must be this fraction of the tolerance: the estimate
-#: (from three trailing coefficients) is a size, not a bound
-_SAFETY = 0.1
 
 
 @lru_cache(maxsize=8)
@@ -257,7 +254,7 @@ def collocation_log(field: Field, metric: Metric | None, x: NDArray, y: NDArray,
         # the velocity (DX)_0 sees a coefficient c_k through T_k'(1) = k^2
         tail = n**2 * np.max(np.abs(_coefficients(paths)[:, -_TAIL:]), axis=1).T  # [b, d]
         err = np.where(solved, norm(todo, tail[:, None, :]), np.inf)
-        good = solved & (err <= _SAFETY * tol)
+        good = solved & (err <= tol)
         v[todo[solved]] = vel[solved]
         residual[todo] = err
         converged[todo[good]] = True
