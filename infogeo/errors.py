@@ -13,11 +13,13 @@ Hierarchy::
     ├── ConvergenceError         (RuntimeError)     an iterative method did not converge
     │   ├── ShootingError                           the Riemannian log by shooting
     │   └── GeodesicIntegrationError                the geodesic ODE left the domain / budget
-    └── DerivationError          (RuntimeError)     no symbolic strategy closed a quantity
+    ├── DerivationError          (RuntimeError)     no symbolic strategy closed a quantity
+    └── UnreliableEstimateError  (ArithmeticError)  an estimator cannot vouch for its answer
 
     InfogeoWarning (UserWarning)
     ├── AccuracyWarning          a numeric result did not reach its requested tolerance
-    │   └── QuadratureToleranceWarning
+    │   ├── QuadratureToleranceWarning
+    │   └── UnreliableEstimateWarning
     └── CacheWarning             a cache record or folder was ignored (and why)
 """
 
@@ -30,9 +32,11 @@ __all__ = [
     "ShootingError",
     "GeodesicIntegrationError",
     "DerivationError",
+    "UnreliableEstimateError",
     "InfogeoWarning",
     "AccuracyWarning",
     "QuadratureToleranceWarning",
+    "UnreliableEstimateWarning",
     "CacheWarning",
 ]
 
@@ -61,6 +65,17 @@ class DerivationError(InfogeoError, RuntimeError):
     """No strategy could derive the requested quantity in closed form."""
 
 
+class UnreliableEstimateError(InfogeoError, ArithmeticError):
+    """A numeric estimator refuses to return a value it cannot vouch for (its error bar
+    would not cover the truth: unrepresentable draws, rare events never sampled, mass
+    beyond float resolution); the message says why. ``estimate`` holds what was computed,
+    for inspection, or ``None``."""
+
+    def __init__(self, message: str, estimate: object = None) -> None:
+        super().__init__(message)
+        self.estimate = estimate
+
+
 class InfogeoWarning(UserWarning):
     """Base class of every warning infogeo emits."""
 
@@ -73,6 +88,11 @@ class AccuracyWarning(InfogeoWarning):
 class QuadratureToleranceWarning(AccuracyWarning):
     """The requested quadrature tolerance was not reached; the message states the
     achieved error."""
+
+
+class UnreliableEstimateWarning(AccuracyWarning):
+    """An estimate is returned but its error bar may not be trustworthy (e.g. too few
+    effective samples behind a standard error); the message says why."""
 
 
 class CacheWarning(InfogeoWarning):

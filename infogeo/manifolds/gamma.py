@@ -22,6 +22,7 @@ from scipy import special
 from .._checks import check_positive
 from ._arrays import matrix_from_rows as _jac
 from ._arrays import stack_last as _stack
+from ._log_variates import log_gamma_variates
 from ._special import polygammas
 from .beta import frozen_parameters
 from .charts import Chart, identity_chart
@@ -161,7 +162,11 @@ class Gamma(AbstractHessianFamily):
         return _stack(np.log(beta) + np.log(data) - special.digamma(alpha), alpha / beta - data)
 
     def _sample(self, x: NDArray, n: int, rng: np.random.Generator) -> NDArray:
-        return rng.gamma(x[..., 0], 1.0 / x[..., 1], size=(n,) + x.shape[:-1])
+        # drawn in log space (no underflow in the draw itself); exp rounds correctly, so a
+        # draw below the float range is an exact 0, never a clipped value
+        log_x = log_gamma_variates(x[..., 0], (n,) + x.shape[:-1], rng) - np.log(x[..., 1])
+        with np.errstate(under="ignore"):
+            return np.exp(log_x)
 
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
         r"""Bregman divergence of F, :math:`\nabla F = (\psi(\alpha) - \log\beta,
