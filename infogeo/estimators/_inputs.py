@@ -7,8 +7,8 @@ from numpy.typing import ArrayLike, NDArray
 
 from ..manifolds.base import StatisticalManifold
 
-__all__ = ["METHODS", "check_manifold", "check_method", "check_policy", "validated_point",
-           "validated_data"]
+__all__ = ["METHODS", "check_manifold", "check_method", "check_policy",
+           "check_positive_semidefinite", "validated_point", "validated_data"]
 
 #: the forms of the Fisher terms an estimator can average
 METHODS = ("score", "hessian", "combined")
@@ -35,6 +35,15 @@ def check_policy(check: object) -> str:
     if not isinstance(check, str) or check not in POLICIES:
         raise ValueError(f"check must be one of {POLICIES}, got {check!r}")
     return check
+
+
+def check_positive_semidefinite(eigenvalues: NDArray, name: str) -> None:
+    """Reject a matrix (given by its eigenvalues) with an eigenvalue below round-off of
+    zero: a Fisher matrix is a covariance, never indefinite."""
+    floor = -1e-10 * max(float(np.abs(eigenvalues).max(initial=0.0)), np.finfo(float).tiny)
+    if eigenvalues.size and float(eigenvalues.min()) < floor:
+        raise ValueError(f"{name} must be positive semi-definite (a Fisher matrix is a "
+                         f"covariance), got smallest eigenvalue {float(eigenvalues.min()):.6g}")
 
 
 def validated_point(manifold: StatisticalManifold, theta: ArrayLike) -> NDArray:

@@ -118,8 +118,12 @@ class _Accumulator:
                                             np.sqrt(self.diff.variance()) + bias, scale_p), dim)
             identity_ess = unpack(self.diff.tail_ess(), dim)
         hint = " or use method='combined'" if self.method == "score" else ""
+        # every entry exact although the draws varied (their scores did): the estimate
+        # does not depend on the draws; if the scores did not vary, exactness is unproven
+        varied = np.any(~deterministic(np.sqrt(self.score.variance()), diag_scale), axis=-1)
+        settled = np.all(stderr == 0, axis=(-2, -1)) & varied
         diagnostics = diagnose(coordinates, n, score_z, self.score.tail_ess(), identity_z,
-                               identity_ess, ess, hint)
+                               identity_ess, ess, settled, hint)
         return FisherEstimate(mean, stderr, n, self.method, estimator, diagnostics)
 
 
