@@ -124,10 +124,12 @@ def diagnose(coordinates: tuple[str, ...], n: int, score_z: NDArray, score_ess: 
     crit = critical_z(n, n_tests)
     problems: list[str] = []
     biased = False
+    flagged = np.zeros(score_z.shape[:-1], dtype=bool)
     for idx in np.ndindex(score_z.shape[:-1]):
         if settled[idx]:
             continue
         where = _where(idx)
+        before = len(problems)
         i, verdict = _z_test(score_z[idx], score_ess[idx], crit)
         if verdict is not None:
             biased |= verdict == "biased"
@@ -161,9 +163,10 @@ def diagnose(coordinates: tuple[str, ...], n: int, score_z: NDArray, score_ess: 
                 f"rests on {tail_ess[idx][a, b]:.3g} effective draws (fewer than "
                 f"{MIN_TAIL_ESS:g}): the terms are heavy-tailed or dominated by rare draws, "
                 f"so the error bar is not trustworthy; increase n_samples{hint}")
+        flagged[idx] = len(problems) > before
     return Diagnostics(score_z.max(axis=-1), None if identity_z is None
                        else identity_z.max(axis=(-2, -1)), tail_ess, crit, MIN_TAIL_ESS,
-                       tuple(problems), biased)
+                       tuple(problems), biased, flagged)
 
 
 def enforce(estimate: FisherEstimate, check: str, caller: str) -> FisherEstimate:
@@ -177,7 +180,9 @@ def enforce(estimate: FisherEstimate, check: str, caller: str) -> FisherEstimate
     diag = estimate.diagnostics
     if check == "ignore" or diag is None or diag.reliable:
         return estimate
-    message = f"{caller}: " + "; ".join(diag.problems)
+    shown = diag.problems[:3]
+    more = len(diag.problems) - len(shown)
+    message = f"{caller}: " + "; ".join(shown) + (f" (and {more} more)" if more else "")
     if check == "raise" and diag.biased:
         raise UnreliableEstimateError(message, estimate)
     warnings.warn(message, UnreliableEstimateWarning, stacklevel=3)

@@ -2,7 +2,7 @@ r"""The one result type of every Fisher estimator, and the diagnostics behind it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -38,7 +38,10 @@ class Diagnostics:
     problems : tuple of str
         One sentence per failed check (empty when every check passed).
     biased : bool
-        True when a z test failed: the estimate itself, not only its error bar, is wrong.
+        True when a z test failed conclusively: the estimate itself, not only its error
+        bar, is wrong.
+    flagged : ndarray of bool, shape=[...]
+        Points where any check failed (for a batch: which estimates to distrust).
     """
 
     score_mean_z: NDArray
@@ -48,6 +51,7 @@ class Diagnostics:
     min_tail_ess: float
     problems: tuple[str, ...] = ()
     biased: bool = False
+    flagged: NDArray = field(default_factory=lambda: np.zeros((), dtype=bool))
 
     @property
     def reliable(self) -> bool:
