@@ -37,6 +37,7 @@ from ..manifolds._log_variates import (
     log_dirichlet_variates,
     log_gamma_variates,
     logit_beta_variates,
+    logsumexp_last,
 )
 from ..manifolds.base import StatisticalManifold
 from ..manifolds.beta import Beta
@@ -195,7 +196,7 @@ class DirichletLogView(AbstractLogSpaceView):
     observation = "u_i = log x_i"
 
     def _check_data(self, data: NDArray, name: str) -> None:
-        total = special.logsumexp(data, axis=-1)
+        total = logsumexp_last(data)
         bad = np.abs(total) > 1e-9 * data.shape[-1]
         if np.any(bad):
             raise ValueError(f"{name} must be logs of a point of the simplex (logsumexp of the "

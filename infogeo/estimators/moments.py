@@ -60,15 +60,20 @@ class StreamingMoments:
         nb = chunk.shape[0]
         if nb == 0:
             return
-        mean_b = chunk.mean(axis=0)
-        dev = chunk - mean_b
-        if self.order == 2:
-            np.square(dev, out=dev)  # in place: one temporary per chunk
-            self.merge(nb, mean_b, dev.sum(axis=0))
-            return
+        shape = chunk.shape[1:]
+        # samples along the last, contiguous axis: the reductions run 2-3x faster than
+        # along the first axis of a tall, narrow array
+        dev = np.array(np.reshape(chunk, (nb, -1)).T, dtype=float, order="C")
+        mean_b = dev.mean(axis=1)
+        dev -= mean_b[:, None]
         dev2 = dev * dev
-        self.merge(nb, mean_b, dev2.sum(axis=0), (dev2 * dev).sum(axis=0),
-                   (dev2 * dev2).sum(axis=0))
+        m2 = dev2.sum(axis=1).reshape(shape)
+        if self.order == 2:
+            self.merge(nb, mean_b.reshape(shape), m2)
+            return
+        self.merge(nb, mean_b.reshape(shape), m2,
+                   np.einsum("ij,ij->i", dev2, dev).reshape(shape),
+                   np.einsum("ij,ij->i", dev2, dev2).reshape(shape))
 
     def merge(self, nb: int, mean_b: NDArray, m2_b: NDArray, m3_b: NDArray | None = None,
               m4_b: NDArray | None = None) -> None:

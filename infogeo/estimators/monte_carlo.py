@@ -133,7 +133,7 @@ def _event_size(manifold: StatisticalManifold) -> int:
 
 def _auto_chunk(manifold: StatisticalManifold, batch: int, n: int) -> int:
     # the hessian form (finite differences) holds a few copies of [c, dim, dim]
-    per_sample = batch * (6 * manifold.dim**2 + 2 * _event_size(manifold) + 1)
+    per_sample = batch * (4 * manifold.dim**2 + 2 * _event_size(manifold) + 1)
     return max(1, min(n, _CHUNK_BUDGET // per_sample))
 
 

@@ -117,8 +117,12 @@ def score_jacobian(manifold: StatisticalManifold, data: NDArray, point: NDArray
     jac, error : ndarray, shape=[N, ..., dim, dim]
         ``jac[..., i, j] = ∂_j s_i``.
     """
-    g = manifold.metric_matrix(point)
-    base_step = _FD_STEP / np.sqrt(np.abs(np.diagonal(g, axis1=-2, axis2=-1)))
+    g = np.diagonal(manifold.metric_matrix(point), axis1=-2, axis2=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        base_step = _FD_STEP / np.sqrt(np.abs(g))
+    # a degenerate metric gives no length scale: fall back to the coordinate's own size
+    fallback = _FD_STEP * np.maximum(np.abs(point), 1e-3)
+    base_step = np.where(np.isfinite(base_step) & (base_step > 0), base_step, fallback)
     columns, errors = [], []
     for j in range(manifold.dim):
         h = _inside_step(manifold, point, base_step[..., j], j)

@@ -27,9 +27,9 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import special
 
-__all__ = ["log_gamma_variates", "logit_beta_variates", "log_dirichlet_variates"]
+__all__ = ["log_gamma_variates", "logit_beta_variates", "log_dirichlet_variates",
+           "logsumexp_last"]
 
 #: shapes at or above this are drawn directly: Gamma(α >= 1) never underflows
 _DIRECT_SHAPE = 1.0
@@ -63,8 +63,16 @@ def logit_beta_variates(a: NDArray, b: NDArray, size: tuple[int, ...],
     return log_gamma_variates(a, size, rng) - log_gamma_variates(b, size, rng)
 
 
+def logsumexp_last(v: NDArray) -> NDArray:
+    r""":math:`\log\sum_i e^{v_i}` over the last axis, shifted by the maximum (a few
+    times faster than ``scipy.special.logsumexp`` on narrow arrays)."""
+    top = np.max(v, axis=-1, keepdims=True)
+    with np.errstate(under="ignore"):
+        return (top + np.log(np.sum(np.exp(v - top), axis=-1, keepdims=True)))[..., 0]
+
+
 def log_dirichlet_variates(alpha: NDArray, n: int, rng: np.random.Generator) -> NDArray:
     """``log`` of Dirichlet(alpha) draws, shape ``[n, *alpha.shape]`` (last axis: the
     components, whose exponentials sum to one)."""
     log_g = log_gamma_variates(alpha, (n,) + np.shape(alpha), rng)
-    return log_g - special.logsumexp(log_g, axis=-1, keepdims=True)
+    return log_g - logsumexp_last(log_g)[..., None]
