@@ -101,16 +101,17 @@ def score_jacobian(manifold: StatisticalManifold, data: NDArray, point: NDArray
 
     .. math::
 
-        D_h = rac{8\,[s(	heta + h e_j) - s(	heta - h e_j)]
-              - [s(	heta + 2h e_j) - s(	heta - 2h e_j)]}{12 h},
-        \qquad arepsilon pprox 	frac{16}{15}\,|D_h - D_{2h}|
+        D_h = \frac{8\,[s(\theta + h e_j) - s(\theta - h e_j)]
+              - [s(\theta + 2h e_j) - s(\theta - 2h e_j)]}{12 h},
+        \qquad \varepsilon \approx \tfrac{16}{15}\,|D_h - D_{2h}|
 
-    (fourth order, so :math:`D_h - D_{2h} pprox -15\,c\,h^4`; Richardson). The step of
-    coordinate j is :math:`h_j = 10^{-3} / \sqrt{I_{jj}(	heta)}`: a thousandth of the
+    (fourth order, so :math:`D_h - D_{2h} \approx -15\,c\,h^4`; Richardson). The step of
+    coordinate j is :math:`h_j = 10^{-3} / \sqrt{I_{jj}(\theta)}`: a thousandth of the
     Fisher length, the scale on which the score varies in every chart (a step relative
-    to :math:`|	heta_j|` is far too coarse for a covariance entry of 10⁻⁸ next to 0,
-    and far too fine for one of 10⁸). It is halved until :math:`	heta \pm 4h_j` stays
-    in the domain.
+    to :math:`|\theta_j|` is far too coarse for a covariance entry of 10⁻⁸ next to 0,
+    and far too fine for one of 10⁸); where the metric is degenerate, a thousandth of
+    :math:`\max(|\theta_j|, 10^{-3})`. It is halved until :math:`\theta \pm 4h_j`
+    stays in the domain.
 
     Returns
     -------
