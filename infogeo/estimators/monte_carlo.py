@@ -158,7 +158,7 @@ def _draw_terms(family: StatisticalManifold, size: int, point: NDArray,
                 rng: np.random.Generator, hessian: bool) -> PackedTerms:
     draws = family.sample(point, size, rng)
     try:
-        return packed_terms(family, draws, point, hessian)
+        family._data(draws, "draws")
     except ValueError as err:
         # the family rejects its own draws: they fell on the edge of the support
         raise UnreliableEstimateError(
@@ -167,6 +167,7 @@ def _draw_terms(family: StatisticalManifold, size: int, point: NDArray,
             "float64 there (e.g. underflow to 0), and the family has no log-space "
             "representation (log_space_view); use fisher_quadrature or a point further "
             "from the edge of the domain") from err
+    return packed_terms(family, draws, point, hessian)
 
 
 def fisher_monte_carlo(manifold: StatisticalManifold, theta: ArrayLike, n_samples: int,

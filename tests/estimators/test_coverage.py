@@ -11,7 +11,10 @@ or, at one standard error, too many (error bars too large).
 
 Estimates the diagnostics flag are allowed to miss (that is what flagging promises: a
 refusal or a warning with the reason), but only among the edge points; at typical points
-at most one in ten may be flagged. Entries reported exact must agree with the truth.
+at most one in ten may be flagged. Nominal coverage is required where an error bar rests
+on at least ``MIN_TEST_ESS`` effective draws (the central limit regime); an unflagged
+error bar on fewer draws must still cover at 2 SE in 80 % of the repetitions (what the
+diagnostics' threshold was set from). Entries reported exact must agree with the truth.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from scipy import stats
 
 from infogeo.errors import UnreliableEstimateError
 from infogeo.estimators import FisherEstimate, fisher_monte_carlo
+from infogeo.estimators.diagnostics import MIN_TEST_ESS
 from infogeo.manifolds.registry import get_family
 
 from ._cases import NAMES, edge_points, random_theta
@@ -35,6 +39,10 @@ NOMINAL = {1.0: float(stats.norm.cdf(1) - stats.norm.cdf(-1)),
 FALSE_ALARM = 1e-6
 
 
+def _binomial_low(k: int, n: int, p: float) -> float:
+    return float(stats.binom.cdf(k, n, p))
+
+
 def check_coverage(est: FisherEstimate, reference: np.ndarray, typical: bool) -> None:
     assert est.diagnostics is not None
     accepted = ~np.broadcast_to(est.diagnostics.flagged, est.mean.shape[:1])
@@ -44,20 +52,31 @@ def check_coverage(est: FisherEstimate, reference: np.ndarray, typical: bool) ->
     if z.shape[0] < 20:
         return  # (nearly) every repetition refused with a reason: nothing to cover
     exact = est.exact[accepted]
+    ess = est.diagnostics.tail_ess[accepted]
     assert np.all(z[exact] == 0), "an entry reported exact disagrees with the truth"
     rows, cols = np.triu_indices(reference.shape[-1])
     entries = [(i, j) for i, j in zip(rows, cols, strict=True) if not np.all(exact[:, i, j])]
-    alpha = FALSE_ALARM / max(1, 3 * len(entries))
+    alpha = FALSE_ALARM / max(1, 4 * len(entries))
     for i, j in entries:
-        zij = z[:, i, j]
+        # the normal approximation is promised where the error bar rests on
+        # MIN_TEST_ESS effective draws; between MIN_TAIL_ESS and that, the estimate is
+        # returned and its 2-SE interval covers at least 80 % (diagnostics module)
+        clt = ess[:, i, j] >= MIN_TEST_ESS
+        zij, gray = z[clt, i, j], z[~clt & ~exact[:, i, j], i, j]
+        if gray.size >= 20:
+            k = int(np.sum(gray <= 2.0))
+            assert _binomial_low(k, gray.size, 0.8) >= alpha, (
+                f"entry ({i}, {j}): {k}/{gray.size} within 2 SE with few effective draws")
         n = zij.size
+        if n < 20:
+            continue
         for level, p in NOMINAL.items():
             k = int(np.sum(zij <= level))
-            low = stats.binom.cdf(k, n, p)
+            low = _binomial_low(k, n, p)
             assert low >= alpha, (f"entry ({i}, {j}): {k}/{n} within {level:g} SE, "
                                   f"nominal {p:.3f} (P = {low:.2g})")
             if level == 1.0:  # too many: error bars inflated
-                high = stats.binom.sf(k - 1, n, p)
+                high = float(stats.binom.sf(k - 1, n, p))
                 assert high >= alpha, (f"entry ({i}, {j}): {k}/{n} within 1 SE, nominal "
                                        f"{p:.3f}: error bars too wide (P = {high:.2g})")
 
@@ -99,6 +118,6 @@ def test_standard_errors_cover_or_refuse_at_the_edges(name: str, k: int) -> None
 @pytest.mark.parametrize("name", NAMES)
 def test_coverage_many_repetitions(name: str, method: str) -> None:
     m = get_family(name)
-    run(name, random_theta(m, 93), method, repeats=1_000, n=20_000, seed=94, typical=True)
+    run(name, random_theta(m, 93), method, repeats=400, n=10_000, seed=94, typical=True)
     for k, theta in enumerate(edge_points(name)):
-        run(name, theta, method, repeats=400, n=20_000, seed=95 + k, typical=False)
+        run(name, theta, method, repeats=200, n=10_000, seed=95 + k, typical=False)
