@@ -291,3 +291,22 @@ def test_categorical_by_exact_summation_with_explicit_support(name: str) -> None
         est = fisher_quadrature(mc, theta, support=(0, k - 1))
         ref = mc.metric_matrix(theta)
         assert np.max(np.abs(est.mean - ref) / natural_scale(ref)) < 1e-12
+
+
+class _NoSampler(StudentT):
+    """A family that cannot draw: the bulk is found by scanning the density."""
+
+    def _sample(self, x: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+        raise NotImplementedError("no sampler")
+
+
+@pytest.mark.parametrize("theta", [[0.0, 1.0], [3.0, 1e-6], [-2e4, 1e5]])
+def test_families_without_a_sampler_are_located_by_a_scan(theta: list[float]) -> None:
+    m = _NoSampler(nu=5)
+    with warnings.catch_warnings():
+        # a narrow peak found by a coarse scan may stop short of 1e-11: it says so
+        warnings.simplefilter("ignore", QuadratureToleranceWarning)
+        est = fisher_quadrature(m, theta)
+    ref = m.metric_matrix(theta)
+    assert rel_err(est, ref) < 1e-10
+    assert rel_err(est, ref) <= 2 * reported(est, ref) + 1e-13
