@@ -184,7 +184,7 @@ def _scan(family: StatisticalManifold, theta: NDArray, smap: SupportMap) -> tupl
 
 def _beyond(integrand: _Integrand, limit: float, inward: float, scale: NDArray
             ) -> tuple[float, float]:
-    """Mass past a resolution limit and the largest scaled term near it.
+    r"""Mass past a resolution limit and the largest scaled term near it.
 
     The u-density is sampled two and four units inside the limit (``inward`` is +1 at a
     lower limit, -1 at an upper one), where x is still well resolved, and extrapolated past
