@@ -89,7 +89,13 @@ class _Accumulator:
         scale = pack(natural_scale(unpack(self.hess.mean, self.dim)))
         # an exact Hessian wins outright
         w = np.where(deterministic(np.sqrt(var_h), scale) & deterministic(bias, scale), 0.0, w)
-        var = np.maximum(var_h + 2.0 * w * cov + w * w * var_d, 0.0)
+        # a near-perfect control variate leaves a variance far below its summands: it is
+        # known only to their round-off (never claimed exact from a cancellation); at
+        # w = 1 the mix is the score form, whose variance is known directly
+        summands = var_h + 2.0 * np.abs(w * cov) + w * w * var_d
+        var = np.maximum(var_h + 2.0 * w * cov + w * w * var_d,
+                         64.0 * np.finfo(float).eps * summands)
+        var = np.where(w == 1.0, self.outer.variance(), var)
         ess = np.where(w == 0.0, self.hess.tail_ess(),
                        np.where(w == 1.0, self.outer.tail_ess(),
                                 np.minimum(self.hess.tail_ess(), self.outer.tail_ess())))

@@ -145,8 +145,12 @@ def score_jacobian(manifold: StatisticalManifold, data: NDArray, point: NDArray
 
 def _inside_step(manifold: StatisticalManifold, point: NDArray, step: NDArray, j: int
                  ) -> NDArray:
-    """The step ``step`` (per point), halved until ``point ± 4 step e_j`` is valid."""
-    h = np.array(step, dtype=float)
+    """The step ``step`` (per point), rounded to what floats represent at ``point`` and
+    halved until ``point ± 4 step e_j`` is valid."""
+    # a step that floats represent exactly around θ: θ ± k h then differ by exactly 2kh
+    # (a step of 1e-7 at θ = -1e8, where floats are 1.5e-8 apart, would be 15 % off)
+    h = np.asarray((point[..., j] + np.asarray(step, dtype=float)) - point[..., j])
+    h = np.where(h > 0, h, np.spacing(np.abs(point[..., j])))
     for _ in range(60):
         e = np.zeros(point.shape)
         e[..., j] = 4.0 * h
