@@ -18,11 +18,13 @@ Hierarchy::
     ├── DerivationError          (RuntimeError)     no symbolic strategy closed a quantity
     ├── ClientFailure            (RuntimeError)     a federated client did not reply
     ├── NormalizationError       (ValueError)       a symbolic density does not integrate to 1
-    └── OutOfRangeError          (ValueError)       a valid input whose result overflows
+    ├── OutOfRangeError          (ValueError)       a valid input whose result overflows
+    └── UnreliableEstimateError  (ArithmeticError)  an estimator cannot vouch for its answer
 
     InfogeoWarning (UserWarning)
     ├── AccuracyWarning          a numeric result did not reach its requested tolerance
-    │   └── QuadratureToleranceWarning
+    │   ├── QuadratureToleranceWarning
+    │   └── UnreliableEstimateWarning
     └── CacheWarning             a cache record or folder was ignored (and why)
 """
 
@@ -38,9 +40,11 @@ __all__ = [
     "ClientFailure",
     "NormalizationError",
     "OutOfRangeError",
+    "UnreliableEstimateError",
     "InfogeoWarning",
     "AccuracyWarning",
     "QuadratureToleranceWarning",
+    "UnreliableEstimateWarning",
     "CacheWarning",
 ]
 
@@ -173,6 +177,17 @@ class OutOfRangeError(InfogeoError, ValueError):
     underflows to a value that would be wrong); the message names the argument and why."""
 
 
+class UnreliableEstimateError(InfogeoError, ArithmeticError):
+    """A numeric estimator refuses to return a value it cannot vouch for (its error bar
+    would not cover the truth: unrepresentable draws, rare events never sampled, mass
+    beyond float resolution); the message says why. ``estimate`` holds what was computed,
+    for inspection, or ``None``."""
+
+    def __init__(self, message: str, estimate: object = None) -> None:
+        super().__init__(message)
+        self.estimate = estimate
+
+
 class InfogeoWarning(UserWarning):
     """Base class of every warning infogeo emits."""
 
@@ -185,6 +200,11 @@ class AccuracyWarning(InfogeoWarning):
 class QuadratureToleranceWarning(AccuracyWarning):
     """The requested quadrature tolerance was not reached; the message states the
     achieved error."""
+
+
+class UnreliableEstimateWarning(AccuracyWarning):
+    """An estimate is returned but its error bar may not be trustworthy (e.g. too few
+    effective samples behind a standard error); the message says why."""
 
 
 class CacheWarning(InfogeoWarning):

@@ -6,6 +6,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..manifolds.base import StatisticalManifold
+from ._inputs import validated_data, validated_point
+from .terms import fisher_terms
 
 __all__ = ["dask_fisher_terms_moments"]
 
@@ -21,6 +23,7 @@ def dask_fisher_terms_moments(manifold: StatisticalManifold, data: object, theta
     Returns
     -------
     mean, var : ndarray, shape=[..., dim, dim]
+        (``var`` is ``inf`` for a single observation)
     n : int
     """
     try:
@@ -28,8 +31,6 @@ def dask_fisher_terms_moments(manifold: StatisticalManifold, data: object, theta
         import dask.array as da
     except ImportError as err:  # pragma: no cover - the caller passed a dask array
         raise ImportError("reducing a Dask array needs the optional extra 'dask'") from err
-    from .monte_carlo import _validated_point, fisher_terms
-
     if not isinstance(data, da.Array):
         raise TypeError(f"data must be a dask.array.Array, got {type(data).__name__}")
     event = tuple(manifold.event_shape)
@@ -39,19 +40,21 @@ def dask_fisher_terms_moments(manifold: StatisticalManifold, data: object, theta
     n = int(data.shape[0])
     if n < 1:
         raise ValueError("data must hold at least one observation (N >= 1)")
-    point = _validated_point(manifold, theta)
+    point = validated_point(manifold, theta)
     out_shape = point.shape[:-1] + (manifold.dim, manifold.dim)
     width = int(np.prod(out_shape, dtype=int))
     flat = data.reshape(n, -1).rechunk({1: -1}).astype(float)
 
     def block(rows: NDArray) -> NDArray:
-        obs = rows.reshape((rows.shape[0],) + event)
+        if rows.shape[0] == 0:  # dask probing the function with an empty block
+            return np.empty((0, width))
+        obs = validated_data(manifold, rows.reshape((rows.shape[0],) + event))
         return fisher_terms(manifold, obs, point, method).reshape(rows.shape[0], width)
 
     terms = flat.map_blocks(block, chunks=(flat.chunks[0], (width,)), dtype=float)
     if n == 1:
         (mean,) = dask.compute(terms.mean(axis=0))
-        var = np.zeros_like(mean)
+        var = np.full_like(mean, np.inf)  # one observation says nothing about the spread
     else:
         mean, var = dask.compute(terms.mean(axis=0), terms.var(axis=0, ddof=1))
     return np.asarray(mean).reshape(out_shape), np.asarray(var).reshape(out_shape), n

@@ -29,6 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._checks import as_finite_array, check_positive, check_positive_int
 from ..errors import SingularCurvatureError
+from ._inputs import check_positive_semidefinite
 
 __all__ = [
     "AbstractFisherApproximation",
@@ -117,6 +118,7 @@ class FullFisher(AbstractFisherApproximation):
         self._matrix = _square(matrix, "matrix")
         self.dim = self._matrix.shape[0]
         self._vals, self._vecs = np.linalg.eigh(self._matrix)
+        check_positive_semidefinite(self._vals, "matrix")
 
     @classmethod
     def from_matrix(cls, matrix: ArrayLike) -> FullFisher:
@@ -208,6 +210,8 @@ class KroneckerFactoredFisher(AbstractFisherApproximation):
         self.dim = self.a.shape[0] * self.g.shape[0]
         self._va, self._qa = np.linalg.eigh(self.a)
         self._vg, self._qg = np.linalg.eigh(self.g)
+        check_positive_semidefinite(self._va, "a")
+        check_positive_semidefinite(self._vg, "g")
 
     @classmethod
     def from_samples(cls, activations: ArrayLike, output_grads: ArrayLike

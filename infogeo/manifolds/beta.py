@@ -17,6 +17,7 @@ from scipy import special
 from .._checks import check_in_interval, check_positive
 from ._arrays import matrix_from_rows as _jac
 from ._arrays import stack_last as _stack
+from ._log_variates import logit_beta_variates
 from .charts import Chart, affine_chart
 from .declarations import (
     POSITIVE,
@@ -139,11 +140,12 @@ class Beta(AbstractHessianFamily):
                       np.log1p(-data) - special.digamma(b) + common)
 
     def _sample(self, x: NDArray, n: int, rng: np.random.Generator) -> NDArray:
-        draws = rng.beta(x[..., 0], x[..., 1], size=(n,) + x.shape[:-1])
-        # for small shapes a draw can round to exactly 0 or 1, outside the open support
-        # that log_prob accepts; move it to the nearest float inside (a change far below
-        # the sampling resolution)
-        return np.clip(draws, np.finfo(float).tiny, np.nextafter(1.0, 0.0))
+        # the logit is drawn in log space; expit rounds correctly, so a draw closer to 0 or
+        # 1 than float64 resolves is an exact 0 or 1 (outside the open support, rejected by
+        # log_prob), never a clipped value with wrong log x or log(1 - x)
+        logit = logit_beta_variates(x[..., 0], x[..., 1], (n,) + x.shape[:-1], rng)
+        with np.errstate(under="ignore"):
+            return special.expit(logit)
 
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
         r"""Bregman divergence of F: :math:`\log\frac{B(a_q, b_q)}{B(a_p, b_p)}

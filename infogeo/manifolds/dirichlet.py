@@ -23,6 +23,7 @@ from scipy import special
 
 from .._checks import check_positive, check_positive_int
 from ._divergences import bregman_by_taylor
+from ._log_variates import log_dirichlet_variates
 from ._special import polygammas
 from .charts import Chart, affine_chart
 from .declarations import (
@@ -197,12 +198,11 @@ class Dirichlet(AbstractHessianFamily):
         return np.log(data) - special.digamma(x) + special.digamma(x.sum(-1))[..., None]
 
     def _sample(self, x: NDArray, n: int, rng: np.random.Generator) -> NDArray:
-        # normalized independent Gamma(α_i, 1) draws: works for any batch shape of α
-        draws = rng.gamma(x, size=(n,) + x.shape)
-        # small α: a Gamma draw can underflow to 0, a point on the boundary of the simplex
-        # that log_prob rejects; the nearest positive float is indistinguishable from it
-        draws = np.maximum(draws, np.finfo(float).tiny)
-        return draws / draws.sum(axis=-1, keepdims=True)
+        # normalized Gamma(α_i, 1) draws, normalized in log space (any batch shape of α); a
+        # component below the float range is an exact 0 (on the boundary of the simplex,
+        # rejected by log_prob), never a clipped value with wrong log x_i
+        with np.errstate(under="ignore"):
+            return np.exp(log_dirichlet_variates(x, n, rng))
 
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
         return dirichlet_kl(xp, xq)

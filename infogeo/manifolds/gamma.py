@@ -23,6 +23,7 @@ from .._checks import check_positive
 from ._arrays import matrix_from_rows as _jac
 from ._arrays import stack_last as _stack
 from ._divergences import bregman_by_taylor
+from ._log_variates import log_gamma_variates
 from ._special import polygammas
 from .charts import RECIPROCAL, Chart, affine_chart, coordinate_chart
 from .declarations import (
@@ -168,7 +169,11 @@ class Gamma(AbstractHessianFamily):
         return _stack(np.log(beta) + np.log(data) - special.digamma(alpha), alpha / beta - data)
 
     def _sample(self, x: NDArray, n: int, rng: np.random.Generator) -> NDArray:
-        return rng.gamma(x[..., 0], 1.0 / x[..., 1], size=(n,) + x.shape[:-1])
+        # drawn in log space (no underflow in the draw itself); exp rounds correctly, so a
+        # draw below the float range is an exact 0, never a clipped value
+        log_x = log_gamma_variates(x[..., 0], (n,) + x.shape[:-1], rng) - np.log(x[..., 1])
+        with np.errstate(under="ignore"):
+            return np.exp(log_x)
 
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
         r"""Bregman divergence of F, :math:`\nabla F = (\psi(\alpha) - \log\beta,

@@ -74,3 +74,42 @@ SCALAR_EVENT = scalar_event_names()
 TWINS = twin_names()
 no_twins = pytest.mark.skipif(not TWINS, reason="infogeo.symbolic.compile_manifold / "
                               "catalogue not available (no compiled symbolic twins)")
+
+
+#: edge points (base chart) of the registered families, used where a family does not
+#: declare its edge ranges (``point_from_unit(u, edges=True)``): scales 1e-8 and 1e8,
+#: shapes 1e-4 and 1e4, probabilities 1e-15 from either end
+_FALLBACK_EDGES: dict[str, list[list[float]]] = {
+    "normal": [[0.0, 1e-8], [0.0, 1e8], [1e8, 1.0]],
+    "student_t": [[0.0, 1e-8], [1e8, 1e8]],
+    "cauchy": [[0.0, 1e-8], [-1e8, 1e8]],
+    "von_mises": [[0.0, 1e-4], [3.0, 1e4]],
+    "multivariate_normal": [[0.0, 0.0, 1e-8, 0.0, 1e-8], [1e8, 0.0, 1e8, 0.0, 1e8]],
+    "fixed_mean_normal": [[1e-8, 0.0, 1e-8], [1e8, 0.0, 1e8]],
+    "fixed_mean_normal_d3": [[1e-8, 0.0, 0.0, 1e-8, 0.0, 1e-8],
+                             [1e8, 0.0, 0.0, 1e8, 0.0, 1e8]],
+    "linear_regression": [[1e8, -1e8], [-1e-8, 1e-8]],
+    "logistic_regression": [[10.0, -10.0], [1e-8, 1e-8]],
+    "poisson": [[1e-4], [1e4]],
+    "exponential": [[1e-8], [1e8]],
+    "bernoulli": [[1e-15], [1.0 - 1e-15]],
+    "binomial": [[1e-15], [1.0 - 1e-15]],
+    "geometric": [[1e-15], [1.0 - 1e-15]],
+    "negative_binomial": [[1e-15], [1.0 - 1e-15]],
+    "categorical_3": [[1e-15, 0.5], [0.5, 0.5 - 1e-15]],
+    "categorical_4": [[1e-15, 1e-15, 0.5], [0.3, 0.3, 0.4 - 1e-15]],
+    "exponential_family_poisson": [[float(np.log(1e-4))], [float(np.log(1e4))]],
+    "gamma": [[1e-4, 1.0], [1e4, 1e-8], [1e-4, 1e8]],
+    "beta": [[1e-4, 1e-4], [1e4, 1e4], [1e-4, 1e4]],
+    "dirichlet": [[1e-4, 1e-4, 1e-4], [1e4, 1e4, 1e4], [1e-4, 1.0, 1e4]],
+}
+
+
+def edge_points(name: str) -> list[np.ndarray]:
+    """Points (base chart) at the edges of a family's domain: the corners of the edge
+    ranges it declares (all low, all high, alternating), else the table above."""
+    m = get_family(name)
+    if callable(getattr(m, "point_from_unit", None)) and getattr(m, "parameters", ()):
+        corners = [np.zeros(m.dim), np.ones(m.dim), np.arange(m.dim) % 2.0]
+        return [np.asarray(m.point_from_unit(u, edges=True)) for u in corners]
+    return [np.asarray(p, dtype=float) for p in _FALLBACK_EDGES.get(name, [])]

@@ -6,6 +6,9 @@ import numpy as np
 import pytest
 
 from infogeo.estimators import (
+    BlockDiagonalFisher,
+    FullFisher,
+    KroneckerFactoredFisher,
     empirical_fisher,
     fisher_from_samples,
     fisher_monte_carlo,
@@ -83,3 +86,36 @@ def test_data_with_wrong_shape() -> None:
         empirical_fisher(Normal(), np.zeros(0), [0.0, 1.0])
     with pytest.raises(ValueError, match="must be finite"):
         empirical_fisher(Normal(), [0.0, np.inf], [0.0, 1.0])
+
+
+def test_one_draw_is_not_enough_for_a_standard_error() -> None:
+    with pytest.raises(ValueError, match="n_samples must be >= 2"):
+        fisher_monte_carlo(Normal(), [0.0, 1.0], 1, RNG)
+
+
+@pytest.mark.parametrize("check", ["strict", None, 1])
+def test_check_policy_must_be_known(check: object) -> None:
+    with pytest.raises(ValueError, match="check must be one of"):
+        fisher_monte_carlo(Normal(), [0.0, 1.0], 10, RNG, check=check)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="check must be one of"):
+        fisher_from_samples(Normal(), [0.0, 1.0], [0.0, 1.0], check=check)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("func", [empirical_fisher, observed_information, fisher_from_samples])
+def test_data_errors_name_the_argument_data(func: object) -> None:
+    m = get_family("exponential")
+    with pytest.raises(ValueError, match=r"^data\b.*must be >= 0"):
+        func(m, [1.0, -0.3], [2.0])  # type: ignore[operator]
+    with pytest.raises(ValueError, match=r"^data must be finite"):
+        func(Normal(), [0.0, np.nan], [0.0, 1.0])  # type: ignore[operator]
+
+
+def test_structured_approximations_reject_indefinite_matrices() -> None:
+    indefinite = np.array([[1.0, 2.0], [2.0, 1.0]])  # eigenvalues 3 and -1
+    with pytest.raises(ValueError, match="matrix must be positive semi-definite"):
+        FullFisher(indefinite)
+    with pytest.raises(ValueError, match="a must be positive semi-definite"):
+        KroneckerFactoredFisher(indefinite, np.eye(2))
+    with pytest.raises(ValueError, match="matrix must be positive semi-definite"):
+        BlockDiagonalFisher([indefinite], [[0, 1]])
+    FullFisher(np.diag([1.0, 0.0]))  # semi-definite is a valid (singular) Fisher matrix

@@ -128,3 +128,14 @@ def test_dask_local_threaded_scheduler_and_bad_data() -> None:
     with dask.config.set(scheduler="synchronous"), pytest.raises(ValueError,
                                                                   match="binary labels"):
         empirical_fisher(m, da.from_array(bad, chunks=(100, 20)), w)
+
+
+def test_dask_single_observation_and_error_naming_data() -> None:
+    import dask.array as da
+
+    m = get_family("exponential")
+    with dask.config.set(scheduler="synchronous"):
+        one = fisher_from_samples(m, da.from_array(np.array([0.7])), [2.0])
+        assert np.all(np.isinf(one.stderr)) and one.estimator == "samples"
+        with pytest.raises(ValueError, match=r"^data\b.*must be >= 0"):
+            empirical_fisher(m, da.from_array(np.array([0.7, -1.0]), chunks=1), [2.0])

@@ -146,12 +146,21 @@ def test_bad_data_and_scipy_objects() -> None:
         m.from_scipy(stats.beta(2.0, 3.0, scale=2.0))
 
 
-def test_samples_with_tiny_shapes_stay_inside_the_open_support() -> None:
-    """Draws that round to 0 or 1 would make log_prob reject the family's own samples."""
+def test_samples_with_tiny_shapes_are_correctly_rounded() -> None:
+    """Draws are made in log space and rounded once: a draw closer to 0 or 1 than float64
+    resolves is an exact 0 or 1 (which log_prob rejects, with the reason), never a
+    clipped value whose log x or log(1 - x) would be silently wrong."""
+    from infogeo.estimators import log_space_view
+
     beta, dirichlet = Beta(), Dirichlet(3)
     x = beta.sample([0.03, 0.03], 50_000, np.random.default_rng(5))
-    assert np.all((x > 0) & (x < 1))
-    assert np.all(np.isfinite(beta.log_prob(x, [0.03, 0.03])))
+    logit = log_space_view(beta).sample([0.03, 0.03], 50_000, np.random.default_rng(5))
+    np.testing.assert_array_equal(x, special.expit(logit))
+    inside = (x > 0) & (x < 1)
+    assert np.all(np.isfinite(beta.log_prob(x[inside], [0.03, 0.03])))
     p = dirichlet.sample([0.02, 0.05, 0.03], 20_000, np.random.default_rng(6))
-    assert np.all(p > 0)
-    assert np.all(np.isfinite(dirichlet.log_prob(p, [0.02, 0.05, 0.03])))
+    log_p = log_space_view(dirichlet).sample([0.02, 0.05, 0.03], 20_000,
+                                             np.random.default_rng(6))
+    np.testing.assert_array_equal(p, np.exp(log_p))
+    positive = np.all(p > 0, axis=-1)
+    assert np.all(np.isfinite(dirichlet.log_prob(p[positive], [0.02, 0.05, 0.03])))
