@@ -95,13 +95,15 @@ class FederatedHistory:
 
     def finalize(self) -> FederatedHistory:
         """Turn the per-round lists into arrays (called once at the end of a run)."""
-        self.loss = np.asarray(self.loss)
+        # the fields are lists while recording and arrays afterwards (setattr: the
+        # dataclass annotations describe the recording state)
+        setattr(self, "loss", np.asarray(self.loss))
         if self.accuracy is not None:
-            self.accuracy = np.asarray(self.accuracy)
+            setattr(self, "accuracy", np.asarray(self.accuracy))
         for name in ("bytes_up", "bytes_down", "n_reported", "n_sampled"):
             setattr(self, name, np.asarray(getattr(self, name), dtype=np.int64))
         if self.wire_bytes is not None:
-            self.wire_bytes = np.asarray(self.wire_bytes, dtype=np.int64)
+            setattr(self, "wire_bytes", np.asarray(self.wire_bytes, dtype=np.int64))
         return self
 
     @property

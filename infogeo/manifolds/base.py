@@ -280,7 +280,7 @@ class StatisticalManifold(abc.ABC):
     def _from_base(self, x: NDArray) -> NDArray:
         return x if self.chart.is_base else self.chart.from_base(x)
 
-    def _jac(self, theta: NDArray) -> NDArray:
+    def _jac(self, theta: ArrayLike) -> NDArray:
         return self.chart.jacobian_at(np.asarray(theta, dtype=float))
 
     def _tangent(self, v: ArrayLike, theta: NDArray, name: str) -> NDArray:
@@ -480,6 +480,7 @@ class StatisticalManifold(abc.ABC):
         if (end_point is None) == (initial_tangent_vec is None):
             raise ValueError("give exactly one of end_point and initial_tangent_vec")
         if initial_tangent_vec is None:
+            assert end_point is not None  # exactly one of the two is given (checked above)
             initial_tangent_vec = self.log(end_point, initial_point)
         base = np.asarray(initial_point, dtype=float)
         velocity = as_points(initial_tangent_vec, self.dim, "initial_tangent_vec")

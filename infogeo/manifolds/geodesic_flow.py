@@ -276,15 +276,11 @@ class GeodesicFlow:
             return (a_over_x - w * w,
                     daccel / x[:, None] - a_over_x[:, None] * ju - 2 * w[:, None] * jw)
 
-        def metric_u(u: NDArray) -> NDArray:
-            x = np.exp(u)
-            return x[:, None] * metric(x) * x[None, :]
-
         # |u| <= 200: e^200 ~ 1e87, far beyond any statistically meaningful parameter, and
         # far from overflow in the polygammas (1/x^4 at x = e^-200 is still finite)
         return GeodesicFlow(self.dim, field_u,
                             valid=lambda u: np.all(np.abs(u) <= 200.0, axis=0),
-                            metric=None if metric is None else metric_u)
+                            metric=None if metric is None else _log_metric(metric))
 
     # ------------------------------------------------------------------ plumbing
     def _rows(self, with_jacobi: bool) -> Callable[[NDArray], NDArray]:
@@ -298,6 +294,8 @@ class GeodesicFlow:
             jx = state[2 * d:2 * d + d * d].reshape(d, d, -1)
             jv = state[2 * d + d * d:].reshape(d, d, -1)
             accel, djv = self.field(x, v, (jx, jv))
+            if djv is None:  # the FieldFn contract: derivatives whenever probed
+                raise TypeError("the geodesic field returned no Jacobi derivatives")
             return np.concatenate([v, accel, state[2 * d + d * d:], djv.reshape(d * d, -1)])
 
         return rhs
@@ -320,6 +318,13 @@ class GeodesicFlow:
             return None
         with np.errstate(all="ignore"):
             return np.moveaxis(self.metric(x.T), -1, 0)
+
+    def _metric_rows(self, x: NDArray) -> NDArray:
+        """The metric at ``x [B, d]`` batch first (for flows that have one)."""
+        g = self.metric_matrix(x)
+        if g is None:
+            raise ValueError("this geodesic flow has no metric")
+        return g
 
     @staticmethod
     def _flatten(shape: tuple[int, ...], *arrays: NDArray) -> list[NDArray]:
@@ -405,7 +410,7 @@ class GeodesicFlow:
         start = None
         if v_init is None and self.initial_path is not None:
             start = self.initial_path(flat_x, flat_y, chebyshev_nodes(LEVELS[0])[0])
-        res = collocation_log(self.field, None if self.metric is None else self.metric_matrix,
+        res = collocation_log(self.field, None if self.metric is None else self._metric_rows,
                               flat_x, flat_y, v0, tol, max_iter, self.valid, start=start)
         if not res.success:
             res = self._shoot_rest(res, flat_x, flat_y, v0, tol, max_iter, continuation)
@@ -486,3 +491,11 @@ def _raise_unless(ok: NDArray) -> None:
             f"geodesic integration failed for {np.sum(~ok)} of {ok.size} geodesics (the "
             "geodesic may leave the parameter domain before t = 1; try a shorter "
             "tangent vector)")
+
+
+def _log_metric(metric: MetricFn) -> MetricFn:
+    """The metric in the coordinates :math:`u = \\log x`: :math:`x_i g_{ij} x_j`."""
+    def metric_u(u: NDArray) -> NDArray:
+        x = np.exp(u)
+        return x[:, None] * metric(x) * x[None, :]
+    return metric_u

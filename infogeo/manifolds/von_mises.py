@@ -157,7 +157,7 @@ def _radial_terms(r: NDArray) -> tuple[NDArray, NDArray, NDArray, NDArray]:
         series = _powers(r[small] ** 2, _N_TAYLOR) @ _SMALL_SERIES
         a_over_r[small], da[small] = series[:, 0], series[:, 1]
         beta[small], alpha[small] = r[small] * series[:, 2], r[small] * series[:, 3]
-    return tuple(t.reshape(shape) for t in (a_over_r, da, alpha, beta))
+    return a_over_r.reshape(shape), da.reshape(shape), alpha.reshape(shape), beta.reshape(shape)
 
 
 def natural_christoffels(theta: NDArray) -> NDArray:
