@@ -96,9 +96,9 @@ def to_scipy(manifold: StatisticalManifold, theta: ArrayLike) -> Any:
             kwargs[argument] = 1.0 / blocks[source.parameter]
         else:
             kwargs[argument] = blocks[source]
-    for keyword, argument in counterpart.hyper.items():
-        if isinstance(argument, str):
-            kwargs[argument] = getattr(manifold, keyword)
+    for keyword, target in counterpart.hyper.items():
+        if isinstance(target, str):
+            kwargs[target] = getattr(manifold, keyword)
     return getattr(stats, counterpart.name)(**kwargs)
 
 
@@ -158,12 +158,12 @@ def point_from_scipy(manifold: StatisticalManifold, dist: Any) -> NDArray:
         name, values = type(dist).__name__, {}
     if name != counterpart.name:
         raise ValueError(f"dist must be a frozen scipy.stats.{counterpart.name}, got {name!r}")
-    for argument, value in counterpart.fixed.items():
-        if np.any(np.asarray(values[argument]) != value):
-            raise ValueError(f"dist must have {argument}={value} (the infogeo family has no "
+    for argument, fixed in counterpart.fixed.items():
+        if np.any(np.asarray(values[argument]) != fixed):
+            raise ValueError(f"dist must have {argument}={fixed} (the infogeo family has no "
                              f"{argument}), got {argument}={values[argument]!r}")
-    for keyword, source in counterpart.hyper.items():
-        _check_hyper(manifold, values, keyword, source)
+    for keyword, hyper in counterpart.hyper.items():
+        _check_hyper(manifold, values, keyword, hyper)
     sources = {(s.parameter if isinstance(s, Reciprocal) else s): (a, s)
                for a, s in counterpart.arguments.items()}
     parts = []
