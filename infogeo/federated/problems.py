@@ -95,7 +95,8 @@ class NetworkModel:
                 flatten_params(grads) + self.l2 * theta)
 
     def loss(self, theta: NDArray, X: NDArray, y: NDArray | None) -> float:
-        return self.net.loss(self._params(theta), X, self._labels(y)) + 0.5 * self.l2 * float(theta @ theta)
+        return (self.net.loss(self._params(theta), X, self._labels(y))
+                + 0.5 * self.l2 * float(theta @ theta))
 
     def fisher(self, theta: NDArray, X: NDArray, y: NDArray | None,
                approximation: str) -> Curvature:
