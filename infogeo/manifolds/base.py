@@ -606,7 +606,7 @@ class StatisticalManifold(abc.ABC):
         (current chart). Only families that declare a scipy counterpart have it."""
         if self.scipy_counterpart is None:
             raise AttributeError(f"{type(self).__name__} has no scipy.stats counterpart")
-        from ..interop.scipy_adapter import to_scipy
+        from .scipy_conversion import to_scipy
 
         return lambda theta: to_scipy(self, theta)
 
@@ -616,7 +616,7 @@ class StatisticalManifold(abc.ABC):
         distribution of this family, validated against the parameter domain."""
         if self.scipy_counterpart is None:
             raise AttributeError(f"{type(self).__name__} has no scipy.stats counterpart")
-        from ..interop.scipy_adapter import point_from_scipy
+        from .scipy_conversion import point_from_scipy
 
         return lambda dist: point_from_scipy(self, dist)
 
