@@ -16,18 +16,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
-from ..manifolds import StatisticalManifold
+from ..manifolds import StatisticalManifold, scipy_conversion
 from ..manifolds.registry import family_classes
-from ..manifolds.scipy_conversion import (
-    frozen_arguments,
-    hyper_value,
-    point_from_scipy,
-    to_scipy,
-)
+from ..manifolds.scipy_conversion import frozen_arguments, hyper_value, point_from_scipy
 
 __all__ = ["from_scipy", "to_scipy", "point_from_scipy", "frozen_arguments", "SCIPY_FAMILIES"]
+
+
+def to_scipy(manifold: StatisticalManifold, theta: ArrayLike) -> Any:
+    """The frozen ``scipy.stats`` distribution of ``manifold`` at ``theta`` (its chart).
+
+    Raises
+    ------
+    TypeError
+        If ``manifold`` is not an infogeo manifold, or its family has no scipy
+        counterpart (e.g. regression models, a generic exponential family).
+    """
+    if not isinstance(manifold, StatisticalManifold):
+        raise TypeError(f"manifold must be an infogeo StatisticalManifold, "
+                        f"got {type(manifold).__name__}")
+    return scipy_conversion.to_scipy(manifold, theta)
 
 
 def _builder(cls: type[StatisticalManifold]) -> Callable[[Any], StatisticalManifold]:

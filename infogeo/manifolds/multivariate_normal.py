@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._checks import as_finite_array, check_positive_int
+from .._checks import as_finite_array
 from ..errors import ShootingError
 from ._gaussian import (
     _basis,
@@ -43,6 +43,7 @@ from ._gaussian import (
     triu_from_sym,
 )
 from ._newton import NewtonResult as ShootingResult
+from ._sizes import resolve_sample_dim
 from .base import StatisticalManifold
 from .charts import Chart
 from .declarations import (
@@ -85,16 +86,19 @@ class MultivariateNormal(StatisticalManifold):
 
     Parameters
     ----------
-    d : int
-        Dimension of the observations; the manifold has dimension d + d(d+1)/2.
+    sample_dim : int
+        d, the dimension of the observations; the manifold has dimension d + d(d+1)/2.
+        Also the attribute ``d``. (The keyword ``d`` is deprecated.)
+    chart : str, optional
     """
 
     scipy_counterpart = ScipyCounterpart("multivariate_normal", {"mean": "mu", "cov": "sigma"},
-                                         hyper={"d": Size("mean")}, batched=False)
-    examples = {"multivariate_normal": lambda: MultivariateNormal(d=2)}
+                                         hyper={"sample_dim": Size("mean")}, batched=False)
+    examples = {"multivariate_normal": lambda: MultivariateNormal(sample_dim=2)}
 
-    def __init__(self, d: int, chart: str | None = None) -> None:
-        self.d = check_positive_int(d, "d")
+    def __init__(self, sample_dim: int | None = None, chart: str | None = None, *,
+                 d: int | None = None) -> None:
+        self.sample_dim = self.d = resolve_sample_dim("MultivariateNormal", sample_dim, d=d)
         self.dim = self.d + self.d * (self.d + 1) // 2
         self.event_shape = (self.d,)
         self._basis = _basis(self.d)
@@ -345,7 +349,7 @@ class MultivariateNormal(StatisticalManifold):
         return _gaussian_kl(mp, cp, mq, cq)
 
     def __repr__(self) -> str:
-        return f"MultivariateNormal(d={self.d}, chart={self.chart.name!r})"
+        return f"MultivariateNormal(sample_dim={self.d}, chart={self.chart.name!r})"
 
 
 class FixedMeanNormal(StatisticalManifold):
@@ -369,22 +373,26 @@ class FixedMeanNormal(StatisticalManifold):
 
     Parameters
     ----------
-    d : int
-        Dimension of the observations; the manifold has dimension d(d+1)/2.
+    sample_dim : int
+        d, the dimension of the observations; the manifold has dimension d(d+1)/2. Also
+        the attribute ``d``. (The keyword ``d`` is deprecated.)
     mean : array-like, shape=[d], optional
         The known mean (zero by default).
+    chart : str, optional
     """
 
     # from_scipy(multivariate_normal) dispatches to MultivariateNormal; this family reads
     # the covariance of a distribution with its mean
     scipy_counterpart = ScipyCounterpart("multivariate_normal", {"cov": "sigma"},
-                                         hyper={"mean": "mean", "d": Size("cov")},
+                                         hyper={"mean": "mean", "sample_dim": Size("cov")},
                                          batched=False, dispatch=False)
-    examples = {"fixed_mean_normal": lambda: FixedMeanNormal(d=2),
-                "fixed_mean_normal_d3": lambda: FixedMeanNormal(d=3, mean=[0.5, -1.0, 2.0])}
+    examples = {"fixed_mean_normal": lambda: FixedMeanNormal(sample_dim=2),
+                "fixed_mean_normal_d3": lambda: FixedMeanNormal(sample_dim=3,
+                                                                mean=[0.5, -1.0, 2.0])}
 
-    def __init__(self, d: int, mean: ArrayLike | None = None, chart: str | None = None) -> None:
-        self.d = check_positive_int(d, "d")
+    def __init__(self, sample_dim: int | None = None, mean: ArrayLike | None = None,
+                 chart: str | None = None, *, d: int | None = None) -> None:
+        self.sample_dim = self.d = resolve_sample_dim("FixedMeanNormal", sample_dim, d=d)
         self.dim = self.d * (self.d + 1) // 2
         self.event_shape = (self.d,)
         self.mean = np.zeros(self.d) if mean is None else as_finite_array(mean, "mean")
@@ -447,4 +455,4 @@ class FixedMeanNormal(StatisticalManifold):
         return _gaussian_kl(self.mean, self.unpack(xp), self.mean, self.unpack(xq))
 
     def __repr__(self) -> str:
-        return f"FixedMeanNormal(d={self.d}, chart={self.chart.name!r})"
+        return f"FixedMeanNormal(sample_dim={self.d}, chart={self.chart.name!r})"

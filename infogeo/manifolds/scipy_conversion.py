@@ -82,9 +82,6 @@ def to_scipy(manifold: StatisticalManifold, theta: ArrayLike) -> Any:
     """
     from scipy import stats
 
-    if not isinstance(manifold, StatisticalManifold):
-        raise TypeError(f"manifold must be an infogeo StatisticalManifold, "
-                        f"got {type(manifold).__name__}")
     counterpart = _counterpart(manifold)
     x = manifold._to_base(theta)
     if not counterpart.batched and x.ndim != 1:
