@@ -33,7 +33,9 @@ from numpy.typing import NDArray
 from ..errors import GeodesicIntegrationError
 from ._batched_rk import integrate_rows
 from ._collocation import LEVELS, chebyshev_nodes, collocation_log
+from ._hessian_metric import hessian_christoffels, inv_components_first
 from ._newton import NewtonResult
+from ._positive_coordinates import exp_positive, log_positive, positive_columns
 from ._shooting import (
     EndMap,
     ExpJacobianFn,
@@ -64,73 +66,6 @@ MetricFn = Callable[[NDArray], NDArray]
 #: integration steps allowed per shooting evaluation (at rtol 1e-12 geodesics of length
 #: up to ~10 take 5-70; longer ones are reached by continuation through midpoints)
 _SHOOTING_MAX_STEPS = 150
-
-
-def inv_components_first(g: NDArray) -> NDArray:
-    """Inverse of matrices stored components first, ``g[d, d, ...]``.
-
-    Adjugate formulas for d <= 3 (elementwise over the batch, much faster than LAPACK on
-    many tiny matrices); ``numpy.linalg.inv`` otherwise.
-    """
-    d = g.shape[0]
-    if d == 1:
-        return 1.0 / g
-    if d == 2:
-        det = g[0, 0] * g[1, 1] - g[0, 1] * g[1, 0]
-        return np.array([[g[1, 1], -g[0, 1]], [-g[1, 0], g[0, 0]]]) / det
-    if d == 3:
-        cof = np.array([[g[(i + 1) % 3, (j + 1) % 3] * g[(i + 2) % 3, (j + 2) % 3]
-                         - g[(i + 1) % 3, (j + 2) % 3] * g[(i + 2) % 3, (j + 1) % 3]
-                         for j in range(3)] for i in range(3)])  # cof[i, j] = C_ij
-        det = np.einsum("j...,j...->...", g[0], cof[0])
-        return np.swapaxes(cof, 0, 1) / det
-    return np.moveaxis(np.linalg.inv(np.moveaxis(g, (0, 1), (-2, -1))), (-2, -1), (0, 1))
-
-
-def hessian_christoffels(metric: NDArray, third: NDArray) -> NDArray:
-    r"""Levi-Civita symbols of a Hessian metric :math:`g = \nabla^2 F` (the one place this
-    formula is written; the geodesic field of :meth:`GeodesicFlow.from_hessian` contracts
-    it with the velocity).
-
-    .. math::
-
-        \Gamma^k_{ij} = \tfrac12 g^{kl} F_{ijl}, \qquad F_{ijl} = \partial_i\partial_j
-        \partial_l F = \partial_l g_{ij}
-
-    (Amari & Nagaoka 2000, §3.4: in the natural chart of an exponential family, and in any
-    chart affinely related to it). Batch first: ``metric[..., i, j]``,
-    ``third[..., i, j, l] = F_ijl``; returns ``gamma[..., k, i, j]``.
-    """
-    return 0.5 * np.einsum("...kl,...ijl->...kij", np.linalg.inv(metric), third)
-
-
-def positive_columns(x: NDArray) -> NDArray:
-    """Domain test for positive coordinates, components first: ``x [d, m] -> bool [m]``."""
-    return np.all(x > 0, axis=0)
-
-
-def exp_positive(flow_u: GeodesicFlow, v: NDArray, x: NDArray) -> NDArray:
-    """``exp_x(v)`` for positive coordinates with a flow in ``u = log x``
-    (:meth:`GeodesicFlow.in_log_coordinates`); shapes [..., dim]."""
-    return np.exp(flow_u.exp(v / x, np.log(x)))
-
-
-def log_positive(flow_u: GeodesicFlow, y: NDArray, x: NDArray, tol: float = 1e-10,
-                 max_iter: int = 50, guess: Callable[[NDArray, NDArray], NDArray] | None = None,
-                 ) -> NewtonResult:
-    """``log_x(y)`` in ``u = log x`` with a flow from :meth:`GeodesicFlow.in_log_coordinates`;
-    shapes [..., dim]. The start is ``guess(x, y)`` (a velocity in x coordinates,
-    flattened [B, dim]) or the straight line in u."""
-    shape = np.broadcast_shapes(x.shape, y.shape)
-    x = np.broadcast_to(x, shape)
-    w0 = None
-    if guess is not None:
-        flat_x = x.reshape(-1, shape[-1])
-        w0 = (guess(flat_x, np.broadcast_to(y, shape).reshape(-1, shape[-1])) / flat_x
-              ).reshape(shape)
-    res = flow_u.log(np.log(y), np.log(x), tol, max_iter, v_init=w0)
-    return NewtonResult(res.solution * x, res.converged, res.residual, res.n_iter,
-                        res.message)
 
 
 @dataclass(frozen=True)
