@@ -21,3 +21,7 @@ def __getattr__(name: str) -> Any:
     if name in _SUBPACKAGES:
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module 'infogeo' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:  # the lazy subpackages too: dir(), tab completion, help()
+    return sorted(set(globals()) | set(_SUBPACKAGES))

@@ -42,7 +42,7 @@ def as_finite_array(x: ArrayLike, name: str, dtype: type = float) -> NDArray:
         raise TypeError(f"{name} must be numeric array-like, got None")
     _reject_complex(x, name)
     try:
-        arr = np.asarray(x, dtype=dtype)
+        arr: NDArray = np.asarray(x, dtype=dtype)
     except (TypeError, ValueError) as err:
         raise ValueError(f"{name} must be numeric array-like, got {x!r}") from err
     if not np.all(np.isfinite(arr)):

@@ -253,7 +253,10 @@ def _cmd_fisher(args: argparse.Namespace) -> int:
         payload.update(fisher=[[str(e) for e in row] for row in matrix.tolist()],
                        latex=sp.latex(matrix), strategy=result.strategy, numeric=False,
                        check_error=fmt.finite(result.check_error))
+        attempts = result.attempts
     else:  # no closed form: the quadrature at the point is the answer
+        # (without --at the DerivationError was raised above)
+        assert failure is not None and quadrature is not None
         matrix = quadrature.value
         tried = "\n".join(f"  {name}: {why}" for name, why in failure.attempts)
         within = f" within {failure.budget:g} s" if failure.timed_out else ""
@@ -266,9 +269,10 @@ def _cmd_fisher(args: argparse.Namespace) -> int:
         latex = f"I = {sp.latex(matrix)}"
         payload.update(fisher=[[str(e) for e in row] for row in matrix.tolist()],
                        latex=latex, strategy="numeric", numeric=True, check_error=None)
-    attempts = (result or failure).attempts
+        attempts = failure.attempts
     payload["attempts"] = [{"strategy": n, "reason": why} for n, why in attempts]
     if at is not None:
+        assert quadrature is not None  # the first thing computed when --at is given
         values = fmt.floats(quadrature.value)
         if result is not None:
             closed = fmt.floats(matrix, at)

@@ -87,7 +87,7 @@ def _local_flow(model, X, y, theta_r, arrays, config, work) -> NDArray:
     for _ in range(steps):
         direction = g + correction
         eta = float(config["lr"])
-        if solve is not None:
+        if solve is not None and curvature is not None:
             direction = solve(direction)
             quad = float(direction @ curvature_matvec(curvature, direction))
             if max_kl > 0 and quad > 0:  # the server's KL cap, on every local step

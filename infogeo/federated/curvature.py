@@ -137,10 +137,9 @@ def _kfac_approximation(factors: Sequence[tuple[NDArray, NDArray]]) -> BlockDiag
 
 def as_approximation(curvature: Curvature) -> AbstractFisherApproximation | NDArray:
     """The matrix (exact) or an :mod:`infogeo.estimators` structured approximation."""
-    kind = curvature_kind(curvature)
-    if kind == "kfac":
+    if isinstance(curvature, list | tuple):  # curvature_kind(curvature) == "kfac"
         return _kfac_approximation(curvature)
-    if kind == "diagonal":
+    if curvature_kind(curvature) == "diagonal":
         return DiagonalFisher(curvature)
     return np.asarray(curvature, dtype=float)
 
@@ -204,7 +203,12 @@ def curvature_from_arrays(arrays: dict[str, NDArray]) -> Curvature | None:
     n_layers = sum(1 for k in arrays if k.startswith("kfac_A_"))
     if n_layers == 0:
         return None
-    return [(arrays.get(f"kfac_A_{l}"), arrays.get(f"kfac_G_{l}")) for l in range(n_layers)]
+    missing = [k for l in range(n_layers) for k in (f"kfac_A_{l}", f"kfac_G_{l}")
+               if k not in arrays]
+    if missing:
+        raise ValueError(f"arrays must hold both K-FAC factors of every layer, "
+                         f"missing {missing}")
+    return [(arrays[f"kfac_A_{l}"], arrays[f"kfac_G_{l}"]) for l in range(n_layers)]
 
 
 def curvature_bytes(approximation: str, dim: int,

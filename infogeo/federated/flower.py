@@ -283,8 +283,10 @@ def run_from_config(grid: Grid, run_config: dict) -> FederatedHistory:
     logger.warning("%r", hist)
     path = cfg.get("history-path")
     if path:
-        np.savez(str(path), loss=hist.loss, bytes_sent=hist.bytes_sent,
-                 params=hist.params, stop_reason=hist.stop_reason)
+        # params is empty when the run failed before it produced a model
+        params = np.empty(0) if hist.params is None else hist.params
+        np.savez(str(path), loss=hist.loss, bytes_sent=hist.bytes_sent, params=params,
+                 stop_reason=hist.stop_reason)
     return hist
 
 

@@ -64,13 +64,13 @@ class FederatedHistory:
     problem: str
     engine: str
     fisher: str = ""
-    loss: list = field(default_factory=list)
-    accuracy: list | None = field(default_factory=list)
-    bytes_up: list = field(default_factory=list)
-    bytes_down: list = field(default_factory=list)
-    wire_bytes: list | None = None
-    n_reported: list = field(default_factory=list)
-    n_sampled: list = field(default_factory=list)
+    loss: list | NDArray = field(default_factory=list)
+    accuracy: list | NDArray | None = field(default_factory=list)
+    bytes_up: list | NDArray = field(default_factory=list)
+    bytes_down: list | NDArray = field(default_factory=list)
+    wire_bytes: list | NDArray | None = None
+    n_reported: list | NDArray = field(default_factory=list)
+    n_sampled: list | NDArray = field(default_factory=list)
     failed: list = field(default_factory=list)
     rejected: list = field(default_factory=list)
     stop_reason: str = ""
@@ -80,18 +80,20 @@ class FederatedHistory:
 
     def record(self, loss: float, accuracy: float | None, up: int, down: int, n_reported: int,
                n_sampled: int, wire: int | None = None) -> None:
-        self.loss.append(float(loss))
+        _grow(self.loss, float(loss))
         if self.accuracy is not None:
             if accuracy is None:
                 self.accuracy = None
             else:
-                self.accuracy.append(float(accuracy))
-        self.bytes_up.append(int(up))
-        self.bytes_down.append(int(down))
-        self.n_reported.append(int(n_reported))
-        self.n_sampled.append(int(n_sampled))
+                _grow(self.accuracy, float(accuracy))
+        _grow(self.bytes_up, int(up))
+        _grow(self.bytes_down, int(down))
+        _grow(self.n_reported, int(n_reported))
+        _grow(self.n_sampled, int(n_sampled))
         if wire is not None:
-            self.wire_bytes = (self.wire_bytes or []) + [int(wire)]
+            if self.wire_bytes is None:
+                self.wire_bytes = []
+            _grow(self.wire_bytes, int(wire))
 
     def finalize(self) -> FederatedHistory:
         """Turn the per-round lists into arrays (called once at the end of a run)."""
@@ -136,3 +138,10 @@ class FederatedHistory:
                 f"{self.engine!r}, {max(len(self.loss) - 1, 0)} rounds, final loss {final}, "
                 f"{int(np.sum(self.bytes_sent))} bytes, {len(self.rejected)} rejected, "
                 f"{len(self.failed)} failed; {self.stop_reason})")
+
+
+def _grow(column: list | NDArray, value: float) -> None:
+    """Append one round's value to a column (lists while recording, arrays after)."""
+    if not isinstance(column, list):
+        raise RuntimeError("the history is finalized: no more rounds can be recorded")
+    column.append(value)

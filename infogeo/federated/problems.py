@@ -82,15 +82,24 @@ class NetworkModel:
     def _params(self, theta: NDArray) -> list[NDArray]:
         return unflatten_params(theta, self.net.shapes)
 
-    def value_and_grad(self, theta: NDArray, X: NDArray, y: NDArray) -> tuple[float, NDArray]:
-        value, grads = self.net.value_and_grad(self._params(theta), X, y)
+    @staticmethod
+    def _labels(y: NDArray | None) -> NDArray:
+        if y is None:
+            raise ValueError("y (the class labels) is required by a network model, got None")
+        return y
+
+    def value_and_grad(self, theta: NDArray, X: NDArray, y: NDArray | None
+                       ) -> tuple[float, NDArray]:
+        value, grads = self.net.value_and_grad(self._params(theta), X, self._labels(y))
         return (value + 0.5 * self.l2 * float(theta @ theta),
                 flatten_params(grads) + self.l2 * theta)
 
-    def loss(self, theta: NDArray, X: NDArray, y: NDArray) -> float:
-        return self.net.loss(self._params(theta), X, y) + 0.5 * self.l2 * float(theta @ theta)
+    def loss(self, theta: NDArray, X: NDArray, y: NDArray | None) -> float:
+        return (self.net.loss(self._params(theta), X, self._labels(y))
+                + 0.5 * self.l2 * float(theta @ theta))
 
-    def fisher(self, theta: NDArray, X: NDArray, y: NDArray, approximation: str) -> Curvature:
+    def fisher(self, theta: NDArray, X: NDArray, y: NDArray | None,
+               approximation: str) -> Curvature:
         """True Fisher of the mean data loss (expectation over the model's labels, exact)."""
         _check_approximation(approximation)
         if approximation == "exact" and self.net.n_layers == 1:
@@ -116,9 +125,9 @@ class NetworkModel:
         # t[(i, i'), (j, j')] -> F[(i, j), (i', j')]: input index slow, class index fast
         return t.reshape(m, m, k, k).transpose(0, 2, 1, 3).reshape(m * k, m * k)
 
-    def n_correct(self, theta: NDArray, X: NDArray, y: NDArray) -> int:
+    def n_correct(self, theta: NDArray, X: NDArray, y: NDArray | None) -> int:
         proba = self.net.predict_proba(self._params(theta), X)
-        return int(np.sum(proba.argmax(axis=1) == y))
+        return int(np.sum(proba.argmax(axis=1) == self._labels(y)))
 
 
 class FamilyModel:
@@ -154,7 +163,7 @@ class FamilyModel:
         raise ValueError("fisher='kfac' needs a layered network; the MLE problem has "
                          "'exact' and 'diagonal'")
 
-    def n_correct(self, theta: NDArray, X: NDArray, y: NDArray) -> int:
+    def n_correct(self, theta: NDArray, X: NDArray, y: NDArray | None) -> int:
         raise NotImplementedError("FamilyModel.n_correct: an MLE problem has no accuracy")
 
 

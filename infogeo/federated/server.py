@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from .client import run_client
 from .curvature import check_curvature, curvature_from_arrays, curvature_kind
 from .history import FederatedHistory, payload_bytes
+from .problems import FederatedProblem
 from .strategies import AbstractStrategy, ClientReport
 
 __all__ = ["Transport", "LocalTransport", "FederatedServer", "check_reply", "logger"]
@@ -49,10 +50,11 @@ class LocalTransport:
 
     engine = "local"
 
-    def __init__(self, problem) -> None:
+    def __init__(self, problem: FederatedProblem) -> None:
         self.problem = problem
 
-    def exchange(self, task, clients, theta, arrays, config):
+    def exchange(self, task: str, clients: list[int], theta: NDArray,
+                 arrays: dict[str, NDArray], config: dict[str, Any]) -> dict[int, Reply | str]:
         out: dict[int, Reply | str] = {}
         for k in clients:
             try:

@@ -28,6 +28,7 @@ decentralized data*. Server momentum (FedAvgM): Hsu, Qi & Brown (2019),
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -157,7 +158,7 @@ class NaturalGradient(AbstractStrategy):
     """
 
     name = "natural_gradient"
-    phases = ("stats",)
+    phases: tuple[str, ...] = ("stats",)
 
     def __init__(self, fisher: str | None = None, lr: float = 1.0, damping: float = 1e-3,
                  adapt_damping: bool = True, max_kl: float | None = 0.5) -> None:
@@ -321,7 +322,7 @@ class FisherFlow(NaturalGradient):
                             damping=self.total_damping(problem), anchor=theta)
 
 
-STRATEGIES = {
+STRATEGIES: dict[str, Callable[..., AbstractStrategy]] = {
     "fedavg": FedAvg,
     "fedavgm": lambda momentum=0.9, **kw: FedAvg(momentum=momentum, **kw),
     "natural_gradient": NaturalGradient,

@@ -34,6 +34,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._checks import as_finite_array, check_positive, check_positive_int
 from .integrators import ButcherTableau, butcher_tableau
+from .protocols import SkewnessManifold
 from .step_rules import StepSizeState
 from .transforms import GradientTransformation
 
@@ -43,7 +44,7 @@ __all__ = ["alpha_exp", "alpha_geodesic_step", "GEODESIC_METHODS"]
 GEODESIC_METHODS = ("taylor2", "euler", "midpoint", "heun2", "rk3", "heun3", "rk4", "rk38")
 
 
-def _connection(manifold: Any, alpha: float) -> Any:
+def _connection(manifold: SkewnessManifold, alpha: float) -> Any:
     if alpha == 0.0:
         return manifold.christoffels
     return lambda theta: manifold.alpha_christoffels(theta, alpha)
@@ -85,7 +86,7 @@ def _alpha_step(connection: Any, theta: NDArray, velocity: NDArray, method: str,
     return x
 
 
-def alpha_exp(manifold: Any, tangent_vec: ArrayLike, base_point: ArrayLike,
+def alpha_exp(manifold: SkewnessManifold, tangent_vec: ArrayLike, base_point: ArrayLike,
               alpha: float = 0.0, *, method: str = "rk4", n_substeps: int = 16) -> NDArray:
     r"""End point :math:`\gamma(1)` of the α-geodesic with :math:`\gamma(0) =`
     ``base_point``, :math:`\dot\gamma(0) =` ``tangent_vec``.
@@ -131,7 +132,7 @@ def alpha_exp(manifold: Any, tangent_vec: ArrayLike, base_point: ArrayLike,
     return _alpha_step(_connection(manifold, float(alpha)), theta, velocity, method, n_substeps)
 
 
-def alpha_geodesic_step(manifold: Any, step_size: float, alpha: float = 0.0, *,
+def alpha_geodesic_step(manifold: SkewnessManifold, step_size: float, alpha: float = 0.0, *,
                         method: str = "rk4", n_substeps: int = 1) -> GradientTransformation:
     r"""Natural-gradient step along the α-geodesic with initial velocity :math:`-u`.
 

@@ -33,7 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._checks import as_finite_array, check_positive, check_positive_int
-from .protocols import QuadraticForm
+from .protocols import MetricManifold, QuadraticForm
 from .transforms import GradientTransformation, require_extra, tree_copy, tree_sub, tree_vdot
 
 __all__ = ["DampingState", "LevenbergMarquardtState", "tikhonov",
@@ -228,7 +228,7 @@ def _as_list(v: Any) -> list[Any]:
     return [np.asarray(v, dtype=float)]
 
 
-def metric_quadratic_form(manifold: Any) -> QuadraticForm:
+def metric_quadratic_form(manifold: MetricManifold) -> QuadraticForm:
     """The Gram matrix :math:`v_i^\\top I(\\theta) v_j` of a manifold's metric (params
     ``[dim]``)."""
 

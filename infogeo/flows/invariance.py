@@ -27,6 +27,7 @@ from .._checks import as_finite_array, check_positive_int
 from .descent import domain_check, gradient_descent, natural_gradient_descent
 from .loop import central_difference_gradient, minimize
 from .ode import fisher_flow
+from .protocols import InvarianceManifold
 from .trajectory import Trajectory
 
 __all__ = ["pull_back", "check_invariance", "InvarianceReport", "invariance_order",
@@ -35,7 +36,7 @@ __all__ = ["pull_back", "check_invariance", "InvarianceReport", "invariance_orde
 METHODS = ("flow", "ngd", "gd")
 
 
-def pull_back(manifold: Any, loss: Callable[[NDArray], float],
+def pull_back(manifold: InvarianceManifold, loss: Callable[[NDArray], float],
               loss_grad: Callable[[NDArray], NDArray] | None, chart: str
               ) -> tuple[Any, Callable[[NDArray], float], Callable[[NDArray], NDArray]]:
     """The manifold in ``chart`` with the loss and its gradient pulled back from the
@@ -65,7 +66,7 @@ def pull_back(manifold: Any, loss: Callable[[NDArray], float],
     return other, loss_c, grad_c
 
 
-def _chart_map(manifold: Any, to: str) -> Callable[[NDArray], NDArray]:
+def _chart_map(manifold: InvarianceManifold, to: str) -> Callable[[NDArray], NDArray]:
     return lambda y: manifold.change_chart(y, to)
 
 
@@ -117,7 +118,7 @@ class InvarianceReport:
                 f" n_compared={self.n_compared}, discrepancy={{{rows}}})")
 
 
-def check_invariance(manifold: Any, loss_in_base_chart: Callable[[NDArray], float],
+def check_invariance(manifold: InvarianceManifold, loss_in_base_chart: Callable[[NDArray], float],
                      theta0: ArrayLike, charts: list[str] | tuple[str, ...] | None = None,
                      method: str = "flow", *,
                      loss_grad: Callable[[NDArray], NDArray] | None = None,
@@ -194,8 +195,8 @@ def check_invariance(manifold: Any, loss_in_base_chart: Callable[[NDArray], floa
                             final_fisher_rao=_final_distances(manifold, runs, charts, n))
 
 
-def _final_distances(manifold: Any, runs: dict[str, Trajectory], charts: tuple[str, ...],
-                     n: int) -> dict[str, float] | None:
+def _final_distances(manifold: InvarianceManifold, runs: dict[str, Trajectory],
+                     charts: tuple[str, ...], n: int) -> dict[str, float] | None:
     base = runs[charts[0]].params[n - 1]
     try:
         dists = {c: float(manifold.dist(runs[c].params[n - 1], base)) for c in charts}
@@ -218,7 +219,7 @@ class InvarianceOrder:
     intercept: float
 
 
-def invariance_order(manifold: Any, loss_in_base_chart: Callable[[NDArray], float],
+def invariance_order(manifold: InvarianceManifold, loss_in_base_chart: Callable[[NDArray], float],
                      theta0: ArrayLike, charts: list[str] | tuple[str, ...],
                      step_sizes: ArrayLike, horizon: float, *,
                      step_rule: str | Callable[[Any, float], Any] = "fixed",

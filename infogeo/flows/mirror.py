@@ -29,6 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 from .._checks import check_positive
 from .descent import domain_check
 from .loop import minimize
+from .protocols import InvarianceManifold
 from .step_rules import StepSizeState
 from .trajectory import Trajectory
 from .transforms import GradientTransformation
@@ -81,8 +82,9 @@ def mirror_descent(loss: Callable[[NDArray], float], loss_grad: ArrayMap, theta0
                     theta0, in_domain=in_domain, max_iter=max_iter, gtol=gtol)
 
 
-def exponential_family_mirror_descent(manifold: Any, loss: Callable[[NDArray], float],
-                                      loss_grad: ArrayMap, theta0: ArrayLike, *,
+def exponential_family_mirror_descent(manifold: InvarianceManifold,
+                                      loss: Callable[[NDArray], float], loss_grad: ArrayMap,
+                                      theta0: ArrayLike, *,
                                       step_size: float = 0.1, natural: str = "natural",
                                       expectation: str = "expectation", max_iter: int = 1000,
                                       gtol: float = 1e-8) -> Trajectory:

@@ -14,7 +14,7 @@ from .damping import check_damping
 from .descent import check_start, domain_check
 from .loop import central_difference_gradient, check_loss_target
 from .preconditioners import SingularCurvatureError, as_solver
-from .protocols import MetricManifold
+from .protocols import ChartedManifold, MetricManifold
 from .trajectory import Trajectory
 
 __all__ = ["fisher_flow", "natural_gradient_field", "ODE_METHODS"]
@@ -275,7 +275,7 @@ def _heads_out(field: Callable[[NDArray], NDArray], inside: Callable[[NDArray], 
         return True
 
 
-def _result(manifold: Any, loss_grad: Callable, loss: Callable | None, ys: NDArray,
+def _result(manifold: ChartedManifold, loss_grad: Callable, loss: Callable | None, ys: NDArray,
             times: NDArray, ode_solution: Any, converged: bool, reason: str,
             n_iter: int, status: str) -> Trajectory:
     norms = np.array([np.linalg.norm(loss_grad(y)) for y in ys])

@@ -46,7 +46,7 @@ from .damping import (
     matrix_quadratic_form,
     metric_quadratic_form,
 )
-from .protocols import CurvatureSolver, QuadraticForm
+from .protocols import CurvatureSolver, MetricManifold, QuadraticForm
 from .transforms import GradientTransformation, chain, tree_all_finite
 
 __all__ = ["SingularCurvatureError", "as_solver", "precondition", "precondition_by_metric",
@@ -72,7 +72,7 @@ def _eig_solve(matrix: NDArray, v: Any, damping: float, max_condition: float,
     return eigvecs @ ((eigvecs.T @ np.asarray(v, dtype=float)) / eigvals)
 
 
-def _metric_solver(manifold: Any, max_condition: float) -> Solver:
+def _metric_solver(manifold: MetricManifold, max_condition: float) -> Solver:
     def solve(params: Any, v: Any, damping: float) -> Any:
         theta = np.asarray(params, dtype=float)
         matrix = np.asarray(manifold.metric_matrix(theta), dtype=float)
@@ -210,7 +210,7 @@ def precondition(solver: Solver | None = None, damping: float | None = 0.0
                                   lambda state: {"damping": state.damping})
 
 
-def precondition_by_metric(manifold: Any, damping: float = 0.0,
+def precondition_by_metric(manifold: MetricManifold, damping: float = 0.0,
                            max_condition: float = 1e12) -> GradientTransformation:
     """Precondition by the exact Fisher metric of ``manifold`` (in its current chart).
 

@@ -13,15 +13,19 @@ from typing import Any, Protocol, runtime_checkable
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["Chart", "ChartedManifold", "MetricManifold", "ConnectionManifold",
-           "ExpManifold", "SkewnessManifold", "InvarianceManifold", "FisherEstimate",
+           "ExpManifold", "SkewnessManifold", "DivergenceManifold", "InvarianceManifold",
+           "FisherEstimate",
            "CurvatureSolver", "QuadraticForm", "Objective"]
 
 
 class Chart(Protocol):
-    """A coordinate chart: only its name is used."""
+    """A coordinate chart: its name, and (for the invariance checks) the Jacobian
+    :math:`\\partial x/\\partial\\theta` of the base coordinates, ``[..., dim, dim]``."""
 
     @property
     def name(self) -> str: ...
+
+    def jacobian_at(self, theta: ArrayLike) -> NDArray: ...
 
 
 @runtime_checkable
@@ -63,6 +67,13 @@ class SkewnessManifold(MetricManifold, Protocol):
     def alpha_christoffels(self, theta: ArrayLike, alpha: float) -> NDArray: ...
 
 
+class DivergenceManifold(SkewnessManifold, Protocol):
+    """Third-order geometry and the KL divergence ``kl_divergence(theta_p, theta_q)``
+    (for ``kl_cubic_trust_region``, which checks its cubic model against it)."""
+
+    def kl_divergence(self, theta_p: ArrayLike, theta_q: ArrayLike) -> NDArray: ...
+
+
 class ExpManifold(Protocol):
     """The exponential map (for ``exp_map_step``)."""
 
@@ -75,7 +86,9 @@ class InvarianceManifold(MetricManifold, Protocol):
     @property
     def chart_names(self) -> Sequence[str]: ...
 
-    def in_chart(self, chart: str) -> Any: ...
+    def in_chart(self, chart: str) -> InvarianceManifold: ...
+
+    def dist(self, point_a: ArrayLike, point_b: ArrayLike) -> NDArray: ...
 
 
 @runtime_checkable

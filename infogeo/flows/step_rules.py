@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._checks import check_positive, check_positive_int
+from .protocols import ConnectionManifold, ExpManifold
 from .transforms import GradientTransformation, require_extra, tree_map, tree_vdot
 
 __all__ = ["StepSizeState", "LineSearchState", "TrustRegionState", "fixed_step",
@@ -152,7 +153,7 @@ def kl_trust_region(radius: float, max_step: float = 1.0, metric: Any = None
                                   update)
 
 
-def geodesic_step(manifold: Any, step_size: float) -> GradientTransformation:
+def geodesic_step(manifold: ConnectionManifold, step_size: float) -> GradientTransformation:
     """Geodesic-corrected step: the second-order Taylor expansion of the exponential map.
 
     .. math::
@@ -178,7 +179,7 @@ def geodesic_step(manifold: Any, step_size: float) -> GradientTransformation:
     return GradientTransformation(lambda params: StepSizeState(alpha), update)
 
 
-def exp_map_step(manifold: Any, step_size: float) -> GradientTransformation:
+def exp_map_step(manifold: ExpManifold, step_size: float) -> GradientTransformation:
     """Riemannian Euler step: follow the geodesic with initial velocity :math:`-u` for time α.
 
     .. math::

@@ -41,6 +41,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._checks import as_finite_array, check_positive, check_positive_int
+from .protocols import DivergenceManifold, SkewnessManifold
 from .transforms import GradientTransformation
 
 __all__ = ["kl_expansion", "kl_cubic_term", "kl_cubic_trust_region", "CubicTrustRegionState"]
@@ -54,7 +55,7 @@ def _check_direction(direction: str) -> float:
     return -1.0 if direction == "forward" else 1.0
 
 
-def _point_and_step(manifold: Any, theta: ArrayLike, delta: ArrayLike
+def _point_and_step(manifold: SkewnessManifold, theta: ArrayLike, delta: ArrayLike
                     ) -> tuple[NDArray, NDArray]:
     point = as_finite_array(theta, "theta")
     step = as_finite_array(delta, "delta")
@@ -66,7 +67,7 @@ def _point_and_step(manifold: Any, theta: ArrayLike, delta: ArrayLike
     return point, step
 
 
-def kl_cubic_term(manifold: Any, theta: ArrayLike, delta: ArrayLike,
+def kl_cubic_term(manifold: SkewnessManifold, theta: ArrayLike, delta: ArrayLike,
                   direction: str = "forward") -> NDArray:
     r"""The cubic term of the KL divergence between :math:`\theta` and :math:`\theta+\delta`.
 
@@ -105,7 +106,7 @@ def kl_cubic_term(manifold: Any, theta: ArrayLike, delta: ArrayLike,
     return 0.5 * levi_civita + sign * cubic_t / 12.0
 
 
-def kl_expansion(manifold: Any, theta: ArrayLike, delta: ArrayLike, order: int = 3,
+def kl_expansion(manifold: SkewnessManifold, theta: ArrayLike, delta: ArrayLike, order: int = 3,
                  direction: str = "forward") -> NDArray:
     r"""Taylor model of the KL divergence of a step, to second or third order.
 
@@ -181,7 +182,7 @@ def _largest_step_within(a: float, b: float, radius: float, t_max: float) -> flo
     return float(min(t, t_max))
 
 
-def kl_cubic_trust_region(manifold: Any, radius: float, max_step: float = 1.0, *,
+def kl_cubic_trust_region(manifold: DivergenceManifold, radius: float, max_step: float = 1.0, *,
                           order: int = 3, verify: bool = True, tolerance: float = 0.25,
                           shrink: float = 0.5, max_shrinks: int = 30
                           ) -> GradientTransformation:

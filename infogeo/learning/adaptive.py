@@ -39,7 +39,6 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
-from numpy.typing import NDArray
 
 from .._checks import check_in_interval, check_positive, check_positive_int
 from ..flows.damping import levenberg_marquardt_damping, tikhonov
@@ -52,15 +51,16 @@ from .kronecker import check_damping
 from .optim import _with_l2
 from .probes import (
     CANDIDATES,
+    ProbeForms,
+    ProbeProducts,
     direction_error,
-    fisher_quadratic_forms,
-    fisher_vector_products,
+    forms_from_products,
     layer_approximation,
     layer_cost,
     model_reduction,
-    probe_rows,
+    network_probes,
     solve_layer,
-    stats_fisher_vector_products,
+    stats_probes,
 )
 
 __all__ = ["AdaptiveState", "ProbeRecord", "AdaptiveCurvature", "adaptive_curvature",
@@ -183,43 +183,6 @@ class AdaptiveCurvature:
                 for a, g in zip(self.approximations, v, strict=True)]
 
 
-def _layer_directions(params: Any, layer: int, directions: list) -> list:
-    """Whole-network directions that are zero outside ``layer``."""
-    full = [[np.zeros_like(w) for w in params] for _ in directions]
-    for f, u in zip(full, directions, strict=True):
-        f[layer] = u
-    return full
-
-
-def _network_probes(stats_fn: StatsFn, probe_size: int | None, reduction: str
-                    ) -> tuple[Callable, Callable]:
-    """Exact layer-block products and quadratic forms through the network owning
-    ``stats_fn``, on the probe subset (:func:`~infogeo.learning.probes.probe_rows`)."""
-    owner = objective_of(stats_fn)
-    if not (hasattr(owner, "net") and hasattr(owner, "X")):
-        raise TypeError("probe='exact' needs stats_fn to be a NetworkObjective's stats "
-                        "method; pass probe='stats' or a callable")
-
-    def products(params: Any, layer: int, directions: list, step: int) -> list:
-        X = probe_rows(owner.X, probe_size, step)
-        return [fv[layer] for fv in fisher_vector_products(
-            owner.net, params, X, _layer_directions(params, layer, directions), reduction)]
-
-    def forms(params: Any, layer: int, directions: list, step: int) -> NDArray:
-        X = probe_rows(owner.X, probe_size, step)
-        return fisher_quadratic_forms(owner.net, params, X,
-                                      _layer_directions(params, layer, directions), reduction)
-
-    return products, forms
-
-
-def _forms_from_products(products: Callable) -> Callable:
-    def forms(params: Any, layer: int, directions: list, step: int) -> NDArray:
-        return np.array([float(np.vdot(u, fu)) for u, fu in zip(
-            directions, products(params, layer, directions, step), strict=True)])
-    return forms
-
-
 def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDATES,
                        quality: str = "reduction", tolerance: float = 0.1,
                        budget: float | Callable[[int], float] = np.inf,
@@ -300,14 +263,15 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
     budget_at = budget if callable(budget) else (lambda step, b=float(budget): b)
     l2 = float(getattr(objective_of(stats_fn), "l2_reg", 0.0) or 0.0)
     multi, adaptive_refresh = len(candidates) > 1, refresh == "adaptive"
+    # the probes: needed to compare candidates or to measure a stale approximation
+    products_fn: ProbeProducts | None
+    forms_fn: ProbeForms | None
     if callable(probe):
-        products_fn, forms_fn = probe, _forms_from_products(probe)
+        products_fn, forms_fn = probe, forms_from_products(probe)
     elif probe == "stats":
-        def products_fn(params: Any, layer: int, directions: list, step: int) -> list:
-            return stats_fisher_vector_products(stats_fn(params), layer, directions, reduction)
-        forms_fn = _forms_from_products(products_fn)
+        products_fn, forms_fn = stats_probes(stats_fn, reduction)
     elif probe == "exact":
-        products_fn, forms_fn = (_network_probes(stats_fn, probe_size, reduction)
+        products_fn, forms_fn = (network_probes(stats_fn, probe_size, reduction)
                                  if multi or adaptive_refresh else (None, None))
     else:
         raise ValueError(f"probe must be 'exact', 'stats' or a callable, got {probe!r}")
@@ -369,7 +333,7 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
                 continue
             costs = costs_of(stats, l)
             probed = ([c for c in candidates if costs[c] <= limit]
-                      or [min(candidates, key=lambda c, k=costs: k[c])]) if probe_all \
+                      or [min(candidates, key=costs.__getitem__)]) if probe_all \
                 else [current or candidates[0]]
             built = {c: build(c, stats, l, state) for c in probed}
             dirs = [solve_layer(built[c], g, lam) for c in probed]
@@ -380,11 +344,14 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
             err: dict[str, float] = {}
             stale = None
             if len(probed) > 1 or measure_stale:
+                # several candidates or a stale measurement: multi or adaptive_refresh
+                assert forms_fn is not None and products_fn is not None
                 measured = True
                 m = [model_reduction(g, u, f + lam * float(np.vdot(u, u))) for u, f in
                      zip(dirs, forms_fn(params, l, dirs, step), strict=True)]
                 spent += jvp * len(dirs)
                 if measure_stale:
+                    assert current is not None  # measure_stale means current in built
                     fresh = m[probed.index(current)]
                     stale = max(0.0, 1.0 - m[-1] / fresh) if fresh > 0 else 0.0
                 if len(probed) > 1 and quality == "reduction":

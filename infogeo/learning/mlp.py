@@ -295,7 +295,7 @@ class MLP:
         matrix product per layer for all :math:`k` directions (stacked
         :math:`\Delta_l`), instead of :math:`k` passes."""
         k, n = len(vectors), cache.outputs.shape[0]
-        dx = None
+        dx: NDArray | None = None
         for l, w in enumerate(params):
             D = np.concatenate([np.asarray(v[l], dtype=float) for v in vectors], axis=0)
             ds = (cache.inputs[l] @ D.T).reshape(n, k, -1)
@@ -304,6 +304,8 @@ class MLP:
             x = cache.outputs if l == self.n_layers - 1 else cache.inputs[l + 1][:, :-1]
             dx = ds * _activation_derivative(self.activations[l], cache.preactivations[l],
                                              x)[:, None, :]
+        if dx is None:
+            raise ValueError("params must hold at least one layer, got none")
         return dx
 
     def output_fisher_gram(self, outputs: NDArray, V: NDArray,

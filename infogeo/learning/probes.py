@@ -32,7 +32,7 @@ pass for all probe vectors at once — :math:`O(NP)` per vector.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,7 @@ from ..estimators import (
     KroneckerFactoredFisher,
     LowRankPlusDiagonalFisher,
 )
+from .curvature import objective_of
 from .fisher import FisherStats
 from .kronecker import EigenCorrectedKroneckerFisher
 from .mlp import MLP, check_reduction
@@ -52,7 +53,13 @@ from .mlp import MLP, check_reduction
 __all__ = ["CANDIDATES", "layer_approximation", "layer_cost", "solve_layer",
            "fisher_vector_products", "fisher_quadratic_forms",
            "stats_fisher_vector_products", "direction_error", "model_reduction",
-           "reduction_fraction", "probe_rows"]
+           "reduction_fraction", "probe_rows", "network_probes", "stats_probes",
+           "forms_from_products", "ProbeProducts", "ProbeForms"]
+
+#: ``products(params, layer, directions, step) -> [F_ll u for u in directions]``
+ProbeProducts = Callable[[Any, int, list, int], list]
+#: ``forms(params, layer, directions, step) -> [u^T F_ll u for u in directions]``
+ProbeForms = Callable[[Any, int, list, int], NDArray]
 
 #: The per-layer approximations, cheapest (usually) first.
 CANDIDATES = ("diagonal", "kfac", "ekfac", "lowrank", "block")
@@ -275,3 +282,51 @@ def reduction_fraction(g: NDArray, u: NDArray, u_curvature_u: float,
     if g_inverse_g <= 0.0:
         return 1.0
     return min(1.0, model_reduction(g, u, u_curvature_u) / float(g_inverse_g))
+
+
+# ---------------------------------------------------------- probes for the adaptive loop
+def _layer_directions(params: Any, layer: int, directions: list) -> list:
+    """Whole-network directions that are zero outside ``layer``."""
+    full = [[np.zeros_like(w) for w in params] for _ in directions]
+    for f, u in zip(full, directions, strict=True):
+        f[layer] = u
+    return full
+
+
+def network_probes(stats_fn: Callable[[Any], FisherStats], probe_size: int | None,
+                   reduction: str) -> tuple[ProbeProducts, ProbeForms]:
+    """Exact layer-block products and quadratic forms through the network owning
+    ``stats_fn``, on the probe subset (:func:`probe_rows`)."""
+    owner = objective_of(stats_fn)
+    if not (hasattr(owner, "net") and hasattr(owner, "X")):
+        raise TypeError("probe='exact' needs stats_fn to be a NetworkObjective's stats "
+                        "method; pass probe='stats' or a callable")
+
+    def products(params: Any, layer: int, directions: list, step: int) -> list:
+        X = probe_rows(owner.X, probe_size, step)
+        return [fv[layer] for fv in fisher_vector_products(
+            owner.net, params, X, _layer_directions(params, layer, directions), reduction)]
+
+    def forms(params: Any, layer: int, directions: list, step: int) -> NDArray:
+        X = probe_rows(owner.X, probe_size, step)
+        return fisher_quadratic_forms(owner.net, params, X,
+                                      _layer_directions(params, layer, directions), reduction)
+
+    return products, forms
+
+
+def stats_probes(stats_fn: Callable[[Any], FisherStats], reduction: str
+                 ) -> tuple[ProbeProducts, ProbeForms]:
+    """Layer-block products of the Fisher that ``stats_fn`` builds (its own data), and
+    the quadratic forms from them."""
+    def products(params: Any, layer: int, directions: list, step: int) -> list:
+        return stats_fisher_vector_products(stats_fn(params), layer, directions, reduction)
+    return products, forms_from_products(products)
+
+
+def forms_from_products(products: ProbeProducts) -> ProbeForms:
+    """Quadratic forms :math:`u^\\top F u` from the products :math:`F u`."""
+    def forms(params: Any, layer: int, directions: list, step: int) -> NDArray:
+        return np.array([float(np.vdot(u, fu)) for u, fu in zip(
+            directions, products(params, layer, directions, step), strict=True)])
+    return forms

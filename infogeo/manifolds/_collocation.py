@@ -132,6 +132,8 @@ def _solve_level(field: Field, nodes: NDArray, tol: float, max_iter: int,
         with np.errstate(all="ignore"):
             accel, partial = field(xi, vi, (np.broadcast_to(probes[0], (d, 2 * d, m)),
                                             np.broadcast_to(probes[1], (d, 2 * d, m))))
+            if partial is None:  # a field must return its derivatives when probed
+                raise TypeError("field returned no derivatives for the given probes")
             res = (accel - acc).reshape(d, n, r).transpose(2, 1, 0).reshape(r, n * d)
             a_x = partial[:, :d].reshape(d, d, n, r).transpose(3, 2, 0, 1)  # [b, j, p, q]
             a_v = partial[:, d:].reshape(d, d, n, r).transpose(3, 2, 0, 1)
@@ -148,6 +150,12 @@ def _solve_level(field: Field, nodes: NDArray, tol: float, max_iter: int,
         quadratic=True))
     solved = newton.converged
     return full(np.arange(batch), newton.z), solved, int(newton.n_iter.max(initial=0))
+
+
+def _restricted(norm: Callable[[NDArray, NDArray], NDArray],
+                subset: NDArray) -> Callable[[NDArray, NDArray], NDArray]:
+    """``norm`` for a sub-batch: index ``i`` of the sub-batch is ``subset[i]`` overall."""
+    return lambda i, w: norm(subset[i], w)
 
 
 def _continuation(field: Field, paths: NDArray, tol: float, max_iter: int,
@@ -170,7 +178,7 @@ def _continuation(field: Field, paths: NDArray, tol: float, max_iter: int,
         shift = (s_new - done[active]) * (target - start)[:, :, active]
         trial, solved, used = _solve_level(field, current[:, :, active] + t * shift, tol,
                                            min(max_iter, _STAGE_ITER), valid,
-                                           lambda i, w, a=active: norm(a[i], w))
+                                           _restricted(norm, active))
         n_iter += used
         win = active[solved]
         current[:, :, win], done[win] = trial[:, :, solved], s_new[solved]
@@ -238,12 +246,12 @@ def collocation_log(field: Field, metric: Metric | None, x: NDArray, y: NDArray,
             paths = _resample(paths, n)
         # Newton either converges within ~10 iterations of a level's start or not at all
         paths, solved, used = _solve_level(field, paths, tol, min(max_iter, _LEVEL_ITER),
-                                           valid, lambda i, w, a=todo: norm(a[i], w))
+                                           valid, _restricted(norm, todo))
         n_iter += used
         if not np.all(solved) and max_iter > 1 and n <= _CONTINUATION_NODES:
             lost = np.flatnonzero(~solved)
             again, fixed, used = _continuation(field, paths[:, :, lost], tol, max_iter,
-                                               valid, lambda i, w, a=todo[lost]: norm(a[i], w))
+                                               valid, _restricted(norm, todo[lost]))
             paths[:, :, lost[fixed]] = again[:, :, fixed]
             solved[lost[fixed]], n_iter = True, n_iter + used
         vel = np.einsum("k,pkb->bp", chebyshev_nodes(n)[1][0], paths)

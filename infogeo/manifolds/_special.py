@@ -59,7 +59,7 @@ def polygammas(x: ArrayLike, max_order: int) -> list[NDArray]:
     w2 = w * w
     coeffs = _COEFFS[:max_order].reshape(_COEFFS[:max_order].shape + lead)
     series = coeffs[:, -1] * w2  # [max_order, ...]
-    for k in range(coeffs.shape[1] - 2, -1, -1):  # Horner in w², all orders together
+    for k in range(_COEFFS.shape[1] - 2, -1, -1):  # Horner in w², all orders together
         series = (series + coeffs[:, k]) * w2
     power = recip * recip  # (x + j)^(-n-1), starting with n = 1
     w_n = w  # z^(-n)

@@ -27,9 +27,9 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._checks import as_finite_array, as_points, broadcast_batch, check_positive_int, check_rng
+from .._checks import as_points, broadcast_batch
 from ..errors import OutOfRangeError, ShootingError
-from ._newton import NewtonResult as ShootingResult
+from . import _geodesic_methods, _statistics_methods
 from .charts import (
     Chart,
     identity_chart,
@@ -280,7 +280,7 @@ class StatisticalManifold(abc.ABC):
     def _from_base(self, x: NDArray) -> NDArray:
         return x if self.chart.is_base else self.chart.from_base(x)
 
-    def _jac(self, theta: NDArray) -> NDArray:
+    def _jac(self, theta: ArrayLike) -> NDArray:
         return self.chart.jacobian_at(np.asarray(theta, dtype=float))
 
     def _tangent(self, v: ArrayLike, theta: NDArray, name: str) -> NDArray:
@@ -396,199 +396,28 @@ class StatisticalManifold(abc.ABC):
             self._christoffels, x)), self._metric(x))
 
     # ------------------------------------------------------------------ geodesics
-    def exp(self, tangent_vec: ArrayLike, base_point: ArrayLike) -> NDArray:
-        """Riemannian exponential: the geodesic from ``base_point`` with velocity
-        ``tangent_vec``, evaluated at t = 1. Shapes ``[..., dim]``."""
-        x = self._to_base(base_point, "base_point")
-        v = self._tangent(tangent_vec, x, "tangent_vec")
-        x = np.broadcast_to(x, v.shape)
-        v_base = v if self.chart.is_base else np.einsum(
-            "...ai,...i->...a", self._jac(np.broadcast_to(base_point, v.shape)), v)
-        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
-            try:
-                end = self._exp(v_base, x)
-            except np.linalg.LinAlgError:  # a closed form whose matrices overflowed
-                end = np.full(x.shape, np.nan)
-        self._check_end(end)
-        return self._from_base(end)
-
-    def _check_end(self, end: NDArray) -> None:
-        """Refuse an end point that floating point cannot represent (a geodesic that runs
-        to e^1000 overflows; one that runs towards the boundary underflows onto it)."""
-        bad = ~np.all(np.isfinite(end), axis=-1)
-        if not np.any(bad):
-            try:
-                self._check_base(end, "end")
-                return
-            except ValueError as err:
-                reason = str(err)
-        else:
-            reason = "it overflows to inf/nan"
-        raise OutOfRangeError(
-            "tangent_vec is too long: the end point of its geodesic is not representable "
-            f"in floating point ({reason}); use a shorter tangent vector")
-
-    def log(self, point: ArrayLike, base_point: ArrayLike) -> NDArray:
-        """Riemannian logarithm: the tangent vector at ``base_point`` whose geodesic reaches
-        ``point`` at t = 1. Raises ``ShootingError`` if a numeric solve fails."""
-        x = self._to_base(base_point, "base_point")
-        y = self._to_base(point, "point")
-        x, y = np.broadcast_arrays(x, y)
-        v_base = self._log(y, x)
-        if self.chart.is_base:
-            return v_base
-        jac = self._jac(np.broadcast_to(np.asarray(base_point, dtype=float), x.shape))
-        return np.linalg.solve(jac, v_base[..., None])[..., 0]
-
-    def log_shooting(self, point: ArrayLike, base_point: ArrayLike, tol: float = 1e-10,
-                     max_iter: int = 50) -> ShootingResult:
-        """Logarithm by the numeric geodesic engine (collocation, then shooting), in the
-        base chart, with diagnostics: whether each pair converged, why it stopped, and its
-        ``residual`` (end-point error in Fisher–Rao units relative to 1 + the distance).
-
-        For a family with a closed-form ``log`` this is an independent numeric check."""
-        x = self._to_base(base_point, "base_point")
-        y = self._to_base(point, "point")
-        x, y = np.broadcast_arrays(x, y)
-        return self._shoot(y, x, tol, max_iter)
-
-    def _shoot(self, y: NDArray, x: NDArray, tol: float = 1e-10,
-               max_iter: int = 50) -> ShootingResult:
-        return self._geodesic_flow().log(y, x, tol, max_iter)
-
-    def dist(self, point_a: ArrayLike, point_b: ArrayLike) -> NDArray:
-        """Fisher–Rao geodesic distance, shape ``[...]`` (chart-independent)."""
-        xa = self._to_base(point_a, "point_a")
-        xb = self._to_base(point_b, "point_b")
-        xa, xb = np.broadcast_arrays(xa, xb)
-        return self._dist(xa, xb)
-
-    def squared_dist(self, point_a: ArrayLike, point_b: ArrayLike) -> NDArray:
-        """Squared Fisher–Rao distance."""
-        return self.dist(point_a, point_b) ** 2
-
-    def geodesic(self, initial_point: ArrayLike, end_point: ArrayLike | None = None,
-                 initial_tangent_vec: ArrayLike | None = None) -> Any:
-        """The geodesic through ``initial_point``, given its end point or initial velocity.
-
-        Returns
-        -------
-        callable
-            ``path(t)`` with ``t`` of shape ``[T]``; returns points of shape
-            ``[..., T, dim]`` in the current chart.
-        """
-        if (end_point is None) == (initial_tangent_vec is None):
-            raise ValueError("give exactly one of end_point and initial_tangent_vec")
-        if initial_tangent_vec is None:
-            initial_tangent_vec = self.log(end_point, initial_point)
-        base = np.asarray(initial_point, dtype=float)
-        velocity = as_points(initial_tangent_vec, self.dim, "initial_tangent_vec")
-        base, velocity = np.broadcast_arrays(base, velocity)
-        self._to_base(base, "initial_point")
-
-        def path(t: ArrayLike) -> NDArray:
-            t = np.atleast_1d(as_finite_array(t, "t"))
-            scaled = t[:, None] * velocity[..., None, :]
-            return self.exp(scaled, base[..., None, :])
-
-        return path
+    # (in _geodesic_methods.py)
+    exp = _geodesic_methods.exp
+    _check_end = _geodesic_methods._check_end
+    log = _geodesic_methods.log
+    log_shooting = _geodesic_methods.log_shooting
+    _shoot = _geodesic_methods._shoot
+    dist = _geodesic_methods.dist
+    squared_dist = _geodesic_methods.squared_dist
+    geodesic = _geodesic_methods.geodesic
 
     # ------------------------------------------------------------------ statistics
-    def _data(self, x: ArrayLike, name: str = "x") -> NDArray:
-        data = as_finite_array(x, name)
-        if self.event_shape and data.shape[-len(self.event_shape):] != self.event_shape:
-            event = ", ".join(map(str, self.event_shape))
-            raise ValueError(f"{name} must have shape [..., {event}] (one observation per row),"
-                             f" got {data.shape}")
-        self._check_data(data, name)
-        return data
-
-    def _data_and_point(self, x: ArrayLike, theta: ArrayLike) -> tuple[NDArray, NDArray]:
-        data, point = self._data(x), self._to_base(theta)
-        broadcast_batch({"x": len(self.event_shape)}, x=data, theta=point)
-        return data, point
-
-    def log_prob(self, x: ArrayLike, theta: ArrayLike) -> NDArray:
-        """Log-density (log-mass for discrete families) of data ``x`` at ``theta``."""
-        return self._log_prob(*self._data_and_point(x, theta))
-
-    def score(self, x: ArrayLike, theta: ArrayLike) -> NDArray:
-        """Score :math:`\\nabla_\\theta \\log p(x\\mid\\theta)`, shape ``[..., dim]``."""
-        s = self._score(*self._data_and_point(x, theta))
-        if self.chart.is_base:
-            return s
-        jac = self._jac(np.asarray(theta, dtype=float))
-        return np.einsum("...ai,...a->...i", jac, s)
-
-    def log_prob_hessian(self, x: ArrayLike, theta: ArrayLike) -> NDArray:
-        """Hessian :math:`\\nabla^2_\\theta \\log p(x\\mid\\theta)`, shape ``[..., dim, dim]``.
-
-        Central differences of the score in the base chart; in another chart the chain
-        rule :math:`H_y = J^\\top H_x J + \\sum_a s_a \\partial^2 x^a/\\partial y\\partial y`.
-        """
-        data, xb = self._data_and_point(x, theta)
-        hess = self._log_prob_hessian(data, xb)
-        if self.chart.is_base:
-            return hess
-        y = np.asarray(theta, dtype=float)
-        jac = self._jac(y)
-        s = self._score(data, xb)
-        return (np.einsum("...ai,...ab,...bj->...ij", jac, hess, jac)
-                + np.einsum("...a,...aij->...ij", s, self.chart.second_derivatives(y)))
-
-    def _log_prob_hessian(self, data: NDArray, x: NDArray) -> NDArray:
-        hess = numeric_jacobian(lambda xx: self._score(data, xx), x)
-        return 0.5 * (hess + np.swapaxes(hess, -1, -2))
-
-    def sample(self, theta: ArrayLike, n: int, rng: np.random.Generator) -> NDArray:
-        """``n`` draws from p(· | θ), shape ``[n, ..., *event_shape]``."""
-        n = check_positive_int(n, "n")
-        return self._sample(self._to_base(theta), n, check_rng(rng))
-
-    def kl_divergence(self, theta_p: ArrayLike, theta_q: ArrayLike) -> NDArray:
-        """Kullback–Leibler divergence, shape ``[...]``.
-
-        .. math::
-
-            KL(p_{\\theta_p} \\| p_{\\theta_q}) = E_{p}\\left[\\log p_{\\theta_p}(x)
-            - \\log p_{\\theta_q}(x)\\right]
-        """
-        xp = self._to_base(theta_p, "theta_p")
-        xq = self._to_base(theta_q, "theta_q")
-        broadcast_batch(theta_p=xp, theta_q=xq)
-        return self._kl(*np.broadcast_arrays(xp, xq))
-
-    def random_point(self, rng: np.random.Generator, size: int | tuple[int, ...] = ()) -> NDArray:
-        """Random points of the parameter domain (in the current chart), for tests and demos.
-
-        Declared families draw each parameter uniformly (log-uniformly for scales and
-        shapes) in its declared typical range.
-        """
-        shape = (size,) if not isinstance(size, tuple | list) else tuple(size)
-        if not all(isinstance(n, int | np.integer) and not isinstance(n, bool) and n >= 0
-                   for n in shape):
-            raise ValueError(f"size must be a nonnegative integer or a tuple of them, "
-                             f"got {size!r}")
-        return self._from_base(self._random_base_point(check_rng(rng), shape))
-
-    def point_from_unit(self, u: ArrayLike, edges: bool = False) -> NDArray:
-        """The point (current chart) that the declared parameters assign to ``u``.
-
-        Parameters
-        ----------
-        u : array-like, shape=[..., dim]
-            A point of the unit cube :math:`[0, 1]^{dim}`.
-        edges : bool
-            False: map onto the typical range (as ``random_point``); True: onto the edge
-            range, the most extreme values the family promises to handle (scales 1e-8 to
-            1e8, probabilities down to 1e-15, …): the source of the edge tests.
-        """
-        if not self.parameters:
-            raise NotImplementedError(f"{type(self).__name__} declares no parameters")
-        unit = as_points(u, self.dim, "u")
-        if np.any((unit < 0) | (unit > 1)):
-            raise ValueError("u must lie in the unit cube [0, 1]^dim")
-        return self._from_base(self._base_from_unit(unit, edges))
+    # (in _statistics_methods.py)
+    _data = _statistics_methods._data
+    _data_and_point = _statistics_methods._data_and_point
+    log_prob = _statistics_methods.log_prob
+    score = _statistics_methods.score
+    log_prob_hessian = _statistics_methods.log_prob_hessian
+    _log_prob_hessian = _statistics_methods._log_prob_hessian
+    sample = _statistics_methods.sample
+    kl_divergence = _statistics_methods.kl_divergence
+    random_point = _statistics_methods.random_point
+    point_from_unit = _statistics_methods.point_from_unit
 
     # ------------------------------------------------------------------ counterparts
     @classmethod
@@ -605,7 +434,7 @@ class StatisticalManifold(abc.ABC):
         (current chart). Only families that declare a scipy counterpart have it."""
         if self.scipy_counterpart is None:
             raise AttributeError(f"{type(self).__name__} has no scipy.stats counterpart")
-        from ..interop.scipy_adapter import to_scipy
+        from .scipy_conversion import to_scipy
 
         return lambda theta: to_scipy(self, theta)
 
@@ -615,7 +444,7 @@ class StatisticalManifold(abc.ABC):
         distribution of this family, validated against the parameter domain."""
         if self.scipy_counterpart is None:
             raise AttributeError(f"{type(self).__name__} has no scipy.stats counterpart")
-        from ..interop.scipy_adapter import point_from_scipy
+        from .scipy_conversion import point_from_scipy
 
         return lambda dist: point_from_scipy(self, dist)
 

@@ -17,8 +17,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import softmax
 
-from .._checks import as_finite_array, check_positive, check_positive_int
+from .._checks import as_finite_array, check_positive
 from ._divergences import relative_entropy_term
+from ._sizes import resolve_sample_dim
 from .base import StatisticalManifold
 from .charts import Chart
 from .declarations import (
@@ -65,8 +66,10 @@ class Categorical(StatisticalManifold):
 
     Parameters
     ----------
-    n_categories : int
-        Number of labels k >= 2; the manifold has dimension k − 1.
+    sample_dim : int
+        Number of labels k >= 2 (the length of a one-hot sample); the manifold has
+        dimension k − 1. Also the attribute ``n_categories``. (The keyword
+        ``n_categories`` is deprecated.)
     chart : str, optional
 
     Examples
@@ -79,18 +82,19 @@ class Categorical(StatisticalManifold):
     """
 
     discrete = True
-    symbolic_counterpart = SymbolicCounterpart("categorical", requires={"n_categories": 3})
+    symbolic_counterpart = SymbolicCounterpart("categorical", requires={"sample_dim": 3})
     # geomstats' categorical points are full probability vectors (dim + 1 entries)
     geomstats_counterpart = GeomstatsCounterpart(
-        "categorical.CategoricalDistributions", "probs", hyper={"n_categories": ("dim", 1)},
+        "categorical.CategoricalDistributions", "probs", hyper={"sample_dim": ("dim", 1)},
         points="full_probabilities")
-    examples = {"categorical_3": lambda: Categorical(n_categories=3),
-                "categorical_4": lambda: Categorical(n_categories=4)}
+    examples = {"categorical_3": lambda: Categorical(sample_dim=3),
+                "categorical_4": lambda: Categorical(sample_dim=4)}
 
-    def __init__(self, n_categories: int, chart: str | None = None) -> None:
-        self.n_categories = check_positive_int(n_categories, "n_categories")
-        if self.n_categories < 2:
-            raise ValueError(f"n_categories must be >= 2, got {n_categories!r}")
+    def __init__(self, sample_dim: int | None = None, chart: str | None = None, *,
+                 n_categories: int | None = None) -> None:
+        self.sample_dim = resolve_sample_dim("Categorical", sample_dim, 2,
+                                             n_categories=n_categories)
+        self.n_categories = self.sample_dim
         self.dim = self.n_categories - 1
         super().__init__(chart)
 
@@ -243,7 +247,7 @@ class Categorical(StatisticalManifold):
         return np.sum(relative_entropy_term(_append_last(xp), _append_last(xq)), axis=-1)
 
     def __repr__(self) -> str:
-        return f"Categorical(n_categories={self.n_categories}, chart={self.chart.name!r})"
+        return f"Categorical(sample_dim={self.sample_dim}, chart={self.chart.name!r})"
 
 
 def _diag(d: NDArray) -> NDArray:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, logit
 
 from .declarations import POSITIVE, Interval
@@ -232,7 +232,7 @@ def log_chart(base_coordinates: tuple[str, ...], *positive: str) -> Chart:
     return coordinate_chart(name, base_coordinates, changes)
 
 
-def affine_chart(name: str, coordinates: tuple[str, ...], matrix: NDArray, offset: NDArray,
+def affine_chart(name: str, coordinates: tuple[str, ...], matrix: ArrayLike, offset: ArrayLike,
                  check: Callable[[NDArray, str], None] | None = None) -> Chart:
     """The chart ``y`` with :math:`x = A y + b` (e.g. natural parameters of a family whose
     base chart is an affine image of them). Jacobian A, second derivatives 0."""

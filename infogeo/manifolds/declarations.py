@@ -35,14 +35,22 @@ range* — the most extreme values the family promises to handle correctly (σ f
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.special import ndtri
 
 from .._checks import check_in_interval, check_positive
+
+# the counterparts are part of a declaration: declared families import them from here
+from .counterparts import (
+    GeomstatsCounterpart,
+    Reciprocal,
+    ScipyCounterpart,
+    Size,
+    SymbolicCounterpart,
+)
 
 __all__ = ["Interval", "REAL", "POSITIVE", "NEGATIVE", "UNIT", "ParameterBlock", "Parameter",
            "ProbabilityVector", "CovarianceMatrix", "ScipyCounterpart", "Reciprocal", "Size",
@@ -350,79 +358,3 @@ class CovarianceMatrix(ParameterBlock):
         indefinite = -np.eye(self.d)
         indefinite[0, 0] = 1.0
         return [self.from_value(indefinite), self.from_value(np.zeros((self.d, self.d)))]
-
-
-# ---------------------------------------------------------------------- counterparts
-@dataclass(frozen=True)
-class Reciprocal:
-    """A scipy argument that is the reciprocal of a parameter (``scale = 1/rate``)."""
-
-    parameter: str
-
-
-@dataclass(frozen=True)
-class Size:
-    """A hyper-parameter read off the length of a scipy argument (Dirichlet's k = len α)."""
-
-    argument: str
-
-
-@dataclass(frozen=True)
-class ScipyCounterpart:
-    """How a family maps onto ``scipy.stats.<name>``.
-
-    Parameters
-    ----------
-    name : str
-        The scipy.stats distribution, e.g. ``"gamma"`` or ``"multivariate_normal"``.
-    arguments : mapping
-        scipy argument → parameter block name (or :class:`Reciprocal` of one).
-    fixed : mapping
-        scipy arguments that must have this value (``loc = 0``, ``scale = 1``).
-    hyper : mapping
-        Constructor keyword of the family → scipy argument that carries it (it must be
-        one value for the whole batch), or :class:`Size` of an argument.
-    batched : bool
-        False if the scipy distribution takes one point only (multivariate ones).
-    dispatch : bool
-        True if ``from_scipy(frozen)`` picks this family for ``name`` (one per name).
-    """
-
-    name: str
-    arguments: Mapping[str, str | Reciprocal]
-    fixed: Mapping[str, float] = field(default_factory=dict)
-    hyper: Mapping[str, str | Size] = field(default_factory=dict)
-    batched: bool = True
-    dispatch: bool = True
-
-
-@dataclass(frozen=True)
-class SymbolicCounterpart:
-    """The family's twin in :mod:`infogeo.symbolic.catalogue`, in the same base chart.
-
-    ``kwargs`` maps catalogue keyword arguments to instance attributes (``n`` →
-    ``"n_trials"``), ``hyper`` maps names of symbolic hyper-parameters to instance
-    attributes (``nu`` → ``"nu"``); ``requires`` lists attribute values the catalogue
-    version is written for (the catalogue categorical has 3 labels).
-    """
-
-    name: str
-    kwargs: Mapping[str, str] = field(default_factory=dict)
-    hyper: Mapping[str, str] = field(default_factory=dict)
-    requires: Mapping[str, object] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class GeomstatsCounterpart:
-    """The family's geomstats space in ``geomstats.information_geometry``.
-
-    ``space`` is ``"<module>.<class>"`` inside that package, ``chart`` the infogeo chart
-    of geomstats' coordinates; ``hyper`` maps constructor keywords to attributes of the
-    geomstats space, with an integer offset (``n_categories`` = ``dim`` + 1);
-    ``points = "full_probabilities"`` when geomstats stores all k probabilities.
-    """
-
-    space: str
-    chart: str
-    hyper: Mapping[str, tuple[str, int]] = field(default_factory=dict)
-    points: str = "same"

@@ -21,9 +21,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
-from .._checks import check_positive, check_positive_int
+from .._checks import check_positive
 from ._divergences import bregman_by_taylor
 from ._log_variates import log_dirichlet_variates
+from ._sizes import resolve_sample_dim
 from ._special import polygammas
 from .charts import Chart, affine_chart
 from .declarations import (
@@ -144,23 +145,25 @@ class Dirichlet(AbstractHessianFamily):
 
     Parameters
     ----------
-    k : int
-        Number of categories (>= 2); the manifold dimension is k.
+    sample_dim : int
+        k, the number of categories (>= 2): samples lie in the simplex of
+        :math:`\mathbb R^k` and the manifold dimension is k. Also the attribute ``k``.
+        (The keyword ``k`` and the former default 3 are deprecated.)
     chart : str, optional
         ``"alpha"`` (base) or ``"natural"`` (:math:`\theta = \alpha - 1`).
     """
 
     scipy_counterpart = ScipyCounterpart("dirichlet", {"alpha": "alpha"},
-                                         hyper={"k": Size("alpha")}, batched=False)
-    symbolic_counterpart = SymbolicCounterpart("dirichlet", requires={"k": 3})
+                                         hyper={"sample_dim": Size("alpha")}, batched=False)
+    symbolic_counterpart = SymbolicCounterpart("dirichlet", requires={"sample_dim": 3})
     geomstats_counterpart = GeomstatsCounterpart("dirichlet.DirichletDistributions", "alpha",
-                                                 hyper={"k": ("dim", 0)})
+                                                 hyper={"sample_dim": ("dim", 0)})
+    examples = {"dirichlet": lambda: Dirichlet(sample_dim=3)}
 
-    def __init__(self, k: int = 3, chart: str | None = None) -> None:
-        k = check_positive_int(k, "k")
-        if k < 2:
-            raise ValueError(f"k must be >= 2 (number of categories), got {k}")
-        self.k = k
+    def __init__(self, sample_dim: int | None = None, chart: str | None = None, *,
+                 k: int | None = None) -> None:
+        k = resolve_sample_dim("Dirichlet", sample_dim, 2, default=3, k=k)
+        self.sample_dim = self.k = k
         self.dim = k
         self.event_shape = (k,)
         self.parameters = (Parameter("alpha", POSITIVE, typical=(0.5, 5.0), edges=(1e-4, 1e4),
@@ -208,4 +211,4 @@ class Dirichlet(AbstractHessianFamily):
         return dirichlet_kl(xp, xq)
 
     def __repr__(self) -> str:
-        return f"Dirichlet(k={self.k}, chart={self.chart.name!r})"
+        return f"Dirichlet(sample_dim={self.k}, chart={self.chart.name!r})"

@@ -383,11 +383,13 @@ def poisson_exponential_family(closed_form_derivatives: bool = True) -> Exponent
     def derivative(t: NDArray, rank: int) -> NDArray:
         return np.exp(t[..., 0]).reshape(t.shape[:-1] + (1,) * rank)
 
-    closed = {"gradient": lambda t: derivative(t, 1), "hessian": lambda t: derivative(t, 2),
-              "third_derivative": lambda t: derivative(t, 3)}
+    closed = closed_form_derivatives
     return ExponentialFamily(
         lambda t: np.exp(t[..., 0]), 1, lambda x: np.asarray(x, dtype=float)[..., None],
-        lambda x: -gammaln(x + 1.0), **(closed if closed_form_derivatives else {}),
+        lambda x: -gammaln(x + 1.0),
+        gradient=(lambda t: derivative(t, 1)) if closed else None,
+        hessian=(lambda t: derivative(t, 2)) if closed else None,
+        third_derivative=(lambda t: derivative(t, 3)) if closed else None,
         sampler=lambda t, n, rng: rng.poisson(np.exp(t[..., 0]), size=(n,) + t.shape[:-1]),
         support=lambda x: (x >= 0) & (x == np.round(x)),
         support_interval=(0.0, np.inf),

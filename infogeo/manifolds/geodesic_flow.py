@@ -33,7 +33,9 @@ from numpy.typing import NDArray
 from ..errors import GeodesicIntegrationError
 from ._batched_rk import integrate_rows
 from ._collocation import LEVELS, chebyshev_nodes, collocation_log
+from ._hessian_metric import hessian_christoffels, inv_components_first
 from ._newton import NewtonResult
+from ._positive_coordinates import exp_positive, log_positive, positive_columns
 from ._shooting import (
     EndMap,
     ExpJacobianFn,
@@ -64,73 +66,6 @@ MetricFn = Callable[[NDArray], NDArray]
 #: integration steps allowed per shooting evaluation (at rtol 1e-12 geodesics of length
 #: up to ~10 take 5-70; longer ones are reached by continuation through midpoints)
 _SHOOTING_MAX_STEPS = 150
-
-
-def inv_components_first(g: NDArray) -> NDArray:
-    """Inverse of matrices stored components first, ``g[d, d, ...]``.
-
-    Adjugate formulas for d <= 3 (elementwise over the batch, much faster than LAPACK on
-    many tiny matrices); ``numpy.linalg.inv`` otherwise.
-    """
-    d = g.shape[0]
-    if d == 1:
-        return 1.0 / g
-    if d == 2:
-        det = g[0, 0] * g[1, 1] - g[0, 1] * g[1, 0]
-        return np.array([[g[1, 1], -g[0, 1]], [-g[1, 0], g[0, 0]]]) / det
-    if d == 3:
-        cof = np.array([[g[(i + 1) % 3, (j + 1) % 3] * g[(i + 2) % 3, (j + 2) % 3]
-                         - g[(i + 1) % 3, (j + 2) % 3] * g[(i + 2) % 3, (j + 1) % 3]
-                         for j in range(3)] for i in range(3)])  # cof[i, j] = C_ij
-        det = np.einsum("j...,j...->...", g[0], cof[0])
-        return np.swapaxes(cof, 0, 1) / det
-    return np.moveaxis(np.linalg.inv(np.moveaxis(g, (0, 1), (-2, -1))), (-2, -1), (0, 1))
-
-
-def hessian_christoffels(metric: NDArray, third: NDArray) -> NDArray:
-    r"""Levi-Civita symbols of a Hessian metric :math:`g = \nabla^2 F` (the one place this
-    formula is written; the geodesic field of :meth:`GeodesicFlow.from_hessian` contracts
-    it with the velocity).
-
-    .. math::
-
-        \Gamma^k_{ij} = \tfrac12 g^{kl} F_{ijl}, \qquad F_{ijl} = \partial_i\partial_j
-        \partial_l F = \partial_l g_{ij}
-
-    (Amari & Nagaoka 2000, §3.4: in the natural chart of an exponential family, and in any
-    chart affinely related to it). Batch first: ``metric[..., i, j]``,
-    ``third[..., i, j, l] = F_ijl``; returns ``gamma[..., k, i, j]``.
-    """
-    return 0.5 * np.einsum("...kl,...ijl->...kij", np.linalg.inv(metric), third)
-
-
-def positive_columns(x: NDArray) -> NDArray:
-    """Domain test for positive coordinates, components first: ``x [d, m] -> bool [m]``."""
-    return np.all(x > 0, axis=0)
-
-
-def exp_positive(flow_u: GeodesicFlow, v: NDArray, x: NDArray) -> NDArray:
-    """``exp_x(v)`` for positive coordinates with a flow in ``u = log x``
-    (:meth:`GeodesicFlow.in_log_coordinates`); shapes [..., dim]."""
-    return np.exp(flow_u.exp(v / x, np.log(x)))
-
-
-def log_positive(flow_u: GeodesicFlow, y: NDArray, x: NDArray, tol: float = 1e-10,
-                 max_iter: int = 50, guess: Callable[[NDArray, NDArray], NDArray] | None = None,
-                 ) -> NewtonResult:
-    """``log_x(y)`` in ``u = log x`` with a flow from :meth:`GeodesicFlow.in_log_coordinates`;
-    shapes [..., dim]. The start is ``guess(x, y)`` (a velocity in x coordinates,
-    flattened [B, dim]) or the straight line in u."""
-    shape = np.broadcast_shapes(x.shape, y.shape)
-    x = np.broadcast_to(x, shape)
-    w0 = None
-    if guess is not None:
-        flat_x = x.reshape(-1, shape[-1])
-        w0 = (guess(flat_x, np.broadcast_to(y, shape).reshape(-1, shape[-1])) / flat_x
-              ).reshape(shape)
-    res = flow_u.log(np.log(y), np.log(x), tol, max_iter, v_init=w0)
-    return NewtonResult(res.solution * x, res.converged, res.residual, res.n_iter,
-                        res.message)
 
 
 @dataclass(frozen=True)
@@ -276,15 +211,11 @@ class GeodesicFlow:
             return (a_over_x - w * w,
                     daccel / x[:, None] - a_over_x[:, None] * ju - 2 * w[:, None] * jw)
 
-        def metric_u(u: NDArray) -> NDArray:
-            x = np.exp(u)
-            return x[:, None] * metric(x) * x[None, :]
-
         # |u| <= 200: e^200 ~ 1e87, far beyond any statistically meaningful parameter, and
         # far from overflow in the polygammas (1/x^4 at x = e^-200 is still finite)
         return GeodesicFlow(self.dim, field_u,
                             valid=lambda u: np.all(np.abs(u) <= 200.0, axis=0),
-                            metric=None if metric is None else metric_u)
+                            metric=None if metric is None else _log_metric(metric))
 
     # ------------------------------------------------------------------ plumbing
     def _rows(self, with_jacobi: bool) -> Callable[[NDArray], NDArray]:
@@ -298,6 +229,8 @@ class GeodesicFlow:
             jx = state[2 * d:2 * d + d * d].reshape(d, d, -1)
             jv = state[2 * d + d * d:].reshape(d, d, -1)
             accel, djv = self.field(x, v, (jx, jv))
+            if djv is None:  # the FieldFn contract: derivatives whenever probed
+                raise TypeError("the geodesic field returned no Jacobi derivatives")
             return np.concatenate([v, accel, state[2 * d + d * d:], djv.reshape(d * d, -1)])
 
         return rhs
@@ -320,6 +253,13 @@ class GeodesicFlow:
             return None
         with np.errstate(all="ignore"):
             return np.moveaxis(self.metric(x.T), -1, 0)
+
+    def _metric_rows(self, x: NDArray) -> NDArray:
+        """The metric at ``x [B, d]`` batch first (for flows that have one)."""
+        g = self.metric_matrix(x)
+        if g is None:
+            raise ValueError("this geodesic flow has no metric")
+        return g
 
     @staticmethod
     def _flatten(shape: tuple[int, ...], *arrays: NDArray) -> list[NDArray]:
@@ -405,7 +345,7 @@ class GeodesicFlow:
         start = None
         if v_init is None and self.initial_path is not None:
             start = self.initial_path(flat_x, flat_y, chebyshev_nodes(LEVELS[0])[0])
-        res = collocation_log(self.field, None if self.metric is None else self.metric_matrix,
+        res = collocation_log(self.field, None if self.metric is None else self._metric_rows,
                               flat_x, flat_y, v0, tol, max_iter, self.valid, start=start)
         if not res.success:
             res = self._shoot_rest(res, flat_x, flat_y, v0, tol, max_iter, continuation)
@@ -486,3 +426,11 @@ def _raise_unless(ok: NDArray) -> None:
             f"geodesic integration failed for {np.sum(~ok)} of {ok.size} geodesics (the "
             "geodesic may leave the parameter domain before t = 1; try a shorter "
             "tangent vector)")
+
+
+def _log_metric(metric: MetricFn) -> MetricFn:
+    """The metric in the coordinates :math:`u = \\log x`: :math:`x_i g_{ij} x_j`."""
+    def metric_u(u: NDArray) -> NDArray:
+        x = np.exp(u)
+        return x[:, None] * metric(x) * x[None, :]
+    return metric_u

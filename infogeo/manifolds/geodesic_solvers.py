@@ -65,14 +65,8 @@ def integrate_geodesic(christoffels: ChristoffelFn, x0: NDArray, v0: NDArray,
     x0, v0 = np.asarray(x0, dtype=float), np.asarray(v0, dtype=float)
     dim = x0.shape[-1]
 
-    def valid(x: NDArray) -> NDArray:  # components first [dim, m]
-        rows = x.T
-        if in_domain(rows):
-            return np.ones(len(rows), dtype=bool)
-        return np.array([in_domain(row[None]) for row in rows], dtype=bool)
-
-    flow = GeodesicFlow.from_christoffels(christoffels, dim,
-                                          valid=None if in_domain is None else valid)
+    flow = GeodesicFlow.from_christoffels(
+        christoffels, dim, valid=None if in_domain is None else _row_mask(in_domain))
     t = np.atleast_1d(np.asarray(t_eval, dtype=float))
     tol = min(rtol, max(atol, 1e-14))
     with np.errstate(all="ignore"):
@@ -129,3 +123,14 @@ def _central_difference_jacobian(exp_fn: Callable[[NDArray, NDArray], NDArray],
         return ends[0], jac, ok
 
     return exp_jac
+
+
+def _row_mask(in_domain: Callable[[NDArray], bool]) -> Callable[[NDArray], NDArray]:
+    """``in_domain`` (one verdict for a batch of rows) as a mask over points stored
+    components first ``[dim, m]``: the whole batch at once, row by row only if it fails."""
+    def valid(x: NDArray) -> NDArray:
+        rows = x.T
+        if in_domain(rows):
+            return np.ones(len(rows), dtype=bool)
+        return np.array([in_domain(row[None]) for row in rows], dtype=bool)
+    return valid

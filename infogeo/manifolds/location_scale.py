@@ -230,8 +230,8 @@ class StudentT(AbstractLocationScale):
             shift, ratio = float((mp - mq) / sq), float(sp / sq)
 
             def log_r(z: float, shift=shift, ratio=ratio, c=c) -> tuple[float, float]:
-                phi_p = float(self._phi(z)[0])
-                return phi_p, c + float(self._phi(shift + ratio * z)[0]) - phi_p
+                phi_p = float(self._phi(np.asarray(z))[0])
+                return phi_p, c + float(self._phi(np.asarray(shift + ratio * z))[0]) - phi_p
 
             if near[k]:
                 def integrand(z: float, log_r=log_r) -> float:

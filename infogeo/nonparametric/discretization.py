@@ -67,7 +67,8 @@ def _largest_last(masses: NDArray) -> NDArray:
     stores the last probability as 1 − (the others), which would round a tiny last bin to
     0. Distances and Fisher matrices do not depend on the order of the bins."""
     order = np.arange(masses.size)
-    order[[np.argmax(masses), -1]] = order[[-1, np.argmax(masses)]]
+    big = int(np.argmax(masses))
+    order[[big, -1]] = order[[-1, big]]
     return order
 
 

@@ -220,6 +220,7 @@ def fisher_rao_gradient_flow(p0: ArrayLike, functional: Functional, times: Array
             if sol.status != 0:
                 success, message = False, f"solve_ivp stopped: {sol.message}"
         else:
+            assert dt is not None  # checked above for the fixed-step methods
             states, n_steps = _fixed_step(rhs, y0, t, float(dt), method)
     except FloatingPointError as err:
         states, n_steps, success, message = [y0], 0, False, f"stopped: {err}"

@@ -115,7 +115,7 @@ def fisher_rao_distance(p: ArrayLike, q: ArrayLike, weights: ArrayLike) -> NDArr
     return 2.0 * _angle(_unit(p, w, "p"), _unit(q, w, "q"), w)
 
 
-def _sin_ratio(s: ArrayLike, theta: NDArray) -> NDArray:
+def _sin_ratio(s: NDArray, theta: NDArray) -> NDArray:
     """:math:`\\sin(s\\theta)/\\sin\\theta`, continuous at θ = 0 (where it is s)."""
     return s * np.sinc(s * theta / np.pi) / np.sinc(theta / np.pi)
 

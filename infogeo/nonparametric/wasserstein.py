@@ -171,7 +171,7 @@ def wasserstein_flow(p0: ArrayLike, log_target: ArrayLike, times: ArrayLike,
     """
     p, log_pi, w = _inputs(p0, log_target, x)
     t = check_times(times)
-    prop = _Propagator(fokker_planck_generator(log_pi, x), log_pi, float(x[1] - x[0]))
+    prop = _Propagator(fokker_planck_generator(log_pi, x), log_pi, float(w[0]))
     states = [p]
     for t0, t1 in zip(t[:-1], t[1:], strict=True):
         states.append(prop.apply(states[-1], t1 - t0))
@@ -207,7 +207,7 @@ def wasserstein_fisher_rao_flow(p0: ArrayLike, log_target: ArrayLike, times: Arr
     check_positive(dt, "dt")
     check_positive(wasserstein_weight, "wasserstein_weight", strict=False)
     check_positive(fisher_rao_weight, "fisher_rao_weight", strict=False)
-    prop = _Propagator(fokker_planck_generator(log_pi, x), log_pi, float(x[1] - x[0]))
+    prop = _Propagator(fokker_planck_generator(log_pi, x), log_pi, float(w[0]))
     states, n = [p], 0
     for t0, t1 in zip(t[:-1], t[1:], strict=True):
         m = int(np.ceil((t1 - t0) / dt - 1e-12))

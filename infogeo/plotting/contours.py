@@ -22,7 +22,7 @@ def _check_range(lim: ArrayLike, name: str) -> tuple[float, float]:
 
 
 def loss_grid(loss: Callable[[NDArray], float], xlim: ArrayLike, ylim: ArrayLike,
-              n: int = 80) -> tuple[NDArray, NDArray, NDArray]:
+              n: int = 80) -> tuple[NDArray, NDArray, np.ma.MaskedArray]:
     r"""Evaluate ``loss`` on an ``n`` × ``n`` grid of the rectangle ``xlim`` × ``ylim``.
 
     The loss is called on one point ``[2]`` at a time (losses written for the optimizers in

@@ -82,3 +82,7 @@ def __getattr__(name: str):  # noqa: ANN202 - lazy: codegen imports infogeo.mani
 
         return getattr(reparam, name)
     raise AttributeError(f"module 'infogeo.symbolic' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:  # the lazy names too: dir(), tab completion and help() list them
+    return sorted(set(globals()) | set(__all__))

@@ -130,7 +130,7 @@ def test_runge_kutta_bad_input() -> None:
 
 
 FLAT_CASES = [(Normal(chart="natural"), 1.0), (Normal(chart="expectation"), -1.0),
-              (Gamma(chart="natural"), 1.0), (Categorical(n_categories=3, chart="natural"), 1.0)]
+              (Gamma(chart="natural"), 1.0), (Categorical(sample_dim=3, chart="natural"), 1.0)]
 
 
 @pytest.mark.parametrize(("family", "alpha"), FLAT_CASES,

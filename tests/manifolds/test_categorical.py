@@ -174,7 +174,7 @@ def test_bad_points_labels_and_sizes() -> None:
         c.log_prob([3.0], [0.2, 0.3])
     with pytest.raises(ValueError, match="integer"):
         c.log_prob([0.5], [0.2, 0.3])
-    with pytest.raises(ValueError, match="n_categories must be >= 2"):
+    with pytest.raises(ValueError, match="sample_dim must be >= 2"):
         Categorical(1)
     with pytest.raises(ValueError, match="sum\\(xi_i\\^2\\)"):
         c.in_chart("sphere").metric_matrix([1.5, 1.5])

@@ -127,9 +127,9 @@ def test_bad_data_and_arguments() -> None:
         m.log_prob([0.0, 0.5, 0.5], theta)
     with pytest.raises(ValueError, match=r"x must have shape \[\.\.\., 3\]"):
         m.log_prob([0.5, 0.5], theta)
-    with pytest.raises(ValueError, match="k must be >= 2"):
+    with pytest.raises(ValueError, match="sample_dim must be >= 2"):
         Dirichlet(1)
-    with pytest.raises(ValueError, match="k must be a positive integer"):
+    with pytest.raises(ValueError, match="sample_dim must be a positive integer"):
         Dirichlet(2.5)
     with pytest.raises(ValueError, match="dist must be a frozen scipy.stats.dirichlet"):
         m.from_scipy(stats.beta(1, 2))

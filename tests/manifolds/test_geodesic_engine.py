@@ -1,6 +1,7 @@
 """The one geodesic engine: structure, collocation, and answers at the edges of the domain.
 
-* The manifolds layer has one Newton result type and no import circles.
+* The manifolds layer has one Newton result type (no import circles: tests/test_architecture.py,
+  for the whole package).
 * Chebyshev collocation: spectral differentiation and resampling are exact on polynomials.
 * Edges (issue 11): MultivariateNormal between covariances 1e-8·I and 1e8·I (closed form
   √(d/2)·ln 1e16 along the common-mean geodesic), random round trips over 16 orders of
@@ -11,9 +12,6 @@
 """
 
 from __future__ import annotations
-
-import ast
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -34,39 +32,6 @@ def test_one_result_type_for_every_newton_solve() -> None:
     shot = Gamma().log_shooting([2.0, 3.0], [1.0, 1.0])
     assert isinstance(shot, mf.InversionResult) and shot.success
     np.testing.assert_allclose(shot.tangent_vec, shot.solution)
-
-
-def _local_imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            if node.module:
-                found.add(node.module.split(".")[0])
-            else:
-                found.update(alias.name for alias in node.names)
-    return found
-
-
-def test_no_import_circles_in_manifolds() -> None:
-    """Every relative import between manifolds modules, lazy ones included, forms a DAG."""
-    folder = Path(mf.__file__).parent
-    graph = {p.stem: _local_imports(p) for p in folder.glob("*.py") if p.stem != "__init__"}
-    graph = {k: {m for m in v if m in graph} for k, v in graph.items()}
-    state: dict[str, int] = {}
-
-    def visit(node: str, trail: list[str]) -> None:
-        state[node] = 1
-        for nxt in graph[node]:
-            if state.get(nxt) == 1:
-                raise AssertionError("import circle: " + " -> ".join(trail + [node, nxt]))
-            if nxt not in state:
-                visit(nxt, trail + [node])
-        state[node] = 2
-
-    for name in graph:
-        if name not in state:
-            visit(name, [])
 
 
 @pytest.mark.parametrize("n", [8, 16, 32])

@@ -304,7 +304,7 @@ def test_bad_points_in_other_charts(chart: str, bad: list[float], match: str) ->
 def test_bad_constructor_and_pack_arguments() -> None:
     with pytest.raises(ValueError, match="cov must be symmetric"):
         MVN2.pack([0.0, 0.0], [[1.0, 0.5], [0.0, 1.0]])
-    with pytest.raises(ValueError, match="d must be a positive integer"):
+    with pytest.raises(ValueError, match="sample_dim must be a positive integer"):
         MultivariateNormal(0)
     with pytest.raises(ValueError, match="mean must have shape"):
         FixedMeanNormal(2, mean=[1.0, 2.0, 3.0])

@@ -117,14 +117,14 @@ def test_natural_chart_metric_is_hessian_of_log_partition() -> None:
 
 @pytest.mark.parametrize("r", [0.05, 0.4, 0.6, 3.0])
 def test_natural_radial_terms_match_mpmath(r: float) -> None:
-    from infogeo.manifolds.von_mises import _radial_terms
+    from infogeo.manifolds._resultant_length import radial_terms
 
     mp.mp.dps = 60
     a = lambda k: mp.besseli(1, k) / mp.besseli(0, k)  # noqa: E731
     rr = mp.mpf(r)
     d1, d2 = mp.diff(a, rr, 1), mp.diff(a, rr, 2)
     expected = [a(rr) / rr, d1, d2 - 3 * d1 / rr + 3 * a(rr) / rr**2, (d1 - a(rr) / rr) / rr]
-    np.testing.assert_allclose(np.array(_radial_terms(np.array(r))),
+    np.testing.assert_allclose(np.array(radial_terms(np.array(r))),
                                [float(e) for e in expected], rtol=1e-10)
 
 

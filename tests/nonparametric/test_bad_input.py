@@ -95,6 +95,6 @@ def test_particles_and_grids_reject() -> None:
         npg.project(npg.family_density(m, [0.0, 1.0], grid), grid, m, [0.0, 1.0],
                     divergence="tv")
     with pytest.raises(ValueError, match="manifold: family_grid builds grids on R"):
-        npg.family_grid(ig.manifolds.Dirichlet(k=3), [1.0, 2.0, 3.0])
+        npg.family_grid(ig.manifolds.Dirichlet(sample_dim=3), [1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match="log_proposal must be finite"):
         npg.importance_weights([0.0, np.inf])

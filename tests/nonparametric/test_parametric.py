@@ -58,7 +58,7 @@ CLOSED_FORMS = [  # (family, theta, closed-form Fisher matrix)
     (M.Geometric(), [0.35], lambda t: np.array([[1 / (t[0] ** 2 * (1 - t[0]))]])),
     (M.NegativeBinomial(r=3), [0.6], lambda t: np.array([[3 / (t[0] ** 2 * (1 - t[0]))]])),
     (M.Categorical(3), [0.2, 0.5], lambda t: np.diag(1 / t) + 1 / (1 - t.sum())),
-    (M.MultivariateNormal(d=2), [0.3, -0.2, 1.2, 0.4, 0.9], _mvn),
+    (M.MultivariateNormal(sample_dim=2), [0.3, -0.2, 1.2, 0.4, 0.9], _mvn),
 ]
 
 
