@@ -299,6 +299,8 @@ def recognize(integrand: sp.Expr, var: sp.Symbol, lo: Any, hi: Any) -> sp.Expr |
     try:
         with mpmath.workdps(55):
             value = mpmath.quad(f, pts, maxdegree=8)
+        if abs(value) < mpmath.mpf(10) ** -40:
+            return sp.Integer(0)  # PSLQ refuses a zero (an odd integrand in disguise)
         with mpmath.workdps(40):
             basis = [value] + [mpmath.mpf(sp.N(c, 45)) for c in _CONSTANTS]
             relation = mpmath.pslq(basis, tol=mpmath.mpf(10) ** -32, maxcoeff=5000,

@@ -238,10 +238,13 @@ def _run(family: SymbolicFamily, strategies: dict, order: list[str], rank: int,
 def _tidy_all(value: Any, budget: Budget) -> Any:
     """Simplify entry by entry within what is left of the budget (at least 1 s in all)."""
     tidy_budget = Budget(max(min(budget.remaining(), 10.0), 1.0))
+    done: dict[sp.Expr, sp.Expr] = {}  # a symmetric tensor repeats its entries
 
     def one(entry: sp.Expr) -> sp.Expr:
-        left = tidy_budget.remaining()
-        return tidy(entry, min(5.0, left)) if left > 0 else entry
+        if entry not in done:
+            left = tidy_budget.remaining()
+            done[entry] = tidy(entry, min(5.0, left)) if left > 0 else entry
+        return done[entry]
 
     return value.applyfunc(one)
 
