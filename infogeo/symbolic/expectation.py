@@ -39,6 +39,7 @@ from .integrals import (
     convergent_branch,
     density_from_log,
     falling_factorial_sum,
+    fits,
     integrate_1d,
     is_closed,
     mp_function,
@@ -268,8 +269,13 @@ class ExpectationEngine:
             # "sympy pitfalls"); tried first so that a time budget is not spent waiting
             attempts.append(("constant recognition", lambda: recognize(integrand, var, lo, hi)))
         attempts.append(("integrate", lambda: integrate_1d(integrand, var, lo, hi)))
-        attempts += [(f"substitution {name}", (lambda f=f: f(integrand, var, lo, hi)))
-                     for name, f in SUBSTITUTIONS]
+        substitutions = [(f"substitution {name}", (lambda f=f: f(integrand, var, lo, hi)))
+                         for name, f in SUBSTITUTIONS]
+        # a substitution made for this integrand's shape goes before integrate (cheap first)
+        made_for = [a for (name, _), a in zip(SUBSTITUTIONS, substitutions, strict=True)
+                    if fits(name, integrand, var, lo, hi)]
+        attempts[-1:-1] = made_for
+        attempts += [a for a in substitutions if a not in made_for]
         timed_out = False
         for name, attempt in attempts:
             _t0 = time.perf_counter()

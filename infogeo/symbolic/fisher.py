@@ -62,8 +62,8 @@ def fisher_information(family: Any, method: str = "auto", **kwargs: Any) -> sp.M
         Seconds allowed to each strategy.
     timeout : float or None
         Time budget of the symbolic strategies and the simplification together (seconds
-        of processor time; default 10; None: no budget); the normalization check comes
-        first, its symbolic integral limited to the family's ``normalization_time_limit``.
+        of processor time; default 10; None: no budget); the normalization check (by
+        quadrature, outside the budget) comes first.
         A failure is remembered in the cache: asking again with the same or a smaller
         budget fails at once.
     allow_numeric : bool

@@ -5,8 +5,8 @@ Steps, for a family and a quantity (Fisher matrix, rank 2; cubic tensor, rank 3)
 
 1. the cache (if on): a closed form derived earlier is returned at once; so is a failure
    remembered from an attempt with at least this time budget;
-2. the normalization check (:mod:`.normalization`), with the same cache switch: quadrature,
-   and a symbolic integral limited to ``normalization_time_limit`` (1.5 s by default);
+2. the normalization check (:mod:`.normalization`) by quadrature, with the same cache
+   switch (no symbolic integral: it would only label the check);
 3. each strategy in turn (:mod:`.strategies`) under what is left of the time budget
    ``timeout`` (and at most ``time_limit`` each), every closed form compared with
    quadrature at a random parameter point (sympy's ``integrate`` can be silently wrong);
@@ -148,10 +148,10 @@ def derive(family: Any, kind: str, method: str = "auto", *, time_limit: float = 
         return known
     if isinstance(known, _Failure) and known.covers(timeout, time_limit):
         return _give_up(family, quantity, rank, known, 0.0, point, allow_numeric, True, say)
-    # its own short limit, on top of the budget (which is the strategies'): the symbolic
-    # integral only labels a check that quadrature decides
-    label_time = min(family.normalization_time_limit, timeout or float("inf"))
-    check_normalization(family, cache=use, time_limit=label_time, progress=say)
+    # quadrature decides; the symbolic integral would only label the check (1.5 s per cold
+    # family, the largest single cost of a cold catalogue), so it is left to callers of
+    # check_normalization who want the label
+    check_normalization(family, cache=use, symbolic=False, progress=say)
     budget = Budget(timeout)  # starts now
     start = time.perf_counter()
     order = list(strategies) if method == "auto" else [method]
@@ -238,10 +238,13 @@ def _run(family: SymbolicFamily, strategies: dict, order: list[str], rank: int,
 def _tidy_all(value: Any, budget: Budget) -> Any:
     """Simplify entry by entry within what is left of the budget (at least 1 s in all)."""
     tidy_budget = Budget(max(min(budget.remaining(), 10.0), 1.0))
+    done: dict[sp.Expr, sp.Expr] = {}  # a symmetric tensor repeats its entries
 
     def one(entry: sp.Expr) -> sp.Expr:
-        left = tidy_budget.remaining()
-        return tidy(entry, min(5.0, left)) if left > 0 else entry
+        if entry not in done:
+            left = tidy_budget.remaining()
+            done[entry] = tidy(entry, min(5.0, left)) if left > 0 else entry
+        return done[entry]
 
     return value.applyfunc(one)
 

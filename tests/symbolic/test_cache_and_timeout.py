@@ -28,7 +28,7 @@ def test_disk_cache_serves_a_warm_derivation(tmp_path, monkeypatch) -> None:
         cold = fisher_information_result(fam)
     assert stored() == 0
     first = fisher_information_result(fam)
-    assert stored() == 2  # the normalization label and the Fisher matrix
+    assert stored() == 1  # the Fisher matrix (the normalization check is numeric only)
     assert oct((tmp_path / "symbolic").stat().st_mode & 0o777) == "0o700"
     cache._MEMORY.clear()  # force a read from disk
     warm = fisher_information_result(fam)
