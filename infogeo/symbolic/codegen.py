@@ -18,13 +18,14 @@ import sympy as sp
 from numpy.typing import NDArray
 
 from .._checks import check_in_interval
+from .._quadrature import inverse_cdf
 from ..manifolds.base import StatisticalManifold
 from ..manifolds.charts import Chart, identity_chart
 from .family import SymbolicFamily
 from .fisher import as_family, fisher_information
 from .geometry import christoffel_symbols
 from .inputs import as_matrix, names_of
-from .numeric import _map, _nodes, lambdify_numpy, stable_log
+from .numeric import lambdify_numpy, stable_log
 
 __all__ = ["compile_manifold", "CompiledManifold"]
 
@@ -157,31 +158,8 @@ class CompiledManifold(StatisticalManifold):
     def _inverse_cdf(self, theta: NDArray, uniforms: NDArray) -> NDArray:
         lo, hi = self._bounds(theta)
         args = [np.full(1, t) for t in theta]
-        if self.discrete:
-            ks = np.arange(lo, min(hi, lo + 2**22) + 1)
-            with np.errstate(all="ignore"):
-                pmf = np.exp(np.asarray(self._logp_fn(ks, *args), dtype=float) + 0 * ks)
-            cdf = np.cumsum(np.nan_to_num(pmf))
-            return ks[np.minimum(np.searchsorted(cdf, uniforms * cdf[-1]), len(ks) - 1)]
-        # a double-exponential grid, recentred once on the bulk of the density
-        u, _ = _nodes(4001, 3.0)
-        centre, scale = 0.0, 1.0
-        for _ in range(2):
-            if np.isinf(lo) and np.isinf(hi):
-                xs, jac = _map(u, -np.inf, np.inf)
-                xs, jac = centre + scale * xs, scale * jac
-            else:
-                xs, jac = _map(u, lo, hi)
-            with np.errstate(all="ignore"):
-                dens = np.exp(np.asarray(self._logp_fn(xs, *args), dtype=float) + 0 * xs)
-            dens = np.nan_to_num(dens)
-            cdf = np.concatenate([[0.0], np.cumsum(0.5 * (dens[1:] * jac[1:] + dens[:-1] * jac[:-1])
-                                                   * np.diff(u))])
-            # recentre on the median and rescale by the interquartile range (robust for
-            # heavy tails without moments, e.g. Cauchy)
-            q25, q50, q75 = np.interp(np.array([0.25, 0.5, 0.75]) * cdf[-1], cdf, xs)
-            centre, scale = float(q50), float(max(q75 - q25, 1e-12))
-        return np.interp(uniforms * cdf[-1], cdf, xs)
+        return inverse_cdf(lambda xs: self._logp_fn(xs, *args) + 0 * xs, lo, hi, uniforms,
+                           self.discrete)
 
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
         from .numeric import numeric_expectation
