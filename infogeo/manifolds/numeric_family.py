@@ -33,6 +33,7 @@ from .._quadrature import expectation, inverse_cdf, location_scale
 from ._theta_derivatives import ThetaDerivatives
 from .base import StatisticalManifold
 from .charts import Chart, identity_chart
+from .declarations import Interval, Parameter
 from .differential import ricci_from_riemann, scalar_from_ricci
 
 __all__ = ["NumericFamily", "Provenance"]
@@ -67,6 +68,27 @@ class Provenance:
             return f"closed form{': ' + self.detail if self.detail else ''}"
         kind = "standard error" if self.method == "monte carlo" else "error estimate"
         return f"{self.method} ({kind} {self.error:.2g}; {self.detail})"
+
+
+def _declare(name: str, low: float, high: float) -> Parameter:
+    """A declared coordinate on the open interval (low, high), with a typical range."""
+    if np.isfinite(low) and np.isfinite(high):
+        typical, log = (low + 0.15 * (high - low), high - 0.15 * (high - low)), False
+    elif np.isfinite(low):
+        typical, log = (low + np.exp(-0.5), low + np.exp(1.0)), low == 0.0
+    elif np.isfinite(high):
+        typical, log = (high - np.exp(1.0), high - np.exp(-0.5)), False
+    else:
+        typical, log = (-2.0, 2.0), False
+    # the edges the numeric route is tested on: a decade beyond the typical range (the
+    # coarse location pass can miss a density concentrated far more sharply)
+    edges = (typical[0] / 10, typical[1] * 10) if log else typical
+    return Parameter(name, Interval(low, high), typical=typical, log_scale=log, edges=edges)
+
+
+def _loglogistic(x: NDArray, theta: NDArray) -> NDArray:
+    a, b = theta
+    return np.log(b / a) + (b - 1) * np.log(x / a) - 2 * np.log1p((x / a) ** b)
 
 
 class NumericFamily(StatisticalManifold):
@@ -117,8 +139,11 @@ class NumericFamily(StatisticalManifold):
            [0.      , 0.357489]])
     """
 
-    #: instances need a log-density: not a registry family with a default example
-    examples: ClassVar[dict[str, Callable[[], StatisticalManifold]]] = {}
+    #: a representative instance for the generic test suites: log-logistic from numpy
+    examples: ClassVar[dict[str, Callable[[], StatisticalManifold]]] = {
+        "numeric_loglogistic": lambda: NumericFamily(
+            _loglogistic, 2, support=(0.0, np.inf), params=["a", "b"],
+            domain=[(0.0, np.inf), (0.0, np.inf)], name="log-logistic")}
 
     def __init__(self, logpdf: Callable[[NDArray, NDArray], NDArray], dim: int, *,
                  support: tuple[float, float] | Callable[[NDArray], tuple[float, float]]
@@ -130,7 +155,8 @@ class NumericFamily(StatisticalManifold):
                  closed_metric: tuple[Callable[[NDArray], NDArray], NDArray] | None = None,
                  name: str = "numeric family", derivative_detail: str | None = None) -> None:
         if not callable(logpdf):
-            raise TypeError(f"logpdf must be callable logpdf(x, theta), got {type(logpdf).__name__}")
+            raise TypeError("logpdf must be callable logpdf(x, theta), got "
+                            f"{type(logpdf).__name__}")
         if not (isinstance(dim, (int, np.integer)) and dim >= 1):
             raise ValueError(f"dim must be a positive integer, got {dim!r}")
         self.dim = int(dim)
@@ -149,6 +175,8 @@ class NumericFamily(StatisticalManifold):
         if len(self.domain) != self.dim or any(not lo < hi for lo, hi in self.domain):
             raise ValueError(f"domain must give dim = {self.dim} intervals (low < high), "
                              f"got {domain}")
+        self.parameters = tuple(_declare(n, lo, hi) for n, (lo, hi) in
+                                zip(self.params, self.domain, strict=True))
         self.discrete, self.name, self.tol = bool(discrete), name, float(tol)
         self._logpdf_fn, self._support_spec, self._sampler = logpdf, support, sampler
         self._numeric_jet = ThetaDerivatives(logpdf, self.dim) if jet is None else None
