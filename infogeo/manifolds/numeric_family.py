@@ -451,10 +451,16 @@ class NumericFamily(StatisticalManifold):
         flat_p, flat_q = xp.reshape(-1, self.dim), xq.reshape(-1, self.dim)
         out = np.empty(flat_p.shape[0])
         for j, (tp, tq) in enumerate(zip(flat_p, flat_q, strict=True)):
-            def log_ratio(d: NDArray, tp: NDArray = tp, tq: NDArray = tq
-                          ) -> tuple[NDArray, NDArray]:
+            same = self.event_shape or self.support(tp) == self.support(tq)
+
+            def log_ratio(d: NDArray, tp: NDArray = tp, tq: NDArray = tq,
+                          same: bool = bool(same)) -> tuple[NDArray, NDArray]:
                 lp = self._jet(d, tp, 0)[0]
-                return lp, (lp - self._jet(d, tq, 0)[0])[:, None]
+                r = self._jet(d, tq, 0)[0] - lp
+                # on a common support E_p[e^r - 1] = 0, so KL = E_p[e^r - 1 - r]: a
+                # non-negative integrand, free of the cancellation of E_p[-r] between
+                # nearby points
+                return lp, (np.expm1(r) - r if same else -r)[:, None]
 
             value, error, detail, method = self._expect(log_ratio, tp)
             out[j] = value[0]
