@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 __all__ = ["describe", "header", "pretty", "emit", "point_text", "rows", "example_point",
-           "no_closed_form", "floats", "finite", "message"]
+           "no_closed_form", "floats", "finite", "message", "christoffel_rows"]
 
 
 def describe(fam: Any) -> dict[str, Any]:
@@ -106,6 +106,13 @@ def floats(matrix: Any, at: dict | None = None) -> list[list[float]]:
 
     sub = {k: sp.Float(v) for k, v in (at or {}).items()}
     return [[float(e.xreplace(sub)) for e in row] for row in matrix.tolist()]
+
+
+def christoffel_rows(gamma: Any, names: list[str]) -> str:
+    """Numeric Christoffel symbols ``gamma[k, i, j]``, one per line (i <= j)."""
+    n = len(names)
+    return "\n".join(f"  Gamma^{names[k]}_({names[i]},{names[j]}) = {gamma[k, i, j]:.12g}"
+                     for k in range(n) for i in range(n) for j in range(i, n))
 
 
 def finite(value: float) -> float | None:

@@ -76,6 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
                            help='parameter values, e.g. "mu=0 sigma=1": also print the '
                                 'matrix there; quadrature there when no closed form exists')
         else:
+            p.add_argument("--at", metavar="VALUES",
+                           help='parameter values, e.g. "a=1 b=2": first print the value '
+                                'there by the numeric route (quadrature, with its error '
+                                'estimate), whatever the symbolic outcome')
             p.add_argument("--alpha", default="0",
                            help="Amari alpha (1: e-connection, -1: m-connection, "
                                 "0: Levi-Civita, the default)")
@@ -311,12 +315,55 @@ def _connection(fam: Any, args: argparse.Namespace, show: Any) -> tuple[Any, Any
     return metric, alpha, cubic, alpha_christoffel_symbols((metric, cubic, fam.params), alpha)
 
 
+def _numeric_at(fam: Any, args: argparse.Namespace, show: Any, what: str) -> dict | None:
+    """With ``--at``: the value at the point by the numeric route, printed at once in text
+    format; its provenance goes into the JSON payload."""
+    if not args.at:
+        return None
+    import numpy as np
+
+    from .symbolic.numeric_route import numeric_manifold
+    from .symbolic.parsing import parse_constant
+
+    at = _parse_at(args.at, fam)
+    alpha = float(parse_constant(args.alpha, "--alpha"))
+    show(f"{what}: numeric route at the given point")
+    hyper = {h: at[h] for h in fam.hyperparams}
+    manifold = numeric_manifold(fam, hyper)
+    theta = [float(at[p]) for p in fam.params]
+    if what == "Christoffel symbols":
+        value = (manifold.christoffels(theta) if alpha == 0
+                 else manifold.alpha_christoffels(theta, alpha))
+        how = manifold.method_of("christoffels")
+        body = fmt.christoffel_rows(value, [str(p) for p in fam.params])
+    else:
+        if alpha != 0:
+            raise ValueError("--at with --alpha != 0: the numeric route gives the "
+                             "Levi-Civita curvature only")
+        value = manifold.scalar_curvature(theta)
+        how = manifold.method_of("curvature")
+        body = f"  R = {float(value):.12g}"
+    text = f"\n\nat {fmt.point_text(at)} (numeric route):\n{body}\n{how}"
+    if args.format == "text":
+        show.clear()
+        print(fmt.header(fam) + text, flush=True)
+    return {"at": {str(k): v for k, v in at.items()}, "value": np.asarray(value).tolist(),
+            "method": how.method, "error_estimate": fmt.finite(how.error),
+            "detail": how.detail}
+
+
 def _cmd_christoffel(args: argparse.Namespace) -> int:
     import sympy as sp
 
     fam = _family(args)
     with _progress(args) as show:
-        _, alpha, _, gamma = _connection(fam, args, show)
+        numeric = _numeric_at(fam, args, show, "Christoffel symbols")
+        try:
+            _, alpha, _, gamma = _connection(fam, args, show)
+        except Exception as err:
+            if numeric is None or not _no_closed_form(err):
+                raise
+            return _numeric_only(fam, args, numeric, err)
     names = [str(p) for p in fam.params]
     n = len(names)
     lines, latex_lines, nonzero = [], [], []
@@ -340,6 +387,7 @@ def _cmd_christoffel(args: argparse.Namespace) -> int:
                "christoffel": [[[str(gamma[k, i, j]) for j in range(n)] for i in range(n)]
                                for k in range(n)],
                "nonzero": nonzero, "index_convention": "christoffel[k][i][j] = Gamma^k_ij"}
+    text, payload = _with_numeric(text, payload, numeric, fam)
     fmt.emit(args.format, text, "\n".join(latex_lines) or "0", payload)
     return 0
 
@@ -351,7 +399,13 @@ def _cmd_curvature(args: argparse.Namespace) -> int:
 
     fam = _family(args)
     with _progress(args) as show:
-        metric, alpha, cubic, _ = _connection(fam, args, show)
+        numeric = _numeric_at(fam, args, show, "scalar curvature")
+        try:
+            metric, alpha, cubic, _ = _connection(fam, args, show)
+        except Exception as err:
+            if numeric is None or not _no_closed_form(err):
+                raise
+            return _numeric_only(fam, args, numeric, err)
         show("scalar curvature")
         if alpha == 0:
             scalar = scalar_curvature(metric, fam.params)
@@ -365,7 +419,31 @@ def _cmd_curvature(args: argparse.Namespace) -> int:
         payload["gaussian_curvature"] = str(gauss)
         text += f"\nGaussian curvature K = R/2 = {gauss}"
         latex += f", \\qquad K = {sp.latex(gauss)}"
+    text, payload = _with_numeric(text, payload, numeric, fam)
     fmt.emit(args.format, text, latex, payload)
+    return 0
+
+
+def _with_numeric(text: str, payload: dict, numeric: dict | None, fam: Any
+                  ) -> tuple[str, dict]:
+    """Add the numeric value at ``--at`` (already printed with the header in text)."""
+    if numeric is None:
+        return text, payload
+    return "\n" + text[len(fmt.header(fam)):].lstrip("\n"), {**payload, "numeric_at": numeric}
+
+
+def _no_closed_form(err: BaseException) -> bool:
+    from .errors import DerivationError
+
+    return isinstance(err, DerivationError)
+
+
+def _numeric_only(fam: Any, args: argparse.Namespace, numeric: dict, err: Any) -> int:
+    """No closed form: the numeric value at the point (printed already in text) is the
+    answer."""
+    text = f"\nno closed form ({err}); the value at the point above is the answer"
+    payload = {**fmt.describe(fam), "numeric_at": numeric, "closed_form": None}
+    fmt.emit(args.format, text, "", payload)
     return 0
 
 

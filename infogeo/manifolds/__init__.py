@@ -18,6 +18,7 @@ from .geometric import Geometric, NegativeBinomial
 from .location_scale import Cauchy, StudentT
 from .multivariate_normal import FixedMeanNormal, MultivariateNormal
 from .normal import Normal
+from .numeric_family import NumericFamily, Provenance
 from .onedim import AbstractOneParameterFamily
 from .poisson import Poisson
 from .regression import LinearRegression, LogisticRegression
@@ -30,6 +31,8 @@ __all__ = [
     "ShootingError",
     "GeodesicIntegrationError",
     "Normal",
+    "NumericFamily",
+    "Provenance",
     "StudentT",
     "Cauchy",
     "VonMises",

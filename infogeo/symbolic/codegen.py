@@ -18,13 +18,16 @@ import sympy as sp
 from numpy.typing import NDArray
 
 from .._checks import check_in_interval
+from .._quadrature import inverse_cdf
+from ..errors import DerivationError
 from ..manifolds.base import StatisticalManifold
 from ..manifolds.charts import Chart, identity_chart
+from ..manifolds.numeric_family import Provenance
 from .family import SymbolicFamily
 from .fisher import as_family, fisher_information
 from .geometry import christoffel_symbols
 from .inputs import as_matrix, names_of
-from .numeric import _map, _nodes, lambdify_numpy, stable_log
+from .numeric import lambdify_numpy, stable_log
 
 __all__ = ["compile_manifold", "CompiledManifold"]
 
@@ -157,31 +160,8 @@ class CompiledManifold(StatisticalManifold):
     def _inverse_cdf(self, theta: NDArray, uniforms: NDArray) -> NDArray:
         lo, hi = self._bounds(theta)
         args = [np.full(1, t) for t in theta]
-        if self.discrete:
-            ks = np.arange(lo, min(hi, lo + 2**22) + 1)
-            with np.errstate(all="ignore"):
-                pmf = np.exp(np.asarray(self._logp_fn(ks, *args), dtype=float) + 0 * ks)
-            cdf = np.cumsum(np.nan_to_num(pmf))
-            return ks[np.minimum(np.searchsorted(cdf, uniforms * cdf[-1]), len(ks) - 1)]
-        # a double-exponential grid, recentred once on the bulk of the density
-        u, _ = _nodes(4001, 3.0)
-        centre, scale = 0.0, 1.0
-        for _ in range(2):
-            if np.isinf(lo) and np.isinf(hi):
-                xs, jac = _map(u, -np.inf, np.inf)
-                xs, jac = centre + scale * xs, scale * jac
-            else:
-                xs, jac = _map(u, lo, hi)
-            with np.errstate(all="ignore"):
-                dens = np.exp(np.asarray(self._logp_fn(xs, *args), dtype=float) + 0 * xs)
-            dens = np.nan_to_num(dens)
-            cdf = np.concatenate([[0.0], np.cumsum(0.5 * (dens[1:] * jac[1:] + dens[:-1] * jac[:-1])
-                                                   * np.diff(u))])
-            # recentre on the median and rescale by the interquartile range (robust for
-            # heavy tails without moments, e.g. Cauchy)
-            q25, q50, q75 = np.interp(np.array([0.25, 0.5, 0.75]) * cdf[-1], cdf, xs)
-            centre, scale = float(q50), float(max(q75 - q25, 1e-12))
-        return np.interp(uniforms * cdf[-1], cdf, xs)
+        return inverse_cdf(lambda xs: self._logp_fn(xs, *args) + 0 * xs, lo, hi, uniforms,
+                           self.discrete)
 
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
         from .numeric import numeric_expectation
@@ -198,14 +178,36 @@ class CompiledManifold(StatisticalManifold):
             out[j] = numeric_expectation(self.family, [diff], {**values, **self._hyper})[0]
         return out.reshape(xp.shape[:-1])
 
+    def provenance(self) -> dict[str, Provenance]:
+        """How each object is obtained: closed forms (lambdified), KL by quadrature."""
+        names = ["metric", "christoffels", "skewness", "curvature", "kl", "geodesics"]
+        return {k: self.method_of(k) for k in names}
+
+    def method_of(self, name: str) -> Provenance:
+        """The :class:`~infogeo.manifolds.Provenance` of ``name``."""
+        closed = {"metric": "symbolic Fisher information",
+                  "christoffels": "from the symbolic metric",
+                  "skewness": "not available (no closed form compiled)",
+                  "curvature": "Riemann tensor by differences of the closed-form Christoffels"}
+        if name in closed:
+            return Provenance("closed form", 0.0, closed[name])
+        if name == "kl":
+            return Provenance("quadrature", float("nan"), "adaptive quadrature of p log p/q")
+        if name == "geodesics":
+            return Provenance("geodesic ODE", float("nan"), "the manifolds' geodesic engine "
+                              "on the closed-form Christoffel symbols")
+        raise ValueError(f"name must be one of {sorted([*closed, 'kl', 'geodesics'])}, "
+                         f"got {name!r}")
+
     def __repr__(self) -> str:
         return f"CompiledManifold({self.family.name!r}, dim={self.dim})"
 
 
 def compile_manifold(family: Any, metric: sp.Matrix | None = None, *,
                      hyperparams: Mapping[sp.Symbol, float] | None = None,
-                     sampler: Callable | None = None, **fisher_kwargs: Any
-                     ) -> CompiledManifold:
+                     sampler: Callable | None = None, numeric: bool = True,
+                     mixed_budget: float = 3.0, **fisher_kwargs: Any
+                     ) -> StatisticalManifold:
     """A numeric :class:`StatisticalManifold` from a symbolic family.
 
     Parameters
@@ -219,6 +221,20 @@ def compile_manifold(family: Any, metric: sp.Matrix | None = None, *,
         Passed to :func:`fisher_information` (``cache``, ``timeout``, ``progress``, ...).
     sampler : callable ``sampler(theta[..., dim], n, rng) -> [n, ..., *event_shape]``,
         optional; default numeric inverse-CDF (1-D families only).
+    numeric : bool
+        When the Fisher information does not close (``DerivationError``), build the
+        numeric route instead of raising: a
+        :class:`~infogeo.symbolic.numeric_route.SymbolicNumericManifold` whose metric,
+        connections, curvature and KL are expectations of the (symbolic, lambdified)
+        derivatives of ℓ computed by quadrature (Monte Carlo with ``sampler`` for
+        multivariate observations); its ``provenance()`` says how each object was obtained.
+    mixed_budget : float
+        Seconds the numeric route spends closing metric entries one by one (closed
+        forms where they exist, quadrature elsewhere; 0 for none).
+
+    Returns
+    -------
+    CompiledManifold or SymbolicNumericManifold
 
     Examples
     --------
@@ -239,7 +255,15 @@ def compile_manifold(family: Any, metric: sp.Matrix | None = None, *,
     if missing:
         raise ValueError(f"hyperparams must give a value for {missing} of {family.name}")
     if metric is None:
-        metric = fisher_information(family, **fisher_kwargs)
+        try:
+            metric = fisher_information(family, **fisher_kwargs)
+        except DerivationError as err:
+            if not numeric:
+                raise
+            from .numeric_route import numeric_manifold
+
+            return numeric_manifold(family, hyper, sampler=sampler, failure=err,
+                                    mixed_budget=mixed_budget)
     else:
         metric = as_matrix(metric, "metric", names_of(family.params + family.hyperparams))
     manifold = CompiledManifold(family, metric, hyper, sampler)

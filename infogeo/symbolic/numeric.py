@@ -20,6 +20,8 @@ import numpy as np
 import sympy as sp
 from scipy.integrate import IntegrationWarning, quad_vec
 
+from .._quadrature import de_map, de_nodes
+
 if TYPE_CHECKING:
     from .family import SymbolicFamily
 
@@ -183,31 +185,9 @@ def _sum(var: sp.Symbol, logp: sp.Expr, exprs: list, bounds: tuple) -> np.ndarra
                      "after 10^7 terms")
 
 
-def _nodes(n: int = 161, t_max: float = 3.2) -> tuple[np.ndarray, np.ndarray]:
-    """tanh-sinh nodes and weights on (−1, 1)."""
-    t = np.linspace(-t_max, t_max, n)
-    h = t[1] - t[0]
-    u = np.tanh(0.5 * np.pi * np.sinh(t))
-    w = h * 0.5 * np.pi * np.cosh(t) / np.cosh(0.5 * np.pi * np.sinh(t)) ** 2
-    keep = np.abs(u) < 1.0
-    return u[keep], w[keep]
-
-
-def _map(u: np.ndarray, lo: Any, hi: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Map u ∈ (−1, 1) onto (lo, hi); returns x and dx/du (lo, hi may be arrays)."""
-    lo_inf, hi_inf = np.all(np.isneginf(lo)), np.all(np.isposinf(hi))
-    if lo_inf and hi_inf:
-        return u / (1 - u**2), (1 + u**2) / (1 - u**2) ** 2
-    if hi_inf:
-        return lo + (1 + u) / (1 - u), 2 / (1 - u) ** 2
-    if lo_inf:
-        return hi - (1 - u) / (1 + u), 2 / (1 + u) ** 2
-    return lo + (hi - lo) * (u + 1) / 2, (hi - lo) / 2 * np.ones_like(u)
-
-
 def _tanh_sinh(variables: tuple, logp: sp.Expr, exprs: list, support: list) -> np.ndarray:
     integrand = _vector_integrand(variables, logp, exprs)
-    u, w = _nodes()
+    u, w = de_nodes()
     bounds = [lambdify_numpy(variables[:i], [lo, hi]) for i, (lo, hi) in enumerate(support)]
     xs: list[np.ndarray] = []
     weight = np.ones(())
@@ -215,7 +195,7 @@ def _tanh_sinh(variables: tuple, logp: sp.Expr, exprs: list, support: list) -> n
         lo, hi = (np.asarray(b, dtype=float) for b in bounds[i](*xs))
         # grid axis i: broadcast earlier coordinates against the new node axis
         lo, hi = lo[..., None], hi[..., None]
-        x, jac = _map(u, lo, hi)
+        x, jac = de_map(u, lo, hi)
         xs = [np.repeat(c[..., None], len(u), axis=-1) for c in xs] + [x]
         weight = weight[..., None] * w * jac
     with np.errstate(all="ignore"):

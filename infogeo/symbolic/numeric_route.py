@@ -1,0 +1,166 @@
+r"""The numeric route of a symbolic family: when the expectations do not close.
+
+The score ∂ℓ, the Hessian ∂²ℓ and the third derivatives ∂³ℓ are still symbolic; they are
+lambdified (numpy and scipy.special, with common-subexpression elimination) into the exact
+θ-jet of a :class:`~infogeo.manifolds.NumericFamily`, which computes every expectation by
+quadrature at the point asked for:
+
+.. math::
+
+    g_{ij}(\theta) = \int \partial_i\ell\,\partial_j\ell\; e^{\ell(x\mid\theta)}\,dx .
+
+Mixed case: entries of the Fisher matrix that close one by one (−E[∂ᵢ∂ⱼℓ] through the
+expectation engine, within a time budget, then checked against quadrature) are used in
+closed form, the others numerically; the manifold reports which entry is which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from numpy.typing import NDArray
+
+from ..manifolds.numeric_family import NumericFamily
+from ._timeout import DerivationTimeout, clock, time_limit
+from .expectation import ExpectationEngine, NotClosed
+from .family import SymbolicFamily
+from .numeric import lambdify_numpy, stable_log
+
+__all__ = ["numeric_manifold", "SymbolicNumericManifold"]
+
+
+class SymbolicNumericManifold(NumericFamily):
+    """A :class:`NumericFamily` built from a :class:`SymbolicFamily` (the numeric route of
+    :func:`~infogeo.symbolic.compile_manifold`); ``family`` is the symbolic family,
+    ``closed_entries`` the (i, j) of the metric used in closed form, ``failure`` the
+    :class:`~infogeo.errors.DerivationError` of the symbolic attempt (or None)."""
+
+    family: SymbolicFamily
+
+    def _check_base(self, x: NDArray, name: str) -> None:
+        super()._check_base(x, name)
+        for cond, func in self._conditions:
+            if not np.all(np.asarray(func(*[x[..., i] for i in range(self.dim)]))):
+                raise ValueError(f"{name} must satisfy {cond}")
+
+
+def _jet(family: SymbolicFamily, logpdf: sp.Expr) -> Callable[[NDArray, NDArray, int], list]:
+    """Lambdified ℓ and its θ-derivatives up to order 3 (each order compiled on demand)."""
+    p, v = family.params, family.variables
+    n = len(p)
+    compiled: dict[int, Any] = {}
+
+    def exprs(order: int) -> list[sp.Expr]:
+        if order == 0:
+            return [logpdf]
+        if order == 1:
+            return [sp.diff(logpdf, q) for q in p]
+        if order == 2:
+            return list(sp.hessian(logpdf, p))
+        return [sp.diff(logpdf, p[i], p[j], p[k]) for i in range(n) for j in range(n)
+                for k in range(n)]
+
+    def jet(x: NDArray, theta: NDArray, order: int) -> list[NDArray]:
+        cols = [x[:, j] for j in range(x.shape[1])] if x.ndim == 2 else [x]
+        out = []
+        for o in range(order + 1):
+            if o not in compiled:
+                compiled[o] = lambdify_numpy(v + p, exprs(o), cse=True)
+            with np.errstate(all="ignore"):
+                values = compiled[o](*cols, *theta)
+            arr = np.stack([np.broadcast_to(np.asarray(e, dtype=float), (x.shape[0],))
+                            for e in values], axis=-1)
+            out.append(arr[:, 0] if o == 0 else arr.reshape((x.shape[0],) + (n,) * o))
+        return out
+
+    return jet
+
+
+def closed_entries(family: SymbolicFamily, budget: float = 3.0
+                   ) -> dict[tuple[int, int], sp.Expr]:
+    """Entries −E[∂ᵢ∂ⱼℓ] (user symbols) that close within ``budget`` seconds in total."""
+    engine = ExpectationEngine(family, time_limit_s=min(budget, 2.0))
+    fi = family.internal
+    hess = sp.hessian(fi.logpdf, fi.params)
+    found: dict[tuple[int, int], sp.Expr] = {}
+    start = clock()
+    for i in range(family.dim):
+        for j in range(i, family.dim):
+            left = budget - (clock() - start)
+            if left <= 0:
+                return found
+            try:
+                with time_limit(left):
+                    value = -engine.expect(hess[i, j])
+            except (NotClosed, DerivationTimeout, NotImplementedError, ValueError,
+                    TypeError, ZeroDivisionError):
+                continue
+            found[i, j] = found[j, i] = family.to_user(value)
+    return found
+
+
+def numeric_manifold(family: SymbolicFamily, hyper: Mapping[sp.Symbol, float], *,
+                     sampler: Callable | None = None, failure: Exception | None = None,
+                     mixed_budget: float = 0.0, tol: float = 1e-12) -> SymbolicNumericManifold:
+    """The numeric manifold of ``family`` (hyperparameters fixed to ``hyper``).
+
+    Parameters
+    ----------
+    mixed_budget : float
+        Seconds for closing entries of the metric one by one (0: none; every entry numeric).
+    """
+    sub = {h: sp.Float(val) for h, val in hyper.items()}
+    logpdf = stable_log(family.logpdf.xreplace(sub))
+    p = family.params
+    support = [(sp.sympify(lo).xreplace(sub), sp.sympify(hi).xreplace(sub))
+               for lo, hi in family.support]
+    multivariate = len(family.variables) > 1
+    bounds = None if multivariate else lambdify_numpy(p, list(support[0]))
+
+    def data_support(theta: NDArray) -> tuple[float, float]:
+        lo, hi = bounds(*theta)  # type: ignore[misc]
+        return float(lo), float(hi)
+
+    domain = [(float(family.domains[q].inf), float(family.domains[q].sup)) for q in p]
+    closed = closed_entries(family, mixed_budget) if mixed_budget > 0 else {}
+    closed_metric = None
+    if closed:
+        n = family.dim
+        mask = np.zeros((n, n), dtype=bool)
+        exprs = [sp.Integer(0)] * (n * n)
+        for (i, j), e in closed.items():
+            mask[i, j] = True
+            exprs[i * n + j] = e.xreplace(sub)
+        fn = lambdify_numpy(p, exprs)
+        closed_metric = (lambda t: np.asarray(fn(*t), dtype=float).reshape(n, n), mask)
+    manifold = SymbolicNumericManifold(
+        lambda x, t: jet(x, t, 0)[0], family.dim, support=None if multivariate else
+        data_support, params=[str(q) for q in p], domain=domain, discrete=family.discrete,
+        jet=(jet := _jet(family, logpdf)), sampler=sampler,
+        event_shape=(len(family.variables),) if multivariate else (), tol=tol,
+        closed_metric=closed_metric, name=family.name,
+        derivative_detail="symbolic (exact, lambdified ∂ℓ, ∂²ℓ, ∂³ℓ)")
+    manifold.family = family
+    manifold.failure = failure
+    manifold.closed_entries = sorted(k for k in closed if k[0] <= k[1])
+    manifold._conditions = [(c, lambdify_numpy(p, c.xreplace(sub))) for c in family.conditions]
+    if closed_metric is not None:
+        _check_closed(manifold)
+    return manifold
+
+
+def _check_closed(manifold: SymbolicNumericManifold) -> None:
+    """Drop closed-form entries that disagree with quadrature at a domain point (sympy's
+    integrals can be silently wrong)."""
+    fn, mask = manifold._closed_metric  # type: ignore[misc]
+    theta = manifold._random_base_point(np.random.default_rng(0), ())
+    manifold._closed_metric = None
+    numeric = manifold._metric_one(theta)
+    closed = fn(theta)
+    good = mask & np.isclose(closed, numeric, rtol=1e-7, atol=1e-10)
+    manifold._cache.clear()
+    manifold._closed_metric = (fn, good) if good.any() else None
+    manifold.closed_entries = [tuple(ij) for ij in np.argwhere(good) if ij[0] <= ij[1]]
