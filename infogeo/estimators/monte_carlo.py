@@ -246,13 +246,17 @@ def fisher_monte_carlo(manifold: StatisticalManifold, theta: ArrayLike, n_sample
     report = _progress_fn(progress)
     moments = StreamingMoments()
     done = 0
-    while done < n_samples:
-        size = min(chunk, n_samples - done)
-        draws = manifold.sample(point, size, rng)
-        moments.update(_packed_terms(manifold, draws, point, method))
-        done += size
-        if report is not None:
-            report(done, n_samples)
+    try:
+        while done < n_samples:
+            size = min(chunk, n_samples - done)
+            draws = manifold.sample(point, size, rng)
+            moments.update(_packed_terms(manifold, draws, point, method))
+            done += size
+            if report is not None:
+                report(done, n_samples)
+    finally:
+        if report is not None and not callable(progress) and 0 < done < n_samples:
+            sys.stderr.write("\n")  # interrupted: end the bar's line before the traceback
     return _estimate(moments, manifold.dim, method)
 
 
