@@ -123,7 +123,7 @@ def bench(problem: tuple) -> list[tuple[str, int, bool, float]]:
         return t.n_iter, t.converged
 
     def flow():
-        t = fisher_flow(manifold, grad, x0, (0.0, 200.0), loss=loss, loss_target=target,
+        t = fisher_flow(manifold, loss, grad, x0, (0.0, 200.0), loss_target=target,
                         gtol=0.0, rtol=1e-6, atol=1e-9)
         return t.n_iter, t.converged
 

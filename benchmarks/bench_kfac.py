@@ -1,6 +1,14 @@
 """K-FAC vs tuned SGD-momentum vs Adam vs exact natural gradient on small networks.
 
-Run: ``python benchmarks/bench_kfac.py [--quick] [--seed 0]``
+Run: ``python benchmarks/bench_kfac.py [--quick] [--seed 0] [--json PATH] [--legacy]``
+
+Side by side on each problem (one run): infogeo's K-FAC with its documented defaults
+(``kfac(obj.stats)``: adaptive learning rate and momentum from the 2-D quadratic
+model, kfac-jax's damping schedule), the same with weight decay 1e-4
+(``NetworkObjective(..., l2_reg=1e-4)``), tuned SGD-momentum, and kfac-jax 0.0.8 itself
+with the same data, initial weights, initial damping and schedule when the ``bench``
+extra is installed. Reported: iterations to the target *data* training loss, ms per
+iteration, time to target, held-out metric at the target and at a fixed budget.
 
 Three measurements, all in one run (ratios against SGD-momentum measured here):
 
@@ -92,7 +100,7 @@ def sweep(objective, params, make, rates, max_iter, target):
     """Best (fewest iterations to target) run over the learning rates."""
     best, best_lr = None, None
     for lr in rates:
-        res = train(objective, params, make(lr), max_iter=max_iter, target_loss=target)
+        res = train(objective, params, make(lr), max_iter=max_iter, loss_target=target)
         key = (not res.converged, res.n_iter if res.converged else -res.losses[-1])
         if best is None or key < (not best.converged,
                                   best.n_iter if best.converged else -best.losses[-1]):
@@ -121,7 +129,7 @@ def compare(title, net, X_tr, y_tr, X_te, y_te, target, quick, seed, exact_max_p
                     factor_subsample=4)
 
     runs["K-FAC (MC Fisher, LM)"] = train(curv, p0, make_kfac(), max_iter=max_iter,
-                                          target_loss=target)
+                                          loss_target=target)
     if net.n_params <= exact_max_params:
         # the exact natural gradient: the true Fisher with the exact expectation over
         # labels (no sampling), same rescaling and Levenberg-Marquardt rules as K-FAC
@@ -129,7 +137,7 @@ def compare(title, net, X_tr, y_tr, X_te, y_te, target, quick, seed, exact_max_p
         ng = chain(exact_natural_gradient_precondition(exact.stats, 1e-2, adapt_damping=True),
                    scale(-1.0))
         runs["exact NG (exact Fisher, LM)"] = train(exact, p0, ng, max_iter=100,
-                                                   target_loss=target)
+                                                   loss_target=target)
     else:
         print(f"  exact NG skipped: {net.n_params} parameters > {exact_max_params}")
     makers = {f"SGD-momentum (lr {lr_s:g})": (plain, lambda: sgd_momentum(lr_s, 0.9)),
@@ -138,9 +146,9 @@ def compare(title, net, X_tr, y_tr, X_te, y_te, target, quick, seed, exact_max_p
     cost = step_costs({k: v for k, v in makers.items() if k in runs}, p0,
                       n_steps=10, n_rounds=5)
     for name, res in runs.items():
-        extra = f"held-out loss {net.loss(res.params, X_te, y_te):.4f}"
+        extra = f"held-out loss {net.loss(res.final, X_te, y_te):.4f}"
         if classify:
-            acc = np.mean(net.predict_proba(res.params, X_te).argmax(axis=1) == y_te)
+            acc = np.mean(net.predict_proba(res.final, X_te).argmax(axis=1) == y_te)
             extra += f" acc {acc:.3f}"
         print(fmt_row(name, res, extra))
     s_name = next(iter(makers))
@@ -233,12 +241,97 @@ def cost_scaling(X, y, widths_exact, widths_kfac, n_rep, seed):
     # K-FAC O(N (65^2 + W^2 + 10^2) + W^3) + forward/backward O(N W) -> k in [1, 2]
 
 
+def held_out(net, params, X_te, y_te, classify):
+    """Accuracy (classifier) or loss (autoencoder) on the held-out rows."""
+    if classify:
+        return float(np.mean(net.predict_proba(params, X_te).argmax(axis=1) == y_te))
+    return float(net.loss(params, X_te, y_te))
+
+
+class Recorder:
+    """Callback: first iteration whose *data* training loss reaches the target, the
+    held-out metric there, and at the fixed budget; stops once both are known."""
+
+    def __init__(self, net, X_tr, y_tr, X_te, y_te, target, budget, classify):
+        self.args = (net, X_tr, y_tr, X_te, y_te, target, budget, classify)
+        self.hit, self.at_target, self.at_budget, self.t_hit = None, None, None, None
+        self.start, self.spent = time.perf_counter(), 0.0  # own time, not the optimizer's
+
+    def __call__(self, k, params, value=None):
+        t0 = time.perf_counter()
+        net, X_tr, y_tr, X_te, y_te, target, budget, classify = self.args
+        if self.hit is None and net.loss(params, X_tr, y_tr) <= target:
+            self.hit, self.t_hit = k, t0 - self.start - self.spent
+            self.at_target = held_out(net, params, X_te, y_te, classify)
+        if k == budget:
+            self.at_budget = held_out(net, params, X_te, y_te, classify)
+        self.spent += time.perf_counter() - t0
+        return self.hit is not None and k >= budget
+
+
+def side_by_side(title, net, X_tr, y_tr, X_te, y_te, target, classify, rates_sgd, seed,
+                 budget, l2, max_iter):
+    """Default K-FAC (with and without weight decay), tuned SGD-momentum and kfac-jax."""
+    import _kfac_jax_runner as kj
+    print(f"\n== {title} {net.layer_sizes}: target data loss {target:g}, fixed budget "
+          f"{budget} iterations, weight decay {l2:g} where stated")
+    p0 = net.init_params(np.random.default_rng(seed + 1))
+    rows = {}
+
+    def run_infogeo(name, objective, optimizer):
+        rec = Recorder(net, X_tr, y_tr, X_te, y_te, target, budget, classify)
+        res = train(objective, p0, optimizer, max_iter=max_iter, callback=rec)
+        rows[name] = dict(iterations_to_target=rec.hit, ms_per_iter=1e3 * (
+                          res.wall_time - rec.spent) / max(res.n_iter, 1),
+                          time_to_target=rec.t_hit,
+                          held_out_at_target=rec.at_target, held_out_at_budget=rec.at_budget)
+
+    for decay in (0.0, l2):
+        obj = NetworkObjective(net, X_tr, y_tr, rng=np.random.default_rng(seed + 2),
+                               l2_reg=decay)
+        run_infogeo(f"infogeo K-FAC (defaults{f', l2 {decay:g}' if decay else ''})", obj,
+                    kfac(obj.stats))
+    plain = NetworkObjective(net, X_tr, y_tr, fisher="none")
+    best = None
+    for lr in rates_sgd:
+        res = train(plain, p0, sgd_momentum(lr, 0.9), max_iter=max_iter, loss_target=target)
+        if res.converged and (best is None or res.n_iter < best[1]):
+            best = (lr, res.n_iter)
+    if best is not None:
+        run_infogeo(f"SGD-momentum 0.9 (tuned lr {best[0]:g})", plain,
+                    sgd_momentum(best[0], 0.9))
+    if kj.available():
+        for decay in (0.0, l2):
+            rec = Recorder(net, X_tr, y_tr, X_te, y_te, target, budget, classify)
+            out = kj.run(net, p0, X_tr, y_tr, classify=classify, l2_reg=decay,
+                         initial_damping=1e-2, budget=max_iter, on_step=rec)
+            rows[f"kfac-jax 0.0.8{f' (l2 {decay:g})' if decay else ''}"] = dict(
+                iterations_to_target=rec.hit, ms_per_iter=out["ms_per_iter"],
+                time_to_target=None if rec.hit is None else rec.hit * out["ms_per_iter"] / 1e3,
+                held_out_at_target=rec.at_target, held_out_at_budget=rec.at_budget)
+    else:
+        print("  kfac-jax not installed (pip install infogeo[bench]): its rows are skipped")
+    metric = "acc" if classify else "loss"
+    print(f"  {'optimizer':38s} {'iters':>6s} {'ms/iter':>8s} {'time s':>7s} "
+          f"{'held-out ' + metric + ' @target':>20s} {'@budget':>8s}")
+    for name, r in rows.items():
+        it = "-" if r["iterations_to_target"] is None else str(r["iterations_to_target"])
+        tt = "-" if r["time_to_target"] is None else f"{r['time_to_target']:.2f}"
+        at = "-" if r["held_out_at_target"] is None else f"{r['held_out_at_target']:.3f}"
+        ab = "-" if r["held_out_at_budget"] is None else f"{r['held_out_at_budget']:.3f}"
+        print(f"  {name:38s} {it:>6s} {r['ms_per_iter']:8.2f} {tt:>7s} {at:>20s} {ab:>8s}")
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sweeps and sizes")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--sklearn", action="store_true",
                         help="use sklearn.datasets.load_digits if scikit-learn is installed")
+    parser.add_argument("--json", metavar="PATH", help="write the side-by-side summary here")
+    parser.add_argument("--legacy", action="store_true",
+                        help="also run the older comparison (Adam, exact NG, fixed-step K-FAC)")
     args = parser.parse_args()
     t0 = time.perf_counter()
     X, y, source = load_data(args.seed, args.sklearn)
@@ -248,23 +341,30 @@ def main() -> None:
     X_te, y_te = X[1200:], y[1200:]
     print(f"data: {source}, pixels scaled to [0, 1]; numpy {np.__version__}, BLAS threads "
           f"{os.environ['OPENBLAS_NUM_THREADS']}")
+    summary = {}
     for width in ([16] if args.quick else [16, 32]):
-        compare("classification", MLP([64, width, 10], activation="tanh", output="softmax"),
-                X_tr, y_tr, X_te, y_te, target=0.02, quick=args.quick, seed=args.seed,
-                exact_max_params=1500, classify=True,
-                rates_sgd=[0.3, 1.0, 3.0] if args.quick else [0.1, 0.3, 1.0, 3.0],
-                rates_adam=[3e-3, 1e-2, 3e-2] if args.quick else [1e-3, 3e-3, 1e-2, 3e-2])
+        net = MLP([64, width, 10], activation="tanh", output="softmax")
+        summary[f"classifier 64-{width}-10"] = side_by_side(
+            "classifier", net, X_tr, y_tr, X_te, y_te, 0.02, True,
+            [0.3, 1.0, 3.0], args.seed, budget=200, l2=1e-4, max_iter=3000)
     ae = MLP([64, 32, 16, 8, 16, 32, 64], activation="tanh", output="gaussian")
-    compare("deep autoencoder", ae, X_tr, X_tr, X_te, X_te, target=0.4,
-            quick=args.quick, seed=args.seed, exact_max_params=0, classify=False,
-            rates_sgd=[0.03, 0.1, 0.2] if args.quick else [0.01, 0.03, 0.1, 0.2],
-            rates_adam=[3e-3, 1e-2, 3e-2] if args.quick else [1e-3, 3e-3, 1e-2, 3e-2])
+    summary["autoencoder"] = side_by_side("deep autoencoder", ae, X_tr, X_tr, X_te, X_te, 0.4,
+                                          False, [0.03, 0.1, 0.2], args.seed, budget=200,
+                                          l2=1e-4, max_iter=3000)
+    if args.json:
+        import json
+        with open(args.json, "w") as fh:
+            json.dump(summary, fh, indent=2)
+        print(f"\nsummary written to {args.json}")
+    if args.legacy:
+        for width in ([16] if args.quick else [16, 32]):
+            compare("classification", MLP([64, width, 10], activation="tanh",
+                                          output="softmax"),
+                    X_tr, y_tr, X_te, y_te, target=0.02, quick=args.quick, seed=args.seed,
+                    exact_max_params=1500, classify=True,
+                    rates_sgd=[0.3, 1.0, 3.0], rates_adam=[3e-3, 1e-2, 3e-2])
     n_cost = 300
-    if args.quick:
-        cost_scaling(X[:n_cost], y[:n_cost], [4, 8, 16], [4, 8, 16, 32, 64], 3, args.seed)
-    else:
-        cost_scaling(X[:n_cost], y[:n_cost], [4, 8, 16, 32], [4, 8, 16, 32, 64, 128, 256],
-                     5, args.seed)
+    cost_scaling(X[:n_cost], y[:n_cost], [4, 8, 16], [4, 8, 16, 32, 64, 128], 3, args.seed)
     print(f"\ntotal {time.perf_counter() - t0:.1f}s")
 
 

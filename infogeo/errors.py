@@ -9,7 +9,9 @@ already catch for that kind of failure, so ``except ArithmeticError`` or
 Hierarchy::
 
     InfogeoError
-    ├── SingularCurvatureError   (ArithmeticError)  a curvature matrix cannot be solved with
+    ├── SingularCurvatureError   (ArithmeticError, ValueError)  a curvature matrix cannot
+    │                                               be solved with (a ValueError like
+    │                                               numpy's LinAlgError)
     ├── ConvergenceError         (RuntimeError)     an iterative method did not converge
     │   ├── ShootingError                           the Riemannian log by shooting
     │   └── GeodesicIntegrationError                the geodesic ODE left the domain / budget
@@ -41,8 +43,11 @@ class InfogeoError(Exception):
     """Base class of every exception infogeo defines."""
 
 
-class SingularCurvatureError(InfogeoError, ArithmeticError):
-    """The (damped) curvature matrix is singular or too ill-conditioned to solve with."""
+class SingularCurvatureError(InfogeoError, ArithmeticError, ValueError):
+    """The (damped) curvature matrix is singular or too ill-conditioned to solve with.
+
+    Also a ``ValueError``, as numpy's ``LinAlgError`` is, so code that caught the
+    ``ValueError`` of a singular structured Fisher estimate keeps working."""
 
 
 class ConvergenceError(InfogeoError, RuntimeError):

@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._checks import as_finite_array, check_positive, check_positive_int
+from ..errors import SingularCurvatureError
 
 __all__ = [
     "AbstractFisherApproximation",
@@ -66,7 +67,7 @@ def _eig_solve(vals: NDArray, vecs: NDArray, v: NDArray, damping: float, what: s
     """:math:`Q (\\Lambda + \\lambda)^{-1} Q^\\top v` with a check for singularity."""
     shifted = vals + damping
     if np.any(shifted <= 1e-14 * max(1.0, float(np.abs(vals).max()))):
-        raise ValueError(f"{what} + damping is singular (smallest eigenvalue "
+        raise SingularCurvatureError(f"{what} + damping is singular (smallest eigenvalue "
                          f"{float(shifted.min()):.3g}); use damping > 0")
     return ((v @ vecs) / shifted) @ vecs.T
 
@@ -84,7 +85,8 @@ class AbstractFisherApproximation(abc.ABC):
     def solve(self, v: ArrayLike, damping: float = 0.0) -> NDArray:
         """:math:`(\\tilde F + \\lambda I)^{-1} v` for ``v`` of shape ``[..., dim]``.
 
-        Raises ``ValueError`` if the damped matrix is singular.
+        Raises :class:`~infogeo.errors.SingularCurvatureError` (a ``ValueError``) if the
+        damped matrix is singular.
         """
 
     @property
@@ -165,7 +167,8 @@ class DiagonalFisher(AbstractFisherApproximation):
     def solve(self, v: ArrayLike, damping: float = 0.0) -> NDArray:
         shifted = self.diagonal + _damping(damping)
         if np.any(shifted <= 0):
-            raise ValueError("the diagonal Fisher + damping is singular; use damping > 0")
+            raise SingularCurvatureError("the diagonal Fisher + damping is singular; use "
+                                         "damping > 0")
         return self._vector(v) / shifted
 
     @property
@@ -258,7 +261,7 @@ class KroneckerFactoredFisher(AbstractFisherApproximation):
         denom = self._vg[:, None] * self._va[None, :] + lam
         scale = max(1.0, float(np.abs(denom).max()))
         if np.any(denom <= 1e-14 * scale):
-            raise ValueError("the Kronecker-factored Fisher + damping is singular "
+            raise SingularCurvatureError("the Kronecker-factored Fisher + damping is singular "
                              f"(smallest eigenvalue {float(denom.min()):.3g}); use damping > 0")
         rotated = np.swapaxes(self._qg, 0, 1) @ vm @ self._qa
         return self._qg @ (rotated / denom) @ self._qa.T
@@ -324,7 +327,8 @@ class LowRankPlusDiagonalFisher(AbstractFisherApproximation):
         vec = self._vector(v)
         dd = self.diagonal + _damping(damping)
         if np.any(dd <= 0):
-            raise ValueError("the diagonal part + damping has zeros, so the Woodbury solve "
+            raise SingularCurvatureError("the diagonal part + damping has zeros, so the "
+                                         "Woodbury solve "
                              "is undefined; use damping > 0")
         u = self.factor
         dinv_v, dinv_u = vec / dd, u / dd[:, None]

@@ -1,21 +1,31 @@
 """Natural-gradient descent, the continuous Fisher flow and invariance checks.
 
-Optimizers are chains of optax-style :class:`GradientTransformation` pieces: a
-preconditioner (:func:`precondition_by_metric`, :func:`precondition_by_fisher`,
-:func:`identity`), damping (Tikhonov ``damping=``, :func:`levenberg_marquardt`) and a
-step-size rule (:func:`fixed_step`, :func:`backtracking_line_search`,
-:func:`kl_trust_region`, :func:`geodesic_step`, :func:`exp_map_step`, :func:`midpoint`);
-:func:`natural_gradient` assembles the usual chains. The drivers
-(:func:`natural_gradient_descent`, :func:`gradient_descent`, :func:`fisher_flow`,
-:func:`mirror_descent`, :func:`minimize` for any chain) return a :class:`Trajectory`;
+Optimizers are chains of optax-style :class:`GradientTransformation` pieces: damping
+(:func:`tikhonov`, :func:`levenberg_marquardt_damping`), a preconditioner
+(:func:`precondition`, :func:`precondition_by_metric`, :func:`precondition_by_fisher`,
+:func:`identity`) and a step-size rule (:func:`fixed_step`,
+:func:`backtracking_line_search`, :func:`kl_trust_region`, :func:`geodesic_step`,
+:func:`exp_map_step`, :func:`midpoint`, :func:`quadratic_model_step`);
+:func:`natural_gradient` assembles the usual chains. One loop, :func:`minimize`, runs
+any chain over a parameter array or tree; the drivers (:func:`natural_gradient_descent`,
+:func:`gradient_descent`, :func:`fisher_flow`, :func:`mirror_descent`, and
+:func:`infogeo.learning.train`) all return a :class:`Trajectory`; what the flows need of
+a manifold or a curvature is stated in :mod:`infogeo.flows.protocols`;
 :func:`check_invariance` and :func:`invariance_order` compare runs across charts.
 See :mod:`infogeo.flows.transforms` for the interface a new piece must follow.
 """
 
+from . import protocols
+from .damping import (
+    LevenbergMarquardtState,
+    levenberg_marquardt_damping,
+    lm_update,
+    reduction_ratio,
+    tikhonov,
+)
 from .descent import (
     domain_check,
     gradient_descent,
-    minimize,
     natural_gradient,
     natural_gradient_descent,
 )
@@ -26,20 +36,22 @@ from .invariance import (
     invariance_order,
     pull_back,
 )
+from .loop import central_difference_gradient, minimize
 from .mirror import exponential_family_mirror_descent, mirror_descent, mirror_step
 from .ode import fisher_flow, natural_gradient_field
 from .preconditioners import (
     DampingState,
-    LevenbergMarquardtState,
     SingularCurvatureError,
     as_solver,
     levenberg_marquardt,
     precondition,
     precondition_by_fisher,
     precondition_by_metric,
+    quadratic_form_of,
 )
 from .step_rules import (
     LineSearchState,
+    QuadraticModelState,
     StepSizeState,
     TrustRegionState,
     backtracking_line_search,
@@ -48,8 +60,9 @@ from .step_rules import (
     geodesic_step,
     kl_trust_region,
     midpoint,
+    quadratic_model_step,
 )
-from .trajectory import Trajectory
+from .trajectory import STATUSES, Trajectory
 from .transforms import (
     EmptyState,
     GradientTransformation,
@@ -67,18 +80,19 @@ from .transforms import (
 __all__ = [
     # core
     "GradientTransformation", "EmptyState", "chain", "scale", "identity", "apply_updates",
-    "tree_map", "tree_vdot", "tree_get", "tree_all_finite", "require_extra",
+    "tree_map", "tree_vdot", "tree_get", "tree_all_finite", "require_extra", "protocols",
     # preconditioners and damping
     "as_solver", "precondition", "precondition_by_metric", "precondition_by_fisher",
-    "levenberg_marquardt", "SingularCurvatureError", "DampingState",
+    "quadratic_form_of", "tikhonov", "levenberg_marquardt_damping", "levenberg_marquardt",
+    "lm_update", "reduction_ratio", "SingularCurvatureError", "DampingState",
     "LevenbergMarquardtState",
     # step-size rules
     "fixed_step", "backtracking_line_search", "kl_trust_region", "geodesic_step", "exp_map_step",
-    "midpoint",
-    "StepSizeState", "LineSearchState", "TrustRegionState",
+    "midpoint", "quadratic_model_step",
+    "StepSizeState", "LineSearchState", "TrustRegionState", "QuadraticModelState",
     # drivers
-    "Trajectory", "minimize", "natural_gradient", "natural_gradient_descent",
-    "gradient_descent", "domain_check",
+    "Trajectory", "STATUSES", "minimize", "natural_gradient", "natural_gradient_descent",
+    "gradient_descent", "domain_check", "central_difference_gradient",
     "fisher_flow", "natural_gradient_field", "mirror_step", "mirror_descent",
     "exponential_family_mirror_descent",
     # invariance

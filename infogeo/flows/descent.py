@@ -13,8 +13,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._checks import as_finite_array, check_positive, check_positive_int
-from .preconditioners import SingularCurvatureError, as_solver, levenberg_marquardt, precondition
+from .._checks import as_finite_array, check_positive
+from .loop import minimize
+from .preconditioners import as_solver, levenberg_marquardt, precondition
+from .protocols import ChartedManifold
 from .step_rules import (
     backtracking_line_search,
     exp_map_step,
@@ -24,21 +26,18 @@ from .step_rules import (
     midpoint,
 )
 from .trajectory import Trajectory
-from .transforms import GradientTransformation, chain, identity, tree_get
+from .transforms import GradientTransformation, chain, identity
 
 __all__ = ["minimize", "natural_gradient", "natural_gradient_descent", "gradient_descent",
            "domain_check", "STEP_RULES"]
 
 LossFn = Callable[[NDArray], float]
 GradFn = Callable[[NDArray], NDArray]
+OptionalGrad = Callable[[NDArray], NDArray] | None
 
 STEP_RULES = ("fixed", "armijo", "trust_region", "geodesic", "exp", "midpoint")
 
-#: halvings allowed to bring a step back into the parameter domain (2**-60 ~ 1e-18)
-MAX_HALVINGS = 60
-
-
-def domain_check(manifold: Any) -> Callable[[NDArray], bool]:
+def domain_check(manifold: ChartedManifold | None) -> Callable[[NDArray], bool]:
     """``theta -> bool``: does ``theta`` pass the manifold's validation (current chart)?"""
     if manifold is None:
         return lambda theta: True
@@ -68,118 +67,6 @@ def check_start(loss_grad: GradFn, theta0: ArrayLike,
     if not np.all(np.isfinite(grad)):
         raise ValueError(f"loss_grad must be finite at theta0, got {grad.tolist()}")
     return theta, grad
-
-
-def _start(loss: LossFn, loss_grad: GradFn, theta0: ArrayLike,
-           in_domain: Callable[[NDArray], bool]) -> tuple[NDArray, float, NDArray]:
-    """Validate the start point and the shapes/values the callables return there."""
-    theta, grad = check_start(loss_grad, theta0, in_domain)
-    value = float(loss(theta))
-    if not np.isfinite(value):
-        raise ValueError(f"loss must be finite at theta0, got {value}")
-    return theta, value, grad
-
-
-def minimize(optimizer: GradientTransformation, loss: LossFn, loss_grad: GradFn,
-             theta0: ArrayLike, *, in_domain: Callable[[NDArray], bool] | None = None,
-             max_iter: int = 1000, gtol: float = 1e-8, divergence: float = 1e8,
-             loss_target: float | None = None, chart: str | None = None,
-             convergence_norm: Callable[[NDArray, NDArray], float] | None = None
-             ) -> Trajectory:
-    """Run ``optimizer`` from ``theta0`` until :math:`\\|\\nabla L\\| \\le` ``gtol``
-    (or, if given, until the loss is at most ``loss_target``).
-
-    A step whose end point fails ``in_domain`` (or makes ``loss`` or ``loss_grad`` raise
-    ``ValueError``) is halved until it is valid, never taken as is. The run stops, with the
-    reason, on
-    convergence, ``max_iter``, a non-finite update/loss/gradient, a singular curvature, a
-    failed line search, or divergence (loss above :math:`L_0 + \\text{divergence}\\,
-    (1 + |L_0|)`); only finite, accepted points are returned.
-
-    Parameters
-    ----------
-    optimizer : GradientTransformation
-        Receives the extras ``value``, ``grad``, ``loss_fn`` and ``grad_fn``.
-    loss, loss_grad : callable
-        ``theta [dim] -> float`` and ``theta [dim] -> [dim]``.
-    theta0 : array-like, shape=[dim]
-    convergence_norm : callable, optional
-        ``(theta, grad) -> float`` compared with ``gtol`` instead of the Euclidean norm
-        (e.g. the chart-independent :math:`\\sqrt{g^\\top I^{-1} g}`); ``grad_norms``
-        always records the Euclidean norm.
-    """
-    max_iter = check_positive_int(max_iter, "max_iter")
-    check_positive(gtol, "gtol", strict=False)
-    check_positive(divergence, "divergence")
-    inside = in_domain or (lambda theta: True)
-    theta, value, grad = _start(loss, loss_grad, theta0, inside)
-    limit = value + divergence * (1.0 + abs(value))
-    params, losses, norms, steps = [theta], [value], [float(np.linalg.norm(grad))], []
-    measure = convergence_norm or (lambda _theta, g: float(np.linalg.norm(g)))
-    size = measure(theta, grad)
-    label = "gradient norm" if convergence_norm is None else "convergence norm"
-    state = optimizer.init(theta)
-    converged, reason = False, f"reached max_iter={max_iter}"
-    for k in range(max_iter):
-        if size <= gtol:
-            converged, reason = True, f"{label} {size:.3g} <= gtol={gtol:g}"
-            break
-        if loss_target is not None and value <= loss_target:
-            converged, reason = True, f"loss {value:.10g} <= loss_target={loss_target:.10g}"
-            break
-        try:
-            update, state = optimizer.update(grad, state, theta, value=value, grad=grad,
-                                             loss_fn=loss, grad_fn=loss_grad)
-        except SingularCurvatureError as err:
-            reason = f"singular curvature at iteration {k}: {err}"
-            break
-        except ValueError as err:  # e.g. a mirror or midpoint point outside the domain
-            reason = f"update failed at iteration {k}: {err}"
-            break
-        update = np.asarray(update, dtype=float)
-        if update.shape != theta.shape or not np.all(np.isfinite(update)):
-            reason = f"non-finite or mis-shaped update at iteration {k}"
-            break
-        if not tree_get(state, "success", True):
-            reason = f"step-size rule found no acceptable step at iteration {k}"
-            break
-        step = tree_get(state, "step_size", 1.0)
-        for _ in range(MAX_HALVINGS):
-            candidate = theta + update
-            if inside(candidate):
-                try:  # loss or gradient may validate their input more strictly
-                    new_value = float(loss(candidate))
-                    new_grad = np.asarray(loss_grad(candidate), dtype=float)
-                    break
-                except ValueError:
-                    pass
-            update, step = 0.5 * update, 0.5 * step
-        else:
-            reason = f"could not stay in the parameter domain at iteration {k}"
-            break
-        if new_grad.shape != theta.shape:
-            raise ValueError(f"loss_grad must return an array of shape {theta.shape}, got "
-                             f"shape {new_grad.shape} at iteration {k + 1}")
-        if not (np.isfinite(new_value) and np.all(np.isfinite(new_grad))):
-            reason = f"non-finite loss or gradient at iteration {k + 1}; last finite point kept"
-            break
-        if new_value > limit:
-            reason = f"diverged: loss {new_value:.3g} at iteration {k + 1} (start {losses[0]:.3g})"
-            break
-        theta, value, grad = candidate, new_value, new_grad
-        params.append(theta)
-        losses.append(value)
-        norms.append(float(np.linalg.norm(grad)))
-        size = measure(theta, grad)
-        steps.append(float(step))
-    else:
-        if size <= gtol or (loss_target is not None and value <= loss_target):
-            converged, reason = True, f"met the stopping criterion at max_iter={max_iter}"
-    steps_arr = np.asarray(steps, dtype=float)
-    return Trajectory(params=np.array(params), losses=np.array(losses),
-                      grad_norms=np.array(norms), step_sizes=steps_arr,
-                      times=np.concatenate([[0.0], np.cumsum(steps_arr)]),
-                      converged=converged, reason=reason, n_iter=len(steps), chart=chart)
 
 
 def _direction(curvature: Any, damping: float | str, step_size: float,
@@ -233,7 +120,7 @@ def natural_gradient(manifold: Any, step_size: float = 1.0, step_rule: str = "fi
     return _with_step_rule(direction, manifold, step_rule, step_size, trust_radius)
 
 
-def natural_gradient_descent(manifold: Any, loss: LossFn, loss_grad: GradFn,
+def natural_gradient_descent(manifold: Any, loss: LossFn, loss_grad: OptionalGrad,
                              theta0: ArrayLike, *, step_size: float = 1.0,
                              step_rule: str = "fixed", damping: float | str = 0.0,
                              initial_damping: float = 1.0, trust_radius: float = 0.1,
@@ -251,8 +138,11 @@ def natural_gradient_descent(manifold: Any, loss: LossFn, loss_grad: GradFn,
     manifold : StatisticalManifold
         Gives the metric (unless ``curvature`` is given), the domain check, and the
         Christoffel symbols for ``step_rule="geodesic"``.
-    loss, loss_grad : callable
-        Loss and its gradient in the manifold's current chart, ``[dim] -> float / [dim]``.
+    loss : callable
+        Loss in the manifold's current chart, ``[dim] -> float``.
+    loss_grad : callable or None
+        Its gradient, ``[dim] -> [dim]``; None: fourth-order central differences of
+        ``loss`` (:func:`~infogeo.flows.loop.central_difference_gradient`).
     theta0 : array-like, shape=[dim]
     step_size : float
         α for ``"fixed"``, ``"geodesic"``, ``"exp"`` and ``"midpoint"``; the first trial of
@@ -285,7 +175,7 @@ def natural_gradient_descent(manifold: Any, loss: LossFn, loss_grad: GradFn,
         solve = as_solver(manifold)
 
         def natural(theta: NDArray, g: NDArray) -> float:
-            return float(np.sqrt(max(g @ solve(theta, g, 0.0), 0.0)))
+            return float(np.sqrt(max(float(g @ solve(theta, g, 0.0)), 0.0)))
 
     return minimize(optimizer, loss, loss_grad, theta0, in_domain=domain_check(manifold),
                     max_iter=max_iter, gtol=gtol, divergence=divergence,
@@ -293,14 +183,17 @@ def natural_gradient_descent(manifold: Any, loss: LossFn, loss_grad: GradFn,
                     convergence_norm=natural)
 
 
-def gradient_descent(manifold: Any, loss: LossFn, loss_grad: GradFn, theta0: ArrayLike, *,
+def gradient_descent(manifold: Any, loss: LossFn, loss_grad: OptionalGrad, theta0: ArrayLike,
+                     *,
                      step_size: float = 0.1, step_rule: str = "fixed", max_iter: int = 1000,
                      gtol: float = 1e-8, divergence: float = 1e8,
                      loss_target: float | None = None) -> Trajectory:
     """Euclidean gradient descent :math:`\\theta_{k+1} = \\theta_k - \\alpha_k \\nabla L`.
 
     ``manifold`` (or None) only supplies the domain check and the chart name;
-    ``step_rule`` is ``"fixed"`` or ``"armijo"``.
+    ``step_rule`` is ``"fixed"`` or ``"armijo"``; ``loss_grad=None`` differentiates
+    ``loss`` by central differences. Arguments in the order of
+    :func:`natural_gradient_descent` and :func:`~infogeo.flows.fisher_flow`.
     """
     check_positive(step_size, "step_size")
     if step_rule not in ("fixed", "armijo"):

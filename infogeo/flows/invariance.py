@@ -25,6 +25,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._checks import as_finite_array, check_positive_int
 from .descent import gradient_descent, natural_gradient_descent
+from .loop import central_difference_gradient
 from .ode import fisher_flow
 from .trajectory import Trajectory
 
@@ -32,18 +33,6 @@ __all__ = ["pull_back", "check_invariance", "InvarianceReport", "invariance_orde
            "InvarianceOrder", "METHODS"]
 
 METHODS = ("flow", "ngd", "gd")
-
-
-def _central_gradient(loss: Callable[[NDArray], float], theta: NDArray) -> NDArray:
-    """Fourth-order central differences, for a loss given without its gradient."""
-    h = 1e-4 * np.maximum(np.abs(theta), 1e-2)
-    grad = np.empty_like(theta)
-    for i in range(theta.size):
-        e = np.zeros_like(theta)
-        e[i] = h[i]
-        grad[i] = (8 * (loss(theta + e) - loss(theta - e))
-                   - (loss(theta + 2 * e) - loss(theta - 2 * e))) / (12 * h[i])
-    return grad
 
 
 def pull_back(manifold: Any, loss: Callable[[NDArray], float],
@@ -59,7 +48,7 @@ def pull_back(manifold: Any, loss: Callable[[NDArray], float],
     ref = manifold.chart.name
     other = manifold.in_chart(chart)
     grad_ref = loss_grad if loss_grad is not None else (
-        lambda x: _central_gradient(loss, np.asarray(x, dtype=float)))
+        lambda x: central_difference_gradient(loss, np.asarray(x, dtype=float)))
 
     def to_ref(y: NDArray) -> NDArray:
         return other.change_chart(y, ref)
@@ -176,7 +165,7 @@ def check_invariance(manifold: Any, loss_in_base_chart: Callable[[NDArray], floa
         other, loss_c, grad_c = pull_back(manifold, loss_in_base_chart, loss_grad, chart)
         y0 = manifold.change_chart(x0, chart)
         if method == "flow":
-            traj = fisher_flow(other, grad_c, y0, t_span, loss=loss_c, rtol=rtol, atol=atol,
+            traj = fisher_flow(other, loss_c, grad_c, y0, t_span, rtol=rtol, atol=atol,
                                method=ode_method, t_eval=times, gtol=0.0, **options)
         elif method == "ngd":
             traj = natural_gradient_descent(other, loss_c, grad_c, y0, step_size=step_size,

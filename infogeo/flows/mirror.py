@@ -27,7 +27,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._checks import check_positive
-from .descent import domain_check, minimize
+from .descent import domain_check
+from .loop import minimize
 from .step_rules import StepSizeState
 from .trajectory import Trajectory
 from .transforms import GradientTransformation

@@ -1,95 +1,168 @@
-"""Preconditioners and damping: the "direction" half of a natural-gradient step.
+"""Preconditioners: the "direction" half of a natural-gradient step.
 
 A preconditioner turns the gradient :math:`g` into the direction :math:`u` that solves
 
 .. math::
 
-    (I(\\theta) + \\lambda\\,\\mathbb 1)\\, u = g ,
+    (F(\\theta) + (\\lambda + \\lambda_2)\\,\\mathbb 1)\\, u = g ,
 
-with :math:`I` the exact Fisher metric of a manifold, a Fisher estimate, or any
+with :math:`F` the exact Fisher metric of a manifold, a Fisher estimate, or any
 structured approximation (diagonal, block, Kronecker-factored, low rank plus diagonal),
-and :math:`\\lambda \\ge 0` a Tikhonov damping. Everything is reached through one *solver*
-signature, ``solve(params, v, damping) -> u``; :func:`as_solver` builds it from
+:math:`\\lambda \\ge 0` a damping (fixed, or published by a damping piece before it:
+:mod:`~infogeo.flows.damping`) and :math:`\\lambda_2` a weight decay folded into the
+curvature (extra ``l2_reg``). Everything is reached through one *solver* signature,
+``solve(params, v, damping) -> u`` (:class:`~infogeo.flows.protocols.CurvatureSolver`);
+:func:`as_solver` builds it from
 
 * a manifold (anything with ``metric_matrix``): the exact metric at ``params``;
 * an object with ``solve(v, damping)`` (a Fisher estimate made once, e.g. the
   ``infogeo.estimators`` structured estimates): used as is at every step;
-* a callable ``params -> object with solve(v, damping)``: re-estimated at every step
-  (this is how a K-FAC optimizer plugs in its current Kronecker factors).
+* a square matrix ``[dim, dim]``: solved directly;
+* a callable ``params -> object with solve(v, damping)`` (or ``-> matrix``):
+  re-estimated at every step.
 
-``v`` and ``u`` have the structure of ``params`` (arrays or lists of arrays); the exact
-metric solver needs a single array ``[dim]``.
+A curvature piece may instead publish its current estimate (extra ``curvature``, an
+object with ``solve(v, damping)``): :func:`precondition` without a solver uses it. This
+is how K-FAC plugs in (:func:`infogeo.learning.kfac_curvature`).
+
+A damped curvature that cannot be solved with always raises
+:class:`~infogeo.errors.SingularCurvatureError`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, NamedTuple
+import warnings
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
-from .._checks import check_positive
 from ..errors import SingularCurvatureError
-from .transforms import GradientTransformation, require_extra, tree_all_finite, tree_map, tree_vdot
+from .damping import (
+    DampingState,
+    LevenbergMarquardtState,
+    check_damping,
+    levenberg_marquardt_damping,
+    matrix_quadratic_form,
+    metric_quadratic_form,
+)
+from .protocols import CurvatureSolver, QuadraticForm
+from .transforms import GradientTransformation, chain, tree_all_finite
 
 __all__ = ["SingularCurvatureError", "as_solver", "precondition", "precondition_by_metric",
            "precondition_by_fisher", "levenberg_marquardt", "DampingState",
-           "LevenbergMarquardtState"]
+           "LevenbergMarquardtState", "quadratic_form_of"]
 
-Solver = Callable[[Any, Any, float], Any]
+Solver = CurvatureSolver
 
-#: relative size of a loss change below which a reduction ratio is round-off noise
-_ROUNDOFF = 1e3 * np.finfo(float).eps
+
+def _eig_solve(matrix: NDArray, v: Any, damping: float, max_condition: float,
+               what: str) -> NDArray:
+    """:math:`(M + \\lambda I)^{-1} v` by one symmetric eigendecomposition, which also gives
+    the conditioning check."""
+    matrix = matrix + damping * np.eye(matrix.shape[0])
+    if not np.all(np.isfinite(matrix)):
+        raise SingularCurvatureError(f"{what} is not finite")
+    eigvals, eigvecs = np.linalg.eigh(matrix)
+    if not eigvals[0] * max_condition > eigvals[-1]:
+        cond = eigvals[-1] / eigvals[0] if eigvals[0] > 0 else np.inf
+        raise SingularCurvatureError(
+            f"{what} + damping {damping:g} is singular (condition number {cond:.3g} >= "
+            f"{max_condition:.0e}); use damping > 0")
+    return eigvecs @ ((eigvecs.T @ np.asarray(v, dtype=float)) / eigvals)
 
 
 def _metric_solver(manifold: Any, max_condition: float) -> Solver:
     def solve(params: Any, v: Any, damping: float) -> Any:
         theta = np.asarray(params, dtype=float)
-        matrix = manifold.metric_matrix(theta)
+        matrix = np.asarray(manifold.metric_matrix(theta), dtype=float)
         if matrix.shape != (theta.size, theta.size):
             raise ValueError(f"params must be one point of shape [{matrix.shape[-1]}] for the "
                              f"exact-metric preconditioner, got shape {theta.shape}")
-        matrix = matrix + damping * np.eye(theta.size)
-        if not np.all(np.isfinite(matrix)):
-            raise SingularCurvatureError(f"metric of {manifold!r} is not finite at "
-                                         f"theta={theta}")
-        # one symmetric eigendecomposition gives both the conditioning check and the solve
-        eigvals, eigvecs = np.linalg.eigh(matrix)
-        if not eigvals[0] * max_condition > eigvals[-1]:
-            cond = eigvals[-1] / eigvals[0] if eigvals[0] > 0 else np.inf
-            raise SingularCurvatureError(
-                f"metric of {manifold!r} + damping {damping:g} is singular at theta={theta} "
-                f"(condition number {cond:.3g} >= {max_condition:.0e}); use damping > 0")
-        return eigvecs @ ((eigvecs.T @ np.asarray(v, dtype=float)) / eigvals)
+        return _eig_solve(matrix, v, damping, max_condition,
+                          f"metric of {manifold!r} at theta={theta}")
 
     return solve
 
 
+def _square(matrix: Any, name: str) -> NDArray:
+    m = np.asarray(matrix, dtype=float)
+    if m.ndim != 2 or m.shape[0] != m.shape[1]:
+        raise TypeError(f"{name} must be a square matrix or an object with solve(v, damping),"
+                        f" got an array of shape {m.shape}")
+    return m
+
+
+def _estimate_solver(estimate: Any, max_condition: float, name: str) -> Any:
+    """``(v, damping) -> u`` for an estimate: its own ``solve``, or a dense matrix."""
+    if hasattr(estimate, "solve"):
+        return estimate.solve
+    if isinstance(estimate, np.ndarray | list | tuple):
+        matrix = _square(estimate, name)
+        return lambda v, damping: _eig_solve(matrix, v, damping, max_condition,
+                                             "curvature matrix")
+    raise TypeError(f"{name} must have solve(v, damping) or be a square matrix, got "
+                    f"{type(estimate).__name__}")
+
+
 def as_solver(curvature: Any, max_condition: float = 1e12) -> Solver:
-    """Normalize a manifold, a Fisher estimate or an estimate factory to
+    """Normalize a manifold, a Fisher estimate, a matrix or an estimate factory to
     ``solve(params, v, damping) -> u``.
 
     Parameters
     ----------
-    curvature : manifold, object with ``solve(v, damping)``, or callable
+    curvature : manifold, object with ``solve(v, damping)``, matrix, or callable
         See the module docstring.
     max_condition : float
-        For the exact metric: a damped matrix whose condition number reaches this bound
-        (or that is not positive definite) is reported as singular
-        (:class:`SingularCurvatureError`) rather than solved.
+        For the exact metric or a matrix: a damped matrix whose condition number reaches
+        this bound (or that is not positive definite) is reported as singular
+        (:class:`~infogeo.errors.SingularCurvatureError`) rather than solved.
     """
     if hasattr(curvature, "metric_matrix"):
         return _metric_solver(curvature, max_condition)
-    if hasattr(curvature, "solve"):
-        return lambda params, v, damping: curvature.solve(v, damping)
+    if hasattr(curvature, "solve") or isinstance(curvature, np.ndarray):
+        solve = _estimate_solver(curvature, max_condition, "curvature")
+        return lambda params, v, damping: solve(v, damping)
     if callable(curvature):
-        return lambda params, v, damping: curvature(params).solve(v, damping)
+        def solve_fresh(params: Any, v: Any, damping: float) -> Any:
+            estimate = _estimate_solver(curvature(params), max_condition,
+                                        "curvature(params)")
+            return estimate(v, damping)
+
+        return solve_fresh
     raise TypeError("curvature must be a manifold (with metric_matrix), an object with "
-                    f"solve(v, damping) or a callable params -> such object, got "
-                    f"{type(curvature).__name__}")
+                    "solve(v, damping), a square matrix or a callable params -> such "
+                    f"object, got {type(curvature).__name__}")
 
 
-def _checked_solve(solver: Solver, params: Any, v: Any, damping: float) -> Any:
+def quadratic_form_of(curvature: Any) -> QuadraticForm | None:
+    """The Gram matrix :math:`v_i^\\top F v_j` of a curvature when it can be had exactly:
+    a manifold's metric, an estimate's ``matrix()``, a dense matrix, or those returned by
+    a factory; ``None`` otherwise."""
+    if hasattr(curvature, "metric_matrix"):
+        return metric_quadratic_form(curvature)
+    if hasattr(curvature, "matrix"):
+        return matrix_quadratic_form(lambda params: curvature.matrix())
+    if isinstance(curvature, np.ndarray):
+        return matrix_quadratic_form(lambda params: curvature)
+    if callable(curvature):
+        def dense(params: Any) -> NDArray:
+            estimate = curvature(params)
+            if hasattr(estimate, "matrix"):
+                return estimate.matrix()
+            if isinstance(estimate, np.ndarray):
+                return estimate
+            raise TypeError("adaptive damping needs the curvature's quadratic form: "
+                            "curvature(params) must have matrix() or be a matrix, got "
+                            f"{type(estimate).__name__}")
+
+        return matrix_quadratic_form(dense)
+    return None
+
+
+def checked_solve(solver: Solver, params: Any, v: Any, damping: float) -> Any:
+    """``solver(params, v, damping)``, with every failure to solve reported as
+    :class:`~infogeo.errors.SingularCurvatureError`."""
     try:
         u = solver(params, v, damping)
     except np.linalg.LinAlgError as err:
@@ -101,34 +174,40 @@ def _checked_solve(solver: Solver, params: Any, v: Any, damping: float) -> Any:
     return u
 
 
-class DampingState(NamedTuple):
-    """State of :func:`precondition`: the (fixed) Tikhonov damping."""
-
-    damping: float
-
-
-def precondition(solver: Solver, damping: float = 0.0) -> GradientTransformation:
-    """Precondition the gradient with a Tikhonov-damped curvature solve.
+def precondition(solver: Solver | None = None, damping: float | None = 0.0
+                 ) -> GradientTransformation:
+    """Precondition the gradient with a damped curvature solve.
 
     .. math::
 
-        u = (I(\\theta) + \\lambda\\,\\mathbb 1)^{-1} g
+        u = (F(\\theta) + (\\lambda + \\lambda_2)\\,\\mathbb 1)^{-1} g
 
     Parameters
     ----------
-    solver : callable
-        ``solve(params, v, damping) -> u`` (see :func:`as_solver`).
-    damping : float
-        Tikhonov damping :math:`\\lambda \\ge 0`.
+    solver : callable, optional
+        ``solve(params, v, damping) -> u`` (see :func:`as_solver`); if omitted, the
+        estimate published by a curvature piece before it (extra ``curvature``).
+    damping : float or None
+        Tikhonov damping :math:`\\lambda \\ge 0` (published to the pieces after it);
+        ``None``: the damping published by a damping piece before it (0 if none).
     """
-    check_positive(damping, "damping", strict=False)
-    damping = float(damping)
+    fixed = None if damping is None else check_damping(damping)
 
     def update(grads: Any, state: DampingState, params: Any = None, **extra: Any
                ) -> tuple[Any, DampingState]:
-        return _checked_solve(solver, params, grads, damping), state
+        lam = fixed if fixed is not None else float(extra.get("damping") or 0.0)
+        solve = solver
+        if solve is None:
+            estimate = extra.get("curvature")
+            if estimate is None:
+                raise TypeError("precondition() without a solver needs the extra "
+                                "'curvature' (publish it from a curvature piece before it)")
+            solve = as_solver(estimate)
+        shift = lam + float(extra.get("l2_reg") or 0.0)
+        return checked_solve(solve, params, grads, shift), DampingState(lam)
 
-    return GradientTransformation(lambda params: DampingState(damping), update)
+    return GradientTransformation(lambda params: DampingState(fixed or 0.0), update,
+                                  lambda state: {"damping": state.damping})
 
 
 def precondition_by_metric(manifold: Any, damping: float = 0.0,
@@ -171,88 +250,36 @@ def precondition_by_fisher(fisher: Any, damping: float = 0.0) -> GradientTransfo
     return precondition(as_solver(fisher), damping)
 
 
-class LevenbergMarquardtState(NamedTuple):
-    """State of :func:`levenberg_marquardt`.
-
-    Attributes
-    ----------
-    damping : float
-        Damping to use at the next step.
-    ratio : float
-        Reduction ratio :math:`\\rho` of the last accepted step (NaN before the first).
-    n_rejected : int
-        Damping increases forced by rejected trial steps at the last update.
-    """
-
-    damping: float
-    ratio: float
-    n_rejected: int
-
-
 def levenberg_marquardt(curvature: Any, initial_damping: float = 1.0, step_size: float = 1.0,
                         lower: float = 0.25, upper: float = 0.75, decrease: float = 2 / 3,
                         increase: float = 1.5, min_damping: float = 1e-10,
-                        max_damping: float = 1e10, max_retries: int = 40
+                        max_damping: float = 1e10, max_retries: int | None = None,
+                        *, quadratic_form: QuadraticForm | None = None
                         ) -> GradientTransformation:
-    """Damped preconditioner whose damping adapts to the reduction ratio.
+    """Damped preconditioner whose damping adapts to the reduction ratio:
+    ``chain(levenberg_marquardt_damping(...), precondition(as_solver(curvature)))``.
 
-    The trial step :math:`\\Delta = -\\alpha u`, :math:`(I + \\lambda)u = g`, is compared
-    with the quadratic model :math:`q(\\Delta) = g^\\top\\Delta + \\tfrac12\\Delta^\\top I\\Delta`,
-    which needs only the solve because :math:`u^\\top I u = g^\\top u - \\lambda u^\\top u`:
-
-    .. math::
-
-        \\rho = \\frac{L(\\theta + \\Delta) - L(\\theta)}{q(\\Delta)}, \\qquad
-        q = -\\alpha\\, g^\\top u + \\tfrac12 \\alpha^2 (g^\\top u - \\lambda\\, u^\\top u).
-
-    :math:`\\rho < 1/4` (model too optimistic): :math:`\\lambda \\leftarrow`
-    ``increase`` · λ; :math:`\\rho > 3/4`: :math:`\\lambda \\leftarrow` ``decrease`` · λ
-    (Martens & Grosse 2015, §6.5). A trial that does not decrease the loss is rejected and
-    retried with a larger damping. Outputs the direction ``u``; follow it with
-    ``fixed_step(step_size)`` (same ``step_size``). Needs the extras ``value`` and ``loss_fn``.
+    The step actually applied (whatever the step rule after it) is judged at the next
+    update by :math:`\\rho` = actual / predicted change of the loss, the prediction
+    being the quadratic model with the curvature's own quadratic form
+    (:func:`quadratic_form_of`, or ``quadratic_form=``); see
+    :func:`~infogeo.flows.levenberg_marquardt_damping`. ``step_size`` is accepted for
+    compatibility and not used (the applied step is measured); ``max_retries`` is
+    deprecated (steps are no longer re-tried).
     """
-    solver = as_solver(curvature)
-    for name, val in (("initial_damping", initial_damping), ("step_size", step_size),
-                      ("min_damping", min_damping)):
-        check_positive(val, name)
-    if not 0 < lower < upper < 1:
-        raise ValueError(f"thresholds must satisfy 0 < lower < upper < 1, got {lower}, {upper}")
-    if not (0 < decrease < 1 < increase):
-        raise ValueError(f"need 0 < decrease < 1 < increase, got {decrease}, {increase}")
-
-    def init(params: Any) -> LevenbergMarquardtState:
-        return LevenbergMarquardtState(float(initial_damping), float("nan"), 0)
-
-    def update(grads: Any, state: LevenbergMarquardtState, params: Any = None, **extra: Any
-               ) -> tuple[Any, LevenbergMarquardtState]:
-        value = float(require_extra(extra, "value", "levenberg_marquardt"))
-        loss_fn = require_extra(extra, "loss_fn", "levenberg_marquardt")
-        lam = state.damping
-        for rejected in range(max_retries + 1):
-            u = _checked_solve(solver, params, grads, lam)
-            gu, uu = tree_vdot(grads, u), tree_vdot(u, u)
-            predicted = -step_size * gu + 0.5 * step_size**2 * (gu - lam * uu)
-            if -predicted <= _ROUNDOFF * (1.0 + abs(value)):
-                # the model change is at round-off level: the ratio is noise, keep λ
-                return u, LevenbergMarquardtState(lam, float("nan"), rejected)
-            trial = tree_map(lambda p, d: p - step_size * d, params, u)
-            try:
-                new = float(loss_fn(trial))
-            except ValueError:  # the trial left the parameter domain
-                new = np.inf
-            ratio = (new - value) / predicted if predicted < 0 else -np.inf
-            if np.isfinite(new) and ratio > 0:
-                if ratio < lower:
-                    lam *= increase
-                elif ratio > upper:
-                    lam *= decrease
-                lam = float(np.clip(lam, min_damping, max_damping))
-                return u, LevenbergMarquardtState(lam, float(ratio), rejected)
-            if lam >= max_damping:
-                break
-            lam = float(min(lam * increase, max_damping))
-        # no acceptable trial: hand back the most damped direction; the driver's own
-        # checks (domain, divergence) decide what happens next
-        return u, LevenbergMarquardtState(lam, float(ratio), rejected)
-
-    return GradientTransformation(init, update)
+    if max_retries is not None:
+        warnings.warn("levenberg_marquardt(max_retries=...) is deprecated and ignored: the "
+                      "damping now judges the step actually applied instead of re-trying "
+                      "steps", DeprecationWarning, stacklevel=2)
+    check_damping(step_size, "step_size", strict=True)
+    form = quadratic_form or quadratic_form_of(curvature)
+    if form is None:
+        raise TypeError("levenberg_marquardt needs the curvature's quadratic form: give a "
+                        "manifold, an estimate with matrix(), a matrix, or quadratic_form=")
+    return chain(levenberg_marquardt_damping(initial_damping, quadratic_form=form,
+                                             decay=decrease, increase=increase,
+                                             thresholds=(lower, upper),
+                                             min_damping=min_damping,
+                                             max_damping=max_damping,
+                                             include_damping_in_model=False),
+                 precondition(as_solver(curvature), damping=None))

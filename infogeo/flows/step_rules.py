@@ -6,7 +6,8 @@
   :math:`\\tfrac12 \\Delta^\\top I\\Delta \\le \\delta`;
 * :func:`geodesic_step` — second-order geodesic correction (Song et al. 2018);
 * :func:`exp_map_step` — the exact geodesic step (Riemannian Euler method);
-* :func:`midpoint` — the midpoint rule, a wrapper around a direction transformation.
+* :func:`midpoint` — the midpoint rule, a wrapper around a direction transformation;
+* :func:`quadratic_model_step` — step size (and momentum) minimizing the quadratic model.
 
 Every state has a ``step_size`` field, which the drivers record.
 """
@@ -16,13 +17,14 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .._checks import check_positive, check_positive_int
 from .transforms import GradientTransformation, require_extra, tree_map, tree_vdot
 
 __all__ = ["StepSizeState", "LineSearchState", "TrustRegionState", "fixed_step",
            "backtracking_line_search", "kl_trust_region", "geodesic_step", "exp_map_step",
-           "midpoint"]
+           "midpoint", "quadratic_model_step", "QuadraticModelState"]
 
 
 class StepSizeState(NamedTuple):
@@ -228,3 +230,91 @@ def midpoint(direction: GradientTransformation, step_size: float) -> GradientTra
         return _scaled(u_half, alpha), (inner, state[1])
 
     return GradientTransformation(init, update)
+
+
+class QuadraticModelState(NamedTuple):
+    """State of :func:`quadratic_model_step`: the coefficients of the last update
+    (``step_size`` = :math:`\\alpha`, ``momentum`` = :math:`\\mu`), its model change, and
+    the point it started from (the next update's velocity is measured from it)."""
+
+    step_size: float
+    momentum: float
+    model_change: float
+    previous: Any
+
+
+def _gram_of(vectors: list[Any]) -> NDArray:
+    return np.array([[tree_vdot(a, b) for b in vectors] for a in vectors])
+
+
+def quadratic_model_step(quadratic_form: Any = None, *, momentum: bool = True,
+                         include_damping_in_model: bool = False) -> GradientTransformation:
+    r"""Learning rate and momentum chosen jointly from the quadratic model (Martens &
+    Grosse 2015, §7).
+
+    With the direction :math:`u` (sign of the gradient) and the previous update
+    :math:`v = \theta_t - \theta_{t-1}`, the update is
+    :math:`\delta = \alpha(-u) + \mu v` with :math:`(\alpha, \mu)` minimizing
+
+    .. math::
+
+        m(w) = b^\top w + \tfrac12 w^\top (A + \lambda D)\, w ,\qquad
+        A_{ij} = \Delta_i^\top (F + \lambda_2 I)\Delta_j,\;
+        D_{ij} = \Delta_i^\top\Delta_j,\; b_i = g^\top\Delta_i,
+
+    :math:`\Delta = (-u, v)`, i.e. :math:`w^* = -(A + \lambda D)^{-1} b`. With
+    ``momentum=False`` (or at the first step) only :math:`\alpha = g^\top u /
+    u^\top(F + \lambda_2 + \lambda)u` is fitted: the quadratic-model rescaling of §6.4.
+
+    ``quadratic_form(params, vectors)`` gives the Gram matrix of the curvature :math:`F`
+    (else the extra ``quadratic_form``); :math:`\lambda` and :math:`\lambda_2` are the
+    extras ``damping`` and ``l2_reg``; :math:`g` is the extra ``grad``. The state records
+    the model change :math:`m(w^*)` (without :math:`\lambda` unless
+    ``include_damping_in_model``). Outputs the update (no further step rule needed).
+    """
+
+    def init(params: Any) -> QuadraticModelState:
+        return QuadraticModelState(1.0, 0.0, 0.0, None)
+
+    def update(u: Any, state: QuadraticModelState, params: Any = None, **extra: Any
+               ) -> tuple[Any, QuadraticModelState]:
+        form = quadratic_form or require_extra(extra, "quadratic_form", "quadratic_model_step")
+        grad = require_extra(extra, "grad", "quadratic_model_step")
+        lam = float(extra.get("damping") or 0.0)
+        l2 = float(extra.get("l2_reg") or 0.0)
+        vectors = [tree_map(lambda d: -d, u)]
+        if momentum and state.previous is not None:
+            velocity = tree_map(lambda p, q: p - q, params, state.previous)
+            if tree_vdot(velocity, velocity) > 0:
+                vectors.append(velocity)
+        D = _gram_of(vectors)
+        A = np.asarray(form(params, vectors), dtype=float) + l2 * D
+        b = np.array([tree_vdot(grad, v) for v in vectors])
+        w = _solve_model(A + lam * D, b)
+        if w is None and len(vectors) == 2:  # degenerate 2-D model: fit α alone
+            vectors, A, D, b = vectors[:1], A[:1, :1], D[:1, :1], b[:1]
+            w = _solve_model(A + lam * D, b)
+        if w is None:
+            return tree_map(np.zeros_like, u), QuadraticModelState(
+                0.0, 0.0, 0.0, tree_map(lambda p: np.array(p, dtype=float), params))
+        curv = A + lam * D if include_damping_in_model else A
+        change = float(b @ w + 0.5 * w @ curv @ w)
+        out = tree_map(lambda *leaves: sum(c * leaf for c, leaf in zip(w, leaves, strict=True)),
+                       *vectors)
+        mu = float(w[1]) if len(w) == 2 else 0.0
+        return out, QuadraticModelState(float(w[0]), mu, change,
+                                        tree_map(lambda p: np.array(p, dtype=float), params))
+
+    return GradientTransformation(init, update)
+
+
+def _solve_model(M: NDArray, b: NDArray) -> NDArray | None:
+    """:math:`-M^{-1}b` for a positive-definite model matrix, else None."""
+    if not np.all(np.isfinite(M)) or M[0, 0] <= 0:
+        return None
+    if M.shape == (1, 1):
+        return -b / M[0, 0]
+    det = M[0, 0] * M[1, 1] - M[0, 1] * M[1, 0]
+    if not det > 1e-12 * M[0, 0] * M[1, 1]:
+        return None
+    return -np.linalg.solve(M, b)

@@ -1,26 +1,35 @@
-"""The result of an optimizer run or a flow integration."""
+"""The one result type of every optimizer run and flow integration."""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._checks import as_finite_array
+from .transforms import tree_all_finite, tree_map
 
-__all__ = ["Trajectory"]
+__all__ = ["Trajectory", "STATUSES"]
+
+#: machine-readable reasons a run stops (``Trajectory.status``)
+STATUSES = ("converged", "loss_target", "max_iter", "end_of_span", "callback", "diverged",
+            "non_finite", "singular_curvature", "update_failed", "step_rule_failed",
+            "domain", "integration_failed")
 
 
-@dataclass(frozen=True)
 class Trajectory:
     """Iterates of a descent method or samples of a flow, with the reason it stopped.
 
-    Attributes
-    ----------
-    params : ndarray, shape=[T, dim]
-        Accepted points, the start first; never NaN.
+    Parameters and attributes
+    -------------------------
+    params : ndarray, shape=[T, dim] (or a tree of arrays with a leading axis T)
+        Accepted points, the start first; never NaN. A run over parameter trees that
+        kept only its final point (``record=False``, e.g. :func:`infogeo.learning.train`)
+        has no path: ``params`` then returns :attr:`final` with a ``DeprecationWarning``
+        (the old ``TrainResult.params``); use :attr:`final`.
     losses : ndarray, shape=[T], or None
         Loss at each point (None for a flow run without a loss).
     grad_norms : ndarray, shape=[T]
@@ -32,9 +41,9 @@ class Trajectory:
         Flow time: the integration time for a flow, the cumulative step size for a
         discrete method (step α approximates the flow over time α).
     converged : bool
-        Whether the convergence criterion was met.
+        Whether the convergence criterion (gradient norm, loss target, flow event) was met.
     reason : str
-        Why the run stopped.
+        Why the run stopped, in words.
     n_iter : int
         Steps taken (accepted solver steps for a flow).
     dense : callable or None
@@ -42,9 +51,17 @@ class Trajectory:
         a flow; None for discrete methods.
     chart : str or None
         Name of the chart ``params`` are expressed in.
+    final : array or tree, optional
+        The last accepted point (default ``params[-1]``).
+    status : str, optional
+        Why the run stopped, as one of :data:`STATUSES`.
+    wall_time : float or None
+        Seconds spent in the run.
     """
 
-    params: NDArray
+    __slots__ = ("_path", "losses", "grad_norms", "step_sizes", "times", "converged",
+                 "reason", "n_iter", "dense", "chart", "final", "status", "wall_time")
+    _path: Any
     losses: NDArray | None
     grad_norms: NDArray
     step_sizes: NDArray
@@ -52,17 +69,53 @@ class Trajectory:
     converged: bool
     reason: str
     n_iter: int
-    dense: Callable[[ArrayLike], NDArray] | None = None
-    chart: str | None = None
+    dense: Callable[[ArrayLike], NDArray] | None
+    chart: str | None
+    final: Any
+    status: str
+    wall_time: float | None
 
-    def __post_init__(self) -> None:
-        if not np.all(np.isfinite(self.params)):
+    def __init__(self, params: Any, losses: NDArray | None, grad_norms: NDArray,
+                 step_sizes: NDArray, times: NDArray, converged: bool, reason: str,
+                 n_iter: int, dense: Callable[[ArrayLike], NDArray] | None = None,
+                 chart: str | None = None, *, final: Any = None, status: str | None = None,
+                 wall_time: float | None = None) -> None:
+        if params is None and final is None:
+            raise ValueError("Trajectory needs params (the path) or final (the last point)")
+        if params is not None and not tree_all_finite(params):
             raise ValueError("Trajectory.params must be finite (a run never returns NaN points)")
+        if final is None:
+            final = tree_map(lambda leaf: leaf[-1], params)
+        elif not tree_all_finite(final):
+            raise ValueError("Trajectory.final must be finite (a run never returns NaN points)")
+        if status is None:
+            status = "converged" if converged else "max_iter"
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
+        for name, value in (("_path", params), ("losses", losses), ("grad_norms", grad_norms),
+                            ("step_sizes", step_sizes), ("times", times),
+                            ("converged", bool(converged)), ("reason", reason),
+                            ("n_iter", int(n_iter)), ("dense", dense), ("chart", chart),
+                            ("final", final), ("status", status), ("wall_time", wall_time)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Trajectory is immutable (cannot set {name!r}); use map_params")
 
     @property
-    def final(self) -> NDArray:
-        """The last accepted point, shape ``[dim]``."""
-        return self.params[-1]
+    def params(self) -> Any:
+        """The accepted points (see the class docstring)."""
+        if self._path is None:
+            warnings.warn("this run kept only its final point (record=False): .params "
+                          "returns it for compatibility with TrainResult; use .final",
+                          DeprecationWarning, stacklevel=2)
+            return self.final
+        return self._path
+
+    @property
+    def has_path(self) -> bool:
+        """True if every accepted point was kept (``params`` is the path)."""
+        return self._path is not None
 
     @property
     def final_loss(self) -> float:
@@ -72,7 +125,7 @@ class Trajectory:
         return float(self.losses[-1])
 
     def __len__(self) -> int:
-        return int(self.params.shape[0])
+        return int(len(self.grad_norms))
 
     def at(self, t: ArrayLike) -> NDArray:
         """Points of a flow at times ``t`` inside the integrated interval.
@@ -102,9 +155,16 @@ class Trajectory:
             def dense(t: ArrayLike) -> NDArray:
                 return func(inner(t))
 
-        return replace(self, params=func(self.params), dense=dense, chart=chart)
+        path = None if self._path is None else func(self._path)
+        return Trajectory(path, self.losses, self.grad_norms, self.step_sizes, self.times,
+                          self.converged, self.reason, self.n_iter, dense, chart,
+                          final=func(self.final), status=self.status,
+                          wall_time=self.wall_time)
 
     def __repr__(self) -> str:
         loss = "" if self.losses is None else f", final_loss={self.final_loss:.6g}"
+        final = self.final
+        shown = (final.tolist() if isinstance(final, np.ndarray) and final.size <= 8
+                 else f"<{type(final).__name__}>")
         return (f"Trajectory(n_iter={self.n_iter}, converged={self.converged}, "
-                f"reason={self.reason!r}{loss}, final={self.final.tolist()})")
+                f"status={self.status!r}, reason={self.reason!r}{loss}, final={shown})")

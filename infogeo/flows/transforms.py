@@ -32,6 +32,16 @@ Interface (what a driver, or an optimizer built elsewhere such as K-FAC, relies 
   ``backtracking_line_search``, ``kl_trust_region``, ...) turns it into the update that
   :func:`apply_updates` adds to ``params``.
 * A state may expose a field ``step_size`` (see :func:`tree_get`): the drivers record it.
+* *Published extras*: a piece may hand values to the pieces after it in a :func:`chain`
+  through its optional ``publish(state) -> dict``; :func:`chain` adds them to the extras
+  of the later pieces (and to its own ``publish``). This is how a damping piece
+  (:func:`~infogeo.flows.tikhonov`, :func:`~infogeo.flows.levenberg_marquardt_damping`)
+  hands :math:`\\lambda` (extra ``damping``) to the preconditioner and to a
+  quadratic-model step, and how a curvature piece (K-FAC) hands its current estimate
+  (extra ``curvature``, an object with ``solve(v, damping)``) to
+  :func:`~infogeo.flows.precondition`. Names in use: ``damping``, ``curvature``,
+  ``l2_reg`` (a weight decay folded into the curvature) and the driver's ``value`` /
+  ``grad`` (overridden by a piece that changes the objective, e.g. weight decay).
 """
 
 from __future__ import annotations
@@ -43,7 +53,7 @@ import numpy as np
 
 __all__ = ["GradientTransformation", "EmptyState", "chain", "scale", "identity",
            "apply_updates", "tree_map", "tree_vdot", "tree_get", "tree_all_finite",
-           "require_extra"]
+           "require_extra", "tree_scale", "tree_sub", "tree_copy"]
 
 Params = Any
 State = Any
@@ -51,10 +61,12 @@ State = Any
 
 class GradientTransformation(NamedTuple):
     """A pair of pure functions ``init(params) -> state`` and
-    ``update(grads, state, params, **extra) -> (updates, state)``."""
+    ``update(grads, state, params, **extra) -> (updates, state)``, and optionally
+    ``publish(state) -> dict`` of extras for the pieces after it in a :func:`chain`."""
 
     init: Callable[[Params], State]
     update: Callable[..., tuple[Any, State]]
+    publish: Callable[[State], dict[str, Any]] | None = None
 
 
 class EmptyState(NamedTuple):
@@ -136,7 +148,8 @@ def scale(step_size: float) -> GradientTransformation:
 def chain(*transforms: GradientTransformation) -> GradientTransformation:
     """Compose transformations left to right; the state is the tuple of their states.
 
-    Extra keyword arguments given to ``update`` are forwarded to every piece.
+    Extra keyword arguments given to ``update`` are forwarded to every piece, together
+    with the extras published by the pieces before it (see the module docstring).
     """
 
     def init(params: Params) -> tuple[State, ...]:
@@ -148,11 +161,35 @@ def chain(*transforms: GradientTransformation) -> GradientTransformation:
         for t, s in zip(transforms, state, strict=True):
             grads, s = t.update(grads, s, params, **extra)
             new_states.append(s)
+            if t.publish is not None:
+                extra = {**extra, **t.publish(s)}
         return grads, tuple(new_states)
 
-    return GradientTransformation(init, update)
+    def publish(state: tuple[State, ...]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for t, s in zip(transforms, state, strict=True):
+            if t.publish is not None:
+                out.update(t.publish(s))
+        return out
+
+    return GradientTransformation(init, update, publish)
 
 
 def apply_updates(params: Params, updates: Any) -> Params:
     """``params + updates``, leafwise."""
     return tree_map(lambda p, u: p + u, params, updates)
+
+
+def tree_scale(tree: Any, factor: float) -> Any:
+    """``factor * tree``, leafwise."""
+    return tree_map(lambda x: factor * x, tree)
+
+
+def tree_sub(a: Any, b: Any) -> Any:
+    """``a - b``, leafwise."""
+    return tree_map(lambda x, y: x - y, a, b)
+
+
+def tree_copy(tree: Any) -> Any:
+    """A copy of every leaf as a float array (so later in-place changes cannot reach it)."""
+    return tree_map(lambda x: np.array(x, dtype=float), tree)

@@ -7,11 +7,13 @@
   built from them: :func:`dense_fisher`, :func:`diagonal_fisher`,
   :func:`block_diagonal_fisher`, :func:`kfac_blocks` (``infogeo.estimators``
   ``KroneckerFactoredFisher``), :func:`ekfac_blocks`.
-* Optimizers as ``infogeo.flows`` transformations — :func:`kfac_precondition`
-  (EMA factors, periodic eigendecompositions, Tikhonov or π-adjusted damping,
-  quadratic-model rescaling, Levenberg–Marquardt), :func:`exact_natural_gradient_precondition`,
-  :func:`trace` (momentum), :func:`scale_by_adam`; :func:`train` runs them and says why
-  it stopped.
+* Optimizers as ``infogeo.flows`` transformations — curvature pieces
+  :func:`kfac_curvature` (EMA factors, periodic refresh, Tikhonov or π-adjusted damping)
+  and :func:`exact_fisher_curvature` that plug into the flows' damping, preconditioner
+  and quadratic-model pieces: :func:`kfac_precondition`,
+  :func:`exact_natural_gradient_precondition`, :func:`kfac`; :func:`add_decayed_weights`,
+  :func:`trace` (momentum), :func:`scale_by_adam`; :func:`train` runs them with the flows'
+  one loop and returns a :class:`~infogeo.flows.Trajectory` that says why it stopped.
 * Natural-gradient VI — :func:`ngvi` (Bayesian learning rule, full or diagonal Gaussian),
   :func:`gradient_vi`, :func:`elbo`, with Bayesian linear and logistic regression models.
 
@@ -25,11 +27,12 @@ Example
 >>> obj = NetworkObjective(net, X, y, rng=rng)
 >>> res = train(obj, net.init_params(rng), kfac(obj.stats, adapt_damping=True),
 ...             max_iter=50)
->>> bool(res.losses[-1] < res.losses[0]), res.reason
-(True, 'max_iter reached')
+>>> bool(res.losses[-1] < res.losses[0]), res.status
+(True, 'max_iter')
 """
 
 from .bayes_models import BayesianLinearRegression, BayesianLogisticRegression, GaussianPosterior
+from .curvature import DenseCurvature, KFACCurvature, exact_fisher_curvature, kfac_curvature
 from .fisher import (
     FisherStats,
     block_diagonal_fisher,
@@ -68,6 +71,7 @@ from .optim import (
     KFACState,
     TraceState,
     adam,
+    add_decayed_weights,
     exact_natural_gradient_precondition,
     kfac,
     kfac_precondition,
@@ -86,7 +90,8 @@ __all__ = [
     "EigenCorrectedKroneckerFisher", "factored_damped_block", "pi_adjustment",
     "NetworkObjective", "trace", "scale_by_adam", "sgd_momentum", "adam", "kfac",
     "kfac_precondition", "exact_natural_gradient_precondition", "lm_update", "TraceState",
-    "AdamState", "KFACState", "TrainResult", "train",
+    "AdamState", "KFACState", "TrainResult", "train", "kfac_curvature",
+    "exact_fisher_curvature", "KFACCurvature", "DenseCurvature", "add_decayed_weights",
     "BayesianLinearRegression", "BayesianLogisticRegression", "GaussianPosterior",
     "GaussianQ", "ELBOEstimate", "VIResult", "gaussian_expectations", "elbo", "ngvi_step",
     "ngvi", "gradient_vi", "gaussian_kl", "natural_parameters", "expectation_parameters",

@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._checks import as_finite_array, check_positive
+from ..errors import SingularCurvatureError
 from ..estimators import AbstractFisherApproximation, KroneckerFactoredFisher
 
 __all__ = ["pi_adjustment", "factored_damped_block", "EigenCorrectedKroneckerFisher",
@@ -127,7 +128,8 @@ class EigenCorrectedKroneckerFisher(AbstractFisherApproximation):
         check_positive(lam, "damping", strict=False)
         denom = self.scalings + lam
         if np.any(denom <= 1e-14 * max(1.0, float(denom.max()))):
-            raise ValueError("the EKFAC block + damping is singular; use damping > 0")
+            raise SingularCurvatureError("the EKFAC block + damping is singular; use "
+                                         "damping > 0")
         U_a, U_g = self.basis_a, self.basis_g
         return U_g @ ((U_g.T @ vm @ U_a) / denom) @ U_a.T
 

@@ -108,6 +108,9 @@ class MLP:
 
     def __init__(self, layer_sizes: Sequence[int], activation: str | Sequence[str] = "tanh",
                  output: str = "softmax", noise_std: float = 1.0) -> None:
+        if isinstance(layer_sizes, str | bytes) or not hasattr(layer_sizes, "__len__"):
+            raise TypeError(f"layer_sizes must be a sequence of ints [d_0, ..., d_L], got "
+                            f"{type(layer_sizes).__name__}")
         if len(layer_sizes) < 2:
             raise ValueError(f"layer_sizes needs at least input and output widths, "
                              f"got {list(layer_sizes)!r}")
@@ -170,8 +173,9 @@ class MLP:
 
     def check_inputs(self, X: ArrayLike) -> NDArray:
         X = as_finite_array(X, "X")
-        if X.ndim != 2 or X.shape[1] != self.layer_sizes[0]:
-            raise ValueError(f"X must have shape [N, {self.layer_sizes[0]}], got {X.shape}")
+        if X.ndim != 2 or X.shape[1] != self.layer_sizes[0] or X.shape[0] == 0:
+            raise ValueError(f"X must have shape [N, {self.layer_sizes[0]}] with N >= 1, got "
+                             f"{X.shape}")
         return X
 
     def check_targets(self, y: ArrayLike, n: int) -> NDArray:
@@ -288,10 +292,15 @@ class MLP:
     def output_fisher_quadratic(self, outputs: NDArray, v: NDArray) -> NDArray:
         r""":math:`v_n^\top F_z(x_n) v_n` per example: :math:`\sum_k p_k v_k^2 -
         (p^\top v)^2` (softmax) or :math:`\lVert v\rVert^2/\sigma^2` (Gaussian)."""
+        return self.output_fisher_bilinear(outputs, v, v)
+
+    def output_fisher_bilinear(self, outputs: NDArray, v: NDArray, w: NDArray) -> NDArray:
+        r""":math:`v_n^\top F_z(x_n) w_n` per example: :math:`\sum_k p_k v_k w_k -
+        (p^\top v)(p^\top w)` (softmax) or :math:`v^\top w/\sigma^2` (Gaussian)."""
         if self.output == "softmax":
             p = np.exp(_log_softmax(outputs))
-            return np.sum(p * v**2, axis=1) - np.sum(p * v, axis=1) ** 2
-        return np.sum(v**2, axis=1) / self.noise_std**2
+            return np.sum(p * v * w, axis=1) - np.sum(p * v, axis=1) * np.sum(p * w, axis=1)
+        return np.sum(v * w, axis=1) / self.noise_std**2
 
     # ---------------------------------------------------------------- backward
     def backward(self, params: Sequence[NDArray], cache: ForwardCache,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._checks import check_positive_int, check_rng
+from .._checks import as_finite_array, check_positive, check_positive_int, check_rng
 from .fisher import FisherStats
 from .mlp import MLP, check_reduction, sample_categorical
 
@@ -41,11 +41,16 @@ class NetworkObjective:
         computes no curvature (first-order optimizers pay only for the gradient).
     rng : numpy.random.Generator
         Needed for ``fisher="monte_carlo"``.
+    l2_reg : float
+        Weight decay :math:`\lambda_2 \ge 0` folded into the objective,
+        :math:`L(\theta) + \tfrac{\lambda_2}2\lVert\theta\rVert^2` (all weights and
+        biases); the K-FAC and natural-gradient pieces add :math:`\lambda_2 I` to the
+        curvature (kfac-jax's ``l2_reg``). :meth:`data_loss` is the loss without it.
     """
 
     def __init__(self, net: MLP, X: ArrayLike, y: ArrayLike, *, reduction: str = "mean",
                  fisher: str = "monte_carlo", n_samples: int = 1,
-                 rng: np.random.Generator | None = None) -> None:
+                 rng: np.random.Generator | None = None, l2_reg: float = 0.0) -> None:
         check_reduction(reduction)
         if fisher not in ("monte_carlo", "exact", "empirical", "none"):
             raise ValueError(f"fisher must be 'monte_carlo', 'exact', 'empirical' or "
@@ -56,6 +61,8 @@ class NetworkObjective:
         self.n_samples = check_positive_int(n_samples, "n_samples")
         if fisher == "monte_carlo":
             self.rng = check_rng(rng)
+        check_positive(float(as_finite_array(l2_reg, "l2_reg")), "l2_reg", strict=False)
+        self.l2_reg = float(l2_reg)
         self._cache: tuple | None = None
 
     @property
@@ -65,9 +72,19 @@ class NetworkObjective:
     def _scale(self) -> float:
         return 1.0 / self.n_examples if self.reduction == "mean" else 1.0
 
-    def loss(self, params: Sequence[NDArray]) -> float:
-        """:math:`L(\\theta)` (forward pass only)."""
+    def _decay(self, params: Sequence[NDArray]) -> float:
+        if not self.l2_reg:
+            return 0.0
+        return 0.5 * self.l2_reg * float(sum(np.vdot(w, w) for w in params))
+
+    def data_loss(self, params: Sequence[NDArray]) -> float:
+        """The loss on the data alone, without the weight decay (forward pass only)."""
         return self.net.loss(params, self.X, self.y, self.reduction)
+
+    def loss(self, params: Sequence[NDArray]) -> float:
+        """:math:`L(\\theta) + \\tfrac{\\lambda_2}2\\lVert\\theta\\rVert^2` (forward pass
+        only)."""
+        return self.data_loss(params) + self._decay(params)
 
     def _evaluate(self, params: Sequence[NDArray]
                   ) -> tuple[float, list[NDArray], FisherStats | None]:
@@ -80,10 +97,12 @@ class NetworkObjective:
         per, observed = net.loss_and_output_gradient(z, self.y)
         observed = observed[:, None, :]
         c = self._scale()
-        value = float(c * per.sum())
+        value = float(c * per.sum()) + self._decay(params)
         if self.fisher == "none":
             gs = net.backward(params, cache, observed[:, 0, :])
             grads = [c * g.T @ a for g, a in zip(gs, cache.inputs, strict=True)]
+            if self.l2_reg:
+                grads = [g + self.l2_reg * w for g, w in zip(grads, params, strict=True)]
             self._cache = ([p.copy() for p in params], value, grads, None, cache)
             return value, grads, None
         if self.fisher == "exact":
@@ -107,6 +126,8 @@ class NetworkObjective:
         gs = net.backward(params, cache, np.concatenate([observed, cols], axis=1))
         grads = [c * np.ascontiguousarray(g[:, 0, :]).T @ a
                  for g, a in zip(gs, cache.inputs, strict=True)]
+        if self.l2_reg:
+            grads = [g + self.l2_reg * w for g, w in zip(grads, params, strict=True)]
         kind = {"exact": "true-exact", "monte_carlo": "true-monte-carlo",
                 "empirical": "empirical"}[self.fisher]
         stats = FisherStats(kind, cache.inputs, [g[:, 1:, :] for g in gs], weights,
@@ -133,6 +154,25 @@ class NetworkObjective:
         v = self.net.output_jvp(params, cache, directions)
         return float(self._scale() * self.net.output_fisher_quadratic(cache.outputs, v).sum())
 
+    def fisher_gram(self, params: Sequence[NDArray],
+                    vectors: Sequence[Sequence[NDArray]]) -> NDArray:
+        r"""Gram matrix :math:`C_{ij} = v_i^\top F v_j` of the exact true Fisher (no
+        sampling, no weight decay), one forward-mode pass per vector:
+        :math:`C_{ij} = c\sum_n (J_n v_i)^\top F_z(x_n)(J_n v_j)`. This is the
+        :class:`~infogeo.flows.protocols.QuadraticForm` of the quadratic-model steps."""
+        if self._cache is not None and _same(self._cache[0], params):
+            cache = self._cache[4]
+        else:
+            cache = self.net.forward(params, self.X)
+        jv = [self.net.output_jvp(params, cache, v) for v in vectors]
+        k, c = len(jv), self._scale()
+        gram = np.empty((k, k))
+        for i in range(k):
+            for j in range(i, k):
+                gram[i, j] = gram[j, i] = c * self.net.output_fisher_bilinear(
+                    cache.outputs, jv[i], jv[j]).sum()
+        return gram
+
     def value_and_grad(self, params: Sequence[NDArray]) -> tuple[float, list[NDArray]]:
         """Loss and gradient (one matrix per layer); caches the curvature statistics."""
         value, grads, _ = self._evaluate(params)
@@ -147,4 +187,6 @@ class NetworkObjective:
         if self.fisher == "none":
             raise ValueError("this objective was built with fisher='none'; it has no "
                              "curvature statistics")
-        return self._evaluate(params)[2]
+        stats = self._evaluate(params)[2]
+        assert stats is not None  # only fisher="none" computes none
+        return stats

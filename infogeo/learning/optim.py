@@ -9,7 +9,10 @@ same code path as the baselines with a different preconditioner:
     \nabla_{W_l} L, \qquad
     \text{momentum:}\;\; v \leftarrow \beta v + g,\;\Delta\theta = -\alpha v .
 
-``kfac = chain(kfac_precondition(stats_fn, ...), scale(-lr))``;
+``kfac_precondition = chain(damping, kfac_curvature(stats_fn), precondition(),
+[quadratic-model rescaling])`` — the same damping and preconditioner pieces as the
+natural gradient of a manifold (:mod:`infogeo.flows`), with K-FAC published as the
+curvature; ``kfac = chain(kfac_precondition(stats_fn, ...), scale(-lr))``;
 ``sgd_momentum = chain(trace(beta), scale(-lr))``; ``adam = chain(scale_by_adam(), scale(-lr))``.
 Pieces accept (and ignore unless they need them) the keyword extras the flows drivers pass
 (``value``, ``grad``, ``loss_fn``, ``grad_fn``).
@@ -21,33 +24,27 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
-from scipy.linalg import cho_factor, cho_solve
 
-from .._checks import check_in_interval, check_positive, check_positive_int
-from ..estimators import KroneckerFactoredFisher as _KFF
+from .._checks import check_in_interval, check_positive
+from ..flows.damping import levenberg_marquardt_damping, lm_update, tikhonov
+from ..flows.preconditioners import precondition
+from ..flows.step_rules import quadratic_model_step
 from ..flows.transforms import GradientTransformation, chain, scale, tree_map
-from ._trust import (
-    Previous,
-    adapted_damping,
-    default_quad_fn,
-    lm_update,
-    make_trust_config,
-    remember,
-    rescale_direction,
+from .curvature import (
+    ExactFisherState,
+    KFACState,
+    exact_fisher_curvature,
+    kfac_curvature,
+    network_quadratic_form,
+    objective_of,
 )
-from .fisher import (
-    FisherStats,
-    dense_fisher,
-    flatten_params,
-    kfac_factors,
-    subsample_stats,
-    unflatten_params,
-)
-from .kronecker import check_damping, factored_damped_block
+from .fisher import FisherStats
+from .kronecker import check_damping
 
 __all__ = ["TraceState", "AdamState", "KFACState", "trace", "scale_by_adam",
            "kfac_precondition", "exact_natural_gradient_precondition", "sgd_momentum",
-           "adam", "kfac", "lm_update", "NaturalGradientState"]
+           "adam", "kfac", "lm_update", "NaturalGradientState", "add_decayed_weights",
+           "kfac_curvature", "exact_fisher_curvature"]
 
 StatsFn = Callable[[Any], FisherStats]
 
@@ -75,7 +72,8 @@ def trace(decay: float = 0.9, nesterov: bool = False) -> GradientTransformation:
 
 
 class AdamState(NamedTuple):
-    count: int
+    # "count" shadows tuple.count on purpose: the optax name of the step counter
+    count: int  # type: ignore[assignment]
     mu: Any
     nu: Any
 
@@ -122,49 +120,86 @@ def adam(learning_rate: float, b1: float = 0.9, b2: float = 0.999, eps: float = 
 
 
 # ---------------------------------------------------------------------------- K-FAC
-def _loss_value(extra: dict, stats: FisherStats, reduction: str) -> float | None:
-    """The loss at ``params``: the driver's ``value`` extra, else the statistics' mean loss
-    in the units of ``reduction``."""
-    if extra.get("value") is not None:
-        return float(extra["value"])
-    if stats.loss is None:
-        return None
-    return stats.loss * (stats.n_examples if reduction == "sum" else 1.0)
+def add_decayed_weights(l2_reg: float) -> GradientTransformation:
+    r"""Weight decay as a piece: :math:`g \leftarrow g + \lambda_2\theta`, and the extras
+    ``value`` (:math:`+\tfrac{\lambda_2}2\lVert\theta\rVert^2`), ``grad`` and ``l2_reg``
+    published to the pieces after it, so damping, preconditioner and quadratic model see
+    the regularized objective and :math:`F + \lambda_2 I`. (A
+    :class:`NetworkObjective` built with ``l2_reg`` folds it in itself.)"""
+    l2 = check_damping(l2_reg, "l2_reg") if l2_reg else 0.0
+
+    class State(NamedTuple):
+        value: float | None
+        grad: Any
+
+    def update(grads: Any, state: Any, params: Any = None, **extra: Any) -> tuple[Any, Any]:
+        out = tree_map(lambda g, p: g + l2 * p, grads, params)
+        value = extra.get("value")
+        if value is not None:
+            value = float(value) + 0.5 * l2 * float(sum(np.vdot(p, p) for p in params))
+        return out, State(value, out)
+
+    def publish(state: Any) -> dict[str, Any]:
+        return {"value": state.value, "grad": state.grad, "l2_reg": l2}
+
+    return GradientTransformation(lambda params: State(None, None), update, publish)
 
 
-def _check_same_reduction(stats_fn: Any, reduction: str) -> None:
-    owner = getattr(stats_fn, "__self__", None)
-    theirs = getattr(owner, "reduction", reduction)
-    if theirs != reduction:
-        raise ValueError(f"reduction must match the objective's ({theirs!r}), got "
-                         f"{reduction!r}")
+def _damping_piece(damping: float, adapt_damping: bool, form: Any, lm_factor: float,
+                   lm_thresholds: tuple[float, float], min_damping: float,
+                   max_damping: float) -> GradientTransformation:
+    if not adapt_damping:
+        return tikhonov(damping)
+    check_in_interval(lm_factor, "lm_factor", 0.0, 1.0)
+    return levenberg_marquardt_damping(damping, quadratic_form=form, decay=lm_factor,
+                                       thresholds=lm_thresholds, min_damping=min_damping,
+                                       max_damping=max_damping, include_damping_in_model=True)
 
 
-class KFACState(NamedTuple):
-    """State of :func:`kfac_precondition`.
+class _GradientState(NamedTuple):
+    grad: Any
 
-    Attributes
-    ----------
-    step : int
-    factors : list of (A, G)
-        Exponential moving averages of the K-FAC factors.
-    blocks : list of KroneckerFactoredFisher
-        Blocks built (eigendecomposed) at the last inverse refresh.
-    damping : float
-        Current :math:`\\lambda` (adapted by Levenberg–Marquardt when enabled).
-    ratio : float
-        Last reduction ratio :math:`\\rho` (NaN before it is known).
-    previous : Previous or None
-        The previous step's parameters, gradient, loss, statistics and direction, to
-        evaluate :math:`\\rho` of the step that was actually applied.
-    """
 
-    step: int
-    factors: list
-    blocks: list
-    damping: float
-    ratio: float
-    previous: Previous | None
+def _publish_gradient() -> GradientTransformation:
+    """Publish the gradient entering the chain as the extra ``grad`` (for callers that
+    call ``update`` without the driver's extras)."""
+    return GradientTransformation(lambda params: _GradientState(None),
+                                  lambda grads, state, params=None, **extra: (
+                                      grads, _GradientState(grads)),
+                                  lambda state: {"grad": state.grad})
+
+
+def _with_l2(form: Any, l2: float) -> Any:
+    """The Gram form of :math:`F + \\lambda_2 I` (what a damping piece before the
+    curvature piece judges steps with)."""
+    if not l2:
+        return form
+
+    def gram(params: Any, vectors: Any) -> Any:
+        flat = [np.concatenate([np.ravel(x) for x in v]) for v in vectors]
+        return np.asarray(form(params, vectors)) + l2 * np.array(
+            [[a @ b for b in flat] for a in flat])
+
+    return gram
+
+
+def _curvature_chain(curvature: GradientTransformation, stats_fn: Any, damping: float,
+                     reduction: str, rescale: bool, adapt_damping: bool,
+                     quadratic_form: Any, lm_factor: float,
+                     lm_thresholds: tuple[float, float], min_damping: float,
+                     max_damping: float) -> GradientTransformation:
+    form = network_quadratic_form(stats_fn, reduction, quadratic_form)
+    l2 = float(getattr(objective_of(stats_fn), "l2_reg", 0.0) or 0.0)
+    damp = _damping_piece(damping, adapt_damping, _with_l2(form, l2), lm_factor,
+                          lm_thresholds, min_damping, max_damping)
+    pieces = [_publish_gradient(), damp,
+              curvature, precondition(damping=None)]
+    if rescale:
+        # u <- alpha* u, the minimiser of the (damped) quadratic model along -u; returned
+        # with the sign of the gradient, so scale(-lr) afterwards takes the step
+        pieces += [quadratic_model_step(form, momentum=False, include_damping_in_model=True),
+                   scale(-1.0)]
+    return chain(*pieces)
 
 
 def kfac_precondition(stats_fn: StatsFn, *, damping: float = 1e-3,
@@ -177,21 +212,17 @@ def kfac_precondition(stats_fn: StatsFn, *, damping: float = 1e-3,
                       lm_thresholds: tuple[float, float] = (0.25, 0.75),
                       min_damping: float = 1e-8, max_damping: float = 1e8
                       ) -> GradientTransformation:
-    r"""Precondition each layer's gradient by its damped Kronecker-factored Fisher block.
+    r"""Precondition each layer's gradient by its damped Kronecker-factored Fisher block:
+    ``chain(damping, kfac_curvature(stats_fn, ...), precondition(), [rescale])``.
 
     .. math::
 
-        \bar A \leftarrow \epsilon \bar A + (1-\epsilon) A_t,\quad
-        \bar G \leftarrow \epsilon \bar G + (1-\epsilon) G_t,\qquad
         U_l = (\bar A_l\otimes\bar G_l + \lambda I)^{-1} \nabla_{W_l} L
 
-    (``damping_mode="tikhonov"``, exact through eigendecompositions) or the π-adjusted
-    factored damping (``"factored"``, :func:`~infogeo.learning.factored_damped_block`).
-    Factors are refreshed into eigendecomposed blocks every ``inverse_every`` steps.
-
-    With ``rescale`` the direction is multiplied by the minimiser of the quadratic model
-    along it, using the exact Fisher of the current statistics rather than its K-FAC
-    approximation (Martens & Grosse 2015, §6.4), so that ``scale(-1)`` afterwards takes
+    (:func:`~infogeo.learning.kfac_curvature`). With ``rescale`` the direction is
+    multiplied by the minimiser of the quadratic model along it, using the exact Fisher
+    of the whole batch rather than its K-FAC approximation (Martens & Grosse 2015, §6.4;
+    :func:`~infogeo.flows.quadratic_model_step`), so that ``scale(-1)`` afterwards takes
     the model-optimal step:
 
     .. math::
@@ -200,107 +231,97 @@ def kfac_precondition(stats_fn: StatsFn, *, damping: float = 1e-3,
         \alpha^* = \frac{\nabla L^\top u}{u^\top (F + \lambda I)\, u} .
 
     With ``adapt_damping`` the damping follows Levenberg–Marquardt on the reduction ratio
-    of the step actually applied (whatever step size the chain used after this piece):
-
-    .. math::
-
-        \rho = \frac{L(\theta_t) - L(\theta_{t-1})}
-                    {\nabla L^\top\delta + \tfrac12\delta^\top (F + \lambda I)\delta},
-        \qquad \delta = \theta_t - \theta_{t-1},
-
-    This needs the same data at consecutive steps (full batch, or a fixed curvature
+    of the step actually applied, every step with factor ``lm_factor``
+    (:func:`~infogeo.flows.levenberg_marquardt_damping`, damping counted in the model);
+    this needs the same data at consecutive steps (full batch, or a fixed curvature
     batch).
 
-    The quadratic forms :math:`u^\top F u` of the rescaling and of :math:`\rho` use
-    ``quadratic_form(params, directions)`` — by default the exact true-Fisher form of the
-    objective that owns ``stats_fn`` (:meth:`NetworkObjective.fisher_quadratic_form`, a
-    forward-mode pass, no sampling), else the statistics themselves
-    (:func:`~infogeo.learning.fisher_quadratic_form`, Monte Carlo if they are). A
-    sampled :math:`F` underestimates the curvature in directions the few samples miss,
-    which makes :math:`\alpha^*` too long on small batches.
+    The quadratic forms use ``quadratic_form(params, directions) -> float`` — by default
+    the exact true-Fisher form of the objective that owns ``stats_fn``
+    (:meth:`NetworkObjective.fisher_gram`, forward-mode passes, no sampling), else the
+    statistics themselves.
 
     Parameters
     ----------
     stats_fn : callable
         ``params -> FisherStats`` (e.g. :meth:`NetworkObjective.stats`).
     damping : float
-        Initial :math:`\lambda > 0`.
-    ema_decay : float
-        :math:`\epsilon \in [0, 1)`; 0 uses the current batch only.
-    inverse_every : int
-        Steps between eigendecompositions of the factors.
-    factor_subsample : int
-        Compute :math:`A_t, G_t` from every ``factor_subsample``-th example only, the
-        offset cycling with the step so every example contributes over
-        ``factor_subsample`` steps (the moving average smooths the extra noise; Martens
-        & Grosse 2015, §8, use a fraction of the mini-batch the same way). The gradient,
-        the rescaling and the damping adaptation always use the whole batch.
+        (Initial) :math:`\lambda > 0`.
+    ema_decay, inverse_every, factor_subsample, damping_mode
+        See :func:`~infogeo.learning.kfac_curvature`.
     """
     damping = check_damping(damping)
-    if damping_mode not in ("tikhonov", "factored"):
-        raise ValueError(f"damping_mode must be 'tikhonov' or 'factored', got {damping_mode!r}")
-    check_in_interval(ema_decay, "ema_decay", 0.0, 1.0, closed=(True, False))
-    inverse_every = check_positive_int(inverse_every, "inverse_every")
-    factor_subsample = check_positive_int(factor_subsample, "factor_subsample")
-    cfg = make_trust_config(rescale, adapt_damping, lm_factor, lm_thresholds, min_damping,
-                            max_damping, reduction)
-    quad_fn = quadratic_form if quadratic_form is not None else default_quad_fn(stats_fn)
-    _check_same_reduction(stats_fn, reduction)
-
-    def init(params: Any) -> KFACState:
-        return KFACState(0, [], [], damping, float("nan"), None)
-
-    def _blocks(factors: list, lam: float) -> list:
-        if damping_mode == "tikhonov":
-            return [_KFF(A, G) for A, G in factors]
-        return [factored_damped_block(A, G, lam) for A, G in factors]
-
-    def update(grads: Any, state: KFACState, params: Any = None, **extra: Any
-               ) -> tuple[Any, KFACState]:
-        if params is None:
-            raise TypeError("kfac_precondition needs params in update(grads, state, params)")
-        stats = stats_fn(params)
-        value = _loss_value(extra, stats, reduction)
-        lam, ratio = state.damping, state.ratio
-        if state.previous is not None and value is not None:
-            lam, ratio = adapted_damping(state.previous, params, value, lam, cfg, quad_fn)
-        sub = subsample_stats(stats, state.step % factor_subsample, factor_subsample)
-        # "sum" Fisher = N x "mean" Fisher with N the whole batch, not the subsample
-        n_scale = stats.n_examples if reduction == "sum" else 1.0
-        new = [(A, n_scale * G) for A, G in kfac_factors(sub, "mean")]
-        if state.factors:
-            new = [(ema_decay * A0 + (1 - ema_decay) * A, ema_decay * G0 + (1 - ema_decay) * G)
-                   for (A0, G0), (A, G) in zip(state.factors, new, strict=True)]
-        blocks = state.blocks
-        if state.step % inverse_every == 0 or not blocks:
-            blocks = _blocks(new, lam)
-        solve_damping = lam if damping_mode == "tikhonov" else 0.0
-        out = [b.solve_matrix(g, solve_damping) for b, g in zip(blocks, grads, strict=True)]
-        quad = None
-        if rescale:
-            out, quad = rescale_direction(stats, grads, out, lam, reduction, quad_fn, params)
-        previous = remember(cfg, params, grads, value, stats, lam, out, quad)
-        return out, KFACState(state.step + 1, new, blocks, lam, ratio, previous)
-
-    return GradientTransformation(init, update)
+    curvature = kfac_curvature(stats_fn, ema_decay=ema_decay, inverse_every=inverse_every,
+                               factor_subsample=factor_subsample, damping_mode=damping_mode,
+                               reduction=reduction)
+    return _curvature_chain(curvature, stats_fn, damping, reduction, rescale, adapt_damping,
+                            quadratic_form, lm_factor, lm_thresholds, min_damping, max_damping)
 
 
-def kfac(stats_fn: StatsFn, learning_rate: float = 1.0, momentum: float = 0.0,
-         **kwargs: Any) -> GradientTransformation:
-    """``chain(kfac_precondition(stats_fn, **kwargs), [trace(momentum)], scale(-lr))``."""
-    check_positive(learning_rate, "learning_rate")
+def kfac(stats_fn: StatsFn, learning_rate: float | None = None,
+         momentum: float | str | None = None, **kwargs: Any) -> GradientTransformation:
+    r"""K-FAC as kfac-jax runs it (Martens & Grosse 2015, §6–7), or with a fixed step.
+
+    **Default** (``learning_rate`` and ``momentum`` not given, or ``momentum="adaptive"``):
+    learning rate and momentum chosen jointly from the 2-D quadratic model along the
+    preconditioned gradient and the previous update
+    (:func:`~infogeo.flows.quadratic_model_step`, exact Fisher of the batch), damping by
+    Levenberg–Marquardt every ``damping_interval`` = 5 steps with
+    :math:`\omega = 0.95^5`, ``min_damping`` = 1e-5 and the damping left out of the model
+    change, π-adjusted factored damping through damped Cholesky inverses refreshed every
+    ``inverse_every`` = 5 steps, factor EMA 0.95:
+
+    ``chain(levenberg_marquardt_damping(...), kfac_curvature(...), precondition(),
+    quadratic_model_step(momentum=True))``.
+
+    Keywords of the default: ``damping`` (initial, 1e-2), ``adapt_damping`` (True),
+    ``damping_interval``, ``damping_decay`` (0.95), ``min_damping``, ``max_damping``,
+    ``include_damping_in_model`` (False), ``ema_decay``, ``inverse_every``,
+    ``factor_subsample``, ``damping_mode`` ("factored"), ``reduction``,
+    ``quadratic_form``. A weight decay is given to the objective
+    (``NetworkObjective(..., l2_reg=1e-4)``) and folded into the curvature here.
+
+    **Fixed step** (``learning_rate`` given, or a numeric ``momentum``):
+    ``chain(kfac_precondition(stats_fn, **kwargs), [trace(momentum)], scale(-lr))`` —
+    the quadratic-model rescaling of :func:`kfac_precondition` then heavy-ball momentum.
+    """
+    if learning_rate is None and momentum in (None, "adaptive"):
+        return _adaptive_kfac(stats_fn, **kwargs)
+    if isinstance(momentum, str):
+        raise ValueError(f"momentum must be a number in [0, 1) or 'adaptive', got {momentum!r}")
+    lr = 1.0 if learning_rate is None else learning_rate
+    check_positive(lr, "learning_rate")
     pieces = [kfac_precondition(stats_fn, **kwargs)]
     if momentum:
         pieces.append(trace(momentum))
-    return chain(*pieces, scale(-learning_rate))
+    return chain(*pieces, scale(-lr))
 
 
-class NaturalGradientState(NamedTuple):
-    """State of :func:`exact_natural_gradient_precondition` (see :class:`KFACState`)."""
+def _adaptive_kfac(stats_fn: StatsFn, *, damping: float = 1e-2, adapt_damping: bool = True,
+                   damping_interval: int = 5, damping_decay: float = 0.95,
+                   min_damping: float = 1e-5, max_damping: float = 1e3,
+                   include_damping_in_model: bool = False, ema_decay: float = 0.95,
+                   inverse_every: int = 5, factor_subsample: int = 1,
+                   damping_mode: str = "factored", reduction: str = "mean",
+                   quadratic_form: Callable[[Any, list], float] | None = None
+                   ) -> GradientTransformation:
+    damping = check_damping(damping)
+    form = network_quadratic_form(stats_fn, reduction, quadratic_form)
+    l2 = float(getattr(objective_of(stats_fn), "l2_reg", 0.0) or 0.0)
+    damp = (levenberg_marquardt_damping(damping, quadratic_form=_with_l2(form, l2),
+                                        interval=damping_interval, decay=damping_decay,
+                                        min_damping=min_damping, max_damping=max_damping,
+                                        include_damping_in_model=include_damping_in_model)
+            if adapt_damping else tikhonov(damping))
+    curvature = kfac_curvature(stats_fn, ema_decay=ema_decay, inverse_every=inverse_every,
+                               factor_subsample=factor_subsample, damping_mode=damping_mode,
+                               reduction=reduction)
+    return chain(_publish_gradient(), damp, curvature, precondition(damping=None),
+                 quadratic_model_step(form, momentum=True,
+                                      include_damping_in_model=include_damping_in_model))
 
-    damping: float
-    ratio: float
-    previous: Previous | None
+
+NaturalGradientState = ExactFisherState
 
 
 def exact_natural_gradient_precondition(stats_fn: StatsFn, damping: float = 1e-3, *,
@@ -314,37 +335,11 @@ def exact_natural_gradient_precondition(stats_fn: StatsFn, damping: float = 1e-3
                                         ) -> GradientTransformation:
     r"""Precondition by the dense Fisher of all parameters,
     :math:`u = (F + \lambda I)^{-1}\nabla L` — :math:`O(NP^2 + P^3)` per step, small nets
-    only (the reference K-FAC approximates). Solved by Cholesky (the damped matrix is
-    positive definite); a numerically singular one raises ``ArithmeticError``.
-    ``rescale`` and ``adapt_damping`` work as in :func:`kfac_precondition`, so the two
-    differ only in the curvature matrix."""
+    only (the reference K-FAC approximates). The same chain as :func:`kfac_precondition`
+    with :func:`~infogeo.learning.exact_fisher_curvature` as the curvature piece; a
+    numerically singular damped Fisher raises
+    :class:`~infogeo.errors.SingularCurvatureError`."""
     damping = check_damping(damping)
-    cfg = make_trust_config(rescale, adapt_damping, lm_factor, lm_thresholds, min_damping,
-                            max_damping, reduction)
-    quad_fn = quadratic_form if quadratic_form is not None else default_quad_fn(stats_fn)
-    _check_same_reduction(stats_fn, reduction)
-
-    def update(grads: Any, state: NaturalGradientState, params: Any = None, **extra: Any
-               ) -> tuple[Any, NaturalGradientState]:
-        stats = stats_fn(params)
-        value = _loss_value(extra, stats, reduction)
-        lam, ratio = state.damping, state.ratio
-        if state.previous is not None and value is not None:
-            lam, ratio = adapted_damping(state.previous, params, value, lam, cfg, quad_fn)
-        F = dense_fisher(stats, reduction)
-        F[np.diag_indices_from(F)] += lam
-        try:
-            factor = cho_factor(F, lower=True, check_finite=False)
-        except np.linalg.LinAlgError as err:
-            raise ArithmeticError(f"Fisher + damping {lam:g} is not positive definite; "
-                                  "increase damping") from err
-        u = cho_solve(factor, flatten_params(grads), check_finite=False)
-        out = unflatten_params(u, [g.shape for g in grads])
-        quad = None
-        if rescale:
-            out, quad = rescale_direction(stats, grads, out, lam, reduction, quad_fn, params)
-        previous = remember(cfg, params, grads, value, stats, lam, out, quad)
-        return out, NaturalGradientState(lam, ratio, previous)
-
-    return GradientTransformation(lambda params: NaturalGradientState(damping, float("nan"),
-                                                                      None), update)
+    return _curvature_chain(exact_fisher_curvature(stats_fn, reduction), stats_fn, damping,
+                            reduction, rescale, adapt_damping, quadratic_form, lm_factor,
+                            lm_thresholds, min_damping, max_damping)

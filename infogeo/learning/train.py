@@ -1,93 +1,66 @@
-"""A small training driver that reports whether and why it stopped."""
+"""Training a network: the flows' one optimizer loop over the list of layer matrices."""
 
 from __future__ import annotations
 
-import time
-from typing import Any, NamedTuple
+import warnings
+from collections.abc import Callable
+from typing import Any
 
-import numpy as np
-from numpy.typing import NDArray
-
-from .._checks import check_positive, check_positive_int
-from ..flows.transforms import GradientTransformation, apply_updates
+from ..flows.loop import minimize
+from ..flows.protocols import Objective
+from ..flows.trajectory import Trajectory
+from ..flows.transforms import GradientTransformation
 
 __all__ = ["TrainResult", "train"]
 
-
-class TrainResult(NamedTuple):
-    """Outcome of :func:`train`.
-
-    Attributes
-    ----------
-    params : list of arrays
-        Last finite parameters.
-    losses : array
-        Training loss before each iteration (``losses[0]`` at the start).
-    n_iter : int
-        Updates applied.
-    converged : bool
-        True if ``target_loss`` was reached.
-    reason : str
-        ``"target loss reached"``, ``"max_iter reached"`` or ``"diverged: ..."``.
-    wall_time : float
-        Seconds spent in the loop.
-    """
-
-    params: Any
-    losses: NDArray
-    n_iter: int
-    converged: bool
-    reason: str
-    wall_time: float
+#: ``train`` returns the flows' :class:`~infogeo.flows.Trajectory` (the one result type);
+#: the old name is kept. Its ``final`` is the last parameters (``params`` too, with a
+#: ``DeprecationWarning``, unless ``record=True``), ``losses`` the training loss before each
+#: iteration, ``wall_time`` the seconds in the loop, ``status`` why it stopped.
+TrainResult = Trajectory
 
 
-def _finite(tree: Any) -> bool:
-    return all(bool(np.all(np.isfinite(w))) for w in tree)
-
-
-def train(objective: Any, params: Any, optimizer: GradientTransformation, *,
-          max_iter: int = 1000, target_loss: float | None = None,
-          divergence_factor: float = 1e3) -> TrainResult:
+def train(objective: Objective, params: Any, optimizer: GradientTransformation, *,
+          max_iter: int = 1000, loss_target: float | None = None,
+          divergence: float = 1e3, record: bool = False,
+          callback: Callable[[int, Any, float], Any] | None = None,
+          target_loss: float | None = None, divergence_factor: float | None = None
+          ) -> Trajectory:
     r"""Run ``optimizer`` on ``objective`` (anything with ``value_and_grad(params)`` and
-    ``loss(params)``) until the loss reaches ``target_loss`` or ``max_iter`` updates.
+    ``loss(params)``) until the loss reaches ``loss_target`` or ``max_iter`` updates.
 
-    A run *diverges* — and stops, saying so — when the loss or the parameters become
-    non-finite, the loss exceeds ``divergence_factor`` times :math:`\max(L_0, 1)`, or
-    the optimizer raises ``ArithmeticError`` (a curvature solve that broke down).
+    This is :func:`infogeo.flows.minimize` with the objective's shared forward pass and
+    no gradient-norm test: the same stopping rules, divergence rule (loss above
+    :math:`L_0 + \text{divergence}\,(1 + |L_0|)`, or non-finite) and caught exceptions
+    (a singular curvature stops the run with ``status="singular_curvature"``).
 
-    The update receives the extras ``value``, ``grad`` and ``loss_fn``
-    (see :mod:`infogeo.flows.transforms`).
+    Parameters
+    ----------
+    record : bool
+        Keep every iterate (``Trajectory.params``); by default only the last
+        (``Trajectory.final``).
+    callback : callable, optional
+        ``callback(iteration, params, loss)``; returning True stops the run.
+    target_loss, divergence_factor
+        Deprecated names of ``loss_target`` and ``divergence``.
+
+    Returns
+    -------
+    Trajectory
     """
-    max_iter = check_positive_int(max_iter, "max_iter")
-    check_positive(divergence_factor, "divergence_factor")
-    state = optimizer.init(params)
-    losses: list[float] = []
-    start = time.perf_counter()
-    reason, converged, n = "max_iter reached", False, 0
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        value, grads = objective.value_and_grad(params)
-        limit = divergence_factor * max(abs(value), 1.0)
-        while True:
-            losses.append(value)
-            if not np.isfinite(value) or value > limit:
-                reason = f"diverged: loss {value:.3g} exceeds {limit:.3g} or is not finite"
-                break
-            if target_loss is not None and value <= target_loss:
-                reason, converged = "target loss reached", True
-                break
-            if n >= max_iter:
-                break
-            try:
-                updates, state = optimizer.update(grads, state, params, value=value,
-                                                  grad=grads, loss_fn=objective.loss)
-            except ArithmeticError as err:  # e.g. a curvature solve that broke down
-                reason = f"diverged: {err}"
-                break
-            new_params = apply_updates(params, updates)
-            if not _finite(new_params):
-                reason = "diverged: parameters became non-finite"
-                break
-            params, n = new_params, n + 1
-            value, grads = objective.value_and_grad(params)
-    return TrainResult(params, np.asarray(losses), n, converged, reason,
-                       time.perf_counter() - start)
+    if target_loss is not None:
+        warnings.warn("train(target_loss=...) is deprecated: use loss_target=",
+                      DeprecationWarning, stacklevel=2)
+        if loss_target is not None:
+            raise TypeError("give loss_target only (target_loss is its deprecated name)")
+        loss_target = target_loss
+    if divergence_factor is not None:
+        warnings.warn("train(divergence_factor=...) is deprecated: use divergence=",
+                      DeprecationWarning, stacklevel=2)
+        divergence = divergence_factor
+    if not hasattr(objective, "value_and_grad"):
+        raise TypeError(f"objective must have value_and_grad(params) and loss(params), got "
+                        f"{type(objective).__name__}")
+    return minimize(optimizer, objective, None, params, max_iter=max_iter, gtol=0.0,
+                    divergence=divergence, loss_target=loss_target, record=record,
+                    callback=callback)

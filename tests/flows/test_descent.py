@@ -218,12 +218,12 @@ def test_loss_target_stops_the_drivers() -> None:
                                    loss_target=target, gtol=0.0)
     assert ngd.converged and "loss_target" in ngd.reason
     assert ngd.losses[-1] <= target < ngd.losses[-2]
-    flow = fisher_flow(Normal(), normal_nll_grad, X0, (0.0, 50.0), loss=normal_nll,
+    flow = fisher_flow(Normal(), normal_nll, normal_nll_grad, X0, (0.0, 50.0),
                        loss_target=target, gtol=0.0)
     assert flow.converged and "loss_target" in flow.reason
     assert flow.final_loss == pytest.approx(target, abs=1e-9)
     with pytest.raises(ValueError, match="loss_target needs loss"):
-        fisher_flow(Normal(), normal_nll_grad, X0, (0.0, 1.0), loss_target=target)
+        fisher_flow(Normal(), None, normal_nll_grad, X0, (0.0, 1.0), loss_target=target)
 
 
 def test_fisher_estimates_plug_in_as_curvature() -> None:
@@ -276,3 +276,38 @@ def test_natural_norm_convergence_criterion() -> None:
     assert natural_norm(traj.final) <= 1e-6 < natural_norm(traj.params[-2])
     with pytest.raises(ValueError, match="norm must be"):
         natural_gradient_descent(Normal(), normal_nll, normal_nll_grad, X0, norm="l1")
+
+
+def test_bad_damping_curvature_and_target_are_refused_by_name() -> None:
+    n = Normal()
+    with pytest.raises(ValueError, match="damping must be >= 0"):
+        natural_gradient_descent(n, normal_nll, normal_nll_grad, X0, damping=-1.0)
+    with pytest.raises(ValueError, match="loss_target must be finite"):
+        natural_gradient_descent(n, normal_nll, normal_nll_grad, X0, loss_target=np.nan)
+    with pytest.raises(TypeError, match="curvature"):
+        natural_gradient_descent(n, normal_nll, normal_nll_grad, X0, curvature="fisher")
+    # a curvature callable may return a bare matrix: it is solved as the metric is
+    exact = natural_gradient_descent(n, normal_nll, normal_nll_grad, X0, step_size=0.5)
+    bare = natural_gradient_descent(n, normal_nll, normal_nll_grad, X0, step_size=0.5,
+                                    curvature=n.metric_matrix)
+    np.testing.assert_allclose(bare.params, exact.params, rtol=1e-12)
+    with pytest.raises(TypeError, match=r"curvature\(params\) must have solve"):
+        natural_gradient_descent(n, normal_nll, normal_nll_grad, X0,
+                                 curvature=lambda th: "not a matrix")
+
+
+def test_statuses_say_why_a_run_stopped() -> None:
+    traj = natural_gradient_descent(Normal(), normal_nll, normal_nll_grad, X0)
+    assert traj.status == "converged" and traj.wall_time >= 0
+    traj = gradient_descent(Normal(), normal_nll, normal_nll_grad, X0, step_size=0.01,
+                            max_iter=3)
+    assert traj.status == "max_iter"
+    traj = gradient_descent(None, lambda t: 5.0 * float(t @ t), lambda t: 10.0 * t,
+                            np.array([1.0]), step_size=0.5)
+    assert traj.status == "diverged"
+    design = np.ones((4, 2))
+    model = LogisticRegression(design)
+    y = np.array([0.0, 1.0, 1.0, 0.0])
+    traj = natural_gradient_descent(model, lambda w: float(model.nll(y, w, "sum")),
+                                    lambda w: model.nll_grad(y, w, "sum"), np.array([0.5, 0.2]))
+    assert traj.status == "singular_curvature"

@@ -7,6 +7,8 @@ L(θ) − L(θ̂) = KL(p_θ̂ ‖ p_θ).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -32,7 +34,7 @@ def test_problem_loss_is_the_normal_nll_and_its_gradient() -> None:
 
 def test_loss_decreases_at_the_rate_minus_natural_gradient_norm() -> None:
     n = Normal()
-    traj = fisher_flow(n, normal_nll_grad, X0, (0.0, 20.0), loss=normal_nll,
+    traj = fisher_flow(n, normal_nll, normal_nll_grad, X0, (0.0, 20.0),
                        t_eval=np.linspace(0, 20, 201))
     assert traj.reason.startswith("reached the end")
     # 1) the integrated loss is non-increasing
@@ -53,7 +55,7 @@ def test_mle_flow_is_exponential_in_expectation_coordinates(chart: str) -> None:
     n = Normal()
     other, loss_c, grad_c = pull_back(n, normal_nll, normal_nll_grad, chart)
     times = np.linspace(0.0, 4.0, 9)
-    traj = fisher_flow(other, grad_c, n.change_chart(X0, chart), (0.0, 4.0), loss=loss_c,
+    traj = fisher_flow(other, loss_c, grad_c, n.change_chart(X0, chart), (0.0, 4.0),
                        t_eval=times, rtol=1e-10, atol=1e-12)
     eta = other.change_chart(traj.params, "expectation")
     eta0 = n.change_chart(X0, "expectation")
@@ -85,7 +87,7 @@ def test_mle_flow_path_is_the_m_geodesic_not_the_levi_civita_geodesic() -> None:
     flow_mid = ex.change_chart(mid, "mu_sigma")
     gap = n.dist(flow_mid, path).min()
     assert gap > 0.05
-    traj = fisher_flow(n, normal_nll_grad, X0, (0.0, 8.0), rtol=1e-10, atol=1e-12)
+    traj = fisher_flow(n, None, normal_nll_grad, X0, (0.0, 8.0), rtol=1e-10, atol=1e-12)
     t_half = np.log(2.0)  # η(t) is halfway when e^{-t} = 1/2
     np.testing.assert_allclose(traj.at(t_half), flow_mid, atol=1e-7)
 
@@ -107,7 +109,7 @@ def test_flow_agrees_across_charts_to_ode_tolerance() -> None:
 
 
 def test_convergence_event_stops_the_flow() -> None:
-    traj = fisher_flow(Normal(), normal_nll_grad, X0, (0.0, 100.0), loss=normal_nll,
+    traj = fisher_flow(Normal(), normal_nll, normal_nll_grad, X0, (0.0, 100.0),
                        gtol=1e-6)
     assert traj.converged and "gtol" in traj.reason
     g = normal_nll_grad(traj.final)
@@ -122,7 +124,7 @@ def test_flow_toward_the_boundary_stops_with_a_reason() -> None:
     def grad(x: np.ndarray) -> np.ndarray:
         return np.array([0.0, 1.0 / x[1] ** 3])
 
-    traj = fisher_flow(Normal(), grad, np.array([0.0, 1.0]), (0.0, 5.0), gtol=0.0)
+    traj = fisher_flow(Normal(), None, grad, np.array([0.0, 1.0]), (0.0, 5.0), gtol=0.0)
     assert not traj.converged
     assert "boundary of the parameter domain" in traj.reason
     assert traj.times[-1] == pytest.approx(1.0, abs=1e-3)
@@ -136,9 +138,9 @@ def test_perturbed_starts_contract_in_fisher_rao_distance() -> None:
     times = np.linspace(0.0, 5.0, 11)
     start = np.array([1.3, 0.9])
     starts = start + 1e-3 * rng.standard_normal((4, 2))
-    runs = [fisher_flow(n, normal_nll_grad, s, (0.0, 5.0), t_eval=times, rtol=1e-11,
+    runs = [fisher_flow(n, None, normal_nll_grad, s, (0.0, 5.0), t_eval=times, rtol=1e-11,
                         atol=1e-13).params for s in starts]
-    far = [fisher_flow(n, normal_nll_grad, s, (0.0, 30.0)).final for s in starts]
+    far = [fisher_flow(n, None, normal_nll_grad, s, (0.0, 30.0)).final for s in starts]
     np.testing.assert_allclose(far, np.broadcast_to(MLE, (4, 2)), atol=1e-6)
     for other in runs[1:]:
         d = n.dist(runs[0], other)
@@ -150,17 +152,17 @@ def test_perturbed_starts_contract_in_fisher_rao_distance() -> None:
 def test_bad_input() -> None:
     n = Normal()
     with pytest.raises(ValueError, match="loss_grad must return an array of shape"):
-        fisher_flow(n, lambda x: np.ones(3), X0, (0, 1))
+        fisher_flow(n, None, lambda x: np.ones(3), X0, (0, 1))
     with pytest.raises(ValueError, match="theta0 must be finite"):
-        fisher_flow(n, normal_nll_grad, [np.nan, 1.0], (0, 1))
+        fisher_flow(n, None, normal_nll_grad, [np.nan, 1.0], (0, 1))
     with pytest.raises(ValueError, match="parameter domain"):
-        fisher_flow(n, normal_nll_grad, [0.0, -1.0], (0, 1))
+        fisher_flow(n, None, normal_nll_grad, [0.0, -1.0], (0, 1))
     with pytest.raises(ValueError, match="t_span"):
-        fisher_flow(n, normal_nll_grad, X0, (1, 0))
+        fisher_flow(n, None, normal_nll_grad, X0, (1, 0))
     singular = LogisticRegression(np.array([[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]))
     with pytest.raises(SingularCurvatureError, match="damping"):
-        fisher_flow(singular, lambda w: w, np.array([0.5, 0.2]), (0, 1))
-    damped = fisher_flow(singular, lambda w: w, np.array([0.5, 0.2]), (0, 1), damping=1e-3)
+        fisher_flow(singular, None, lambda w: w, np.array([0.5, 0.2]), (0, 1))
+    damped = fisher_flow(singular, None, lambda w: w, np.array([0.5, 0.2]), (0, 1), damping=1e-3)
     assert np.all(np.isfinite(damped.params))
 
 
@@ -168,10 +170,53 @@ def test_boundary_reason_with_t_eval() -> None:
     def grad(x: np.ndarray) -> np.ndarray:
         return np.array([0.0, 1.0 / x[1] ** 3])
 
-    traj = fisher_flow(Normal(), grad, np.array([0.0, 1.0]), (0.0, 5.0), gtol=0.0,
+    traj = fisher_flow(Normal(), None, grad, np.array([0.0, 1.0]), (0.0, 5.0), gtol=0.0,
                        t_eval=np.linspace(0.0, 5.0, 11))
     assert "boundary of the parameter domain" in traj.reason
     # the output times reached before the flow stalls at the boundary (t = 1)
     np.testing.assert_allclose(traj.times, [0.0, 0.5, 1.0][:len(traj.times)])
     assert len(traj.times) >= 2 and np.all(traj.params[:, 1] > 0)
     np.testing.assert_allclose(traj.params[:, 1] ** 2, 1 - traj.times, atol=1e-5)
+
+
+def test_bad_flow_options_are_refused_by_name() -> None:
+    n = Normal()
+    args = (n, normal_nll, normal_nll_grad, X0)
+    with pytest.raises(ValueError, match="method must be one of"):
+        fisher_flow(*args, (0, 1), method="Euler")
+    with pytest.raises(ValueError, match="t_eval must lie within t_span"):
+        fisher_flow(*args, (0, 1), t_eval=[0.5, 2.0])
+    with pytest.raises(ValueError, match="t_eval must be finite"):
+        fisher_flow(*args, (0, 1), t_eval=[0.5, np.nan])
+    with pytest.raises(ValueError, match="t_eval must be a 1-D"):
+        fisher_flow(*args, (0, 1), t_eval=[[0.5]])
+    with pytest.raises(ValueError, match="max_step must be > 0"):
+        fisher_flow(*args, (0, 1), max_step=-1.0)
+    with pytest.raises(ValueError, match=r"t_span must be \(t0, t1\), two numbers"):
+        fisher_flow(*args, (0, 1, 2))
+    with pytest.raises(ValueError, match="damping must be >= 0"):
+        fisher_flow(*args, (0, 1), damping=-1e-3)
+    with pytest.raises(ValueError, match="loss_target must be finite"):
+        fisher_flow(*args, (0, 1), loss_target=float("nan"))
+    with pytest.raises(TypeError, match="needs loss_grad, or loss"):
+        fisher_flow(n, None, None, X0, (0, 1))
+
+
+def test_one_argument_order_and_a_missing_gradient() -> None:
+    n = Normal()
+    new = fisher_flow(n, normal_nll, normal_nll_grad, X0, (0.0, 1.0), t_eval=[0.5, 1.0])
+    # the design contract's gradient-first form, accepted without a warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        old = fisher_flow(n, normal_nll_grad, X0, (0.0, 1.0), loss=normal_nll,
+                          t_eval=[0.5, 1.0])
+    np.testing.assert_allclose(old.params, new.params, rtol=0, atol=0)
+    np.testing.assert_allclose(old.losses, new.losses)
+    # without the gradient: fourth-order central differences, same flow to ODE accuracy
+    fd = fisher_flow(n, normal_nll, None, X0, (0.0, 1.0), t_eval=[0.5, 1.0])
+    np.testing.assert_allclose(fd.params, new.params, rtol=1e-7)
+    from infogeo.flows import gradient_descent, natural_gradient_descent
+    for driver in (natural_gradient_descent, gradient_descent):
+        exact = driver(n, normal_nll, normal_nll_grad, X0, step_size=0.1, max_iter=20)
+        approx = driver(n, normal_nll, None, X0, step_size=0.1, max_iter=20)
+        np.testing.assert_allclose(approx.params, exact.params, rtol=1e-8)

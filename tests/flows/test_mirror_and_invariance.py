@@ -128,7 +128,7 @@ def test_mle_flow_in_every_dual_family_is_exponential_in_expectation(family: str
         return nat.change_chart(theta, expectation) - t_bar
 
     times = np.linspace(0.0, 3.0, 7)
-    traj = fisher_flow(nat, grad, theta0, (0.0, 3.0), t_eval=times, gtol=0.0, rtol=1e-10,
+    traj = fisher_flow(nat, None, grad, theta0, (0.0, 3.0), t_eval=times, gtol=0.0, rtol=1e-10,
                        atol=1e-12)
     expected = t_bar + (eta0 - t_bar) * np.exp(-times)[:, None]
     np.testing.assert_allclose(nat.change_chart(traj.params, expectation), expected,

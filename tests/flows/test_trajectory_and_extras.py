@@ -25,7 +25,7 @@ X0 = np.array([-1.0, 2.0])
 
 def test_trajectory_helpers() -> None:
     n = Normal()
-    flow = fisher_flow(n, normal_nll_grad, X0, (0.0, 2.0), loss=normal_nll)
+    flow = fisher_flow(n, normal_nll, normal_nll_grad, X0, (0.0, 2.0))
     np.testing.assert_allclose(flow.at(flow.times), flow.params, atol=1e-12)
     assert flow.at(1.0).shape == (2,) and flow.at([0.5, 1.0]).shape == (2, 2)
     with pytest.raises(ValueError, match="integrated interval"):
@@ -40,7 +40,7 @@ def test_trajectory_helpers() -> None:
     with pytest.raises(ValueError, match="finite"):
         Trajectory(np.array([[np.nan, 1.0]]), None, np.zeros(1), np.zeros(0), np.zeros(1),
                    False, "x", 0)
-    no_loss = fisher_flow(n, normal_nll_grad, X0, (0.0, 0.5))
+    no_loss = fisher_flow(n, None, normal_nll_grad, X0, (0.0, 0.5))
     with pytest.raises(ValueError, match="no losses"):
         _ = no_loss.final_loss
 
