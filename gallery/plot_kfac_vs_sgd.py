@@ -104,7 +104,7 @@ print(f"\noptimizer                          final loss  accuracy  wall time  ms
 for name, res in runs.items():
     reached = np.flatnonzero(res.losses <= target)
     first = str(reached[0]) if reached.size else f">{n_iter}"
-    acc = np.mean(net.predict_proba(res.params, X).argmax(axis=1) == y)
+    acc = np.mean(net.predict_proba(res.final, X).argmax(axis=1) == y)
     print(f"{name:33s}  {res.losses[-1]:10.4f}  {acc:8.3f}  {res.wall_time:8.2f}s  "
           f"{1e3 * res.wall_time / res.n_iter:7.2f}  {first:>6s}   [{res.reason}]")
 
@@ -144,7 +144,7 @@ gx, gy = np.meshgrid(grid, grid)
 plane = np.column_stack([gx.ravel(), gy.ravel()])
 fig, axes = plt.subplots(1, 2, figsize=(12, 5.6), layout="constrained")
 for ax, name in zip(axes, list(runs)[1:], strict=True):
-    proba = net.predict_proba(runs[name].params, plane)
+    proba = net.predict_proba(runs[name].final, plane)
     ax.contourf(gx, gy, proba.argmax(axis=1).reshape(gx.shape), levels=[-0.5, 0.5, 1.5, 2.5],
                 colors=["C0", "C1", "C2"], alpha=0.25)
     for k in range(n_classes):
