@@ -10,10 +10,11 @@ third moment is the **Amari–Chentsov tensor**
     T_{ijk}(\theta) = E_\theta\big[\partial_i\ell\;\partial_j\ell\;\partial_k\ell\big],
 
 symmetric in its three indices; the cubic form :math:`T(u, u, u) = E[(u\cdot s)^3]` is
-the third moment — the skewness — of the score in the direction :math:`u`. Up to a
-factor, :math:`g` and :math:`T` are the only tensors that every statistical model carries
-naturally, in the sense that they are invariant under sufficient statistics (Chentsov's
-theorem). Together they define Amari's one-parameter family of **α-connections**
+the third moment — the skewness — of the score in the direction :math:`u`. On finite
+sample spaces, Chentsov's theorem says that :math:`g` is the only Riemannian metric and
+:math:`T` the only symmetric 3-tensor (each up to a constant factor) that are invariant
+under sufficient statistics. Together they define Amari's one-parameter family of
+**α-connections**
 
 .. math::
 

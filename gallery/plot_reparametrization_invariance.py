@@ -90,8 +90,8 @@ theta0 = np.array([1.0, 3.0])  # start: Gamma(shape 1, rate 3)
 # ``check_invariance(..., "flow")`` integrates the Fisher flow to t = 3 in each chart.
 # If the flow is invariant, the discrepancy between charts is the integration error,
 # so it must shrink in proportion to the relative tolerance ``rtol`` of the solver —
-# which it does, over six decades. Euclidean gradient descent run for the same number of
-# steps in the same charts ends in visibly different places: the discrepancy is of the
+# which it does, over six decades. Euclidean gradient descent (60 steps of 0.05) run in
+# the same charts ends in visibly different places: the discrepancy is of the
 # order of the parameters themselves — except between (α, β) and the natural chart
 # :math:`(\alpha - 1, -\beta)`, whose Jacobian :math:`J = \mathrm{diag}(1, -1)` has
 # :math:`JJ^\top = 1`: gradient descent is invariant under the isometries of the
