@@ -13,7 +13,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-ALIASES = "aliases (documented under their own name)"
 SECTIONS = [
     ("symbolic", "Symbolic derivation (sympy)"),
     ("manifolds", "Numeric statistical manifolds"),
@@ -22,6 +21,7 @@ SECTIONS = [
     ("learning", "Learning: networks, K-FAC, variational inference"),
     ("plotting", "Plotting helpers"),
     ("interop", "Interoperability (geomstats, scipy.stats)"),
+    ("nonparametric", "Non-parametric Fisher–Rao geometry"),
 ]
 
 
@@ -44,14 +44,10 @@ def main() -> None:
             origin = getattr(obj, "__module__", None) or module.__name__
             if inspect.ismodule(obj):
                 origin = "modules"
-            elif (inspect.isclass(obj) or inspect.isfunction(obj)) and obj.__name__ != name:
-                origin = ALIASES
             groups.setdefault(origin.rsplit(".", 1)[-1], []).append(name)
         for group, members in groups.items():
-            # an alias gets no page of its own: autodoc renders it "alias of ..." and the
-            # class template's nested directives then break the build
-            toctree = [] if group == ALIASES else ["   :toctree: generated/"]
-            out += [f".. rubric:: {group}", "", ".. autosummary::", *toctree, ""]
+            out += [f".. rubric:: {group}", "", ".. autosummary::", "   :toctree: generated/",
+                    ""]
             out += [f"   {m}" for m in members]
             out.append("")
     Path(__file__).with_name("api.rst").write_text("\n".join(out) + "\n")

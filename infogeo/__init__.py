@@ -12,7 +12,7 @@ from typing import Any
 __version__ = "0.1.0"
 
 _SUBPACKAGES = ("manifolds", "symbolic", "estimators", "flows", "learning", "plotting",
-                "interop", "errors")
+                "interop", "errors", "nonparametric")
 
 __all__ = list(_SUBPACKAGES) + ["__version__"]
 

@@ -6,7 +6,7 @@ Every public function validates its inputs with these helpers so that bad input 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -14,6 +14,7 @@ from numpy.typing import ArrayLike, NDArray
 __all__ = [
     "as_finite_array",
     "as_points",
+    "broadcast_batch",
     "check_positive",
     "check_in_interval",
     "check_rng",
@@ -31,9 +32,15 @@ def as_finite_array(x: ArrayLike, name: str, dtype: type = float) -> NDArray:
 
     Raises
     ------
+    TypeError
+        If ``x`` is None or complex (numpy would turn None into NaN and silently drop an
+        imaginary part).
     ValueError
         If ``x`` cannot be converted or holds a non-finite value.
     """
+    if x is None:  # np.asarray(None, float) is NaN: say what is wrong instead
+        raise TypeError(f"{name} must be numeric array-like, got None")
+    _reject_complex(x, name)
     try:
         arr = np.asarray(x, dtype=dtype)
     except (TypeError, ValueError) as err:
@@ -41,6 +48,55 @@ def as_finite_array(x: ArrayLike, name: str, dtype: type = float) -> NDArray:
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must be finite (no NaN or inf), got {arr!r}")
     return arr
+
+
+def _reject_complex(x: ArrayLike, name: str) -> None:
+    """Raise ``TypeError`` for complex input (``np.asarray(z, float)`` keeps the real part
+    with only a ComplexWarning, a silent wrong answer)."""
+    if isinstance(x, complex | np.complexfloating):
+        raise TypeError(f"{name} must be real, got the complex number {x!r}")
+    dtype = getattr(x, "dtype", None)
+    complex_array = (dtype.kind == "c" if isinstance(dtype, np.dtype)
+                     else isinstance(x, list | tuple) and _holds_complex(x))
+    if complex_array:
+        raise TypeError(f"{name} must be real, got a complex array")
+
+
+def _holds_complex(items: Sequence[object]) -> bool:
+    try:
+        return bool(np.iscomplexobj(np.asarray(items)))
+    except (TypeError, ValueError):  # ragged or non-numeric: reported by the conversion
+        return False
+
+
+def broadcast_batch(trailing: Mapping[str, int] | None = None, **arrays: NDArray,
+                    ) -> tuple[int, ...]:
+    """The common batch shape of arrays given by argument name.
+
+    The batch shape of an array is its shape without its ``trailing[name]`` last axes
+    (1 by default: points and tangent vectors ``[..., dim]``; 0 for scalar data).
+
+    Raises
+    ------
+    ValueError
+        Naming every argument and its shape when the batch shapes do not broadcast.
+
+    Examples
+    --------
+    >>> broadcast_batch(theta_p=np.zeros((3, 2)), theta_q=np.zeros((2,)))
+    (3,)
+    """
+    trailing = trailing or {}
+    batches = []
+    for name, a in arrays.items():
+        k = trailing.get(name, 1)
+        batches.append(a.shape[:a.ndim - k] if k else a.shape)
+    try:
+        return np.broadcast_shapes(*batches)
+    except ValueError:
+        shapes = " and ".join(f"{name} (shape {a.shape})" for name, a in arrays.items())
+        raise ValueError(f"the batch shapes of {shapes} do not broadcast together "
+                         "(the leading axes must be equal or 1)") from None
 
 
 def as_points(x: ArrayLike, dim: int, name: str = "theta") -> NDArray:

@@ -15,7 +15,8 @@ Hierarchy::
     ├── ConvergenceError         (RuntimeError)     an iterative method did not converge
     │   ├── ShootingError                           the Riemannian log by shooting
     │   └── GeodesicIntegrationError                the geodesic ODE left the domain / budget
-    └── DerivationError          (RuntimeError)     no symbolic strategy closed a quantity
+    ├── DerivationError          (RuntimeError)     no symbolic strategy closed a quantity
+    └── OutOfRangeError          (ValueError)       a valid input whose result overflows
 
     InfogeoWarning (UserWarning)
     ├── AccuracyWarning          a numeric result did not reach its requested tolerance
@@ -32,6 +33,7 @@ __all__ = [
     "ShootingError",
     "GeodesicIntegrationError",
     "DerivationError",
+    "OutOfRangeError",
     "InfogeoWarning",
     "AccuracyWarning",
     "QuadratureToleranceWarning",
@@ -64,6 +66,11 @@ class GeodesicIntegrationError(ConvergenceError):
 
 class DerivationError(InfogeoError, RuntimeError):
     """No strategy could derive the requested quantity in closed form."""
+
+
+class OutOfRangeError(InfogeoError, ValueError):
+    """A valid input whose result does not fit in double precision (it overflows or
+    underflows to a value that would be wrong); the message names the argument and why."""
 
 
 class InfogeoWarning(UserWarning):

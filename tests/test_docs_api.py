@@ -10,7 +10,7 @@ import pytest
 
 API = Path(__file__).resolve().parents[1] / "docs" / "api.rst"
 SUBPACKAGES = ["manifolds", "symbolic", "estimators", "flows", "learning", "plotting",
-               "interop"]
+               "interop", "nonparametric"]
 
 
 def documented_names() -> set[str]:
@@ -22,7 +22,8 @@ def documented_names() -> set[str]:
         if module:
             current = module.group(1)
             continue
-        entry = re.match(r"^\s{3,}([A-Za-z_][\w.]*)\s*$", line)
+        entry = (re.match(r"^\s{3,}([A-Za-z_][\w.]*)\s*$", line)
+                 or re.match(r"^\.\. py:(?:data|class):: ([A-Za-z_][\w.]*)\s*$", line.strip()))
         if entry and current:
             names.add(f"{current}.{entry.group(1)}")
     return names

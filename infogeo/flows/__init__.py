@@ -5,7 +5,9 @@ Optimizers are chains of optax-style :class:`GradientTransformation` pieces: dam
 (:func:`precondition`, :func:`precondition_by_metric`, :func:`precondition_by_fisher`,
 :func:`identity`) and a step-size rule (:func:`fixed_step`,
 :func:`backtracking_line_search`, :func:`kl_trust_region`, :func:`geodesic_step`,
-:func:`exp_map_step`, :func:`midpoint`, :func:`quadratic_model_step`);
+:func:`exp_map_step`, :func:`midpoint`, :func:`quadratic_model_step`, the Runge–Kutta
+integrators :func:`runge_kutta`, the α-geodesic steps :func:`alpha_geodesic_step` and the
+cubic-model KL trust region :func:`kl_cubic_trust_region`, built on :func:`kl_expansion`);
 :func:`natural_gradient` assembles the usual chains. One loop, :func:`minimize`, runs
 any chain over a parameter array or tree; the drivers (:func:`natural_gradient_descent`,
 :func:`gradient_descent`, :func:`fisher_flow`, :func:`mirror_descent`, and
@@ -16,6 +18,7 @@ See :mod:`infogeo.flows.transforms` for the interface a new piece must follow.
 """
 
 from . import protocols
+from .alpha_steps import alpha_exp, alpha_geodesic_step
 from .damping import (
     LevenbergMarquardtState,
     levenberg_marquardt_damping,
@@ -29,6 +32,7 @@ from .descent import (
     natural_gradient,
     natural_gradient_descent,
 )
+from .integrators import ButcherTableau, RungeKuttaState, butcher_tableau, runge_kutta
 from .invariance import (
     InvarianceOrder,
     InvarianceReport,
@@ -61,6 +65,12 @@ from .step_rules import (
     kl_trust_region,
     midpoint,
     quadratic_model_step,
+)
+from .third_order import (
+    CubicTrustRegionState,
+    kl_cubic_term,
+    kl_cubic_trust_region,
+    kl_expansion,
 )
 from .trajectory import STATUSES, Trajectory
 from .transforms import (
@@ -95,6 +105,10 @@ __all__ = [
     "gradient_descent", "domain_check", "central_difference_gradient",
     "fisher_flow", "natural_gradient_field", "mirror_step", "mirror_descent",
     "exponential_family_mirror_descent",
+    # third-order geometry: KL expansion, α-geodesic steps, Runge–Kutta integrators
+    "kl_expansion", "kl_cubic_term", "kl_cubic_trust_region", "CubicTrustRegionState",
+    "alpha_exp", "alpha_geodesic_step",
+    "runge_kutta", "RungeKuttaState", "ButcherTableau", "butcher_tableau",
     # invariance
     "check_invariance", "InvarianceReport", "invariance_order", "InvarianceOrder", "pull_back",
 ]

@@ -24,8 +24,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._checks import as_finite_array, check_positive_int
-from .descent import gradient_descent, natural_gradient_descent
-from .loop import central_difference_gradient
+from .descent import domain_check, gradient_descent, natural_gradient_descent
+from .loop import central_difference_gradient, minimize
 from .ode import fisher_flow
 from .trajectory import Trajectory
 
@@ -145,7 +145,11 @@ def check_invariance(manifold: Any, loss_in_base_chart: Callable[[NDArray], floa
     t_span, t_eval, rtol, atol, ode_method
         Flow settings (``ode_method`` is the ``solve_ivp`` method).
     **options
-        Passed to the driver (e.g. ``step_rule="geodesic"`` for ``"ngd"``).
+        Passed to the driver (e.g. ``step_rule="geodesic"`` for ``"ngd"``). For ``"ngd"``,
+        ``step_rule`` may also be a factory ``(manifold_in_chart, step_size) ->
+        GradientTransformation`` building the whole optimizer (e.g.
+        ``lambda m, a: runge_kutta(precondition_by_metric(m), a, "rk4")``), run by
+        :func:`~infogeo.flows.minimize`.
 
     Returns
     -------
@@ -167,6 +171,11 @@ def check_invariance(manifold: Any, loss_in_base_chart: Callable[[NDArray], floa
         if method == "flow":
             traj = fisher_flow(other, loss_c, grad_c, y0, t_span, rtol=rtol, atol=atol,
                                method=ode_method, t_eval=times, gtol=0.0, **options)
+        elif method == "ngd" and callable(options.get("step_rule")):
+            rest = {k: v for k, v in options.items() if k != "step_rule"}
+            traj = minimize(options["step_rule"](other, step_size), loss_c, grad_c, y0,
+                            in_domain=domain_check(other), max_iter=n_steps, gtol=0.0,
+                            chart=other.chart.name, **rest)
         elif method == "ngd":
             traj = natural_gradient_descent(other, loss_c, grad_c, y0, step_size=step_size,
                                             max_iter=n_steps, gtol=0.0, **options)
@@ -211,7 +220,8 @@ class InvarianceOrder:
 
 def invariance_order(manifold: Any, loss_in_base_chart: Callable[[NDArray], float],
                      theta0: ArrayLike, charts: list[str] | tuple[str, ...],
-                     step_sizes: ArrayLike, horizon: float, *, step_rule: str = "fixed",
+                     step_sizes: ArrayLike, horizon: float, *,
+                     step_rule: str | Callable[[Any, float], Any] = "fixed",
                      loss_grad: Callable[[NDArray], NDArray] | None = None
                      ) -> InvarianceOrder:
     """Fit the invariance order of a natural-gradient update.
@@ -219,6 +229,9 @@ def invariance_order(manifold: Any, loss_in_base_chart: Callable[[NDArray], floa
     For each step size α, run ``round(horizon / α)`` steps in every chart (flow time
     ``horizon``) and take the largest final discrepancy :math:`D(\\alpha)`; fit
     :math:`\\log D = p \\log\\alpha + c` (global error of an order-:math:`p` update).
+    ``step_rule`` is a name of ``natural_gradient_descent`` or an optimizer factory
+    ``(manifold_in_chart, step_size) -> GradientTransformation`` (see
+    :func:`check_invariance`).
     """
     alphas = as_finite_array(step_sizes, "step_sizes")
     if alphas.ndim != 1 or alphas.size < 2 or np.any(alphas <= 0):

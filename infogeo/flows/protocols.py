@@ -13,8 +13,8 @@ from typing import Any, Protocol, runtime_checkable
 from numpy.typing import ArrayLike, NDArray
 
 __all__ = ["Chart", "ChartedManifold", "MetricManifold", "ConnectionManifold",
-           "ExpManifold", "InvarianceManifold", "FisherEstimate", "CurvatureSolver",
-           "QuadraticForm", "Objective"]
+           "ExpManifold", "SkewnessManifold", "InvarianceManifold", "FisherEstimate",
+           "CurvatureSolver", "QuadraticForm", "Objective"]
 
 
 class Chart(Protocol):
@@ -49,6 +49,18 @@ class ConnectionManifold(Protocol):
     """Levi-Civita Christoffel symbols ``gamma[..., k, i, j]`` (for ``geodesic_step``)."""
 
     def christoffels(self, theta: ArrayLike) -> NDArray: ...
+
+
+class SkewnessManifold(MetricManifold, Protocol):
+    """Third-order geometry (for ``kl_expansion``, ``alpha_geodesic_step``): Levi-Civita
+    symbols, the Amari–Chentsov tensor ``T[..., i, j, k]`` and the α-connections
+    ``alpha_christoffels(theta, alpha)[..., k, i, j] = Γ^(α)k_ij``."""
+
+    def christoffels(self, theta: ArrayLike) -> NDArray: ...
+
+    def skewness_tensor(self, theta: ArrayLike) -> NDArray: ...
+
+    def alpha_christoffels(self, theta: ArrayLike, alpha: float) -> NDArray: ...
 
 
 class ExpManifold(Protocol):

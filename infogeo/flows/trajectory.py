@@ -23,9 +23,7 @@ STATUSES = ("converged", "loss_target", "max_iter", "end_of_span", "callback", "
 class Trajectory:
     """Iterates of a descent method or samples of a flow, with the reason it stopped.
 
-    The parameters are also the attributes of the same names.
-
-    Parameters
+    Attributes
     ----------
     params : ndarray, shape=[T, dim] (or a tree of arrays with a leading axis T)
         Accepted points, the start first; never NaN. A run over parameter trees that

@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ..manifolds import StatisticalManifold
+from ..manifolds.declarations import GeomstatsCounterpart
 
 __all__ = [
     "to_geomstats",
@@ -221,61 +222,64 @@ def _append_negative_sum(v: NDArray) -> NDArray:
     return np.concatenate([v, -v.sum(-1, keepdims=True)], axis=-1)
 
 
+#: point layouts a family can declare: (point_in, point_out, tangent_in, tangent_out)
+_POINT_LAYOUTS: dict[str, tuple[Callable[[NDArray], NDArray], ...]] = {
+    "same": (_identity, _identity, _identity, _identity),
+    # geomstats stores all k probabilities, infogeo the first k − 1
+    "full_probabilities": (_drop_last, _append_complement, _drop_last, _append_negative_sum),
+}
+
+
 @dataclass(frozen=True)
 class _Match:
-    """How one geomstats space class maps onto an infogeo family."""
+    """How one geomstats space class maps onto an infogeo family (from its declaration)."""
 
-    module: str
-    name: str
-    build: Callable[[Any], StatisticalManifold]
-    point_in: Callable[[NDArray], NDArray] = _identity   # geomstats point → infogeo
-    point_out: Callable[[NDArray], NDArray] = _identity  # infogeo point → geomstats
-    tangent_in: Callable[[NDArray], NDArray] = _identity
-    tangent_out: Callable[[NDArray], NDArray] = _identity
+    geomstats_class: type
+    family: type[StatisticalManifold]
+
+    @property
+    def counterpart(self) -> GeomstatsCounterpart:
+        counterpart = self.family.geomstats_counterpart
+        assert counterpart is not None
+        return counterpart
+
+    def build(self, space: Any) -> StatisticalManifold:
+        kwargs = {kw: int(getattr(space, attr)) + offset
+                  for kw, (attr, offset) in self.counterpart.hyper.items()}
+        return self.family(chart=self.counterpart.chart, **kwargs)
+
+    def converter(self, which: int) -> Callable[[NDArray], NDArray]:
+        return _POINT_LAYOUTS[self.counterpart.points][which]
 
 
 def _matches() -> list[_Match]:
-    from .. import manifolds as m
+    import importlib
 
-    ig = "geomstats.information_geometry."
-    # subclasses before their bases (Beta ⊂ Dirichlet, Categorical ⊂ Multinomial)
-    return [
-        _Match(ig + "normal", "UnivariateNormalDistributions", lambda s: m.Normal("mu_sigma")),
-        _Match(ig + "beta", "BetaDistributions", lambda s: m.Beta("a_b")),
-        # geomstats' Gamma points are (κ, γ) = (shape, mean): infogeo's "shape_mean" chart
-        _Match(ig + "gamma", "GammaDistributions", lambda s: m.Gamma("shape_mean")),
-        _Match(ig + "dirichlet", "DirichletDistributions",
-               lambda s: m.Dirichlet(k=s.dim, chart="alpha")),
-        # geomstats' categorical points are full probability vectors (dim + 1 entries)
-        _Match(ig + "categorical", "CategoricalDistributions",
-               lambda s: m.Categorical(s.dim + 1, chart="probs"),
-               _drop_last, _append_complement, _drop_last, _append_negative_sum),
-        _Match(ig + "poisson", "PoissonDistributions", lambda s: m.Poisson("rate")),
-        # geomstats' exponential points are rates λ (its random variable uses scale = 1/λ)
-        _Match(ig + "exponential", "ExponentialDistributions",
-               lambda s: m.Exponential("rate")),
-        _Match(ig + "binomial", "BinomialDistributions",
-               lambda s: m.Binomial(n_trials=s.n_draws, chart="p")),
-        _Match(ig + "geometric", "GeometricDistributions", lambda s: m.Geometric("p")),
-    ]
+    from ..manifolds.registry import family_classes
+
+    out = []
+    for family in family_classes():
+        counterpart = family.geomstats_counterpart
+        if counterpart is None:
+            continue
+        module, name = counterpart.space.rsplit(".", 1)
+        cls = getattr(importlib.import_module(f"geomstats.information_geometry.{module}"), name)
+        out.append(_Match(cls, family))
+    return out
 
 
 def _match_for(space: Any) -> _Match | None:
-    import importlib
-
     import_geomstats()
-    for match in _matches():
-        cls = getattr(importlib.import_module(match.module), match.name)
-        if isinstance(space, cls):
-            return match
-    return None
+    found = [m for m in _matches() if isinstance(space, m.geomstats_class)]
+    # the most derived geomstats class wins (Beta ⊂ Dirichlet, Categorical ⊂ Multinomial)
+    return max(found, key=lambda m: len(m.geomstats_class.__mro__), default=None)
 
 
 def from_geomstats(space: Any) -> StatisticalManifold:
     """A geomstats space as an infogeo manifold.
 
-    The information-geometry spaces of geomstats map onto the matching infogeo family,
-    in the chart of geomstats' coordinates:
+    The information-geometry spaces of geomstats map onto the infogeo family that
+    declares them (``geomstats_counterpart``), in the chart of geomstats' coordinates:
 
     ==============================  ================================================
     geomstats                        infogeo
@@ -305,28 +309,28 @@ def from_geomstats(space: Any) -> StatisticalManifold:
     return GeomstatsManifold(space)
 
 
-def _converter(space: Any, which: str) -> Callable[[NDArray], NDArray]:
+def _converter(space: Any, which: int) -> Callable[[NDArray], NDArray]:
     match = _match_for(space)
-    return _identity if match is None else getattr(match, which)
+    return _identity if match is None else match.converter(which)
 
 
 def point_from_geomstats(space: Any, point: ArrayLike) -> NDArray:
     """Coordinates in ``from_geomstats(space)`` of geomstats points of ``space``."""
-    return _converter(space, "point_in")(np.asarray(point, dtype=float))
+    return _converter(space, 0)(np.asarray(point, dtype=float))
 
 
 def point_to_geomstats(space: Any, theta: ArrayLike) -> NDArray:
     """geomstats points of ``space`` for points of ``from_geomstats(space)``."""
-    return _converter(space, "point_out")(np.asarray(theta, dtype=float))
+    return _converter(space, 1)(np.asarray(theta, dtype=float))
 
 
 def tangent_from_geomstats(space: Any, tangent_vec: ArrayLike) -> NDArray:
     """Components in ``from_geomstats(space)`` of a geomstats tangent vector of ``space``
     (for the categorical: the first n components of a vector whose entries sum to 0)."""
-    return _converter(space, "tangent_in")(np.asarray(tangent_vec, dtype=float))
+    return _converter(space, 2)(np.asarray(tangent_vec, dtype=float))
 
 
 def tangent_to_geomstats(space: Any, tangent_vec: ArrayLike) -> NDArray:
     """geomstats tangent vector of ``space`` for a tangent vector of
     ``from_geomstats(space)``."""
-    return _converter(space, "tangent_out")(np.asarray(tangent_vec, dtype=float))
+    return _converter(space, 3)(np.asarray(tangent_vec, dtype=float))

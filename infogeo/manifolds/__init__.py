@@ -1,4 +1,8 @@
-"""Numeric statistical manifolds: families of distributions with the Fisher metric."""
+"""Numeric statistical manifolds: families of distributions with the Fisher metric.
+
+Every family module of this package is found by :mod:`.registry`; a family whose module
+is not imported below is exported here all the same (adding a family is adding its file).
+"""
 
 from .base import StatisticalManifold
 from .bernoulli import Bernoulli, Binomial
@@ -47,3 +51,15 @@ __all__ = [
     "Beta",
     "Dirichlet",
 ]
+
+
+def _export_declared_families() -> None:
+    from . import registry
+
+    for cls in registry.family_classes():
+        if cls.__name__ not in globals():
+            globals()[cls.__name__] = cls
+            __all__.append(cls.__name__)
+
+
+_export_declared_families()

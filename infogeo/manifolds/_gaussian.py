@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from ._divergences import clip_nonnegative, expm1mx
+
 __all__ = ["sym_from_triu", "triu_from_sym", "sym_function", "spd_metric",
            "spd_christoffels", "spd_skewness", "spd_exp", "spd_log"]
 
@@ -81,7 +83,7 @@ def spd_skewness(precision: NDArray, basis: NDArray) -> NDArray:
     r"""Amari–Chentsov tensor of N(m, Σ) in the triangular layout, ``[..., n, n, n]``.
 
     With :math:`w = L^{-1}(x - m)` standard normal and :math:`B = L^{-1}\delta\Sigma
-    L^{-	op}`, the score is :math:`	frac12(w^	op B w - \operatorname{tr}B)` and the third
+    L^{-\top}`, the score is :math:`\tfrac12(w^\top B w - \operatorname{tr}B)` and the third
     joint cumulant of Gaussian quadratic forms gives
 
     .. math::
@@ -148,18 +150,13 @@ def _gaussian_kl(mean_p: NDArray, cov_p: NDArray, mean_q: NDArray, cov_q: NDArra
     inv_l = np.linalg.inv(chol_q)
     lam = np.linalg.eigvalsh(inv_l @ cov_p @ np.swapaxes(inv_l, -1, -2))
     z = np.einsum("...ab,...b->...a", inv_l, mean_q - mean_p)
-    return 0.5 * (np.sum(lam - 1 - np.log(lam), axis=-1) + np.sum(z**2, axis=-1))
+    # λ − 1 − log λ = e^u − 1 − u with u = log λ, summed without cancellation
+    return clip_nonnegative(0.5 * (np.sum(expm1mx(np.log(lam)), axis=-1)
+                                   + np.sum(z**2, axis=-1)))
 
 
 def _batch(*arrays: NDArray) -> tuple[int, ...]:
     return np.broadcast_shapes(*[a.shape[:-1] for a in arrays])
-
-
-def _random_spd(rng: np.random.Generator, size: tuple[int, ...], d: int) -> NDArray:
-    """L Lᵀ with log-uniform diagonal in [e^-0.5, e^0.5] and N(0, 0.3²) below it."""
-    low = np.tril(rng.normal(0.0, 0.3, size + (d, d)), -1)
-    chol = low + np.eye(d) * np.exp(rng.uniform(-0.5, 0.5, size + (d,)))[..., None, :]
-    return chol @ np.swapaxes(chol, -1, -2)
 
 
 def _sample_gaussian(mean: NDArray, cov: NDArray, n: int, rng: np.random.Generator) -> NDArray:
@@ -173,23 +170,6 @@ def _check_symmetric(cov: NDArray) -> None:
     scale = np.max(np.abs(cov), axis=(-1, -2), keepdims=True)
     if not np.all(np.abs(cov - np.swapaxes(cov, -1, -2)) <= 1e-12 * scale):
         raise ValueError("cov must be symmetric (cov == cov.T), got an asymmetric matrix")
-
-
-def _single_point(x: NDArray, dim: int) -> NDArray:
-    if x.shape != (dim,):
-        raise ValueError(f"theta must be a single point of shape ({dim},) for scipy (frozen "
-                         f"scipy distributions do not broadcast), got shape {x.shape}")
-    return x
-
-
-def _scipy_moments(dist, d: int) -> tuple[NDArray, NDArray]:  # noqa: ANN001
-    if type(dist).__name__ != "multivariate_normal_frozen":
-        raise ValueError("dist must be a frozen scipy.stats.multivariate_normal, got "
-                         f"{type(dist).__name__}")
-    mean, cov = np.asarray(dist.mean, dtype=float), np.asarray(dist.cov, dtype=float)
-    if mean.shape != (d,):
-        raise ValueError(f"dist must have dimension {d}, got mean of shape {mean.shape}")
-    return mean, cov
 
 
 # ----------------------------------------------------------------------------- charts

@@ -35,7 +35,7 @@ def model_initial_velocity(model_log: Callable[[NDArray, NDArray], NDArray],
 
     .. math::
 
-        v_0 = (D\phi_x)^{-1} \log^{	ext{model}}_{\phi(x)} \phi(y)
+        v_0 = (D\phi_x)^{-1} \log^{\text{model}}_{\phi(x)} \phi(y)
 
     starts Newton far closer than the straight line ``y - x``. ``model_log(b, a)`` takes
     batch-first model points; ``phi_jacobian(x)[..., a, i] = ∂phi^a/∂x^i``.

@@ -1,7 +1,10 @@
 """The abstract statistical manifold every numeric family derives from.
 
-A family is written in one *base chart*: it implements the hooks ``_metric`` (required),
-``_check_base`` and, where it has closed forms, ``_christoffels``, ``_exp``, ``_log``,
+A family is written in one *base chart*. It declares its parameters (``parameters``: the
+blocks of base-chart coordinates with their domains, see :mod:`.declarations`), from which
+validation and random points derive, and its counterparts in scipy.stats, the symbolic
+catalogue and geomstats. It implements the hooks ``_charts`` and ``_metric`` (required)
+and, where it has closed forms, ``_christoffels``, ``_exp``, ``_log``,
 ``_dist``, ``_log_prob``, ``_score``, ``_sample``, ``_kl`` and ``_skewness``. The public
 methods validate their input, move points between the current chart and the base chart,
 and fall back to generic machinery for every hook the family leaves out:
@@ -16,13 +19,30 @@ from __future__ import annotations
 
 import abc
 import copy
-from typing import Any
+import re
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._checks import as_finite_array, as_points, check_positive_int, check_rng
-from .charts import Chart, numeric_jacobian, pullback_metric, pullback_tensor, transform_connection
+from .._checks import as_finite_array, as_points, broadcast_batch, check_positive_int, check_rng
+from ..errors import OutOfRangeError
+from .charts import (
+    Chart,
+    identity_chart,
+    numeric_jacobian,
+    pullback_metric,
+    pullback_tensor,
+    transform_connection,
+    transform_riemann,
+)
+from .declarations import (
+    GeomstatsCounterpart,
+    ParameterBlock,
+    ScipyCounterpart,
+    SymbolicCounterpart,
+)
 from .differential import (
     koszul_christoffels,
     ricci_from_riemann,
@@ -55,14 +75,36 @@ class StatisticalManifold(abc.ABC):
     and Christoffel symbols are indexed ``gamma[..., k, i, j] = Γ^k_ij``.
     """
 
-    #: number of parameters
+    #: number of parameters (the total size of ``parameters`` when they are declared)
     dim: int
     #: shape of one observation: () for scalar families
     event_shape: tuple[int, ...] = ()
     #: True for families on the integers
     discrete: bool = False
+    #: the base-chart coordinates in blocks with their domains (a property where they
+    #: depend on hyper-parameters); validation and random points derive from them
+    parameters: tuple[ParameterBlock, ...] = ()
+    #: counterparts elsewhere, by name (None: there is none)
+    scipy_counterpart: ClassVar[ScipyCounterpart | None] = None
+    symbolic_counterpart: ClassVar[SymbolicCounterpart | None] = None
+    geomstats_counterpart: ClassVar[GeomstatsCounterpart | None] = None
+    #: registry name -> factory of a representative instance (the generic test suites run
+    #: over these); ``{snake_case(class name): class}`` when not declared
+    examples: ClassVar[dict[str, Callable[[], StatisticalManifold]]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        declared = cls.__dict__.get("parameters")
+        if isinstance(declared, tuple) and declared:  # a class-level declaration fixes dim
+            cls.dim = sum(block.size for block in declared)
 
     def __init__(self, chart: str | None = None) -> None:
+        if self.parameters:
+            size = sum(block.size for block in self.parameters)
+            if getattr(self, "dim", size) != size:
+                raise TypeError(f"{type(self).__name__}: dim = {self.dim} but the declared "
+                                f"parameters have {size} coordinates")
+            self.dim = size
         charts = {c.name: c for c in self._charts()}
         base = [c for c in charts.values() if c.is_base]
         if len(base) != 1:
@@ -79,9 +121,27 @@ class StatisticalManifold(abc.ABC):
     def _charts(self) -> list[Chart]:
         """All charts of the family; exactly one has ``is_base=True``."""
 
-    @abc.abstractmethod
     def _check_base(self, x: NDArray, name: str) -> None:
-        """Raise ``ValueError`` naming ``name`` if ``x`` is outside the parameter domain."""
+        """Raise ``ValueError`` naming ``name`` if ``x`` is outside the parameter domain
+        (by default: each declared parameter block checks its coordinates)."""
+        if not self.parameters:
+            raise NotImplementedError(f"{type(self).__name__} declares no parameters and "
+                                      "does not implement _check_base")
+        for block, part in self._blocks(x):
+            block.check(part, name)
+
+    def _blocks(self, x: NDArray) -> list[tuple[ParameterBlock, NDArray]]:
+        """The declared parameter blocks with their coordinates of ``x [..., dim]``."""
+        out, start = [], 0
+        for block in self.parameters:
+            out.append((block, x[..., start:start + block.size]))
+            start += block.size
+        return out
+
+    def _declared_base_chart(self, name: str) -> Chart:
+        """The base chart named ``name``, coordinates from the declared parameters."""
+        coords = tuple(c for block in self.parameters for c in block.coordinate_names)
+        return identity_chart(name, coords)
 
     @abc.abstractmethod
     def _metric(self, x: NDArray) -> NDArray:
@@ -138,7 +198,17 @@ class StatisticalManifold(abc.ABC):
         return None
 
     def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
-        raise NotImplementedError(f"{type(self).__name__} does not implement random_point")
+        if not self.parameters:
+            raise NotImplementedError(f"{type(self).__name__} does not implement random_point")
+        # one uniform draw per declared block, in order
+        u = np.concatenate([rng.uniform(size=size + (block.size,)) for block in self.parameters],
+                           axis=-1)
+        return self._base_from_unit(u, edges=False)
+
+    def _base_from_unit(self, u: NDArray, edges: bool) -> NDArray:
+        """The base-chart point each declared block assigns to its part of ``u``."""
+        return np.concatenate([block.from_unit(part, edges) for block, part in self._blocks(u)],
+                              axis=-1)
 
     # ------------------------------------------------------------------ charts
     @property
@@ -169,8 +239,22 @@ class StatisticalManifold(abc.ABC):
         y = as_points(theta, self.dim, name)
         if self.chart.check is not None:
             self.chart.check(y, name)
-        x = y if self.chart.is_base else self.chart.to_base(y)
-        self._check_base(x, name)
+        if self.chart.is_base:
+            self._check_base(y, name)
+            return y
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            x = self.chart.to_base(y)
+        if not np.all(np.isfinite(x)):
+            bad = ~np.all(np.isfinite(x), axis=-1)
+            raise OutOfRangeError(
+                f"{name} = {y[bad][0].tolist()} in chart {self.chart.name!r} maps outside the "
+                f"floating-point range of the base chart {self._base_chart.name!r}: "
+                f"{x[bad][0].tolist()}")
+        try:
+            self._check_base(x, name)
+        except ValueError as err:  # e.g. an exponential that underflowed to 0
+            raise type(err)(f"{err} (the base-chart image of {name}, given in chart "
+                            f"{self.chart.name!r})") from None
         return x
 
     def _from_base(self, x: NDArray) -> NDArray:
@@ -196,7 +280,10 @@ class StatisticalManifold(abc.ABC):
         ndarray, shape=[..., dim, dim]
             :math:`I(\\theta)`; in a non-base chart :math:`J^\\top I(x) J`.
         """
-        x = self._to_base(theta)
+        return self._metric_at(theta, "theta")
+
+    def _metric_at(self, theta: ArrayLike, name: str) -> NDArray:
+        x = self._to_base(theta, name)
         g = self._metric(x)
         return g if self.chart.is_base else pullback_metric(g, self._jac(theta))
 
@@ -207,9 +294,10 @@ class StatisticalManifold(abc.ABC):
     def inner_product(self, tangent_vec_a: ArrayLike, tangent_vec_b: ArrayLike,
                       base_point: ArrayLike) -> NDArray:
         """:math:`\\langle u, v\\rangle_\\theta = u^\\top I(\\theta) v`, shape ``[...]``."""
-        g = self.metric_matrix(base_point)
+        g = self._metric_at(base_point, "base_point")
         u = as_points(tangent_vec_a, self.dim, "tangent_vec_a")
         v = as_points(tangent_vec_b, self.dim, "tangent_vec_b")
+        broadcast_batch(tangent_vec_a=u, tangent_vec_b=v, base_point=g[..., 0])
         return np.einsum("...i,...ij,...j->...", u, g, v)
 
     def squared_norm(self, vector: ArrayLike, base_point: ArrayLike) -> NDArray:
@@ -262,9 +350,24 @@ class StatisticalManifold(abc.ABC):
         return self._in_chart_connection(gamma, theta)
 
     def riemann_tensor(self, theta: ArrayLike) -> NDArray:
-        """``R[..., l, i, j, k] = R^l_{ijk}`` (numeric differentiation of Γ)."""
+        r"""``R[..., l, i, j, k] = R^l_{ijk}`` in the current chart.
+
+        Computed in the base chart by numeric differentiation of Γ, then transformed as a
+        (1, 3) tensor:
+
+        .. math::
+
+            R^l{}_{ijk} = \partial_j \Gamma^l_{ki} - \partial_k \Gamma^l_{ji}
+            + \Gamma^l_{jm}\Gamma^m_{ki} - \Gamma^l_{km}\Gamma^m_{ji}, \qquad
+            R'^l{}_{ijk} = (J^{-1})^l{}_a R^a{}_{bcd} J^b{}_i J^c{}_j J^d{}_k
+        """
         x = self._to_base(theta)
-        return riemann_from_christoffels(self._christoffels, x)
+        riemann = riemann_from_christoffels(self._christoffels, x)
+        return riemann if self.chart.is_base else transform_riemann(riemann, self._jac(theta))
+
+    def ricci_tensor(self, theta: ArrayLike) -> NDArray:
+        """Ricci tensor ``Ric[..., i, k] = R^j_{ijk}`` in the current chart, ``[..., dim, dim]``."""
+        return ricci_from_riemann(self.riemann_tensor(theta))
 
     def scalar_curvature(self, theta: ArrayLike) -> NDArray:
         """Scalar curvature (a chart-independent invariant), shape ``[...]``."""
@@ -358,13 +461,18 @@ class StatisticalManifold(abc.ABC):
         self._check_data(data, name)
         return data
 
+    def _data_and_point(self, x: ArrayLike, theta: ArrayLike) -> tuple[NDArray, NDArray]:
+        data, point = self._data(x), self._to_base(theta)
+        broadcast_batch({"x": len(self.event_shape)}, x=data, theta=point)
+        return data, point
+
     def log_prob(self, x: ArrayLike, theta: ArrayLike) -> NDArray:
         """Log-density (log-mass for discrete families) of data ``x`` at ``theta``."""
-        return self._log_prob(self._data(x), self._to_base(theta))
+        return self._log_prob(*self._data_and_point(x, theta))
 
     def score(self, x: ArrayLike, theta: ArrayLike) -> NDArray:
         """Score :math:`\\nabla_\\theta \\log p(x\\mid\\theta)`, shape ``[..., dim]``."""
-        s = self._score(self._data(x), self._to_base(theta))
+        s = self._score(*self._data_and_point(x, theta))
         if self.chart.is_base:
             return s
         jac = self._jac(np.asarray(theta, dtype=float))
@@ -376,7 +484,7 @@ class StatisticalManifold(abc.ABC):
         Central differences of the score in the base chart; in another chart the chain
         rule :math:`H_y = J^\\top H_x J + \\sum_a s_a \\partial^2 x^a/\\partial y\\partial y`.
         """
-        data, xb = self._data(x), self._to_base(theta)
+        data, xb = self._data_and_point(x, theta)
         hess = self._log_prob_hessian(data, xb)
         if self.chart.is_base:
             return hess
@@ -405,12 +513,69 @@ class StatisticalManifold(abc.ABC):
         """
         xp = self._to_base(theta_p, "theta_p")
         xq = self._to_base(theta_q, "theta_q")
+        broadcast_batch(theta_p=xp, theta_q=xq)
         return self._kl(*np.broadcast_arrays(xp, xq))
 
     def random_point(self, rng: np.random.Generator, size: int | tuple[int, ...] = ()) -> NDArray:
-        """Random points of the parameter domain (in the current chart), for tests and demos."""
-        size = (size,) if isinstance(size, int) else tuple(size)
-        return self._from_base(self._random_base_point(check_rng(rng), size))
+        """Random points of the parameter domain (in the current chart), for tests and demos.
+
+        Declared families draw each parameter uniformly (log-uniformly for scales and
+        shapes) in its declared typical range.
+        """
+        shape = (size,) if not isinstance(size, tuple | list) else tuple(size)
+        if not all(isinstance(n, int | np.integer) and not isinstance(n, bool) and n >= 0
+                   for n in shape):
+            raise ValueError(f"size must be a nonnegative integer or a tuple of them, "
+                             f"got {size!r}")
+        return self._from_base(self._random_base_point(check_rng(rng), shape))
+
+    def point_from_unit(self, u: ArrayLike, edges: bool = False) -> NDArray:
+        """The point (current chart) that the declared parameters assign to ``u``.
+
+        Parameters
+        ----------
+        u : array-like, shape=[..., dim]
+            A point of the unit cube :math:`[0, 1]^{dim}`.
+        edges : bool
+            False: map onto the typical range (as ``random_point``); True: onto the edge
+            range, the most extreme values the family promises to handle (scales 1e-8 to
+            1e8, probabilities down to 1e-15, …): the source of the edge tests.
+        """
+        if not self.parameters:
+            raise NotImplementedError(f"{type(self).__name__} declares no parameters")
+        unit = as_points(u, self.dim, "u")
+        if np.any((unit < 0) | (unit > 1)):
+            raise ValueError("u must lie in the unit cube [0, 1]^dim")
+        return self._from_base(self._base_from_unit(unit, edges))
+
+    # ------------------------------------------------------------------ counterparts
+    @classmethod
+    def registry_examples(cls) -> dict[str, Callable[[], StatisticalManifold]]:
+        """``examples`` if the class declares them, else ``{snake_case name: class}``."""
+        declared = cls.__dict__.get("examples")
+        if declared is not None:
+            return dict(declared)
+        return {re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower(): cls}
+
+    @property
+    def to_scipy(self) -> Callable[[ArrayLike], Any]:
+        """``to_scipy(theta)``: the frozen ``scipy.stats`` distribution at ``theta``
+        (current chart). Only families that declare a scipy counterpart have it."""
+        if self.scipy_counterpart is None:
+            raise AttributeError(f"{type(self).__name__} has no scipy.stats counterpart")
+        from ..interop.scipy_adapter import to_scipy
+
+        return lambda theta: to_scipy(self, theta)
+
+    @property
+    def from_scipy(self) -> Callable[[Any], NDArray]:
+        """``from_scipy(dist)``: the point (current chart) of a frozen ``scipy.stats``
+        distribution of this family, validated against the parameter domain."""
+        if self.scipy_counterpart is None:
+            raise AttributeError(f"{type(self).__name__} has no scipy.stats counterpart")
+        from ..interop.scipy_adapter import point_from_scipy
+
+        return lambda dist: point_from_scipy(self, dist)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(chart={self.chart.name!r})"

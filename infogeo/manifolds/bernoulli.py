@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import expit, gammaln, logit
+from scipy.special import gammaln
 
 from .._checks import check_in_interval, check_positive_int
-from .charts import Chart, identity_chart
-from .onedim import (
-    AbstractOneParameterFamily,
-    check_integer_data,
-    scalar_chart,
-    scipy_frozen_name,
+from ._divergences import bernoulli_kl
+from .charts import LOGIT, Chart, affine_chart, coordinate_chart
+from .declarations import (
+    UNIT,
+    GeomstatsCounterpart,
+    Parameter,
+    ScipyCounterpart,
+    SymbolicCounterpart,
 )
+from .onedim import AbstractOneParameterFamily, check_integer_data
 
 __all__ = ["Bernoulli", "Binomial"]
 
@@ -44,27 +47,21 @@ class _AbstractBinomial(AbstractOneParameterFamily):
 
     discrete = True
     n_trials: int
+    # typical points away from 0 and 1, so that unit-size geodesic steps stay inside
+    parameters = (Parameter("p", UNIT, typical=(0.25, 0.75)),)
 
     def _family_charts(self) -> list[Chart]:
         n = self.n_trials
         return [
-            identity_chart("p", ("p",)),
-            scalar_chart("logit", "theta", expit, logit,
-                         lambda t: expit(t) * expit(-t)),
-            scalar_chart("mean", "m", lambda m: m / n, lambda p: n * p,
-                         lambda m: np.full_like(m, 1.0 / n),
-                         check=lambda m, name: check_in_interval(m, f"{name}: mean", 0, n)),
+            self._declared_base_chart("p"),
+            coordinate_chart("logit", ("p",), {"p": ("theta", LOGIT)}),
+            affine_chart("mean", ("m",), [[1.0 / n]], [0.0],
+                         check=lambda m, name: check_in_interval(m[..., 0], f"{name}: mean",
+                                                                 0, n)),
         ]
-
-    def _check_base(self, x: NDArray, name: str) -> None:
-        check_in_interval(x[..., 0], f"{name}: p", 0.0, 1.0)
 
     def _check_data(self, data: NDArray, name: str) -> None:
         check_integer_data(data, name, 0, self.n_trials)
-
-    def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
-        # away from 0 and 1, so that unit-size geodesic steps stay inside (0, 1)
-        return rng.uniform(0.25, 0.75, size)[..., None]
 
     # -- geometry (Amari & Nagaoka 2000; REFERENCE.md) ------------------------------
     def _g(self, p: NDArray) -> NDArray:
@@ -105,8 +102,7 @@ class _AbstractBinomial(AbstractOneParameterFamily):
 
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
         r""":math:`KL = n\,[p \log(p/q) + (1-p)\log((1-p)/(1-q))]`."""
-        p, q = xp[..., 0], xq[..., 0]
-        return self.n_trials * (p * np.log(p / q) + (1 - p) * np.log((1 - p) / (1 - q)))
+        return self.n_trials * bernoulli_kl(xp[..., 0], xq[..., 0])  # no cancellation
 
 
 class Bernoulli(_AbstractBinomial):
@@ -128,19 +124,8 @@ class Bernoulli(_AbstractBinomial):
     """
 
     n_trials = 1
-
-    def to_scipy(self, theta: NDArray):  # noqa: ANN201 - scipy frozen type is private
-        """The frozen ``scipy.stats.bernoulli`` at ``theta`` (current chart)."""
-        from scipy import stats
-
-        return stats.bernoulli(self._to_base(theta)[..., 0])
-
-    def from_scipy(self, dist) -> NDArray:  # noqa: ANN001
-        """The point (current chart) of a frozen ``scipy.stats.bernoulli`` (loc = 0)."""
-        scipy_frozen_name(dist, "bernoulli")
-        if np.any(np.asarray(dist.support()[0]) != 0):
-            raise ValueError("dist must have loc = 0 (support {0, 1})")
-        return self._from_base(np.asarray(dist.mean(), dtype=float)[..., None])
+    scipy_counterpart = ScipyCounterpart("bernoulli", {"p": "p"}, fixed={"loc": 0.0})
+    symbolic_counterpart = SymbolicCounterpart("bernoulli")
 
 
 class Binomial(_AbstractBinomial):
@@ -162,24 +147,16 @@ class Binomial(_AbstractBinomial):
         ``"p"`` (default), ``"logit"``, ``"mean"`` or ``"arc_length"``.
     """
 
+    scipy_counterpart = ScipyCounterpart("binom", {"p": "p"}, fixed={"loc": 0.0},
+                                         hyper={"n_trials": "n"})
+    symbolic_counterpart = SymbolicCounterpart("binomial", kwargs={"n": "n_trials"})
+    geomstats_counterpart = GeomstatsCounterpart("binomial.BinomialDistributions", "p",
+                                                 hyper={"n_trials": ("n_draws", 0)})
+    examples = {"binomial": lambda: Binomial(n_trials=10)}
+
     def __init__(self, n_trials: int, chart: str | None = None) -> None:
         self.n_trials = check_positive_int(n_trials, "n_trials")
         super().__init__(chart)
-
-    def to_scipy(self, theta: NDArray):  # noqa: ANN201 - scipy frozen type is private
-        """The frozen ``scipy.stats.binom`` at ``theta`` (current chart)."""
-        from scipy import stats
-
-        return stats.binom(self.n_trials, self._to_base(theta)[..., 0])
-
-    def from_scipy(self, dist) -> NDArray:  # noqa: ANN001
-        """The point (current chart) of a frozen ``scipy.stats.binom`` with the same n."""
-        scipy_frozen_name(dist, "binom")
-        low, high = (np.asarray(b) for b in dist.support())
-        if np.any(low != 0) or np.any(high != self.n_trials):
-            raise ValueError(f"dist must have n = {self.n_trials} trials and loc = 0, "
-                             f"got support [{low}, {high}]")
-        return self._from_base((np.asarray(dist.mean(), dtype=float) / self.n_trials)[..., None])
 
     def __repr__(self) -> str:
         return f"Binomial(n_trials={self.n_trials}, chart={self.chart.name!r})"

@@ -17,7 +17,14 @@ from scipy import special
 from .._checks import check_in_interval, check_positive
 from ._arrays import matrix_from_rows as _jac
 from ._arrays import stack_last as _stack
-from .charts import Chart, identity_chart
+from .charts import Chart, affine_chart
+from .declarations import (
+    POSITIVE,
+    GeomstatsCounterpart,
+    Parameter,
+    ScipyCounterpart,
+    SymbolicCounterpart,
+)
 from .dirichlet import dirichlet_jets, dirichlet_kl
 from .geodesic_flow import model_initial_velocity
 from .hessian_family import AbstractHessianFamily
@@ -35,26 +42,17 @@ def _check_mean_precision(y: NDArray, name: str) -> None:
     check_positive(y[..., 1], f"{name}: s (the precision a+b)")
 
 
-def frozen_parameters(dist: object, family: str, names: tuple[str, ...]) -> list[float]:
-    """Shape parameters, loc and scale of a frozen ``scipy.stats`` distribution.
-
-    Reads the public ``dist.args`` / ``dist.kwds`` of ``rv_frozen`` in scipy's order
-    (shapes, loc, scale); raises ``ValueError`` naming ``dist`` for another family.
-    """
-    name = getattr(getattr(dist, "dist", None), "name", None)
-    if name != family:
-        raise ValueError(f"dist must be a frozen scipy.stats.{family}, got {name!r}")
-    order = names + ("loc", "scale")
-    values = dict(zip(order, dist.args, strict=False))
-    values.update(dist.kwds)
-    values.setdefault("loc", 0.0)
-    values.setdefault("scale", 1.0)
-    return [values[n] for n in order]
+def _mean_precision_second(y: NDArray) -> NDArray:
+    """d²(a, b)/d(m, s)²: a = m s and b = (1 − m) s are bilinear, ∂²a/∂m∂s = 1 = −∂²b/∂m∂s."""
+    h = np.zeros(y.shape + (2, 2))
+    h[..., 0, 0, 1] = h[..., 0, 1, 0] = 1.0
+    h[..., 1, 0, 1] = h[..., 1, 1, 0] = -1.0
+    return h
 
 
 def _normal_model(x: NDArray) -> NDArray:
     r"""(μ, σ) = (2 arcsin √m, s^{-1/2}), m = a/s, s = a + b: for large s the Beta metric is
-    :math:`	frac12 d\log s^2 + s\,dm^2/(m(1-m))` to leading order, which is the normal
+    :math:`\tfrac12 d\log s^2 + s\,dm^2/(m(1-m))` to leading order, which is the normal
     family's :math:`(d\mu^2 + 2 d\sigma^2)/\sigma^2` in these coordinates."""
     s = x.sum(axis=-1)
     return _stack(2 * np.arcsin(np.sqrt(x[..., 0] / s)), s**-0.5)
@@ -91,7 +89,12 @@ class Beta(AbstractHessianFamily):
            [-0.644934,  1.      ]])
     """
 
-    dim = 2
+    parameters = (Parameter("a", POSITIVE, typical=(0.5, 5.0), edges=(1e-4, 1e4)),
+                  Parameter("b", POSITIVE, typical=(0.5, 5.0), edges=(1e-4, 1e4)))
+    scipy_counterpart = ScipyCounterpart("beta", {"a": "a", "b": "b"},
+                                         fixed={"loc": 0.0, "scale": 1.0})
+    symbolic_counterpart = SymbolicCounterpart("beta")
+    geomstats_counterpart = GeomstatsCounterpart("beta.BetaDistributions", "a_b")
 
     def __init__(self, chart: str | None = None) -> None:
         # Newton starts from the closed-form log of a matched normal model
@@ -104,28 +107,19 @@ class Beta(AbstractHessianFamily):
 
     def _charts(self) -> list[Chart]:
         return [
-            identity_chart("a_b", ("a", "b")),
-            Chart("natural", ("theta1", "theta2"),
-                  to_base=lambda y: y + 1.0, from_base=lambda x: x - 1.0,
-                  jacobian=lambda y: np.broadcast_to(np.eye(2), y.shape + (2,)).copy(),
-                  check=_check_natural),
+            self._declared_base_chart("a_b"),
+            affine_chart("natural", ("theta1", "theta2"), np.eye(2), [1.0, 1.0],
+                         check=_check_natural),
             Chart("mean_precision", ("m", "s"),
                   to_base=lambda y: _stack(y[..., 0] * y[..., 1], (1 - y[..., 0]) * y[..., 1]),
                   from_base=lambda x: _stack(x[..., 0] / x.sum(-1), x.sum(-1)),
                   jacobian=lambda y: _jac([[y[..., 1], y[..., 0]],
                                            [-y[..., 1], 1 - y[..., 0]]]),
-                  check=_check_mean_precision),
+                  check=_check_mean_precision, second=_mean_precision_second),
         ]
-
-    def _check_base(self, x: NDArray, name: str) -> None:
-        check_positive(x[..., 0], f"{name}: a")
-        check_positive(x[..., 1], f"{name}: b")
 
     def _check_data(self, data: NDArray, name: str) -> None:
         check_in_interval(data, name, 0.0, 1.0)
-
-    def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
-        return rng.uniform(0.5, 5.0, size + (2,))
 
     # -- geometry: the k = 2 Dirichlet formulas -------------------------------------------
     # -- statistics -----------------------------------------------------------------------
@@ -150,20 +144,5 @@ class Beta(AbstractHessianFamily):
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
         r"""Bregman divergence of F: :math:`\log\frac{B(a_q, b_q)}{B(a_p, b_p)}
         + (a_p - a_q)\psi(a_p) + (b_p - b_q)\psi(b_p) + (a_q - a_p + b_q - b_p)
-        \psi(a_p + b_p)`."""
+        \psi(a_p + b_p)` (by its Taylor series for nearby points)."""
         return dirichlet_kl(xp, xq)
-
-    def to_scipy(self, theta: NDArray):  # noqa: ANN201 - scipy frozen type is private
-        """The frozen ``scipy.stats.beta`` at ``theta`` (current chart)."""
-        from scipy import stats
-
-        x = self._to_base(theta)
-        return stats.beta(x[..., 0], x[..., 1])
-
-    def from_scipy(self, dist) -> NDArray:  # noqa: ANN001
-        """The point (current chart) of a frozen ``scipy.stats.beta`` on (0, 1)."""
-        a, b, loc, scale = frozen_parameters(dist, "beta", ("a", "b"))
-        if np.any(np.asarray(loc) != 0) or np.any(np.asarray(scale) != 1):
-            raise ValueError(f"dist must have loc=0 and scale=1, got loc={loc!r}, "
-                             f"scale={scale!r}")
-        return self._from_base(_stack(a, b))

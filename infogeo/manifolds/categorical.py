@@ -18,8 +18,15 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import softmax
 
 from .._checks import as_finite_array, check_positive, check_positive_int
+from ._divergences import relative_entropy_term
 from .base import StatisticalManifold
-from .charts import Chart, identity_chart
+from .charts import Chart
+from .declarations import (
+    GeomstatsCounterpart,
+    ParameterBlock,
+    ProbabilityVector,
+    SymbolicCounterpart,
+)
 from .onedim import check_integer_data
 
 __all__ = ["Categorical"]
@@ -72,6 +79,13 @@ class Categorical(StatisticalManifold):
     """
 
     discrete = True
+    symbolic_counterpart = SymbolicCounterpart("categorical", requires={"n_categories": 3})
+    # geomstats' categorical points are full probability vectors (dim + 1 entries)
+    geomstats_counterpart = GeomstatsCounterpart(
+        "categorical.CategoricalDistributions", "probs", hyper={"n_categories": ("dim", 1)},
+        points="full_probabilities")
+    examples = {"categorical_3": lambda: Categorical(n_categories=3),
+                "categorical_4": lambda: Categorical(n_categories=4)}
 
     def __init__(self, n_categories: int, chart: str | None = None) -> None:
         self.n_categories = check_positive_int(n_categories, "n_categories")
@@ -80,11 +94,16 @@ class Categorical(StatisticalManifold):
         self.dim = self.n_categories - 1
         super().__init__(chart)
 
+    @property
+    def parameters(self) -> tuple[ParameterBlock, ...]:  # type: ignore[override]
+        """The first k − 1 probabilities, in the open simplex."""
+        return (ProbabilityVector(self.n_categories),)
+
     # ------------------------------------------------------------------ charts
     def _charts(self) -> list[Chart]:
         idx = range(self.dim)
         return [
-            identity_chart("probs", tuple(f"p_{i}" for i in idx)),
+            self._declared_base_chart("probs"),
             Chart("natural", tuple(f"theta_{i}" for i in idx),
                   to_base=lambda t: softmax(_pad_zero(t), axis=-1)[..., :-1],
                   from_base=lambda x: np.log(x) - np.log1p(-x.sum(-1, keepdims=True)),
@@ -100,19 +119,8 @@ class Categorical(StatisticalManifold):
         p = softmax(_pad_zero(t), axis=-1)[..., :-1]
         return _diag(p) - p[..., :, None] * p[..., None, :]
 
-    def _check_base(self, x: NDArray, name: str) -> None:
-        check_positive(x, f"{name}: probabilities p_0..p_{self.dim - 1}")
-        check_positive(1.0 - x.sum(-1), f"{name}: last probability 1 - sum(p)")
-
     def _check_data(self, data: NDArray, name: str) -> None:
         check_integer_data(data, f"{name} (labels)", 0, self.n_categories - 1)
-
-    def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
-        # mixed with the uniform distribution: every p_a >= 0.7/k, so that geodesic steps
-        # of length ~1 from a random point stay inside the simplex
-        k = self.n_categories
-        p = 0.7 / k + 0.3 * rng.dirichlet(np.ones(k), size)
-        return p[..., :-1]
 
     def support(self, theta: ArrayLike) -> tuple[float, float]:
         """The labels ``(0, k - 1)`` (the same at every ``theta``)."""
@@ -230,8 +238,9 @@ class Categorical(StatisticalManifold):
 
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
         r""":math:`KL = \sum_a p_a \log(p_a/q_a)`."""
-        p, q = _append_last(xp), _append_last(xq)
-        return np.sum(p * np.log(p / q), axis=-1)
+        # Σ (p log(p/q) − p + q): the added terms sum to 0, each summand is ≥ 0 and free
+        # of cancellation
+        return np.sum(relative_entropy_term(_append_last(xp), _append_last(xq)), axis=-1)
 
     def __repr__(self) -> str:
         return f"Categorical(n_categories={self.n_categories}, chart={self.chart.name!r})"

@@ -18,9 +18,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import expit, logit
+
+from .declarations import POSITIVE, Interval
 
 __all__ = ["Chart", "identity_chart", "numeric_jacobian", "pullback_metric",
-           "transform_connection", "pullback_tensor"]
+           "transform_connection", "pullback_tensor", "transform_riemann", "Reparametrization",
+           "LOG", "SQUARE", "SQRT", "RECIPROCAL", "NEGATE", "LOGIT", "coordinate_chart",
+           "log_chart", "affine_chart"]
 
 ArrayMap = Callable[[NDArray], NDArray]
 
@@ -66,6 +71,9 @@ class Chart:
         ``y -> J`` with ``J[..., a, i] = dx^a/dy^i``; central differences if omitted.
     check : callable, optional
         ``check(y, name)`` raises ``ValueError`` if ``y`` is outside the chart's domain.
+    second : callable, optional
+        ``y -> H`` with ``H[..., a, i, j] = d²x^a/dy^i dy^j``; central differences of the
+        Jacobian if omitted.
     """
 
     name: str
@@ -75,6 +83,7 @@ class Chart:
     jacobian: ArrayMap | None = None
     check: Callable[[NDArray, str], None] | None = None
     is_base: bool = field(default=False)
+    second: ArrayMap | None = None
 
     def jacobian_at(self, y: NDArray) -> NDArray:
         """``J[..., a, i] = dx^a/dy^i`` at ``y``."""
@@ -90,6 +99,8 @@ class Chart:
         if self.is_base:
             dim = y.shape[-1]
             return np.zeros(y.shape + (dim, dim))
+        if self.second is not None:
+            return self.second(y)
         # numeric_jacobian differentiates along the last axis: result [..., a, i, j]
         # with j the differentiation direction; symmetric in (i, j) up to O(h²).
         hess = numeric_jacobian(self.jacobian_at, y)
@@ -128,3 +139,110 @@ def transform_connection(gamma: NDArray, jac: NDArray, second: NDArray) -> NDArr
     inner = np.einsum("...abc,...bi,...cj->...aij", gamma, jac, jac) + second
     jac_inv = np.linalg.inv(jac)
     return np.einsum("...ka,...aij->...kij", jac_inv, inner)
+
+
+def transform_riemann(riemann: NDArray, jac: NDArray) -> NDArray:
+    r"""A (1, 3) tensor in the chart ``y``: :math:`R'^l{}_{ijk} = (J^{-1})^l{}_a
+    R^a{}_{bcd} J^b{}_i J^c{}_j J^d{}_k`, indexing ``R[..., l, i, j, k]``."""
+    inner = np.einsum("...abcd,...bi,...cj,...dk->...aijk", riemann, jac, jac, jac)
+    return np.einsum("...la,...aijk->...lijk", np.linalg.inv(jac), inner)
+
+
+# ---------------------------------------------------------------------- chart builders
+@dataclass(frozen=True)
+class Reparametrization:
+    """A smooth monotone change of one coordinate: chart value y, base value x = to_base(y).
+
+    ``derivative`` and ``second`` are dx/dy and d²x/dy² at y; ``domain`` is the range of
+    y where it is not the whole real line (``dataclasses.replace(NEGATE,
+    domain=NEGATIVE)`` for the negative of a positive parameter).
+    """
+
+    name: str
+    to_base: ArrayMap
+    from_base: ArrayMap
+    derivative: ArrayMap
+    second: ArrayMap
+    domain: Interval | None = None
+
+
+LOG = Reparametrization("log", np.exp, np.log, np.exp, np.exp)
+SQUARE = Reparametrization("square", np.sqrt, np.square, lambda y: 0.5 / np.sqrt(y),
+                           lambda y: -0.25 * y**-1.5, POSITIVE)
+SQRT = Reparametrization("sqrt", np.square, np.sqrt, lambda y: 2.0 * y,
+                         lambda y: np.full_like(y, 2.0), POSITIVE)
+RECIPROCAL = Reparametrization("reciprocal", lambda y: 1.0 / y, lambda x: 1.0 / x,
+                               lambda y: -1.0 / y**2, lambda y: 2.0 / y**3,
+                               POSITIVE)
+NEGATE = Reparametrization("negate", np.negative, np.negative, lambda y: -np.ones_like(y),
+                           np.zeros_like)
+
+
+LOGIT = Reparametrization("logit", expit, logit, lambda y: expit(y) * expit(-y),
+                          lambda y: expit(y) * expit(-y) * (1.0 - 2.0 * expit(y)))
+
+
+def coordinate_chart(name: str, base_coordinates: tuple[str, ...],
+                     changes: dict[str, tuple[str, Reparametrization]]) -> Chart:
+    """A chart that reparametrizes some coordinates one by one, leaving the others.
+
+    ``changes`` maps a base coordinate to ``(new name, reparametrization)``; e.g. the
+    log chart of a scale, ``coordinate_chart("mu_log_sigma", ("mu", "sigma"),
+    {"sigma": ("log_sigma", LOG)})``. Jacobian and second derivatives are exact
+    (diagonal).
+    """
+    index = {base_coordinates.index(c): rp for c, (_, rp) in changes.items()}
+    label = {base_coordinates.index(c): new for c, (new, _) in changes.items()}
+    coordinates = tuple(label.get(i, c) for i, c in enumerate(base_coordinates))
+    dim = len(base_coordinates)
+
+    def apply(z: NDArray, which: str, untouched: ArrayMap) -> NDArray:
+        z = np.asarray(z, dtype=float)
+        cols = [getattr(index[i], which)(z[..., i]) if i in index else untouched(z[..., i])
+                for i in range(dim)]
+        return np.stack(np.broadcast_arrays(*cols), axis=-1)
+
+    def diagonal(y: NDArray, which: str, untouched: float) -> NDArray:
+        d = apply(y, which, lambda c: np.full_like(c, untouched))
+        return d[..., :, None] * np.eye(dim)
+
+    def second(y: NDArray) -> NDArray:
+        d2 = apply(y, "second", np.zeros_like)
+        eye = np.eye(dim)
+        return d2[..., :, None, None] * eye[:, :, None] * eye[:, None, :]
+
+    def check(y: NDArray, nm: str) -> None:
+        for i, rp in index.items():
+            if rp.domain is not None:
+                rp.domain.check(y[..., i], f"{nm}: {coordinates[i]}")
+
+    return Chart(name, coordinates,
+                 to_base=lambda y: apply(y, "to_base", lambda c: c),
+                 from_base=lambda x: apply(x, "from_base", lambda c: c),
+                 jacobian=lambda y: diagonal(y, "derivative", 1.0),
+                 check=check, second=second)
+
+
+def log_chart(base_coordinates: tuple[str, ...], *positive: str) -> Chart:
+    """The chart with ``log`` of the named positive coordinates (scale, concentration, …),
+    named after its coordinates: ``log_chart(("mu", "sigma"), "sigma")`` is
+    ``"mu_log_sigma"`` with coordinates (mu, log_sigma)."""
+    changes = {c: (f"log_{c}", LOG) for c in positive}
+    name = "_".join(changes[c][0] if c in changes else c for c in base_coordinates)
+    return coordinate_chart(name, base_coordinates, changes)
+
+
+def affine_chart(name: str, coordinates: tuple[str, ...], matrix: NDArray, offset: NDArray,
+                 check: Callable[[NDArray, str], None] | None = None) -> Chart:
+    """The chart ``y`` with :math:`x = A y + b` (e.g. natural parameters of a family whose
+    base chart is an affine image of them). Jacobian A, second derivatives 0."""
+    a = np.asarray(matrix, dtype=float)
+    b = np.asarray(offset, dtype=float)
+    a_inv = np.linalg.inv(a)
+    dim = a.shape[0]
+    return Chart(name, coordinates,
+                 to_base=lambda y: np.einsum("ij,...j->...i", a, y) + b,
+                 from_base=lambda x: np.einsum("ij,...j->...i", a_inv, x - b),
+                 jacobian=lambda y: np.broadcast_to(a, np.shape(y)[:-1] + (dim, dim)).copy(),
+                 check=check,
+                 second=lambda y: np.zeros(np.shape(y) + (dim, dim)))

@@ -6,23 +6,26 @@ Sources: Amari & Nagaoka, *Methods of Information Geometry* (2000), §2.2; Miyam
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 from numpy.typing import NDArray
 
 from .._checks import check_positive
-from .charts import Chart, identity_chart
-from .onedim import AbstractOneParameterFamily, scalar_chart, scipy_frozen_name
+from ._divergences import clip_nonnegative, expm1mx, log_ratio
+from .charts import NEGATE, RECIPROCAL, Chart, coordinate_chart
+from .declarations import (
+    NEGATIVE,
+    POSITIVE,
+    GeomstatsCounterpart,
+    Parameter,
+    Reciprocal,
+    ScipyCounterpart,
+    SymbolicCounterpart,
+)
+from .onedim import AbstractOneParameterFamily
 
 __all__ = ["Exponential"]
-
-
-def _reciprocal(y: NDArray) -> NDArray:
-    return 1.0 / y
-
-
-def _check_scale(y: NDArray, name: str) -> None:
-    check_positive(y, f"{name}: scale")
-
 
 class Exponential(AbstractOneParameterFamily):
     r"""Exponential distribution with rate λ > 0 (base chart), support x >= 0.
@@ -41,6 +44,7 @@ class Exponential(AbstractOneParameterFamily):
     Charts: ``"rate"`` (base), ``"scale"`` (β = 1/λ, scipy's ``scale``), ``"natural"``
     (θ = −λ, for T(x) = x), ``"mean"`` (the expectation parameter η = E x = 1/λ, which
     for this family coincides with the scale) and ``"arc_length"`` (log λ, metric 1).
+    The ``"natural"`` coordinate must be < 0.
 
     Examples
     --------
@@ -49,27 +53,27 @@ class Exponential(AbstractOneParameterFamily):
     True
     """
 
-    def _family_charts(self) -> list[Chart]:
-        return [
-            identity_chart("rate", ("lambda",)),
-            scalar_chart("scale", "beta", _reciprocal, _reciprocal, lambda b: -1.0 / b**2,
-                         check=_check_scale),
-            scalar_chart("natural", "theta", np.negative, np.negative,
-                         lambda t: -np.ones_like(t),
-                         check=lambda t, name: check_positive(-t, f"{name}: -theta (rate)")),
-            scalar_chart("mean", "eta", _reciprocal, _reciprocal, lambda m: -1.0 / m**2,
-                         check=lambda m, name: check_positive(m, f"{name}: mean")),
-        ]
+    parameters = (Parameter("lambda", POSITIVE, typical=(np.exp(-1.0), np.exp(1.0)),
+                            log_scale=True),)
+    scipy_counterpart = ScipyCounterpart("expon", {"scale": Reciprocal("lambda")},
+                                         fixed={"loc": 0.0})
+    symbolic_counterpart = SymbolicCounterpart("exponential")
+    geomstats_counterpart = GeomstatsCounterpart("exponential.ExponentialDistributions",
+                                                 "rate")
 
-    def _check_base(self, x: NDArray, name: str) -> None:
-        check_positive(x[..., 0], f"{name}: lambda")
+    def _family_charts(self) -> list[Chart]:
+        rate = ("lambda",)
+        return [
+            self._declared_base_chart("rate"),
+            coordinate_chart("scale", rate, {"lambda": ("beta", RECIPROCAL)}),
+            coordinate_chart("natural", rate, {"lambda": (
+                "theta", dataclasses.replace(NEGATE, domain=NEGATIVE))}),
+            coordinate_chart("mean", rate, {"lambda": ("mean", RECIPROCAL)}),
+        ]
 
     def _check_data(self, data: NDArray, name: str) -> None:
         check_positive(data, f"{name} (support of the exponential distribution)",
                        strict=False)
-
-    def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
-        return np.exp(rng.uniform(-1.0, 1.0, size))[..., None]
 
     # -- geometry (Amari & Nagaoka 2000; REFERENCE.md) ------------------------------
     def _g(self, p: NDArray) -> NDArray:
@@ -92,8 +96,8 @@ class Exponential(AbstractOneParameterFamily):
         return -np.inf, np.inf
 
     def _dist(self, xa: NDArray, xb: NDArray) -> NDArray:
-        # log of the ratio: no cancellation for nearby rates
-        return np.abs(np.log(xa[..., 0] / xb[..., 0]))
+        # no cancellation for nearby rates, no overflow of the ratio for distant ones
+        return np.abs(log_ratio(xa[..., 0], xb[..., 0]))
 
     # -- statistics -------------------------------------------------------------------
     def _log_prob(self, data: NDArray, x: NDArray) -> NDArray:
@@ -112,19 +116,7 @@ class Exponential(AbstractOneParameterFamily):
         return rng.exponential(1.0 / x[..., 0], size=(n,) + x.shape[:-1])
 
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
-        r""":math:`KL = \log(\lambda_p/\lambda_q) + \lambda_q/\lambda_p - 1`."""
-        ratio = xq[..., 0] / xp[..., 0]
-        return ratio - 1.0 - np.log(ratio)
-
-    def to_scipy(self, theta: NDArray):  # noqa: ANN201 - scipy frozen type is private
-        """The frozen ``scipy.stats.expon`` (``scale = 1/λ``) at ``theta`` (current chart)."""
-        from scipy import stats
-
-        return stats.expon(scale=1.0 / self._to_base(theta)[..., 0])
-
-    def from_scipy(self, dist) -> NDArray:  # noqa: ANN001
-        """The point (current chart) of a frozen ``scipy.stats.expon`` with ``loc = 0``."""
-        scipy_frozen_name(dist, "expon")
-        if np.any(np.asarray(dist.support()[0]) != 0):
-            raise ValueError("dist must have loc = 0 (support starting at 0)")
-        return self._from_base((1.0 / np.asarray(dist.mean(), dtype=float))[..., None])
+        r""":math:`KL = \log(\lambda_p/\lambda_q) + \lambda_q/\lambda_p - 1
+        = e^u - 1 - u`, :math:`u = \log(\lambda_q/\lambda_p)` (no cancellation)."""
+        with np.errstate(over="ignore"):
+            return clip_nonnegative(expm1mx(log_ratio(xq[..., 0], xp[..., 0])))

@@ -22,8 +22,10 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._checks import as_points
+from ._divergences import clip_nonnegative
 from .base import StatisticalManifold
 from .charts import Chart, identity_chart, numeric_jacobian
+from .declarations import ParameterBlock
 from .geodesic_solvers import (
     GeodesicIntegrationError,
     ShootingResult,
@@ -119,6 +121,9 @@ class ExponentialFamily(StatisticalManifold):
         ``(rng, size) -> θ [*size, dim]`` for ``random_point``.
     reference_point : array-like, optional
         Starting point of the Newton inversion η → θ; zeros by default.
+    parameters : tuple of ParameterBlock, optional
+        Declared natural parameters (typical and edge ranges) for random points and the
+        edge tests; the domain itself is always ``domain`` and the finiteness of ψ.
     event_shape : tuple of int
     discrete : bool
     name : str
@@ -142,7 +147,8 @@ class ExponentialFamily(StatisticalManifold):
                  | None = None,
                  reference_point: ArrayLike | None = None, event_shape: tuple[int, ...] = (),
                  discrete: bool = False, name: str = "ExponentialFamily",
-                 chart: str | None = None) -> None:
+                 chart: str | None = None,
+                 parameters: tuple[ParameterBlock, ...] | None = None) -> None:
         for arg, value in (("log_partition", log_partition),
                            ("sufficient_statistic", sufficient_statistic)):
             if not callable(value):
@@ -156,6 +162,11 @@ class ExponentialFamily(StatisticalManifold):
         self._sampler, self._domain, self._support = sampler, domain, support
         self._support_interval = support_interval
         self._random_natural = random_natural
+        if parameters is not None:
+            if sum(block.size for block in parameters) != self.dim:
+                raise ValueError(f"parameters must declare {self.dim} coordinates, got "
+                                 f"{sum(block.size for block in parameters)}")
+            self.parameters = tuple(parameters)
         step1, step2, step3 = _REL_STEPS
         self._grad = gradient or (lambda t: _jacobian(lambda u: self._psi(u)[..., None],
                                                       t, step1)[..., 0, :])
@@ -184,8 +195,18 @@ class ExponentialFamily(StatisticalManifold):
             identity_chart("natural", tuple(f"theta_{i}" for i in range(self.dim))),
             Chart("expectation", tuple(f"eta_{i}" for i in range(self.dim)),
                   to_base=self._natural_or_raise, from_base=lambda t: self._grad(t),
-                  jacobian=lambda e: np.linalg.inv(self._hess(self._natural_or_raise(e)))),
+                  jacobian=lambda e: np.linalg.inv(self._hess(self._natural_or_raise(e))),
+                  second=self._expectation_second),
         ]
+
+    def _expectation_second(self, eta: NDArray) -> NDArray:
+        r""":math:`\partial^2\theta^k/\partial\eta_i\partial\eta_j = -J^k{}_a T_{abc}
+        J^b{}_i J^c{}_j` with :math:`J = (\nabla^2\psi)^{-1}`, :math:`T = \nabla^3\psi`
+        (differentiate :math:`J = H^{-1}`: :math:`dJ = -J\,dH\,J`)."""
+        theta = self._natural_or_raise(eta)
+        jac = np.linalg.inv(self._hess(theta))
+        return -np.einsum("...ka,...abc,...bi,...cj->...kij", jac, self._third(theta), jac,
+                          jac)
 
     def _inside(self, theta: NDArray) -> NDArray:
         with np.errstate(all="ignore"):
@@ -208,6 +229,13 @@ class ExponentialFamily(StatisticalManifold):
                 # bad is [...] over observations; data[bad][0] is one observation
                 raise ValueError(f"{name} must lie in the support of {self.name}, "
                                  f"got {np.asarray(data[bad][0]).tolist()!r}")
+
+    @classmethod
+    def registry_examples(cls) -> dict[str, Callable[[], StatisticalManifold]]:
+        """A generic exponential family needs its ψ: the registry runs the Poisson one."""
+        from .exponential_family_examples import poisson_exponential_family
+
+        return {"exponential_family_poisson": poisson_exponential_family}
 
     def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
         if self._random_natural is None:
@@ -357,8 +385,23 @@ class ExponentialFamily(StatisticalManifold):
         return np.array([exists(v[i:i + 1], x[i:i + 1]) for i in range(len(x))])
 
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
-        """Bregman divergence of ψ: ψ(θ_q) − ψ(θ_p) − ∇ψ(θ_p)·(θ_q − θ_p)."""
-        return self._psi(xq) - self._psi(xp) - np.sum(self._grad(xp) * (xq - xp), axis=-1)
+        r"""Bregman divergence of ψ: ψ(θ_q) − ψ(θ_p) − ∇ψ(θ_p)·(θ_q − θ_p).
+
+        Where the step is below 1e-4 relative (to max(|θ|, 1)) the closed form cancels;
+        there its Taylor series :math:`\tfrac12\nabla^2\psi[\delta, \delta]
+        + \tfrac16\nabla^3\psi[\delta, \delta, \delta]` is used (truncation ~1e-9
+        relative, below the cancellation of the closed form).
+        """
+        delta = xq - xp
+        direct = self._psi(xq) - self._psi(xp) - np.sum(self._grad(xp) * delta, axis=-1)
+        near = np.max(np.abs(delta) / np.maximum(np.abs(xp), 1.0), axis=-1) < 1e-4
+        if np.any(near):
+            p, d = xp[near], delta[near]
+            series = (0.5 * np.einsum("...i,...ij,...j->...", d, self._hess(p), d)
+                      + np.einsum("...i,...j,...k,...ijk->...", d, d, d, self._third(p)) / 6)
+            direct = np.array(direct, dtype=float, copy=True)
+            direct[near] = series
+        return clip_nonnegative(direct)
 
     # ------------------------------------------------------------------ statistics
     def _log_prob(self, data: NDArray, x: NDArray) -> NDArray:

@@ -11,6 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import gammaln
 
+from .declarations import NEGATIVE, REAL, Parameter
 from .exponential_family import ExponentialFamily
 
 __all__ = ["normal_exponential_family", "poisson_exponential_family"]
@@ -35,6 +36,9 @@ def poisson_exponential_family(closed_form_derivatives: bool = True) -> Exponent
         support=lambda x: (x >= 0) & (x == np.round(x)),
         support_interval=(0.0, np.inf),
         random_natural=lambda rng, size: rng.uniform(-1.0, 2.5, size)[..., None],
+        # θ = log λ with λ from 1e-8 to 1e8
+        parameters=(Parameter("theta", REAL, typical=(-1.0, 2.5), edges=(-18.4, 18.4),
+                              coordinates=("theta_0",)),),
         discrete=True, name="Poisson (log-partition e^theta)")
 
 
@@ -91,5 +95,8 @@ def normal_exponential_family() -> ExponentialFamily:
         gradient=_normal_grad, hessian=_normal_hess, third_derivative=_normal_third,
         sampler=sampler, support_interval=(-np.inf, np.inf),
         domain=lambda t: t[..., 1] < 0, random_natural=random_natural,
+        parameters=(Parameter("theta1", REAL, typical=(-4.0, 4.0), coordinates=("theta_0",)),
+                    Parameter("theta2", NEGATIVE, typical=(-2.0, -0.1),
+                              coordinates=("theta_1",))),
         reference_point=[0.0, -0.5], name="Normal (natural parameters)")
 

@@ -22,9 +22,17 @@ from scipy import special
 from .._checks import check_positive
 from ._arrays import matrix_from_rows as _jac
 from ._arrays import stack_last as _stack
+from ._divergences import bregman_by_taylor
 from ._special import polygammas
-from .beta import frozen_parameters
-from .charts import Chart, identity_chart
+from .charts import RECIPROCAL, Chart, affine_chart, coordinate_chart
+from .declarations import (
+    POSITIVE,
+    GeomstatsCounterpart,
+    Parameter,
+    Reciprocal,
+    ScipyCounterpart,
+    SymbolicCounterpart,
+)
 from .geodesic_flow import model_initial_velocity
 from .hessian_family import AbstractHessianFamily
 from .normal import Normal
@@ -32,7 +40,7 @@ from .normal import Normal
 __all__ = ["Gamma"]
 
 #: _BETA_COUNT[n][i1, ..., in] = number of indices equal to 1 (the rate β)
-_BETA_COUNT = {n: np.indices((2,) * n).sum(axis=0) for n in (2, 3, 4)}
+_BETA_COUNT = {n: np.indices((2,) * n).sum(axis=0) for n in range(2, 7)}
 
 
 def gamma_jets(x: NDArray, order: int = 2) -> tuple[NDArray, ...]:
@@ -67,7 +75,7 @@ def gamma_jets(x: NDArray, order: int = 2) -> tuple[NDArray, ...]:
 
 def _normal_model(x: NDArray) -> NDArray:
     r"""(μ, σ) = (log(α/β), α^{-1/2}): for large α, log x is close to N(log mean, 1/α) and the
-    Gamma metric :math:`rac{dlpha^2}{2lpha^2} + lpha\,d\log\gamma^2` (the
+    Gamma metric :math:`\frac{d\alpha^2}{2\alpha^2} + \alpha\,d\log\gamma^2` (the
     ``"shape_mean"`` metric with ψ'(α) − 1/α ≈ 1/(2α²)) is the normal family's
     :math:`(d\mu^2 + 2d\sigma^2)/\sigma^2`."""
     return _stack(np.log(x[..., 0] / x[..., 1]), x[..., 0] ** -0.5)
@@ -107,7 +115,14 @@ class Gamma(AbstractHessianFamily):
            [-0.5     ,  0.25    ]])
     """
 
-    dim = 2
+    parameters = (Parameter("alpha", POSITIVE, typical=(0.5, 5.0), edges=(1e-4, 1e4),
+                            description="shape"),
+                  Parameter("beta", POSITIVE, typical=(0.5, 5.0), description="rate"))
+    scipy_counterpart = ScipyCounterpart("gamma", {"a": "alpha", "scale": Reciprocal("beta")},
+                                         fixed={"loc": 0.0})
+    symbolic_counterpart = SymbolicCounterpart("gamma")
+    # geomstats' Gamma points are (κ, γ) = (shape, mean): infogeo's "shape_mean" chart
+    geomstats_counterpart = GeomstatsCounterpart("gamma.GammaDistributions", "shape_mean")
 
     def __init__(self, chart: str | None = None) -> None:
         # Newton starts from the closed-form log of a matched normal model
@@ -119,35 +134,23 @@ class Gamma(AbstractHessianFamily):
         return gamma_jets(x_components, order)
 
     def _charts(self) -> list[Chart]:
+        base = self._declared_base_chart("shape_rate")
         return [
-            identity_chart("shape_rate", ("alpha", "beta")),
-            Chart("shape_scale", ("alpha", "scale"),
-                  to_base=lambda y: _stack(y[..., 0], 1.0 / y[..., 1]),
-                  from_base=lambda x: _stack(x[..., 0], 1.0 / x[..., 1]),
-                  jacobian=lambda y: _jac([[1.0, 0.0], [0.0, -1.0 / y[..., 1] ** 2]]),
-                  check=lambda y, name: check_positive(y[..., 1], f"{name}: scale")),
+            base,
+            coordinate_chart("shape_scale", base.coordinates, {"beta": ("scale", RECIPROCAL)}),
             Chart("shape_mean", ("alpha", "mean"),
                   to_base=lambda y: _stack(y[..., 0], y[..., 0] / y[..., 1]),
                   from_base=lambda x: _stack(x[..., 0], x[..., 0] / x[..., 1]),
                   jacobian=lambda y: _jac([[1.0, 0.0],
                                            [1.0 / y[..., 1], -y[..., 0] / y[..., 1] ** 2]]),
                   check=lambda y, name: check_positive(y[..., 1], f"{name}: mean")),
-            Chart("natural", ("theta1", "theta2"),
-                  to_base=lambda y: _stack(y[..., 0] + 1.0, -y[..., 1]),
-                  from_base=lambda x: _stack(x[..., 0] - 1.0, -x[..., 1]),
-                  jacobian=lambda y: _jac([[1.0, 0.0], [0.0, -1.0]]) + 0.0 * y[..., None],
-                  check=_check_natural),
+            # natural parameters (α − 1, −β) of the sufficient statistic (log x, x)
+            affine_chart("natural", ("theta1", "theta2"), [[1.0, 0.0], [0.0, -1.0]],
+                         [1.0, 0.0], check=_check_natural),
         ]
-
-    def _check_base(self, x: NDArray, name: str) -> None:
-        check_positive(x[..., 0], f"{name}: alpha (shape)")
-        check_positive(x[..., 1], f"{name}: beta (rate)")
 
     def _check_data(self, data: NDArray, name: str) -> None:
         check_positive(data, f"{name} (the support is x > 0)")
-
-    def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
-        return rng.uniform(0.5, 5.0, size + (2,))
 
     # -- geometry -------------------------------------------------------------------------
     # -- statistics -----------------------------------------------------------------------
@@ -174,19 +177,7 @@ class Gamma(AbstractHessianFamily):
             + \alpha_p\frac{\beta_q - \beta_p}{\beta_p}
         """
         (ap, bp), (aq, bq) = np.moveaxis(xp, -1, 0), np.moveaxis(xq, -1, 0)
-        return ((ap - aq) * special.digamma(ap) - special.gammaln(ap) + special.gammaln(aq)
-                + aq * np.log(bp / bq) + ap * (bq - bp) / bp)
-
-    def to_scipy(self, theta: NDArray):  # noqa: ANN201 - scipy frozen type is private
-        """The frozen ``scipy.stats.gamma`` at ``theta`` (current chart)."""
-        from scipy import stats
-
-        x = self._to_base(theta)
-        return stats.gamma(x[..., 0], scale=1.0 / x[..., 1])
-
-    def from_scipy(self, dist) -> NDArray:  # noqa: ANN001
-        """The point (current chart) of a frozen ``scipy.stats.gamma`` with loc = 0."""
-        a, loc, scale = frozen_parameters(dist, "gamma", ("a",))
-        if np.any(np.asarray(loc) != 0):
-            raise ValueError(f"dist must have loc=0, got loc={loc!r}")
-        return self._from_base(_stack(a, 1.0 / np.asarray(scale, dtype=float)))
+        direct = ((ap - aq) * special.digamma(ap) - special.gammaln(ap) + special.gammaln(aq)
+                  + aq * np.log(bp / bq) + ap * (bq - bp) / bp)
+        # nearby points: the Taylor series of the Bregman divergence (no cancellation)
+        return bregman_by_taylor(gamma_jets, xp, xq, direct)

@@ -24,14 +24,17 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import gammaln
 
-from .._checks import as_finite_array, check_in_interval, check_positive
-from .charts import Chart, identity_chart
-from .onedim import (
-    AbstractOneParameterFamily,
-    check_integer_data,
-    scalar_chart,
-    scipy_frozen_name,
+from .._checks import as_finite_array, check_positive
+from ._divergences import bernoulli_kl
+from .charts import Chart
+from .declarations import (
+    UNIT,
+    GeomstatsCounterpart,
+    Parameter,
+    ScipyCounterpart,
+    SymbolicCounterpart,
 )
+from .onedim import AbstractOneParameterFamily, check_integer_data, scalar_chart
 
 __all__ = ["Geometric", "NegativeBinomial"]
 
@@ -60,29 +63,26 @@ class _AbstractNegativeBinomial(AbstractOneParameterFamily):
     discrete = True
     r: float
     shift: int
+    parameters = (Parameter("p", UNIT, typical=(0.1, 0.75)),)
 
     def _family_charts(self) -> list[Chart]:
         r, shift = self.r, self.shift
         return [
-            identity_chart("p", ("p",)),
+            self._declared_base_chart("p"),
             scalar_chart("natural", "theta", lambda t: -np.expm1(t), lambda p: np.log1p(-p),
                          lambda t: -np.exp(t),
-                         check=lambda t, name: check_positive(-t, f"{name}: -theta")),
+                         check=lambda t, name: check_positive(-t, f"{name}: -theta"),
+                         second=lambda t: -np.exp(t)),
             scalar_chart("mean", "m", lambda m: r / (m - shift + r),
                          lambda p: shift + r * (1.0 - p) / p,
                          lambda m: -r / (m - shift + r) ** 2,
                          check=lambda m, name: check_positive(
-                             m - shift, f"{name}: mean - {shift}")),
+                             m - shift, f"{name}: mean - {shift}"),
+                         second=lambda m: 2.0 * r / (m - shift + r) ** 3),
         ]
-
-    def _check_base(self, x: NDArray, name: str) -> None:
-        check_in_interval(x[..., 0], f"{name}: p", 0.0, 1.0)
 
     def _check_data(self, data: NDArray, name: str) -> None:
         check_integer_data(data, name, self.shift)
-
-    def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
-        return rng.uniform(0.1, 0.75, size)[..., None]
 
     # -- geometry -------------------------------------------------------------------
     def _g(self, p: NDArray) -> NDArray:
@@ -123,9 +123,10 @@ class _AbstractNegativeBinomial(AbstractOneParameterFamily):
         return self.shift + rng.negative_binomial(self.r, x[..., 0], size=(n,) + x.shape[:-1])
 
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
-        r""":math:`KL = r\,[\log(p/q) + \frac{1-p}{p}\log\frac{1-p}{1-q}]`."""
-        p, q = xp[..., 0], xq[..., 0]
-        return self.r * (np.log(p / q) + (1.0 - p) / p * np.log((1.0 - p) / (1.0 - q)))
+        r""":math:`KL = r\,[\log(p/q) + \frac{1-p}{p}\log\frac{1-p}{1-q}]
+        = \frac rp\,KL_{\text{Bernoulli}}(p\,\|\,q)` (the latter free of cancellation)."""
+        p = xp[..., 0]
+        return self.r / p * bernoulli_kl(p, xq[..., 0])
 
 
 class Geometric(_AbstractNegativeBinomial):
@@ -151,19 +152,9 @@ class Geometric(_AbstractNegativeBinomial):
 
     r = 1.0
     shift = 1
-
-    def to_scipy(self, theta: NDArray):  # noqa: ANN201 - scipy frozen type is private
-        """The frozen ``scipy.stats.geom`` at ``theta`` (current chart)."""
-        from scipy import stats
-
-        return stats.geom(self._to_base(theta)[..., 0])
-
-    def from_scipy(self, dist) -> NDArray:  # noqa: ANN001
-        """The point (current chart) of a frozen ``scipy.stats.geom`` (loc = 0)."""
-        scipy_frozen_name(dist, "geom")
-        if np.any(np.asarray(dist.support()[0]) != 1):
-            raise ValueError("dist must have loc = 0 (support starting at 1)")
-        return self._from_base((1.0 / np.asarray(dist.mean(), dtype=float))[..., None])
+    scipy_counterpart = ScipyCounterpart("geom", {"p": "p"}, fixed={"loc": 0.0})
+    symbolic_counterpart = SymbolicCounterpart("geometric")
+    geomstats_counterpart = GeomstatsCounterpart("geometric.GeometricDistributions", "p")
 
 
 class NegativeBinomial(_AbstractNegativeBinomial):
@@ -189,6 +180,10 @@ class NegativeBinomial(_AbstractNegativeBinomial):
     """
 
     shift = 0
+    scipy_counterpart = ScipyCounterpart("nbinom", {"p": "p"}, fixed={"loc": 0.0},
+                                         hyper={"r": "n"})
+    symbolic_counterpart = SymbolicCounterpart("negative_binomial", hyper={"r": "r"})
+    examples = {"negative_binomial": lambda: NegativeBinomial(r=3)}
 
     def __init__(self, r: float, chart: str | None = None) -> None:
         r_arr = as_finite_array(r, "r")
@@ -197,24 +192,6 @@ class NegativeBinomial(_AbstractNegativeBinomial):
         check_positive(r_arr, "r")
         self.r = float(r_arr)
         super().__init__(chart)
-
-    def to_scipy(self, theta: NDArray):  # noqa: ANN201 - scipy frozen type is private
-        """The frozen ``scipy.stats.nbinom(n=r, p)`` at ``theta`` (current chart)."""
-        from scipy import stats
-
-        return stats.nbinom(self.r, self._to_base(theta)[..., 0])
-
-    def from_scipy(self, dist) -> NDArray:  # noqa: ANN001
-        """The point (current chart) of a frozen ``scipy.stats.nbinom`` with n = r, loc = 0."""
-        scipy_frozen_name(dist, "nbinom")
-        if np.any(np.asarray(dist.support()[0]) != 0):
-            raise ValueError("dist must have loc = 0 (support starting at 0)")
-        mean, var = (np.asarray(m, dtype=float) for m in dist.stats("mv"))
-        p = mean / var  # mean = r(1−p)/p, var = r(1−p)/p²
-        r = mean * p / (1.0 - p)
-        if not np.allclose(r, self.r, rtol=1e-8):
-            raise ValueError(f"dist must have n = r = {self.r}, got n = {r}")
-        return self._from_base(p[..., None])
 
     def __repr__(self) -> str:
         return f"NegativeBinomial(r={self.r}, chart={self.chart.name!r})"

@@ -18,11 +18,12 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import integrate, special
 
-from .._checks import check_positive
 from ._arrays import matrix_from_rows as _jac
 from ._arrays import stack_last as _stack
+from ._divergences import clip_nonnegative, expm1mx, log_ratio
 from .base import StatisticalManifold
-from .charts import Chart, identity_chart
+from .charts import Chart, log_chart
+from .declarations import POSITIVE, REAL, Parameter, ScipyCounterpart, SymbolicCounterpart
 from .halfplane import (
     halfplane_christoffels,
     halfplane_dist,
@@ -33,8 +34,11 @@ from .halfplane import (
 
 __all__ = ["AbstractLocationScale", "StudentT", "Cauchy"]
 
-#: absolute and relative tolerances of the quadrature behind StudentT.kl_divergence
-KL_QUAD_EPSABS = 1e-13
+#: absolute and relative tolerances of the quadrature behind StudentT.kl_divergence (the
+#: integrand is nonnegative, so a relative tolerance holds even for nearby points; the
+#: absolute one is far below any KL that matters and above the rounding noise ~1e-32 of
+#: the integrand between identical points)
+KL_QUAD_EPSABS = 1e-30
 KL_QUAD_EPSREL = 1e-10
 
 
@@ -56,7 +60,9 @@ class AbstractLocationScale(StatisticalManifold):
     Charts: ``"mu_sigma"`` (base) and ``"mu_log_sigma"``.
     """
 
-    dim = 2
+    parameters = (Parameter("mu", REAL, typical=(-4.0, 4.0)),
+                  Parameter("sigma", POSITIVE, typical=(np.exp(-1.0), np.exp(1.0)),
+                            log_scale=True))
 
     @abc.abstractmethod
     def _halfplane(self) -> tuple[float, float]:
@@ -76,19 +82,8 @@ class AbstractLocationScale(StatisticalManifold):
         :math:`T_{\sigma\sigma\sigma} = c_2/\sigma^3`."""
 
     def _charts(self) -> list[Chart]:
-        return [
-            identity_chart("mu_sigma", ("mu", "sigma")),
-            Chart("mu_log_sigma", ("mu", "log_sigma"),
-                  to_base=lambda y: _stack(y[..., 0], np.exp(y[..., 1])),
-                  from_base=lambda x: _stack(x[..., 0], np.log(x[..., 1])),
-                  jacobian=lambda y: _jac([[1.0, 0.0], [0.0, np.exp(y[..., 1])]])),
-        ]
-
-    def _check_base(self, x: NDArray, name: str) -> None:
-        check_positive(x[..., 1], f"{name}: sigma")
-
-    def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
-        return _stack(rng.normal(0.0, 2.0, size), np.exp(rng.uniform(-1.0, 1.0, size)))
+        base = self._declared_base_chart("mu_sigma")
+        return [base, log_chart(base.coordinates, "sigma")]
 
     # -- geometry: b × the Poincaré half-plane in (μ√(a/b), σ) ---------------------------
     def _metric(self, x: NDArray) -> NDArray:
@@ -140,38 +135,6 @@ class AbstractLocationScale(StatisticalManifold):
         z = self._standard_sample(rng, (n,) + x.shape[:-1])
         return x[..., 0] + x[..., 1] * z
 
-    def _scipy_standard(self):  # noqa: ANN202 - scipy frozen type is private
-        raise NotImplementedError(f"{type(self).__name__} has no scipy counterpart")
-
-    def to_scipy(self, theta: NDArray):  # noqa: ANN201 - scipy frozen type is private
-        """The frozen ``scipy.stats`` distribution at ``theta`` (current chart)."""
-        x = self._to_base(theta)
-        std = self._scipy_standard()
-        return std.dist(*std.args, loc=x[..., 0], scale=x[..., 1])
-
-    def from_scipy(self, dist) -> NDArray:  # noqa: ANN001
-        """The point (current chart) of a frozen scipy distribution of this family.
-
-        Location from the median, scale from the upper quartile (the mean and standard
-        deviation need not exist): :math:`\\sigma = (q_{3/4} - \\mu)/q^{f}_{3/4}`.
-        """
-        std = self._scipy_standard()
-        name = getattr(getattr(dist, "dist", None), "name", None)
-        shape_names = [n.strip() for n in (std.dist.shapes or "").split(",") if n.strip()]
-        args, kwds = tuple(getattr(dist, "args", ())), dict(getattr(dist, "kwds", {}))
-        given = list(args[:len(shape_names)]) + [kwds.get(n) for n in
-                                                 shape_names[len(args):]]
-        try:
-            same = np.allclose(np.asarray(given, dtype=float), np.asarray(std.args, dtype=float))
-        except (TypeError, ValueError):  # a shape parameter missing or not numeric
-            same = False
-        if name != std.dist.name or not same:
-            raise ValueError(f"dist must be a frozen scipy.stats.{std.dist.name} with shape "
-                             f"parameters {std.args}, got {name!r} {given}")
-        loc = np.asarray(dist.median(), dtype=float)
-        scale = (np.asarray(dist.ppf(0.75), dtype=float) - loc) / std.ppf(0.75)
-        return self._from_base(_stack(loc, scale))
-
 
 class StudentT(AbstractLocationScale):
     r"""Student-t family with ν > 0 degrees of freedom (fixed), base chart (μ, σ).
@@ -188,9 +151,9 @@ class StudentT(AbstractLocationScale):
     / (2\sigma_1\sigma_2))` with :math:`a = \frac{\nu+1}{\nu+3}, b = \frac{2\nu}{\nu+3}`.
 
     The KL divergence has no closed form for general ν; it is computed by adaptive
-    quadrature (``scipy.integrate.quad`` over the standardized variable, absolute
-    tolerance ``KL_QUAD_EPSABS = 1e-13``, relative ``KL_QUAD_EPSREL = 1e-10``), one
-    integral per pair of points.
+    quadrature (``scipy.integrate.quad`` over the standardized variable, relative
+    tolerance ``KL_QUAD_EPSREL = 1e-10``), one integral per pair of points, of a
+    nonnegative integrand for nearby points.
 
     Examples
     --------
@@ -199,6 +162,11 @@ class StudentT(AbstractLocationScale):
     >>> round(float(t5.scalar_curvature([0.0, 1.0])), 6)  # -(nu + 3) / nu
     -1.6
     """
+
+    scipy_counterpart = ScipyCounterpart("t", {"loc": "mu", "scale": "sigma"},
+                                         hyper={"nu": "df"})
+    symbolic_counterpart = SymbolicCounterpart("student_t", hyper={"nu": "nu"})
+    examples = {"student_t": lambda: StudentT(nu=5)}
 
     def __init__(self, nu: float, chart: str | None = None) -> None:
         nu_arr = np.asarray(nu, dtype=float)
@@ -239,35 +207,49 @@ class StudentT(AbstractLocationScale):
         return 2 * (nu + 1) * (nu - 1) / den, 8 * nu * (nu - 1) / den
 
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
-        r"""KL by quadrature in :math:`z = (x - \mu_p)/\sigma_p`:
+        r"""KL by quadrature in :math:`z = (x - \mu_p)/\sigma_p`, with
+        :math:`\log r(z) = \log\frac{\sigma_p}{\sigma_q} + \phi(z_q) - \phi(z)`,
+        :math:`z_q = \frac{\mu_p - \mu_q}{\sigma_q} + \frac{\sigma_p}{\sigma_q} z`:
 
         .. math::
 
-            KL = \log\frac{\sigma_q}{\sigma_p} + \int f(z)\left[\phi(z)
-            - \phi\!\left(\frac{\mu_p + \sigma_p z - \mu_q}{\sigma_q}\right)\right] dz
+            KL = -E_p[\log r] = E_p\left[r - 1 - \log r\right].
+
+        Nearby points (Fisher–Rao distance below 1/2) use the second, pointwise
+        nonnegative form (both densities have mass 1, so :math:`E_p[r - 1] = 0`), with
+        :math:`e^u - 1 - u` evaluated without cancellation: accurate to the relative
+        tolerance however close the points, never negative. Distant points use the first:
+        there q may be a spike far narrower than p that the quadrature of
+        :math:`E_p[r]` would step over, while :math:`\log r` stays smooth.
         """
         out = np.empty(xp.shape[:-1])
         flat_p, flat_q = xp.reshape(-1, 2), xq.reshape(-1, 2)
+        near = (self._dist(flat_p, flat_q) < 0.5).tolist()
         for k, ((mp, sp), (mq, sq)) in enumerate(zip(flat_p, flat_q, strict=True)):
-            def integrand(z: float, mp=mp, sp=sp, mq=mq, sq=sq) -> float:
-                phi_p = self._phi(z)[0]
-                return np.exp(phi_p) * (phi_p - self._phi((mp + sp * z - mq) / sq)[0])
+            c = float(log_ratio(sp, sq))
+            shift, ratio = float((mp - mq) / sq), float(sp / sq)
 
-            # Split at z = 0 and at the mode of q so that quad sees both peaks.
-            z_q = (mq - mp) / sp
-            cuts = sorted({0.0, float(z_q)})
+            def log_r(z: float, shift=shift, ratio=ratio, c=c) -> tuple[float, float]:
+                phi_p = float(self._phi(z)[0])
+                return phi_p, c + float(self._phi(shift + ratio * z)[0]) - phi_p
+
+            if near[k]:
+                def integrand(z: float, log_r=log_r) -> float:
+                    phi_p, u = log_r(z)
+                    return float(np.exp(phi_p) * expm1mx(u))
+            else:
+                def integrand(z: float, log_r=log_r) -> float:
+                    phi_p, u = log_r(z)
+                    return -np.exp(phi_p) * u
+
+            # split at z = 0 and at the mode of q so that quad sees both peaks
+            cuts = sorted({0.0, float((mq - mp) / sp)})
             pieces = [(-np.inf, cuts[0])] + list(zip(cuts[:-1], cuts[1:], strict=True)) \
                 + [(cuts[-1], np.inf)]
-            total = sum(integrate.quad(integrand, lo, hi, epsabs=KL_QUAD_EPSABS,
-                                       epsrel=KL_QUAD_EPSREL, limit=200)[0]
-                        for lo, hi in pieces)
-            out.reshape(-1)[k] = np.log(sq / sp) + total
-        return out
-
-    def _scipy_standard(self):  # noqa: ANN202
-        from scipy import stats
-
-        return stats.t(self.nu)
+            out.reshape(-1)[k] = sum(
+                integrate.quad(integrand, lo, hi, epsabs=KL_QUAD_EPSABS if near[k] else 1e-13,
+                               epsrel=KL_QUAD_EPSREL, limit=200)[0] for lo, hi in pieces)
+        return clip_nonnegative(out)
 
     def __repr__(self) -> str:
         return f"StudentT(nu={self.nu!r}, chart={self.chart.name!r})"
@@ -297,6 +279,9 @@ class Cauchy(AbstractLocationScale):
     0.117783
     """
 
+    scipy_counterpart = ScipyCounterpart("cauchy", {"loc": "mu", "scale": "sigma"})
+    symbolic_counterpart = SymbolicCounterpart("cauchy")
+
     def _halfplane(self) -> tuple[float, float]:
         return 0.5, 0.5
 
@@ -313,10 +298,12 @@ class Cauchy(AbstractLocationScale):
 
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
         (mp, sp), (mq, sq) = np.moveaxis(xp, -1, 0), np.moveaxis(xq, -1, 0)
-        # log(1 + t) with t = ((σp − σq)² + Δμ²)/(4σpσq): accurate for nearby points
-        return np.log1p(((sp - sq) ** 2 + (mp - mq) ** 2) / (4 * sp * sq))
+        # log(1 + t) with t = ((σp − σq)² + Δμ²)/(4σpσq): accurate for nearby points;
+        # far apart (t > 1) the logarithms of the factors, which do not overflow
+        with np.errstate(over="ignore"):
+            t = (((sp - sq) / (2 * sp)) * ((sp - sq) / (2 * sq))
+                 + ((mp - mq) / (2 * sp)) * ((mp - mq) / (2 * sq)))
+            far = (2 * np.log(np.hypot(0.5 * sp + 0.5 * sq, 0.5 * (mp - mq)))
+                   - np.log(sp) - np.log(sq))
+        return np.where(t > 1.0, far, np.log1p(np.minimum(t, 1.0)))
 
-    def _scipy_standard(self):  # noqa: ANN202
-        from scipy import stats
-
-        return stats.cauchy()

@@ -24,15 +24,11 @@ from .._checks import as_finite_array, check_positive_int
 from ._gaussian import (
     _basis,
     _batch,
-    _check_spd,
     _check_symmetric,
     _cov_score,
     _gaussian_kl,
     _gaussian_log_prob,
-    _random_spd,
     _sample_gaussian,
-    _scipy_moments,
-    _single_point,
     _triu,
     expectation_chart_maps,
     natural_chart_maps,
@@ -46,7 +42,15 @@ from ._gaussian import (
     triu_from_sym,
 )
 from .base import StatisticalManifold
-from .charts import Chart, identity_chart
+from .charts import Chart
+from .declarations import (
+    REAL,
+    CovarianceMatrix,
+    Parameter,
+    ParameterBlock,
+    ScipyCounterpart,
+    Size,
+)
 from .geodesic_solvers import ShootingResult, shoot_log
 
 __all__ = ["MultivariateNormal", "FixedMeanNormal"]
@@ -83,12 +87,23 @@ class MultivariateNormal(StatisticalManifold):
         Dimension of the observations; the manifold has dimension d + d(d+1)/2.
     """
 
+    scipy_counterpart = ScipyCounterpart("multivariate_normal", {"mean": "mu", "cov": "sigma"},
+                                         hyper={"d": Size("mean")}, batched=False)
+    examples = {"multivariate_normal": lambda: MultivariateNormal(d=2)}
+
     def __init__(self, d: int, chart: str | None = None) -> None:
         self.d = check_positive_int(d, "d")
         self.dim = self.d + self.d * (self.d + 1) // 2
         self.event_shape = (self.d,)
         self._basis = _basis(self.d)
         super().__init__(chart)
+
+    @property
+    def parameters(self) -> tuple[ParameterBlock, ...]:  # type: ignore[override]
+        """The mean (d coordinates) and the covariance (its upper triangle)."""
+        return (Parameter("mu", REAL, typical=(-1.0, 1.0), size=self.d, scalar=False,
+                          coordinates=tuple(f"mu{i}" for i in range(self.d))),
+                CovarianceMatrix(self.d, "sigma"))
 
     def pack(self, mean: ArrayLike, cov: ArrayLike) -> NDArray:
         """``[..., dim]`` point from a mean ``[..., d]`` and a covariance ``[..., d, d]``."""
@@ -109,21 +124,12 @@ class MultivariateNormal(StatisticalManifold):
         return x[..., : self.d], sym_from_triu(x[..., self.d:], self.d)
 
     def _charts(self) -> list[Chart]:
-        names = tuple(f"mu{i}" for i in range(self.d)) + tuple(
-            f"sigma{i}{j}" for i, j in zip(*_triu(self.d), strict=True))
         tri = [f"{i}{j}" for i, j in zip(*_triu(self.d), strict=True)]
         natural = tuple(f"theta1_{i}" for i in range(self.d)) + tuple(f"theta2_{p}" for p in tri)
         expectation = tuple(f"eta1_{i}" for i in range(self.d)) + tuple(f"eta2_{p}" for p in tri)
-        return [identity_chart("mean_cov", names),
+        return [self._declared_base_chart("mean_cov"),
                 Chart("natural", natural, **natural_chart_maps(self.d)),
                 Chart("expectation", expectation, **expectation_chart_maps(self.d))]
-
-    def _check_base(self, x: NDArray, name: str) -> None:
-        _check_spd(self.unpack(x)[1], name)
-
-    def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
-        return self.pack(rng.normal(0.0, 1.0, size + (self.d,)),
-                         _random_spd(rng, size, self.d))
 
     def _metric(self, x: NDArray) -> NDArray:
         precision = np.linalg.inv(self.unpack(x)[1])
@@ -290,18 +296,6 @@ class MultivariateNormal(StatisticalManifold):
         (mp, cp), (mq, cq) = self.unpack(xp), self.unpack(xq)
         return _gaussian_kl(mp, cp, mq, cq)
 
-    def to_scipy(self, theta: ArrayLike):  # noqa: ANN201 - scipy frozen type is private
-        """The frozen ``scipy.stats.multivariate_normal`` at one point ``theta`` [dim]."""
-        from scipy import stats
-
-        mean, cov = self.unpack(_single_point(self._to_base(theta), self.dim))
-        return stats.multivariate_normal(mean, cov)
-
-    def from_scipy(self, dist) -> NDArray:  # noqa: ANN001
-        """The point of a frozen ``scipy.stats.multivariate_normal`` of dimension d."""
-        mean, cov = _scipy_moments(dist, self.d)
-        return self._from_base(self.pack(mean, cov))
-
     def __repr__(self) -> str:
         return f"MultivariateNormal(d={self.d}, chart={self.chart.name!r})"
 
@@ -333,6 +327,14 @@ class FixedMeanNormal(StatisticalManifold):
         The known mean (zero by default).
     """
 
+    # from_scipy(multivariate_normal) dispatches to MultivariateNormal; this family reads
+    # the covariance of a distribution with its mean
+    scipy_counterpart = ScipyCounterpart("multivariate_normal", {"cov": "sigma"},
+                                         hyper={"mean": "mean", "d": Size("cov")},
+                                         batched=False, dispatch=False)
+    examples = {"fixed_mean_normal": lambda: FixedMeanNormal(d=2),
+                "fixed_mean_normal_d3": lambda: FixedMeanNormal(d=3, mean=[0.5, -1.0, 2.0])}
+
     def __init__(self, d: int, mean: ArrayLike | None = None, chart: str | None = None) -> None:
         self.d = check_positive_int(d, "d")
         self.dim = self.d * (self.d + 1) // 2
@@ -342,6 +344,11 @@ class FixedMeanNormal(StatisticalManifold):
             raise ValueError(f"mean must have shape ({self.d},), got {self.mean.shape}")
         self._basis = _basis(self.d)
         super().__init__(chart)
+
+    @property
+    def parameters(self) -> tuple[ParameterBlock, ...]:  # type: ignore[override]
+        """The covariance (its upper triangle)."""
+        return (CovarianceMatrix(self.d, "sigma"),)
 
     def pack(self, cov: ArrayLike) -> NDArray:
         """``[..., dim]`` point from covariances ``[..., d, d]``."""
@@ -356,14 +363,7 @@ class FixedMeanNormal(StatisticalManifold):
         return sym_from_triu(np.asarray(theta, dtype=float), self.d)
 
     def _charts(self) -> list[Chart]:
-        names = tuple(f"sigma{i}{j}" for i, j in zip(*_triu(self.d), strict=True))
-        return [identity_chart("cov", names)]
-
-    def _check_base(self, x: NDArray, name: str) -> None:
-        _check_spd(self.unpack(x), name)
-
-    def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
-        return self.pack(_random_spd(rng, size, self.d))
+        return [self._declared_base_chart("cov")]
 
     def _metric(self, x: NDArray) -> NDArray:
         return spd_metric(np.linalg.inv(self.unpack(x)), self._basis)
@@ -397,20 +397,6 @@ class FixedMeanNormal(StatisticalManifold):
 
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
         return _gaussian_kl(self.mean, self.unpack(xp), self.mean, self.unpack(xq))
-
-    def to_scipy(self, theta: ArrayLike):  # noqa: ANN201 - scipy frozen type is private
-        """The frozen ``scipy.stats.multivariate_normal`` at one point ``theta`` [dim]."""
-        from scipy import stats
-
-        cov = self.unpack(_single_point(self._to_base(theta), self.dim))
-        return stats.multivariate_normal(self.mean, cov)
-
-    def from_scipy(self, dist) -> NDArray:  # noqa: ANN001
-        """The point of a frozen ``scipy.stats.multivariate_normal`` with this mean."""
-        mean, cov = _scipy_moments(dist, self.d)
-        if not np.allclose(mean, self.mean, rtol=1e-12, atol=1e-12):
-            raise ValueError(f"dist must have the fixed mean {self.mean}, got {mean}")
-        return self._from_base(self.pack(cov))
 
     def __repr__(self) -> str:
         return f"FixedMeanNormal(d={self.d}, chart={self.chart.name!r})"

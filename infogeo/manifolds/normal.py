@@ -12,8 +12,17 @@ from numpy.typing import NDArray
 from .._checks import check_positive
 from ._arrays import matrix_from_rows as _jac
 from ._arrays import stack_last as _stack
+from ._divergences import clip_nonnegative, expm1mx, log_ratio
 from .base import StatisticalManifold
-from .charts import Chart, identity_chart
+from .charts import SQUARE, Chart, coordinate_chart, log_chart
+from .declarations import (
+    POSITIVE,
+    REAL,
+    GeomstatsCounterpart,
+    Parameter,
+    ScipyCounterpart,
+    SymbolicCounterpart,
+)
 from .halfplane import (
     halfplane_christoffels,
     halfplane_dist,
@@ -34,6 +43,27 @@ def _check_natural(y: NDArray, name: str) -> None:
 
 def _check_expectation(y: NDArray, name: str) -> None:
     check_positive(y[..., 1] - y[..., 0] ** 2, f"{name}: eta2 - eta1^2 (the variance)")
+
+
+def _natural_second(y: NDArray) -> NDArray:
+    """d²(μ, σ)/dθ² for μ = −θ₁/(2θ₂), σ = (−2θ₂)^{-1/2}."""
+    t1, t2 = y[..., 0], y[..., 1]
+    h = np.zeros(y.shape + (2, 2))
+    h[..., 0, 0, 1] = h[..., 0, 1, 0] = 0.5 / t2**2
+    h[..., 0, 1, 1] = -t1 / t2**3
+    h[..., 1, 1, 1] = 3.0 * (-2.0 * t2) ** -2.5
+    return h
+
+
+def _expectation_second(y: NDArray) -> NDArray:
+    """d²(μ, σ)/dη² for μ = η₁, σ = (η₂ − η₁²)^{1/2}."""
+    eta1 = y[..., 0]
+    sigma = np.sqrt(y[..., 1] - eta1**2)
+    h = np.zeros(y.shape + (2, 2))
+    h[..., 1, 0, 0] = -1.0 / sigma - eta1**2 / sigma**3
+    h[..., 1, 0, 1] = h[..., 1, 1, 0] = 0.5 * eta1 / sigma**3
+    h[..., 1, 1, 1] = -0.25 / sigma**3
+    return h
 
 
 class Normal(StatisticalManifold):
@@ -60,20 +90,20 @@ class Normal(StatisticalManifold):
     0.980258...
     """
 
-    dim = 2
+    parameters = (Parameter("mu", REAL, typical=(-4.0, 4.0)),
+                  Parameter("sigma", POSITIVE, typical=(np.exp(-1.0), np.exp(1.0)),
+                            log_scale=True))
+    scipy_counterpart = ScipyCounterpart("norm", {"loc": "mu", "scale": "sigma"})
+    symbolic_counterpart = SymbolicCounterpart("normal")
+    geomstats_counterpart = GeomstatsCounterpart("normal.UnivariateNormalDistributions",
+                                                 "mu_sigma")
 
     def _charts(self) -> list[Chart]:
+        base = self._declared_base_chart("mu_sigma")
         return [
-            identity_chart("mu_sigma", ("mu", "sigma")),
-            Chart("mu_var", ("mu", "var"),
-                  to_base=lambda y: _stack(y[..., 0], np.sqrt(y[..., 1])),
-                  from_base=lambda x: _stack(x[..., 0], x[..., 1] ** 2),
-                  jacobian=lambda y: _jac([[1.0, 0.0], [0.0, 0.5 / np.sqrt(y[..., 1])]]),
-                  check=lambda y, name: check_positive(y[..., 1], f"{name}: var")),
-            Chart("mu_log_sigma", ("mu", "log_sigma"),
-                  to_base=lambda y: _stack(y[..., 0], np.exp(y[..., 1])),
-                  from_base=lambda x: _stack(x[..., 0], np.log(x[..., 1])),
-                  jacobian=lambda y: _jac([[1.0, 0.0], [0.0, np.exp(y[..., 1])]])),
+            base,
+            coordinate_chart("mu_var", base.coordinates, {"sigma": ("var", SQUARE)}),
+            log_chart(base.coordinates, "sigma"),
             Chart("natural", ("theta1", "theta2"),
                   to_base=lambda y: _stack(-y[..., 0] / (2 * y[..., 1]),
                                            (-2 * y[..., 1]) ** -0.5),
@@ -81,24 +111,18 @@ class Normal(StatisticalManifold):
                                              -0.5 / x[..., 1] ** 2),
                   jacobian=lambda y: _jac([[-0.5 / y[..., 1], 0.5 * y[..., 0] / y[..., 1] ** 2],
                                            [0.0, (-2 * y[..., 1]) ** -1.5]]),
-                  check=_check_natural),
+                  check=_check_natural, second=_natural_second),
             Chart("expectation", ("eta1", "eta2"),
                   to_base=lambda y: _stack(y[..., 0], np.sqrt(y[..., 1] - y[..., 0] ** 2)),
                   from_base=lambda x: _stack(x[..., 0], x[..., 0] ** 2 + x[..., 1] ** 2),
                   jacobian=self._expectation_jacobian,
-                  check=_check_expectation),
+                  check=_check_expectation, second=_expectation_second),
         ]
 
     @staticmethod
     def _expectation_jacobian(y: NDArray) -> NDArray:
         sigma = np.sqrt(y[..., 1] - y[..., 0] ** 2)
         return _jac([[1.0, 0.0], [-y[..., 0] / sigma, 0.5 / sigma]])
-
-    def _check_base(self, x: NDArray, name: str) -> None:
-        check_positive(x[..., 1], f"{name}: sigma")
-
-    def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
-        return _stack(rng.normal(0.0, 2.0, size), np.exp(rng.uniform(-1.0, 1.0, size)))
 
     # -- metric and connection (Amari & Nagaoka 2000; REFERENCE.md) -------------------
     def _metric(self, x: NDArray) -> NDArray:
@@ -146,20 +170,17 @@ class Normal(StatisticalManifold):
         return rng.normal(x[..., 0], x[..., 1], size=(n,) + x.shape[:-1])
 
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
-        r"""KL = log(σ_q/σ_p) + (σ_p² + (μ_p − μ_q)²)/(2σ_q²) − 1/2."""
+        r"""With :math:`u = 2\log(\sigma_p/\sigma_q)`,
+
+        .. math::
+
+            KL = \log\frac{\sigma_q}{\sigma_p} + \frac{\sigma_p^2 + (\mu_p - \mu_q)^2}
+            {2\sigma_q^2} - \frac12 = \tfrac12\left(e^u - 1 - u\right)
+            + \frac{(\mu_p - \mu_q)^2}{2\sigma_q^2},
+
+        a sum of two nonnegative terms, each free of cancellation.
+        """
         (mp, sp), (mq, sq) = np.moveaxis(xp, -1, 0), np.moveaxis(xq, -1, 0)
-        return np.log(sq / sp) + (sp**2 + (mp - mq) ** 2) / (2 * sq**2) - 0.5
-
-    def to_scipy(self, theta: NDArray):  # noqa: ANN201 - scipy frozen type is private
-        """The frozen ``scipy.stats.norm`` at ``theta`` (current chart)."""
-        from scipy import stats
-
-        x = self._to_base(theta)
-        return stats.norm(loc=x[..., 0], scale=x[..., 1])
-
-    def from_scipy(self, dist) -> NDArray:  # noqa: ANN001
-        """The point (current chart) of a frozen ``scipy.stats.norm``."""
-        name = getattr(getattr(dist, "dist", None), "name", None)
-        if name != "norm":
-            raise ValueError(f"dist must be a frozen scipy.stats.norm, got {name!r}")
-        return self._from_base(_stack(np.asarray(dist.mean()), np.asarray(dist.std())))
+        with np.errstate(over="ignore"):
+            return clip_nonnegative(0.5 * expm1mx(2.0 * log_ratio(sp, sq))
+                                    + 0.5 * ((mp - mq) / sq) ** 2)

@@ -32,18 +32,21 @@ from numpy.typing import NDArray
 from .base import StatisticalManifold
 from .charts import Chart
 
-__all__ = ["AbstractOneParameterFamily", "scalar_chart", "check_integer_data",
-           "scipy_frozen_name"]
+__all__ = ["AbstractOneParameterFamily", "scalar_chart", "check_integer_data"]
 
 ScalarMap = Callable[[NDArray], NDArray]
 
 
 def scalar_chart(name: str, coordinate: str, to_base: ScalarMap, from_base: ScalarMap,
                  derivative: ScalarMap,
-                 check: Callable[[NDArray, str], None] | None = None) -> Chart:
-    """A chart of a one-parameter family from scalar maps ``y -> x``, ``x -> y``, ``dx/dy``.
+                 check: Callable[[NDArray, str], None] | None = None,
+                 second: ScalarMap | None = None) -> Chart:
+    """A chart of a one-parameter family from scalar maps ``y -> x``, ``x -> y``, ``dx/dy``
+    (and, optionally, ``d²x/dy²``; central differences of ``dx/dy`` otherwise).
 
-    The maps act on arrays of shape ``[...]``; the chart wraps them to ``[..., 1]``.
+    The maps act on arrays of shape ``[...]``; the chart wraps them to ``[..., 1]``. For
+    the standard reparametrizations (log, reciprocal, …) use
+    :func:`~infogeo.manifolds.charts.coordinate_chart`.
     """
     return Chart(
         name, (coordinate,),
@@ -51,6 +54,8 @@ def scalar_chart(name: str, coordinate: str, to_base: ScalarMap, from_base: Scal
         from_base=lambda x: from_base(x[..., 0])[..., None],
         jacobian=lambda y: np.asarray(derivative(y[..., 0]), dtype=float)[..., None, None],
         check=None if check is None else (lambda y, nm: check(y[..., 0], nm)),
+        second=None if second is None else (
+            lambda y: np.asarray(second(y[..., 0]), dtype=float)[..., None, None, None]),
     )
 
 
@@ -66,13 +71,6 @@ def check_integer_data(data: NDArray, name: str, low: int = 0,
         upper = "" if np.isinf(high) else f", {int(high)}"
         raise ValueError(f"{name} must lie in the support {{{low}, ...{upper}}}, "
                          f"got {float(data[outside].flat[0])!r}")
-
-
-def scipy_frozen_name(dist: object, expected: str) -> None:
-    """Raise ``ValueError`` unless ``dist`` is a frozen ``scipy.stats.<expected>``."""
-    name = getattr(getattr(dist, "dist", None), "name", None)
-    if name != expected:
-        raise ValueError(f"dist must be a frozen scipy.stats.{expected}, got {name!r}")
 
 
 class AbstractOneParameterFamily(StatisticalManifold):
@@ -118,10 +116,12 @@ class AbstractOneParameterFamily(StatisticalManifold):
 
     # ------------------------------------------------------------------ charts
     def _charts(self) -> list[Chart]:
+        # d²p/ds² = d(g^{-1/2})/ds = -g'/(2g²) = -Γ/g
         return self._family_charts() + [scalar_chart(
             "arc_length", "s", self._arc_length_inverse, self._arc_length,
             lambda s: 1.0 / np.sqrt(self._g(self._arc_length_inverse(s))),
-            check=self._check_arc_length)]
+            check=self._check_arc_length,
+            second=lambda s: -self._gamma(p := self._arc_length_inverse(s)) / self._g(p))]
 
     def _check_arc_length(self, s: NDArray, name: str) -> None:
         lo, hi = self._arc_length_range()

@@ -10,14 +10,16 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import gammaln
 
-from .._checks import check_positive
-from .charts import Chart, identity_chart
-from .onedim import (
-    AbstractOneParameterFamily,
-    check_integer_data,
-    scalar_chart,
-    scipy_frozen_name,
+from ._divergences import relative_entropy_term
+from .charts import LOG, SQRT, Chart, coordinate_chart
+from .declarations import (
+    POSITIVE,
+    GeomstatsCounterpart,
+    Parameter,
+    ScipyCounterpart,
+    SymbolicCounterpart,
 )
+from .onedim import AbstractOneParameterFamily, check_integer_data
 
 __all__ = ["Poisson"]
 
@@ -47,23 +49,22 @@ class Poisson(AbstractOneParameterFamily):
     """
 
     discrete = True
+    parameters = (Parameter("lambda", POSITIVE, typical=(np.exp(-1.0), np.exp(2.5)),
+                            log_scale=True),)
+    scipy_counterpart = ScipyCounterpart("poisson", {"mu": "lambda"}, fixed={"loc": 0.0})
+    symbolic_counterpart = SymbolicCounterpart("poisson")
+    geomstats_counterpart = GeomstatsCounterpart("poisson.PoissonDistributions", "rate")
 
     def _family_charts(self) -> list[Chart]:
+        rate = ("lambda",)
         return [
-            identity_chart("rate", ("lambda",)),
-            scalar_chart("natural", "theta", np.exp, np.log, np.exp),
-            scalar_chart("sqrt", "sqrt_lambda", np.square, np.sqrt, lambda s: 2 * s,
-                         check=lambda s, name: check_positive(s, f"{name}: sqrt_lambda")),
+            self._declared_base_chart("rate"),
+            coordinate_chart("natural", rate, {"lambda": ("theta", LOG)}),
+            coordinate_chart("sqrt", rate, {"lambda": ("sqrt_lambda", SQRT)}),
         ]
-
-    def _check_base(self, x: NDArray, name: str) -> None:
-        check_positive(x[..., 0], f"{name}: lambda")
 
     def _check_data(self, data: NDArray, name: str) -> None:
         check_integer_data(data, name)
-
-    def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
-        return np.exp(rng.uniform(-1.0, 2.5, size))[..., None]
 
     # -- geometry (Amari & Nagaoka 2000; REFERENCE.md) ------------------------------
     def _g(self, p: NDArray) -> NDArray:
@@ -102,18 +103,4 @@ class Poisson(AbstractOneParameterFamily):
 
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
         r""":math:`KL = \lambda_p \log(\lambda_p/\lambda_q) - \lambda_p + \lambda_q`."""
-        lp, lq = xp[..., 0], xq[..., 0]
-        return lp * np.log(lp / lq) - lp + lq
-
-    def to_scipy(self, theta: NDArray):  # noqa: ANN201 - scipy frozen type is private
-        """The frozen ``scipy.stats.poisson`` at ``theta`` (current chart)."""
-        from scipy import stats
-
-        return stats.poisson(mu=self._to_base(theta)[..., 0])
-
-    def from_scipy(self, dist) -> NDArray:  # noqa: ANN001
-        """The point (current chart) of a frozen ``scipy.stats.poisson`` (with loc = 0)."""
-        scipy_frozen_name(dist, "poisson")
-        if np.any(np.asarray(dist.support()[0]) != 0):
-            raise ValueError("dist must have loc = 0 (support starting at 0)")
-        return self._from_base(np.asarray(dist.mean(), dtype=float)[..., None])
+        return relative_entropy_term(xp[..., 0], xq[..., 0])  # no cancellation

@@ -1,43 +1,71 @@
-"""The registry of numeric families that the generic test suites run over.
+"""The registry of numeric families, derived from the families' own declarations.
 
-Adding a family: one line here. Each entry builds a representative instance (fixed
-hyper-parameters such as the number of trials are set here).
+Every module of :mod:`infogeo.manifolds` is imported, and every concrete public subclass
+of :class:`~infogeo.manifolds.base.StatisticalManifold` defined there is a *family*. A
+family's ``examples`` (registry name → factory of a representative instance) make up
+``FAMILIES``, the list that the generic test suites run over. Adding a family is adding
+its module: nothing here, in the interop adapters or in the tests needs editing.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
+import inspect
+import pkgutil
 from collections.abc import Callable
 
-from .. import manifolds as _f
 from .base import StatisticalManifold
-from .exponential_family_examples import poisson_exponential_family
 
-__all__ = ["FAMILIES", "get_family"]
+__all__ = ["FAMILIES", "family_classes", "get_family"]
 
-FAMILIES: dict[str, Callable[[], StatisticalManifold]] = {
-    "normal": lambda: _f.Normal(),
-    "student_t": lambda: _f.StudentT(nu=5),
-    "cauchy": lambda: _f.Cauchy(),
-    "von_mises": lambda: _f.VonMises(),
-    "multivariate_normal": lambda: _f.MultivariateNormal(d=2),
-    "fixed_mean_normal": lambda: _f.FixedMeanNormal(d=2),
-    "fixed_mean_normal_d3": lambda: _f.FixedMeanNormal(d=3, mean=[0.5, -1.0, 2.0]),
-    "linear_regression": lambda: _f.LinearRegression(_f.regression.example_design(20, 2),
-                                                     noise_scale=0.8),
-    "logistic_regression": lambda: _f.LogisticRegression(_f.regression.example_design(20, 2)),
-    "poisson": lambda: _f.Poisson(),
-    "exponential": lambda: _f.Exponential(),
-    "bernoulli": lambda: _f.Bernoulli(),
-    "binomial": lambda: _f.Binomial(n_trials=10),
-    "geometric": lambda: _f.Geometric(),
-    "negative_binomial": lambda: _f.NegativeBinomial(r=3),
-    "categorical_3": lambda: _f.Categorical(n_categories=3),
-    "categorical_4": lambda: _f.Categorical(n_categories=4),
-    "exponential_family_poisson": lambda: poisson_exponential_family(),
-    "gamma": lambda: _f.Gamma(),
-    "beta": lambda: _f.Beta(),
-    "dirichlet": lambda: _f.Dirichlet(k=3),
-}
+_PACKAGE = __name__.rsplit(".", 1)[0]
+
+
+def _import_family_modules() -> None:
+    package = importlib.import_module(_PACKAGE)
+    for info in pkgutil.iter_modules(package.__path__):
+        if not info.name.startswith("_") and info.name != "registry":
+            importlib.import_module(f"{_PACKAGE}.{info.name}")
+
+
+def _subclasses(cls: type) -> list[type]:
+    out = []
+    for sub in cls.__subclasses__():
+        out.append(sub)
+        out.extend(_subclasses(sub))
+    return out
+
+
+@functools.cache
+def family_classes() -> tuple[type[StatisticalManifold], ...]:
+    """The concrete public family classes of :mod:`infogeo.manifolds`, by name.
+
+    Abstract bases (``Abstract…``, private ``_…`` classes) and manifolds defined outside
+    the package (compiled symbolic families, geomstats wrappers, test doubles) are left
+    out.
+    """
+    _import_family_modules()
+    found = {cls for cls in _subclasses(StatisticalManifold)
+             if cls.__module__.startswith(_PACKAGE + ".") and not inspect.isabstract(cls)
+             and not cls.__name__.startswith(("_", "Abstract"))}
+    return tuple(sorted(found, key=lambda c: c.__name__))
+
+
+def _registry() -> dict[str, Callable[[], StatisticalManifold]]:
+    out: dict[str, Callable[[], StatisticalManifold]] = {}
+    for cls in family_classes():
+        for name, factory in cls.registry_examples().items():
+            if name in out:
+                raise TypeError(f"registry name {name!r} is declared twice "
+                                f"({cls.__name__} and another family)")
+            out[name] = factory
+    return dict(sorted(out.items()))
+
+
+#: registry name -> factory of a representative instance (fixed hyper-parameters such as
+#: the number of trials are set by the family's ``examples``)
+FAMILIES: dict[str, Callable[[], StatisticalManifold]] = _registry()
 
 
 def get_family(name: str) -> StatisticalManifold:

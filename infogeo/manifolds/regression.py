@@ -30,8 +30,10 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit
 
 from .._checks import as_finite_array, check_positive
+from ._divergences import relative_entropy_term
 from .base import StatisticalManifold
-from .charts import Chart, identity_chart
+from .charts import Chart
+from .declarations import REAL, Parameter, ParameterBlock
 from .differential import christoffels_from_metric_derivative
 
 __all__ = ["AbstractRegression", "LinearRegression", "LogisticRegression", "example_design"]
@@ -67,14 +69,18 @@ class AbstractRegression(StatisticalManifold, abc.ABC):
         self.event_shape = (self.n_obs,)
         super().__init__(chart)
 
+    #: edge range of the weights
+    weight_edges: tuple[float, float] = (-1e8, 1e8)
+
+    @property
+    def parameters(self) -> tuple[ParameterBlock, ...]:  # type: ignore[override]
+        """The weights: every real vector is valid."""
+        return (Parameter("w", REAL, typical=(-1.0, 1.0), edges=self.weight_edges,
+                          size=self.dim, scalar=False,
+                          coordinates=tuple(f"w{j}" for j in range(self.dim))),)
+
     def _charts(self) -> list[Chart]:
-        return [identity_chart("weights", tuple(f"w{j}" for j in range(self.dim)))]
-
-    def _check_base(self, x: NDArray, name: str) -> None:
-        return None  # every real weight vector is valid
-
-    def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
-        return rng.normal(0.0, 0.5, size + (self.dim,))
+        return [self._declared_base_chart("weights")]
 
     def _eta(self, w: NDArray) -> NDArray:
         """Linear predictor :math:`\\eta_i = x_i^\\top w`, shape ``[..., n]``."""
@@ -175,6 +181,9 @@ class LinearRegression(AbstractRegression):
     [[0.5, 0.25], [0.25, 0.25]]
     """
 
+    examples = {"linear_regression": lambda: LinearRegression(example_design(20, 2),
+                                                              noise_scale=0.8)}
+
     def __init__(self, design: ArrayLike, noise_scale: float = 1.0,
                  chart: str | None = None) -> None:
         check_positive(as_finite_array(noise_scale, "noise_scale"), "noise_scale")
@@ -251,6 +260,10 @@ class LogisticRegression(AbstractRegression):
     """
 
     discrete = True
+    # |x·w| up to ~100 for the example designs: p(1 − p) stays a normal float (1e-44), so
+    # the metric stays positive definite in double precision
+    weight_edges = (-20.0, 20.0)
+    examples = {"logistic_regression": lambda: LogisticRegression(example_design(20, 2))}
 
     def _check_data(self, data: NDArray, name: str) -> None:
         bad = (data != 0) & (data != 1)
@@ -282,9 +295,11 @@ class LogisticRegression(AbstractRegression):
         return np.sum(data * eta - np.logaddexp(0.0, eta), axis=-1)
 
     def _kl(self, wp: NDArray, wq: NDArray) -> NDArray:
+        # a sum of Bernoulli divergences, each as Σ (p log(p/q) − p + q) over both labels
+        # (nonnegative terms, no cancellation); 1 − σ(a) = σ(−a) keeps its digits
         a, b = self._eta(wp), self._eta(wq)
-        return np.sum(expit(a) * (a - b) + np.logaddexp(0.0, b) - np.logaddexp(0.0, a),
-                      axis=-1)
+        return np.sum(relative_entropy_term(expit(a), expit(b))
+                      + relative_entropy_term(expit(-a), expit(-b)), axis=-1)
 
     def _sample(self, w: NDArray, n: int, rng: np.random.Generator) -> NDArray:
         p = self._prob(w)

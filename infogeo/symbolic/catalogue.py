@@ -278,13 +278,13 @@ def categorical() -> SymbolicFamily:
                 constraints={p1: (0, 1), p2: (0, 1)}, conditions=[p1 + p2 < 1])
 
 
+#: every public function of this module that returns a SymbolicFamily, in the order of
+#: definition: adding a family is defining its function (numeric families name theirs in
+#: their ``symbolic_counterpart`` declaration)
 FAMILIES: dict[str, Callable[[], SymbolicFamily]] = {
-    f.__name__: f for f in (
-        normal, normal_mean_variance, normal_natural, bivariate_normal, lognormal,
-        half_normal, inverse_gaussian, exponential, gamma, gamma_shape_scale, weibull,
-        rayleigh, maxwell, pareto, beta, dirichlet, cauchy, student_t, laplace, gumbel,
-        logistic, von_mises, poisson, bernoulli, binomial, geometric, negative_binomial,
-        categorical)
+    name: f for name, f in list(globals().items())
+    if callable(f) and getattr(f, "__module__", None) == __name__ and not name.startswith("_")
+    and getattr(f, "__annotations__", {}).get("return") in ("SymbolicFamily", SymbolicFamily)
 }
 
 

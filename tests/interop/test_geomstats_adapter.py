@@ -267,3 +267,27 @@ def test_geomstats_kmeans_on_infogeo_normal():
         assert manifold.dist(members.mean(axis=0), frechet) > 0.1  # measured 0.21, 0.33
     with pytest.raises(ValueError, match="base_point is required"):
         to_geomstats(manifold).metric.metric_matrix()
+
+
+@geomstats_test
+def test_every_declared_geomstats_counterpart_maps_back_to_its_family():
+    """The geomstats spaces come from the families' declarations: each one builds its
+    family back, in the declared chart, with the declared hyper-parameters."""
+    import importlib
+
+    from infogeo.manifolds.registry import FAMILIES
+
+    for name, make in FAMILIES.items():
+        manifold = make()
+        counterpart = manifold.geomstats_counterpart
+        if counterpart is None:
+            continue
+        module, cls_name = counterpart.space.rsplit(".", 1)
+        cls = getattr(importlib.import_module(f"geomstats.information_geometry.{module}"),
+                      cls_name)
+        # the declared hyper-parameters name the geomstats constructor's arguments
+        kwargs = {attr: getattr(manifold, keyword) - offset
+                  for keyword, (attr, offset) in counterpart.hyper.items()}
+        back = from_geomstats(cls(**kwargs))
+        assert type(back) is type(manifold), name
+        assert back.chart.name == counterpart.chart and back.dim == manifold.dim, name

@@ -14,12 +14,10 @@ from infogeo.manifolds.base import StatisticalManifold
 
 
 class MetricOnlyNormal(StatisticalManifold):
-    dim = 2
+    parameters = Normal.parameters  # validation and random points from the declaration
     _charts = Normal._charts
     _expectation_jacobian = staticmethod(Normal._expectation_jacobian)
-    _check_base = Normal._check_base
     _metric = Normal._metric
-    _random_base_point = Normal._random_base_point
 
 
 @pytest.fixture

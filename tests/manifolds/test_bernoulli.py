@@ -87,5 +87,5 @@ def test_bad_n_data_and_charts() -> None:
         Bernoulli().score([0.5], [0.5])
     with pytest.raises(ValueError, match="mean must lie in"):
         Binomial(10).in_chart("mean").metric_matrix([10.0])
-    with pytest.raises(ValueError, match="n = 10 trials"):
+    with pytest.raises(ValueError, match="dist must have n = 10"):
         Binomial(10).from_scipy(stats.binom(9, 0.5))

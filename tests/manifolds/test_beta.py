@@ -142,7 +142,7 @@ def test_bad_data_and_scipy_objects() -> None:
             m.log_prob([0.5, bad], [2.0, 1.0])
     with pytest.raises(ValueError, match="dist must be a frozen scipy.stats.beta"):
         m.from_scipy(stats.gamma(2.0))
-    with pytest.raises(ValueError, match="loc=0 and scale=1"):
+    with pytest.raises(ValueError, match="dist must have scale=1"):
         m.from_scipy(stats.beta(2.0, 3.0, scale=2.0))
 
 

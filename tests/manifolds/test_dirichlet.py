@@ -133,5 +133,5 @@ def test_bad_data_and_arguments() -> None:
         Dirichlet(2.5)
     with pytest.raises(ValueError, match="dist must be a frozen scipy.stats.dirichlet"):
         m.from_scipy(stats.beta(1, 2))
-    with pytest.raises(ValueError, match="3 concentration parameters"):
+    with pytest.raises(ValueError, match="3 entries in alpha"):
         m.from_scipy(stats.dirichlet([1.0, 2.0]))

@@ -53,8 +53,8 @@ def test_charts_reference() -> None:
 
 @pytest.mark.parametrize("bad, chart, match", [
     ([0.0], "rate", "lambda must be > 0"),
-    ([-1.0], "scale", "scale must be > 0"),
-    ([1.0], "natural", "-theta"),
+    ([-1.0], "scale", "beta must be > 0"),
+    ([1.0], "natural", "theta must be < 0"),
     ([0.0], "mean", "mean must be > 0"),
 ])
 def test_bad_points(bad, chart, match) -> None:

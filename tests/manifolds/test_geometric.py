@@ -85,7 +85,7 @@ def test_bad_input() -> None:
         NegativeBinomial(2).log_prob([1.2], [0.5])
     with pytest.raises(ValueError, match="mean - 1 must be > 0"):
         Geometric(chart="mean").metric_matrix([1.0])
-    with pytest.raises(ValueError, match="n = r = 2.0"):
+    with pytest.raises(ValueError, match="dist must have n = 2.0"):
         NegativeBinomial(2).from_scipy(stats.nbinom(3, 0.4))
-    with pytest.raises(ValueError, match="support starting at 1"):
+    with pytest.raises(ValueError, match="dist must have loc=0"):
         Geometric().from_scipy(stats.geom(0.4, loc=-1))
