@@ -1,7 +1,8 @@
 """The order of the gallery: a course, not the alphabet (``within_subsection_order``).
 
 The Fisher metric and its geodesics first, then the estimates of it, the connections and
-curvature, dual flatness, and last what the geometry does for optimization. A script not
+curvature, dual flatness, the geometry of densities without parameters, and last what
+the geometry does for optimization. A script not
 listed here comes after the listed ones, in alphabetical order.
 """
 
@@ -21,8 +22,10 @@ COURSE = [
     "plot_amari_chentsov_tensor.py",
     "plot_dual_flatness.py",
     "plot_simplex_flows.py",
+    "plot_nonparametric_fisher_rao.py",
     "plot_natural_vs_euclidean_gradient.py",
     "plot_reparametrization_invariance.py",
+    "plot_third_order_geometry.py",
     "plot_fisher_flow.py",
     "plot_ngvi_vs_gvi.py",
     "plot_kfac_vs_sgd.py",
