@@ -19,6 +19,7 @@ SECTIONS = [
     ("estimators", "Fisher estimators and approximations"),
     ("flows", "Natural gradient and Fisher flows"),
     ("learning", "Learning: networks, K-FAC, variational inference"),
+    ("federated", "Federated learning: natural gradient across clients (Flower)"),
     ("plotting", "Plotting helpers"),
     ("interop", "Interoperability (geomstats, scipy.stats)"),
     ("nonparametric", "Non-parametric Fisher–Rao geometry"),

@@ -11,8 +11,8 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_SUBPACKAGES = ("manifolds", "symbolic", "estimators", "flows", "learning", "plotting",
-                "interop", "errors", "nonparametric")
+_SUBPACKAGES = ("manifolds", "symbolic", "estimators", "flows", "learning", "federated",
+                "plotting", "interop", "errors", "nonparametric")
 
 __all__ = list(_SUBPACKAGES) + ["__version__"]
 

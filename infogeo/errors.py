@@ -16,6 +16,7 @@ Hierarchy::
     │   ├── ShootingError                           the Riemannian log by shooting
     │   └── GeodesicIntegrationError                the geodesic ODE left the domain / budget
     ├── DerivationError          (RuntimeError)     no symbolic strategy closed a quantity
+    ├── ClientFailure            (RuntimeError)     a federated client did not reply
     └── OutOfRangeError          (ValueError)       a valid input whose result overflows
 
     InfogeoWarning (UserWarning)
@@ -33,6 +34,7 @@ __all__ = [
     "ShootingError",
     "GeodesicIntegrationError",
     "DerivationError",
+    "ClientFailure",
     "OutOfRangeError",
     "InfogeoWarning",
     "AccuracyWarning",
@@ -66,6 +68,11 @@ class GeodesicIntegrationError(ConvergenceError):
 
 class DerivationError(InfogeoError, RuntimeError):
     """No strategy could derive the requested quantity in closed form."""
+
+
+class ClientFailure(InfogeoError, RuntimeError):
+    """A federated client failed to compute its reply (a simulated dropout, or an error in
+    its local computation); the server goes on with the clients that reported."""
 
 
 class OutOfRangeError(InfogeoError, ValueError):

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 API = Path(__file__).resolve().parents[1] / "docs" / "api.rst"
-SUBPACKAGES = ["manifolds", "symbolic", "estimators", "flows", "learning", "plotting",
-               "interop", "nonparametric"]
+SUBPACKAGES = ["manifolds", "symbolic", "estimators", "flows", "learning", "federated",
+               "plotting", "interop", "nonparametric"]
 
 
 def documented_names() -> set[str]:

@@ -14,6 +14,10 @@
   :func:`exact_natural_gradient_precondition`, :func:`kfac`; :func:`add_decayed_weights`,
   :func:`trace` (momentum), :func:`scale_by_adam`; :func:`train` runs them with the flows'
   one loop and returns a :class:`~infogeo.flows.Trajectory` that says why it stopped.
+* Adaptive approximation — :func:`adaptive_curvature` chooses each layer's Fisher
+  approximation (diagonal, K-FAC, EKFAC, low rank + diagonal, exact block) by its
+  direction error against exact Fisher–vector products (:func:`fisher_vector_products`)
+  under a flop budget, with hysteresis; :func:`adaptive_natural_gradient` steps with it.
 * Natural-gradient VI — :func:`ngvi` (Bayesian learning rule, full or diagonal Gaussian),
   :func:`gradient_vi`, :func:`elbo`, with Bayesian linear and logistic regression models.
 
@@ -31,6 +35,14 @@ Example
 (True, 'max_iter')
 """
 
+from .adaptive import (
+    AdaptiveCurvature,
+    AdaptiveState,
+    ProbeRecord,
+    adaptive_curvature,
+    adaptive_natural_gradient,
+    select_approximation,
+)
 from .bayes_models import BayesianLinearRegression, BayesianLogisticRegression, GaussianPosterior
 from .curvature import DenseCurvature, KFACCurvature, exact_fisher_curvature, kfac_curvature
 from .fisher import (
@@ -80,6 +92,15 @@ from .optim import (
     sgd_momentum,
     trace,
 )
+from .probes import (
+    CANDIDATES,
+    direction_error,
+    fisher_vector_products,
+    layer_approximation,
+    layer_cost,
+    solve_layer,
+    stats_fisher_vector_products,
+)
 from .train import TrainResult, train
 
 __all__ = [
@@ -96,4 +117,8 @@ __all__ = [
     "GaussianQ", "ELBOEstimate", "VIResult", "gaussian_expectations", "elbo", "ngvi_step",
     "ngvi", "gradient_vi", "gaussian_kl", "natural_parameters", "expectation_parameters",
     "from_natural_parameters",
+    "adaptive_curvature", "adaptive_natural_gradient", "select_approximation",
+    "AdaptiveCurvature", "AdaptiveState", "ProbeRecord", "CANDIDATES", "direction_error",
+    "fisher_vector_products", "stats_fisher_vector_products", "layer_approximation",
+    "layer_cost", "solve_layer",
 ]

@@ -7,13 +7,17 @@ the :func:`~infogeo.flows.precondition` after it — the documented solver inter
 (:func:`~infogeo.flows.tikhonov`, :func:`~infogeo.flows.levenberg_marquardt_damping`),
 and a weight decay of the objective (``l2_reg``) is published here and added to it.
 
-K-FAC (Martens & Grosse 2015) with exponential moving averages of the factors,
+K-FAC (Martens & Grosse 2015) with bias-corrected exponential moving averages of the
+factors (kfac-jax's ``WeightedMovingAverage``; M&G §5 use
+:math:`\epsilon_t = \min(1 - 1/t, \epsilon)` to the same end),
 
 .. math::
 
-    \bar A \leftarrow \epsilon \bar A + (1-\epsilon) A_t,\quad
-    \bar G \leftarrow \epsilon \bar G + (1-\epsilon) G_t,\qquad
+    \bar A_t = \frac{\sum_{i\le t} \epsilon^{t-i} A_i}{\sum_{i\le t}\epsilon^{t-i}},\quad
+    \bar G_t = \frac{\sum_{i\le t} \epsilon^{t-i} G_i}{\sum_{i\le t}\epsilon^{t-i}},\qquad
     U_l = (\bar A_l\otimes\bar G_l + \lambda I)^{-1} \nabla_{W_l} L ,
+
+so the first steps are not dominated by the statistics at the initial weights,
 
 solved exactly through eigendecompositions (``damping_mode="tikhonov"``) or with the
 π-adjusted factored damping (``"factored"``, §6.3) through two damped Cholesky inverses
@@ -202,7 +206,9 @@ def kfac_curvature(stats_fn: StatsFn, *, ema_decay: float = 0.95, inverse_every:
         n_scale = stats.n_examples if reduction == "sum" else 1.0
         new = [(A, n_scale * G) for A, G in kfac_factors(sub, "mean")]
         if state.factors:
-            new = [(ema_decay * A0 + (1 - ema_decay) * A, ema_decay * G0 + (1 - ema_decay) * G)
+            # bias-corrected EMA: the weight of the newest term is 1 / sum_i decay^i
+            eta = (1 - ema_decay) / (1 - ema_decay ** (state.step + 1))
+            new = [(A0 + eta * (A - A0), G0 + eta * (G - G0))
                    for (A0, G0), (A, G) in zip(state.factors, new, strict=True)]
         lam = _published_damping(extra) + (0.0 if "l2_reg" in extra else l2)
         blocks, built = state.blocks, state.damping

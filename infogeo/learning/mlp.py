@@ -289,6 +289,39 @@ class MLP:
             dx = ds * _activation_derivative(self.activations[l], cache.preactivations[l], x)
         return dx
 
+    def output_jvps(self, params: Sequence[NDArray], cache: ForwardCache,
+                    vectors: Sequence[Sequence[NDArray]]) -> NDArray:
+        r""":meth:`output_jvp` of several directions at once, ``[N, k, d_out]``: one
+        matrix product per layer for all :math:`k` directions (stacked
+        :math:`\Delta_l`), instead of :math:`k` passes."""
+        k, n = len(vectors), cache.outputs.shape[0]
+        dx = None
+        for l, w in enumerate(params):
+            D = np.concatenate([np.asarray(v[l], dtype=float) for v in vectors], axis=0)
+            ds = (cache.inputs[l] @ D.T).reshape(n, k, -1)
+            if dx is not None:
+                ds += (dx.reshape(n * k, -1) @ w[:, :-1].T).reshape(n, k, -1)
+            x = cache.outputs if l == self.n_layers - 1 else cache.inputs[l + 1][:, :-1]
+            dx = ds * _activation_derivative(self.activations[l], cache.preactivations[l],
+                                             x)[:, None, :]
+        return dx
+
+    def output_fisher_gram(self, outputs: NDArray, V: NDArray,
+                           probabilities: NDArray | None = None) -> NDArray:
+        r""":math:`\sum_n V_n F_z(x_n) V_n^\top` for output perturbations ``V``
+        ``[N, k, d_out]`` (a ``[k, k]`` matrix): :math:`\sum_n V_n(\operatorname{diag}
+        p_n - p_n p_n^\top)V_n^\top` (softmax; ``probabilities`` :math:`p`, if known,
+        saves a softmax) or :math:`\sum_n V_n V_n^\top/\sigma^2` (Gaussian)."""
+        k = V.shape[1]
+        if self.output == "softmax":
+            p = np.exp(_log_softmax(outputs)) if probabilities is None else probabilities
+            pv = V * p[:, None, :]
+            flat, pflat = V.transpose(1, 0, 2).reshape(k, -1), pv.transpose(1, 0, 2).reshape(k, -1)
+            mean = pv.sum(axis=2)  # p^T v per example and direction, [N, k]
+            return flat @ pflat.T - mean.T @ mean
+        flat = V.transpose(1, 0, 2).reshape(k, -1)
+        return flat @ flat.T / self.noise_std**2
+
     def output_fisher_quadratic(self, outputs: NDArray, v: NDArray) -> NDArray:
         r""":math:`v_n^\top F_z(x_n) v_n` per example: :math:`\sum_k p_k v_k^2 -
         (p^\top v)^2` (softmax) or :math:`\lVert v\rVert^2/\sigma^2` (Gaussian)."""
@@ -326,9 +359,11 @@ class MLP:
             deriv = _activation_derivative(self.activations[l - 1], s, x)
             if g.ndim == 3:  # one 2-D product is much faster than a stack of small ones
                 n, k, d = g.shape
-                g = (g.reshape(n * k, d) @ params[l][:, :-1]).reshape(n, k, -1) * deriv[:, None]
+                g = (g.reshape(n * k, d) @ params[l][:, :-1]).reshape(n, k, -1)
+                g *= deriv[:, None]  # in place: no second [N, S, d] array per layer
             else:
-                g = (g @ params[l][:, :-1]) * deriv
+                g = g @ params[l][:, :-1]
+                g *= deriv
             grads.append(g)
         return grads[::-1]
 

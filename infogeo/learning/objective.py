@@ -86,6 +86,15 @@ class NetworkObjective:
         only)."""
         return self.data_loss(params) + self._decay(params)
 
+    def _probabilities(self, observed: NDArray) -> NDArray | None:
+        """Softmax probabilities from the output gradient :math:`p - e_y` (no second
+        softmax); None for a Gaussian output."""
+        if self.net.output != "softmax":
+            return None
+        p = observed.copy()
+        p[np.arange(len(self.y)), self.y] += 1.0
+        return p
+
     def _evaluate(self, params: Sequence[NDArray]
                   ) -> tuple[float, list[NDArray], FisherStats | None]:
         if self._cache is not None and _same(self._cache[0], params):
@@ -103,7 +112,8 @@ class NetworkObjective:
             grads = [c * g.T @ a for g, a in zip(gs, cache.inputs, strict=True)]
             if self.l2_reg:
                 grads = [g + self.l2_reg * w for g, w in zip(grads, params, strict=True)]
-            self._cache = ([p.copy() for p in params], value, grads, None, cache)
+            self._cache = ([p.copy() for p in params], value, grads, None, cache,
+                           self._probabilities(observed[:, 0, :]))
             return value, grads, None
         if self.fisher == "exact":
             cols = net.output_fisher_sqrt(z)
@@ -132,7 +142,8 @@ class NetworkObjective:
                 "empirical": "empirical"}[self.fisher]
         stats = FisherStats(kind, cache.inputs, [g[:, 1:, :] for g in gs], weights,
                             float(per.mean()))
-        self._cache = ([p.copy() for p in params], value, grads, stats, cache)
+        self._cache = ([p.copy() for p in params], value, grads, stats, cache,
+                       self._probabilities(observed[:, 0, :]))
         return value, grads, stats
 
     def fisher_quadratic_form(self, params: Sequence[NDArray],
@@ -157,21 +168,16 @@ class NetworkObjective:
     def fisher_gram(self, params: Sequence[NDArray],
                     vectors: Sequence[Sequence[NDArray]]) -> NDArray:
         r"""Gram matrix :math:`C_{ij} = v_i^\top F v_j` of the exact true Fisher (no
-        sampling, no weight decay), one forward-mode pass per vector:
+        sampling, no weight decay), one forward-mode pass for all vectors together:
         :math:`C_{ij} = c\sum_n (J_n v_i)^\top F_z(x_n)(J_n v_j)`. This is the
         :class:`~infogeo.flows.protocols.QuadraticForm` of the quadratic-model steps."""
         if self._cache is not None and _same(self._cache[0], params):
-            cache = self._cache[4]
+            cache, probs = self._cache[4], self._cache[5]
         else:
-            cache = self.net.forward(params, self.X)
-        jv = [self.net.output_jvp(params, cache, v) for v in vectors]
-        k, c = len(jv), self._scale()
-        gram = np.empty((k, k))
-        for i in range(k):
-            for j in range(i, k):
-                gram[i, j] = gram[j, i] = c * self.net.output_fisher_bilinear(
-                    cache.outputs, jv[i], jv[j]).sum()
-        return gram
+            cache, probs = self.net.forward(params, self.X), None
+        V = self.net.output_jvps(params, cache, vectors)  # all directions in one pass
+        gram = self._scale() * self.net.output_fisher_gram(cache.outputs, V, probs)
+        return 0.5 * (gram + gram.T)
 
     def value_and_grad(self, params: Sequence[NDArray]) -> tuple[float, list[NDArray]]:
         """Loss and gradient (one matrix per layer); caches the curvature statistics."""

@@ -134,3 +134,23 @@ def test_bad_input_is_rejected_with_names() -> None:
         MLP([2, 3, 2], output="gaussian", noise_std=0.0)
     with pytest.raises(TypeError, match="rng"):
         net.init_params(0)
+
+
+@pytest.mark.parametrize("output", ["softmax", "gaussian"])
+def test_batched_jvps_and_fisher_gram_match_single_directions(output: str) -> None:
+    rng = np.random.default_rng(11)
+    net = MLP([4, 6, 5, 3], activation=["tanh", "relu"], output=output, noise_std=0.7)
+    X = rng.standard_normal((30, 4))
+    params = net.init_params(rng)
+    cache = net.forward(params, X)
+    vectors = [net.init_params(rng) for _ in range(3)]
+    V = net.output_jvps(params, cache, vectors)
+    assert V.shape == (30, 3, 3)
+    for i, v in enumerate(vectors):
+        np.testing.assert_allclose(V[:, i], net.output_jvp(params, cache, v), rtol=1e-12,
+                                   atol=1e-14)
+    gram = net.output_fisher_gram(cache.outputs, V)
+    for i in range(3):
+        for j in range(3):
+            ref = net.output_fisher_bilinear(cache.outputs, V[:, i], V[:, j]).sum()
+            np.testing.assert_allclose(gram[i, j], ref, rtol=1e-12, atol=1e-14)

@@ -107,8 +107,9 @@ def test_ema_and_inverse_refresh() -> None:
     from infogeo.learning import kfac_factors
     for (A, G), (A0, G0), (A1, G1) in zip(factors, kfac_factors(f0), kfac_factors(f1),
                                           strict=True):
-        np.testing.assert_allclose(A, 0.7 * A0 + 0.3 * A1, rtol=1e-12)
-        np.testing.assert_allclose(G, 0.7 * G0 + 0.3 * G1, rtol=1e-12)
+        # bias-corrected EMA: (0.7 A_0 + A_1) / (0.7 + 1)
+        np.testing.assert_allclose(A, (0.7 * A0 + A1) / 1.7, rtol=1e-12)
+        np.testing.assert_allclose(G, (0.7 * G0 + G1) / 1.7, rtol=1e-12)
     # the blocks were built at step 0 and are kept until step 3
     np.testing.assert_allclose(blocks[0].a, kfac_factors(f0)[0][0], rtol=1e-12)
 

@@ -1,0 +1,199 @@
+r"""Per-layer Fisher approximations with their costs, and cheap probes of the exact Fisher.
+
+The candidates for one dense layer (weights :math:`W` of shape ``[d_out, d_in]``, bias
+as last column; :math:`n = NS` gradient columns :math:`v_{ns} = \operatorname{vec}(
+g_{ns}a_n^\top)` with weights :math:`c\,w_s`, :math:`P = d_{in}d_{out}`, rank :math:`r`)
+and the floating-point operations counted for building and applying each
+(:func:`layer_cost`; multiply–adds count 2, a symmetric eigendecomposition
+:math:`9m^3`, Golub & Van Loan 2013, §8.3):
+
+==============  ==========================================  ==================================
+``diagonal``    :math:`\operatorname{diag}F_{ll}`           :math:`3nP + P`
+``kfac``        :math:`A\otimes G` (Martens & Grosse 2015)  :math:`2(Nd_{in}^2 + nd_{out}^2) +
+                                                            9(d_{in}^3 + d_{out}^3) +
+                                                            4P(d_{in} + d_{out})`
+``ekfac``       K-FAC basis, refitted eigenvalues           ``kfac`` :math:`+\,2(Nd_{in}^2 +
+                (George et al. 2018)                        nd_{out}^2) + 3nP`
+``lowrank``     :math:`UU^\top + D` (subspace iteration)    :math:`8nPr + 3nP + 4Pr`
+``block``       the exact layer block :math:`F_{ll}`        :math:`2nP^2 + 9P^3 + 4P^2`
+==============  ==========================================  ==================================
+
+The probe is the Fisher–vector product of the **exact** true Fisher, without forming it
+(Schraudolph 2002; Martens 2010):
+
+.. math::
+
+    F v = c\sum_n J_n^\top F_z(x_n)\, J_n v ,
+
+one forward-mode pass (:meth:`MLP.output_jvp`), the output Fisher
+(:math:`F_z = \operatorname{diag}(p) - pp^\top` or :math:`I/\sigma^2`) and one backward
+pass for all probe vectors at once — :math:`O(NP)` per vector.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._checks import check_positive_int
+from ..estimators import (
+    DiagonalFisher,
+    FullFisher,
+    KroneckerFactoredFisher,
+    LowRankPlusDiagonalFisher,
+)
+from .fisher import FisherStats
+from .kronecker import EigenCorrectedKroneckerFisher
+from .mlp import MLP, check_reduction
+
+__all__ = ["CANDIDATES", "layer_approximation", "layer_cost", "solve_layer",
+           "fisher_vector_products", "stats_fisher_vector_products", "direction_error"]
+
+#: The per-layer approximations, cheapest (usually) first.
+CANDIDATES = ("diagonal", "kfac", "ekfac", "lowrank", "block")
+
+
+def _scale(stats: FisherStats, reduction: str) -> float:
+    check_reduction(reduction)
+    return 1.0 / stats.n_examples if reduction == "mean" else 1.0
+
+
+def _score_rows(a: NDArray, g: NDArray, w: NDArray, c: float) -> NDArray:
+    """Rows :math:`\\sqrt{c w_s}\\,v_{ns}`, shape ``[N S, P]``, so that
+    :math:`F_{ll} = R^\\top R`."""
+    v = np.einsum("ni,nsj->nsij", a, g * np.sqrt(c * w)[None, :, None])
+    return v.reshape(a.shape[0] * g.shape[1], -1)
+
+
+def _low_rank(rows: NDArray, rank: int, start: NDArray | None, n_iter: int = 2
+              ) -> LowRankPlusDiagonalFisher:
+    r"""Top-``rank`` part of :math:`R^\top R` by subspace iteration (warm-started from the
+    previous basis), plus the diagonal of the remainder, so the diagonal stays exact."""
+    p = rows.shape[1]
+    rank = min(rank, p, rows.shape[0])
+    if start is None or start.shape != (p, rank):
+        start = rows[:rank].T  # deterministic: spanned by the first score rows
+    q = np.linalg.qr(start)[0]
+    for _ in range(n_iter):
+        q = np.linalg.qr(rows.T @ (rows @ q))[0]
+    _, sv, vt = np.linalg.svd(rows @ q, full_matrices=False)
+    factor = (q @ vt.T) * sv
+    diag = np.einsum("np,np->p", rows, rows) - np.sum(factor**2, axis=1)
+    return LowRankPlusDiagonalFisher(factor, np.maximum(diag, 0.0))
+
+
+def layer_approximation(name: str, stats: FisherStats, layer: int, *,
+                        reduction: str = "mean", rank: int = 8,
+                        start: NDArray | None = None) -> Any:
+    r"""The approximation ``name`` (one of :data:`CANDIDATES`) of the Fisher block of
+    ``layer``, built from ``stats``.
+
+    ``start`` warm-starts the low-rank subspace (its ``factor`` from the last step).
+    Solve it on layer-shaped matrices with :func:`solve_layer`.
+    """
+    c = _scale(stats, reduction)
+    a, g, w = stats.inputs[layer], stats.preactivation_grads[layer], stats.column_weights
+    if name == "diagonal":
+        d = c * np.einsum("nsj,ni,s->ji", g**2, a**2, w)
+        return DiagonalFisher(d.ravel(order="F"))
+    if name == "kfac":
+        gw = (g * np.sqrt(w)[None, :, None]).reshape(-1, g.shape[-1])
+        return KroneckerFactoredFisher(a.T @ a / a.shape[0], c * gw.T @ gw)
+    if name == "ekfac":
+        return EigenCorrectedKroneckerFisher.from_statistics(a, g, w, c)
+    if name == "lowrank":
+        return _low_rank(_score_rows(a, g, w, c), check_positive_int(rank, "rank"), start)
+    if name == "block":
+        rows = _score_rows(a, g, w, c)
+        return FullFisher(rows.T @ rows)
+    raise ValueError(f"candidate must be one of {CANDIDATES}, got {name!r}")
+
+
+def layer_cost(name: str, n_examples: int, n_columns: int, d_in: int, d_out: int,
+               rank: int = 8) -> float:
+    """Flops to build and apply the approximation ``name`` once (module docstring)."""
+    N, n, p = n_examples, n_examples * n_columns, d_in * d_out
+    kfac = 2 * (N * d_in**2 + n * d_out**2) + 9 * (d_in**3 + d_out**3) + 4 * p * (d_in + d_out)
+    r = min(rank, p, n)
+    costs = {"diagonal": 3 * n * p + p, "kfac": kfac,
+             "ekfac": kfac + 2 * (N * d_in**2 + n * d_out**2) + 3 * n * p,
+             "lowrank": 8 * n * p * r + 3 * n * p + 4 * p * r,
+             "block": 2 * n * p**2 + 9 * p**3 + 4 * p**2}
+    if name not in costs:
+        raise ValueError(f"candidate must be one of {CANDIDATES}, got {name!r}")
+    return float(costs[name])
+
+
+def solve_layer(approx: Any, v: NDArray, damping: float) -> NDArray:
+    """:math:`(\\tilde F_{ll} + \\lambda I)^{-1}` applied to a ``[d_out, d_in]`` matrix."""
+    if hasattr(approx, "solve_matrix"):
+        return approx.solve_matrix(v, damping)
+    u = approx.solve(np.asarray(v).ravel(order="F"), damping)
+    return u.reshape(v.shape[1], v.shape[0]).T
+
+
+def _output_fisher_matvec(net: MLP, outputs: NDArray, v: NDArray) -> NDArray:
+    """:math:`F_z(x_n) v_{nk}` for ``v`` of shape ``[N, K, d_out]``."""
+    if net.output == "softmax":
+        z = outputs - outputs.max(axis=1, keepdims=True)
+        p = np.exp(z)
+        p = (p / p.sum(axis=1, keepdims=True))[:, None, :]
+        return p * v - p * np.sum(p * v, axis=-1, keepdims=True)
+    return v / net.noise_std**2
+
+
+def fisher_vector_products(net: MLP, params: Sequence[NDArray], X: Any,
+                           directions: Sequence[Sequence[NDArray]],
+                           reduction: str = "mean") -> list[list[NDArray]]:
+    r"""Exact true-Fisher products :math:`F v_k = c\sum_n J_n^\top F_z J_n v_k` for each
+    direction :math:`v_k` (a list of layer matrices), without forming :math:`F`.
+
+    Returns one list of layer matrices per direction.
+    """
+    check_reduction(reduction)
+    cache = net.forward(params, X)
+    if not directions:
+        return []
+    jv = np.stack([net.output_jvp(params, cache, d) for d in directions], axis=1)
+    gs = net.backward(params, cache, _output_fisher_matvec(net, cache.outputs, jv))
+    c = 1.0 / cache.outputs.shape[0] if reduction == "mean" else 1.0
+    return [[c * gs[l][:, k, :].T @ cache.inputs[l] for l in range(net.n_layers)]
+            for k in range(len(directions))]
+
+
+def stats_fisher_vector_products(stats: FisherStats, layer: int,
+                                 directions: Sequence[NDArray],
+                                 reduction: str = "mean") -> list[NDArray]:
+    r"""Block products :math:`F_{ll}U = c\sum_{n,s} w_s\,(g_{ns}^\top U a_n)\,g_{ns}
+    a_n^\top` of the Fisher the statistics hold (Monte Carlo if they are)."""
+    c = _scale(stats, reduction)
+    a, g, w = stats.inputs[layer], stats.preactivation_grads[layer], stats.column_weights
+    out = []
+    for u in directions:
+        proj = np.einsum("nsj,nj->ns", g, a @ np.asarray(u).T) * w
+        out.append(c * np.einsum("ns,nsj,ni->ji", proj, g, a))
+    return out
+
+
+def direction_error(curvature_times_u: NDArray, g: NDArray) -> float:
+    r"""Scale-free error of a preconditioned direction :math:`u` against the exact damped
+    system :math:`(F + \lambda I)u = g`, given :math:`r = (F+\lambda I)u`:
+
+    .. math::
+
+        \varepsilon(u) = \min_\alpha \frac{\lVert \alpha r - g\rVert}{\lVert g\rVert}
+        = \sin\angle(r, g) \in [0, 1],
+
+    zero exactly when :math:`u` is a multiple of :math:`(F+\lambda I)^{-1}g` (the step
+    length is fitted afterwards by the quadratic model, so only the direction counts).
+    """
+    r, g = np.ravel(curvature_times_u), np.ravel(g)
+    rr, gg = float(r @ r), float(g @ g)
+    if gg == 0.0:
+        return 0.0
+    if rr == 0.0:
+        return 1.0
+    return float(np.sqrt(max(0.0, 1.0 - (r @ g) ** 2 / (rr * gg))))

@@ -1,0 +1,215 @@
+"""Adaptive per-layer Fisher approximation: probes against the formed exact Fisher,
+the choice rule (hysteresis, budget) and the piece in training."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from infogeo.flows.transforms import tree_get
+from infogeo.learning import (
+    CANDIDATES,
+    MLP,
+    NetworkObjective,
+    adaptive_curvature,
+    adaptive_natural_gradient,
+    block_diagonal_fisher,
+    dense_fisher,
+    direction_error,
+    fisher_vector_products,
+    flatten_params,
+    layer_approximation,
+    select_approximation,
+    solve_layer,
+    stats_fisher_vector_products,
+    train,
+    true_fisher_stats,
+)
+
+
+@pytest.fixture(params=["softmax", "gaussian"])
+def problem(request):
+    rng = np.random.default_rng(3)
+    net = MLP([4, 5, 3], output=request.param)
+    X = rng.standard_normal((40, 4))
+    y = rng.integers(0, 3, 40) if request.param == "softmax" else rng.standard_normal((40, 3))
+    return net, net.init_params(rng), X, y, rng
+
+
+def test_fisher_vector_products_match_formed_exact_fisher(problem):
+    net, params, X, _, rng = problem
+    F = dense_fisher(true_fisher_stats(net, params, X), "mean")
+    vs = [[rng.standard_normal(w.shape) for w in params] for _ in range(3)]
+    for v, fv in zip(vs, fisher_vector_products(net, params, X, vs), strict=True):
+        np.testing.assert_allclose(flatten_params(fv), F @ flatten_params(v), rtol=1e-10,
+                                   atol=1e-12)
+
+
+def test_stats_products_match_the_block_of_the_statistics(problem):
+    net, params, X, _, rng = problem
+    stats = true_fisher_stats(net, params, X)
+    blocks = block_diagonal_fisher(stats, "sum")
+    for l, w in enumerate(params):
+        u = rng.standard_normal(w.shape)
+        got = stats_fisher_vector_products(stats, l, [u], "sum")[0]
+        np.testing.assert_allclose(got.ravel(order="F"), blocks[l] @ u.ravel(order="F"),
+                                   rtol=1e-10)
+
+
+@pytest.mark.parametrize("name", CANDIDATES)
+def test_direction_error_matches_formed_computation(problem, name):
+    """epsilon = sin of the angle between (F_ll + lam) u and g, with F_ll formed."""
+    net, params, X, _, rng = problem
+    stats = true_fisher_stats(net, params, X)
+    blocks = block_diagonal_fisher(stats, "mean")
+    lam, l = 1e-2, 0
+    g = rng.standard_normal(params[l].shape)
+    approx = layer_approximation(name, stats, l, rank=3)
+    u = solve_layer(approx, g, lam)
+    np.testing.assert_allclose(u.ravel(order="F"), np.linalg.solve(
+        approx.matrix() + lam * np.eye(approx.dim), g.ravel(order="F")), rtol=1e-8)
+    r = (blocks[l] + lam * np.eye(blocks[l].shape[0])) @ u.ravel(order="F")
+    gv = g.ravel(order="F")
+    cos = r @ gv / np.linalg.norm(r) / np.linalg.norm(gv)
+    full = [np.zeros_like(w) for w in params]
+    full[l] = u
+    fu = fisher_vector_products(net, params, X, [full])[0][l]
+    err = direction_error(fu + lam * u, g)
+    # sqrt(1 - cos^2) loses half the digits near cos = 1
+    assert err == pytest.approx(np.sqrt(max(0.0, 1 - cos**2)), abs=1e-7)
+    if name == "block":  # the exact block gives the exact direction
+        assert err < 1e-6
+    else:
+        assert 0.0 <= err <= 1.0
+
+
+def test_ekfac_no_farther_than_kfac_and_lowrank_diagonal_exact(problem):
+    net, params, X, _, _ = problem
+    stats = true_fisher_stats(net, params, X)
+    block = block_diagonal_fisher(stats, "mean")[0]
+    k, e = (layer_approximation(n, stats, 0).matrix() for n in ("kfac", "ekfac"))
+    assert np.linalg.norm(e - block) <= np.linalg.norm(k - block) + 1e-12
+    lr = layer_approximation("lowrank", stats, 0, rank=2).matrix()
+    np.testing.assert_allclose(np.diag(lr), np.diag(block), rtol=1e-10)
+    np.testing.assert_allclose(layer_approximation("diagonal", stats, 0).matrix(),
+                               np.diag(np.diag(block)), rtol=1e-10)
+
+
+def test_hysteresis_prevents_flapping_on_alternating_errors():
+    costs = {"diagonal": 1.0, "kfac": 10.0}
+    seq = [{"diagonal": 0.29, "kfac": 0.1}, {"diagonal": 0.31, "kfac": 0.1}] * 5
+    plain, sticky, cur_p, cur_s = [], [], None, None
+    for errs in seq:
+        cur_p = select_approximation(errs, costs, cur_p, tolerance=0.3, budget=np.inf)
+        cur_s = select_approximation(errs, costs, cur_s, tolerance=0.3, budget=np.inf,
+                                     hysteresis=0.2)
+        plain.append(cur_p)
+        sticky.append(cur_s)
+    assert sum(a != b for a, b in zip(plain[:-1], plain[1:], strict=True)) == len(seq) - 1  # flaps
+    # the entry threshold 0.24 is never met by diagonal, so kfac is kept throughout
+    assert set(sticky) == {"kfac"}
+
+
+def test_choice_rule_budget_and_fallbacks():
+    errs, costs = {"diagonal": 0.8, "kfac": 0.2, "block": 0.0}, {"diagonal": 1, "kfac": 10,
+                                                                "block": 100}
+    assert select_approximation(errs, costs, None, tolerance=0.3, budget=1e3) == "kfac"
+    assert select_approximation(errs, costs, None, tolerance=0.1, budget=1e3) == "block"
+    assert select_approximation(errs, costs, None, tolerance=0.1, budget=50) == "kfac"
+    assert select_approximation(errs, costs, None, tolerance=0.1, budget=0.5) == "diagonal"
+
+
+def _alternating_probe(exact_product):
+    """A probe whose answer alternates between the exact block product and a scaled
+    identity (under which the diagonal looks exact), from one probe to the next."""
+    calls = {"n": 0}
+
+    def probe(params, layer, directions, step):
+        calls["n"] += layer == 0
+        if calls["n"] % 2:
+            return exact_product(params, layer, directions)
+        return [np.asarray(u) for u in directions]
+
+    return probe
+
+
+def test_piece_hysteresis_and_patience_on_alternating_probe(problem):
+    net, params, X, y, rng = problem
+    obj = NetworkObjective(net, X, y, fisher="exact")
+
+    def exact(p, layer, dirs):
+        full = [[np.zeros_like(w) for w in p] for _ in dirs]
+        for f, u in zip(full, dirs, strict=True):
+            f[layer] = u
+        return [fv[layer] for fv in fisher_vector_products(net, p, X, full)]
+
+    switches = {}
+    for patience in (1, 3):
+        piece = adaptive_curvature(obj.stats, candidates=("diagonal", "block"),
+                                   tolerance=0.05, hysteresis=0.0, patience=patience,
+                                   probe=_alternating_probe(exact), probe_every=1,
+                                   max_probe_every=1)
+        state = piece.init(params)
+        for _ in range(8):
+            _, grads = obj.value_and_grad(params)
+            _, state = piece.update(grads, state, params, damping=1e-3)
+        seq = [r.choices for r in state.history]
+        switches[patience] = sum(a != b for a, b in zip(seq[:-1], seq[1:], strict=True))
+    assert switches[1] >= 5
+    assert switches[3] == 0
+
+
+def test_choice_reacts_to_changed_budget_and_records_layers(problem):
+    net, params, X, y, _ = problem
+    obj = NetworkObjective(net, X, y, fisher="exact")
+    # block affordable for the first 3 steps, then only the diagonal
+    piece = adaptive_curvature(obj.stats, candidates=("diagonal", "block"), tolerance=1e-6,
+                               budget=lambda step: np.inf if step < 3 else 1e4,
+                               probe_every=2, probe_size=None)
+    state = piece.init(params)
+    for _ in range(6):
+        _, grads = obj.value_and_grad(params)
+        _, state = piece.update(grads, state, params, damping=1e-3)
+    first, last = state.history[0], state.history[-1]
+    assert first.choices == ("block", "block")
+    # probed at once on the budget change (step 3, not the scheduled step 4)
+    assert [r.step for r in state.history][:3] == [0, 2, 3]
+    assert state.history[2].budget == 1e4
+    assert state.history[2].choices == last.choices == ("diagonal", "diagonal")
+    assert len(first.errors) == net.n_layers and set(first.errors[0]) == {"diagonal", "block"}
+    assert state.flops > 0
+
+
+def test_adaptive_optimizer_trains_and_fixed_choice_equals_itself(problem):
+    net, params, X, y, rng = problem
+    obj = NetworkObjective(net, X, y, fisher="exact")
+    res = train(obj, params, adaptive_natural_gradient(obj.stats, probe_every=2),
+                max_iter=30)
+    assert res.losses[-1] < 0.8 * res.losses[0]
+    piece = adaptive_curvature(obj.stats, candidates=("kfac",))
+    state = piece.update(obj.grad(params), piece.init(params), params, damping=1e-2)[1]
+    assert state.choices == ("kfac", "kfac") and state.history == ()
+    curv = piece.publish(state)["curvature"]
+    g = obj.grad(params)
+    u = curv.solve(g, 1e-2)
+    stats = obj.stats(params)
+    want = [layer_approximation("kfac", stats, l).solve_matrix(g[l], 1e-2)
+            for l in range(len(g))]
+    for a, b in zip(u, want, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-10)
+    assert tree_get(state, "flops") > 0
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    (dict(candidates=("newton",)), "candidates"),
+    (dict(tolerance=0.0), "tolerance"),
+    (dict(hysteresis=1.0), "hysteresis"),
+    (dict(probe="nope"), "probe"),
+    (dict(budget=-1.0), "budget"),
+    (dict(probe_every=4, max_probe_every=2), "max_probe_every"),
+])
+def test_bad_arguments_are_named(problem, kwargs, match):
+    net, _, X, y, _ = problem
+    obj = NetworkObjective(net, X, y, fisher="exact")
+    with pytest.raises(ValueError, match=match):
+        adaptive_curvature(obj.stats, **kwargs)
