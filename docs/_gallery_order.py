@@ -29,6 +29,8 @@ COURSE = [
     "plot_fisher_flow.py",
     "plot_ngvi_vs_gvi.py",
     "plot_kfac_vs_sgd.py",
+    "plot_adaptive_fisher.py",
+    "plot_federated_natural_gradient.py",
 ]
 
 
