@@ -4,9 +4,9 @@ Adaptive Fisher approximation, layer by layer
 
 A network's Fisher matrix can be approximated per layer in several ways — its diagonal,
 K-FAC, EKFAC, low rank plus diagonal, or the exact layer block — at very different
-costs. :func:`infogeo.learning.adaptive_curvature` measures, every few steps, how far
-each candidate's preconditioned direction is from the exact damped natural-gradient
-direction (through exact Fisher–vector products, no Fisher matrix formed) and picks per
+costs. :func:`infogeo.learning.adaptive_curvature` measures, every few steps, how much
+of the quadratic model's reduction each candidate's preconditioned direction achieves
+(through exact Fisher quadratic forms, no Fisher matrix formed) and picks per
 layer the cheapest one within a tolerance and a flop budget, with hysteresis.
 
 Here the budget is generous for the first 40 steps and then cut, so the choice moves to
@@ -35,7 +35,7 @@ def budget(step):
     return 5e6 if step < 40 else 2e5  # flops per layer and step
 
 
-opt = adaptive_natural_gradient(obj.stats, budget=budget, tolerance=0.3, probe_every=5)
+opt = adaptive_natural_gradient(obj.stats, budget=budget, probe_every=5)
 state = opt.init(params)
 losses = []
 for _ in range(80):
@@ -45,31 +45,38 @@ for _ in range(80):
                                 loss_fn=obj.loss, grad_fn=obj.grad)
     params = apply_updates(params, updates)
 history = state[1].history  # the adaptive_curvature piece is second in the chain
-print(f"loss {losses[0]:.3f} -> {losses[-1]:.3f}; {len(history)} probes; curvature "
+print(f"loss {losses[0]:.3f} -> {losses[-1]:.3f}; {len(history)} measurements; curvature "
       f"{state[1].flops / 1e6:.1f} Mflop")
 
 # %%
-# Which approximation each layer used
-# -----------------------------------
-# Top: the choice of each layer over training (it changes only at probes, marked).
-# Bottom: the measured direction error of every candidate the budget allowed, layer 0.
+# Which approximation each layer used, and how long it was kept
+# --------------------------------------------------------------
+# Top: the choice of each layer over training (dots: steps where it was measured).
+# Middle: each layer's refresh interval (steps between rebuilds; stale in between).
+# Bottom: the lost fraction of the best candidate's model reduction, layer 0.
 steps = [r.step for r in history]
-fig, (ax, ax2) = plt.subplots(2, 1, figsize=(7, 5.5), sharex=True)
+fig, (ax, ax1, ax2) = plt.subplots(3, 1, figsize=(7, 7.5), sharex=True)
 for l in range(net.n_layers):
     idx = [CANDIDATES.index(r.choices[l]) + 0.08 * (l - 1) for r in history]
     ax.step(steps + [80], idx + idx[-1:], where="post", label=f"layer {l}")
     ax.plot(steps, idx, "k.", ms=3)
-ax.axvline(40, color="grey", ls=":", label="budget cut")
+    ax1.step(steps, [r.refresh[l] * 1.04 ** l for r in history], where="post",
+             label=f"layer {l}")
+for a in (ax, ax1):
+    a.axvline(40, color="grey", ls=":", label="budget cut")
 ax.set_yticks(range(len(CANDIDATES)), CANDIDATES)
 ax.set_title("per-layer Fisher approximation chosen during training")
 ax.legend(fontsize=8, loc="center right")
+ax1.set_yscale("log", base=2)
+ax1.set_ylabel("refresh interval")
+ax1.legend(fontsize=8, loc="upper left")
 for c in CANDIDATES:
-    pts = [(r.step, r.errors[0][c]) for r in history if c in r.errors[0]]
+    pts = [(r.step, max(r.errors[0][c], 1e-4)) for r in history if c in r.errors[0]]
     if pts:
-        ax2.plot(*zip(*pts, strict=True), "o-", ms=3, label=c)
-ax2.axhline(0.3, color="k", lw=0.8, ls="--", label="tolerance")
+        ax2.semilogy(*zip(*pts, strict=True), "o-", ms=3, label=c)
+ax2.axhline(0.1, color="k", lw=0.8, ls="--", label="tolerance")
 ax2.set_xlabel("training step")
-ax2.set_ylabel("direction error (layer 0)")
+ax2.set_ylabel("lost reduction (layer 0)")
 ax2.legend(fontsize=8, ncol=3)
 fig.tight_layout()
 plt.show()

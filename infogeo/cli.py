@@ -11,13 +11,20 @@ Examples
     infogeo fisher --logpdf "k*log(lam) - lam - loggamma(k+1)" --params "lam>0" \\
                    --var k --support "0,oo" --discrete
     infogeo fisher --pdf "exp(-x/theta)/theta" --params "theta>0" --support "0,oo"
+    infogeo fisher --logpdf "log(b/a) + (b-1)*log(x/a) - 2*log(1 + (x/a)**b)" \\
+                   --params "a>0 b>0" --at "a=1 b=2" --timeout 5
     infogeo christoffel gamma --alpha 1
     infogeo curvature normal --format latex
     infogeo tour --output tour_output
 
 Density strings are parsed by :mod:`infogeo.symbolic.parsing` (a whitelist over Python's
-``ast``; nothing is evaluated). Errors print one line on stderr and exit with status 1
-(2 for command-line usage errors), without a traceback unless ``--traceback`` is given.
+``ast``; nothing is evaluated); families are built by
+:func:`infogeo.symbolic.parse_family`. The symbolic strategies share a time budget
+(``--timeout``, 10 s by default); on a terminal a line on stderr shows the step running.
+With ``--at`` the value at that point is computed by quadrature first (and printed at once
+in text format), whatever the symbolic outcome. Errors print one line on stderr and exit
+with status 1 (2 for command-line usage errors), without a traceback unless
+``--traceback`` is given.
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ import json
 import sys
 from collections.abc import Sequence
 from typing import Any
+
+from . import _cli_output as fmt
 
 __all__ = ["main", "build_parser"]
 
@@ -81,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_family_arguments(p: argparse.ArgumentParser) -> None:
+    from .symbolic.pipeline import DEFAULT_TIMEOUT
+
     p.add_argument("family", nargs="?", help="a catalogue name (see 'infogeo families')")
     p.add_argument("--logpdf", help='log-density, Python syntax with ** for powers, e.g. '
                                     '"-(x-mu)**2/(2*sigma**2) - log(sigma) - log(2*pi)/2"')
@@ -89,15 +100,28 @@ def _add_family_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--params", help='parameter declarations, e.g. "mu sigma>0 p:(0,1)"')
     p.add_argument("--hyperparams", default="",
                    help='fixed (non-coordinate) symbols, e.g. "nu>0"')
-    p.add_argument("--var", default="x", help="the random variable (default: x)")
-    p.add_argument("--support", default="-oo,oo",
-                   help='support "low,high", e.g. "0,oo" (default: "-oo,oo")')
+    p.add_argument("--var", default="x", help='the random variable (default: x; "x>0" or '
+                                               '"x:(0,1)" also declare its range)')
+    p.add_argument("--support", default=None,
+                   help='support "low,high", e.g. "0,oo"; one per variable separated by ";" '
+                        'for several, e.g. "0,1; 0,1-x1" (default: where the log-density is '
+                        'defined, e.g. (0, oo) when it has log(x))')
     p.add_argument("--discrete", action="store_true",
                    help="the variable takes the integers low <= k <= high")
+    p.add_argument("--conditions", default="",
+                   help='joint constraints on the parameters, e.g. "p1 + p2 < 1"')
     p.add_argument("--format", choices=("text", "latex", "json"), default="text")
+    p.add_argument("--timeout", type=_positive_seconds, default=DEFAULT_TIMEOUT,
+                   help="total seconds (of processor time) for the symbolic strategies "
+                        f"(default: {DEFAULT_TIMEOUT:g}); a failure is remembered")
     p.add_argument("--time-limit", type=_positive_seconds, default=30.0,
-                   help="seconds allowed to each derivation strategy (default: 30)")
-    p.add_argument("--no-cache", action="store_true", help="do not use the derivation cache")
+                   help="at most this many seconds for each strategy (default: 30)")
+    p.add_argument("--no-cache", action="store_true",
+                   help="do not read or write the derivation cache")
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument("--progress", action="store_true",
+                       help="show the step running on stderr (default: on a terminal)")
+    shown.add_argument("--quiet", action="store_true", help="never show progress")
 
 
 def _positive_seconds(text: str) -> float:
@@ -112,16 +136,8 @@ def _positive_seconds(text: str) -> float:
 
 # ---------------------------------------------------------------------- families
 def _family(args: argparse.Namespace) -> Any:
-    """The SymbolicFamily described by the arguments (catalogue name or --logpdf)."""
-    import sympy as sp
-
-    from .symbolic import SymbolicFamily, catalogue
-    from .symbolic.parsing import (
-        parse_density,
-        parse_param_specs,
-        parse_support,
-        parse_variable,
-    )
+    """The SymbolicFamily described by the arguments (catalogue name or --logpdf/--pdf)."""
+    from .symbolic import catalogue, parse_family
 
     given = [name for name, value in (("a family name", args.family),
                                       ("--logpdf", args.logpdf), ("--pdf", args.pdf)) if value]
@@ -138,50 +154,21 @@ def _family(args: argparse.Namespace) -> Any:
     if not given:
         raise ValueError("give a family name (see 'infogeo families') or --logpdf with "
                          "--params")
-    option = given[0]
     if not args.params:
-        raise ValueError(f'--params is required with {option}, e.g. --params "mu sigma>0"')
-    specs = parse_param_specs(args.params, "--params")
-    hyper = parse_param_specs(args.hyperparams, "--hyperparams") if args.hyperparams.strip() \
-        else []
-    support = parse_support(args.support)
-    variable = parse_variable(args.var, support, discrete=args.discrete)
-    symbols = [s.symbol for s in specs + hyper]
-    if args.pdf:
-        # log of the parsed (whitelisted) expression; force: the symbols are real and the
-        # density is positive on its support, so log(a*b) = log(a) + log(b) there
-        density = parse_density(args.pdf, symbols, variable)
-        logpdf = sp.expand_log(sp.log(density), force=True)
-    else:
-        logpdf = parse_density(args.logpdf, symbols, variable)
-    constraints = {s.symbol: (s.domain.inf, s.domain.sup) for s in specs + hyper
-                   if not _default_domain(s)}
-    return SymbolicFamily(logpdf, [s.symbol for s in specs], variable, support,
-                          discrete=args.discrete, constraints=constraints,
-                          hyperparams=[s.symbol for s in hyper], name="custom",
-                          normalization_time_limit=min(3.0, args.time_limit))
+        raise ValueError(f'--params is required with {given[0]}, e.g. --params "mu sigma>0"')
+    return parse_family(args.logpdf, args.params, pdf=args.pdf, variable=args.var,
+                        support=args.support, discrete=args.discrete,
+                        hyperparams=args.hyperparams, conditions=args.conditions)
 
 
-def _default_domain(spec: Any) -> bool:
-    """Whether the symbol's assumptions already say everything about its domain."""
-    import sympy as sp
-
-    lo, hi = spec.domain.inf, spec.domain.sup
-    return (lo == -sp.oo and hi == sp.oo) or (lo == 0 and hi == sp.oo)
-
-
-def _fisher_result(fam: Any, args: argparse.Namespace, at: dict | None = None) -> Any:
-    from .symbolic import fisher_information_result
-
-    return fisher_information_result(fam, time_limit=args.time_limit,
-                                     cache=not args.no_cache, allow_numeric=at is not None,
-                                     at=at)
+def _options(args: argparse.Namespace, show: Any) -> dict[str, Any]:
+    """Keyword arguments of every derivation the command asks for."""
+    return {"time_limit": args.time_limit, "timeout": args.timeout,
+            "cache": not args.no_cache, "progress": show}
 
 
 def _parse_at(text: str, fam: Any) -> dict:
     """``"mu=0 sigma=1"`` -> {mu: 0.0, sigma: 1.0} for the family's symbols."""
-    from .symbolic.parsing import parse_constant
-
     by_name = {s.name: s for s in fam.params + fam.hyperparams}
     values = {}
     for item in text.replace(",", " ").split():
@@ -189,49 +176,24 @@ def _parse_at(text: str, fam: Any) -> dict:
         if not eq or name not in by_name:
             raise ValueError(f"--at must be 'name=value' for names in {sorted(by_name)}, "
                              f"got {item!r}")
-        number = parse_constant(value, f"--at {name}")
-        if not number.is_finite:
-            raise ValueError(f"--at {name} must be finite, got {value!r}")
-        values[by_name[name]] = float(number)
+        values[by_name[name]] = fam.parameter_values({name: value}, "--at")[by_name[name]]
     missing = sorted(set(by_name) - {s.name for s in values})
     if missing:
         raise ValueError(f"--at must give every parameter; missing {', '.join(missing)}")
     if not fam.in_domain(values):
         domains = ", ".join(f"{s} in {d}" for s, d in fam.domains.items())
-        raise ValueError(f"--at must lie in the parameter domain ({domains}), got {text!r}")
+        conditions = "; " + ", ".join(map(str, fam.conditions)) if fam.conditions else ""
+        raise ValueError(f"--at must lie in the parameter domain ({domains}{conditions}), "
+                         f"got {text!r}")
     return values
 
 
 # ---------------------------------------------------------------------- output
-def _describe(fam: Any) -> dict[str, Any]:
-    return {"family": fam.name, "params": [str(p) for p in fam.params],
-            "variable": str(fam.variable), "variables": [str(v) for v in fam.variables],
-            "support": [[str(lo), str(hi)] for lo, hi in fam.support],
-            "discrete": bool(fam.discrete), "logpdf": str(fam.logpdf)}
+def _progress(args: argparse.Namespace) -> Any:
+    from ._progress import ProgressLine
 
-
-def _header(fam: Any) -> str:
-    kind = "integers" if fam.discrete else "reals"
-    ranges = ", ".join(f"{v} in [{lo}, {hi}]" for v, (lo, hi) in
-                       zip(fam.variables, fam.support, strict=True))
-    return (f"family: {fam.name}\nparameters: {', '.join(map(str, fam.params))}\n"
-            f"variable ({kind}): {ranges}\nlog p = {fam.logpdf}")
-
-
-def _pretty(expr: Any) -> str:
-    import sympy as sp
-
-    encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
-    return sp.pretty(expr, use_unicode=encoding.startswith("utf"))
-
-
-def _emit(fmt: str, text: str, latex: str, payload: dict[str, Any]) -> None:
-    if fmt == "json":
-        print(json.dumps(payload, indent=2))
-    elif fmt == "latex":
-        print(latex)
-    else:
-        print(text)
+    shown = args.progress or (not args.quiet and sys.stderr.isatty())
+    return ProgressLine(sys.stderr, shown)
 
 
 def _cmd_families(args: argparse.Namespace) -> int:
@@ -252,57 +214,96 @@ def _cmd_families(args: argparse.Namespace) -> int:
 def _cmd_fisher(args: argparse.Namespace) -> int:
     import sympy as sp
 
+    from .errors import DerivationError
+    from .symbolic import fisher_information_result
+
     fam = _family(args)
     at = _parse_at(args.at, fam) if args.at else None
-    from .symbolic import DerivationError
-
-    try:
-        result = _fisher_result(fam, args, at)
-    except DerivationError as err:
-        hint = "" if at else ('; for a numeric value give --at with parameter values, e.g. '
-                              f'--at "{" ".join(f"{p}=1" for p in fam.params)}"')
-        raise DerivationError(f"{str(err).split('; pass allow_numeric')[0]}{hint}") from None
-    matrix = result.value
-    coords = ", ".join(map(str, fam.params))
-    how = (f"strategy: {result.strategy}" + (" (numeric quadrature at the given point)"
-                                             if result.numeric else ""))
-    if not result.numeric and result.check_point:
+    stream = args.format == "text"
+    text = fmt.header(fam)
+    quadrature = failure = result = None
+    with _progress(args) as show:
+        if at is not None:
+            # the answer at the point first: quadrature takes a second or two, whatever the
+            # symbolic outcome (issue: honest waiting)
+            show("Fisher information: quadrature at the given point")
+            quadrature = fisher_information_result(fam, method="numeric", at=at,
+                                                   cache=not args.no_cache)
+            text += (f"\n\nat {fmt.point_text(at)} (quadrature):\n"
+                     + fmt.rows(fmt.floats(quadrature.value)))
+            if stream:
+                show.clear()
+                print(text, flush=True)
+                text = ""
+        try:
+            result = fisher_information_result(fam, **_options(args, show))
+        except DerivationError as err:
+            if at is None:
+                raise fmt.no_closed_form(err, fam) from None
+            failure = err
+    payload = fmt.describe(fam)
+    if result is not None:
+        matrix = result.value
+        coords = ", ".join(map(str, fam.params))
         point = ", ".join(f"{k}={v:.4g}" for k, v in result.check_point.items())
-        how += f"; checked against quadrature at {point} (max error {result.check_error:.2g})"
-    text = f"{_header(fam)}\n\nI({coords}) =\n{_pretty(matrix)}\n\n{how}"
-    latex = f"I({', '.join(sp.latex(p) for p in fam.params)}) = {sp.latex(matrix)}"
-    payload = {**_describe(fam), "fisher": [[str(e) for e in row] for row in matrix.tolist()],
-               "latex": sp.latex(matrix), "strategy": result.strategy,
-               "numeric": bool(result.numeric), "check_error": _finite(result.check_error)}
+        text += (f"\n\nI({coords}) =\n{fmt.pretty(matrix)}\n\nstrategy: {result.strategy}; "
+                 f"checked against quadrature at {point} (max error "
+                 f"{result.check_error:.2g})")
+        latex = f"I({', '.join(sp.latex(p) for p in fam.params)}) = {sp.latex(matrix)}"
+        payload.update(fisher=[[str(e) for e in row] for row in matrix.tolist()],
+                       latex=sp.latex(matrix), strategy=result.strategy, numeric=False,
+                       check_error=fmt.finite(result.check_error))
+    else:  # no closed form: the quadrature at the point is the answer
+        matrix = quadrature.value
+        tried = "\n".join(f"  {name}: {why}" for name, why in failure.attempts)
+        within = f" within {failure.budget:g} s" if failure.timed_out else ""
+        more = (f"\n(--timeout {4 * failure.budget:g} tries longer)"
+                if failure.timed_out and failure.budget else "")
+        again = ("\n(remembered from an earlier attempt; --no-cache tries again)"
+                 if failure.remembered else "")
+        text += (f"\n\nno closed form{within}; strategies tried:\n{tried}{more}{again}\n"
+                 "the value at the point above is the answer (quadrature)")
+        latex = f"I = {sp.latex(matrix)}"
+        payload.update(fisher=[[str(e) for e in row] for row in matrix.tolist()],
+                       latex=latex, strategy="numeric", numeric=True, check_error=None)
+    attempts = (result or failure).attempts
+    payload["attempts"] = [{"strategy": n, "reason": why} for n, why in attempts]
     if at is not None:
-        # the closed form evaluated at the point (the quadrature itself when numeric)
-        values = [[float(e.subs(at)) for e in row] for row in matrix.tolist()]
-        point = ", ".join(f"{k}={v:g}" for k, v in at.items())
-        text += f"\n\nat {point}:\n" + "\n".join(
-            "  " + "  ".join(f"{v:14.8g}" for v in row) for row in values)
-        payload["at"] = {str(k): v for k, v in at.items()}
-        payload["fisher_at"] = values
-    _emit(args.format, text, latex, payload)
+        values = fmt.floats(quadrature.value)
+        if result is not None:
+            closed = fmt.floats(matrix, at)
+            agree = max(abs(a - b) for ra, rb in zip(closed, values, strict=True)
+                        for a, b in zip(ra, rb, strict=True))
+            text += (f"\n\nat {fmt.point_text(at)}:\n{fmt.rows(closed)}\n(closed form; quadrature "
+                     f"agrees to {agree:.2g})")
+            values = closed
+        payload.update(at={str(k): v for k, v in at.items()}, fisher_at=values,
+                       quadrature_at=fmt.floats(quadrature.value))
+    if stream and at is not None:  # the first part went out already: one blank line
+        text = "\n" + text.lstrip("\n")
+    fmt.emit(args.format, text, latex, payload)
     return 0
 
 
-def _finite(value: float) -> float | None:
-    return float(value) if value == value and abs(value) != float("inf") else None
-
-
-def _connection(fam: Any, args: argparse.Namespace) -> tuple[Any, Any, Any, Any]:
+def _connection(fam: Any, args: argparse.Namespace, show: Any) -> tuple[Any, Any, Any, Any]:
     """(metric, alpha, cubic tensor or None, Γ) for the requested connection."""
-    from .symbolic import amari_chentsov_tensor, christoffel_symbols
+    from .errors import DerivationError
+    from .symbolic import amari_chentsov_tensor, christoffel_symbols, fisher_information
     from .symbolic.geometry import alpha_christoffel_symbols
     from .symbolic.parsing import parse_constant
 
-    metric = _fisher_result(fam, args).value
     alpha = parse_constant(args.alpha, "--alpha")
     if not alpha.is_finite:
         raise ValueError(f"--alpha must be finite, got {args.alpha!r}")
-    if alpha == 0:
-        return metric, alpha, None, christoffel_symbols(metric, fam.params)
-    cubic = amari_chentsov_tensor(fam, time_limit=args.time_limit, cache=not args.no_cache)
+    try:
+        metric = fisher_information(fam, **_options(args, show))
+        if alpha == 0:
+            show("Christoffel symbols")
+            return metric, alpha, None, christoffel_symbols(metric, fam.params)
+        cubic = amari_chentsov_tensor(fam, **_options(args, show))
+    except DerivationError as err:
+        raise fmt.no_closed_form(err, fam, numeric_at=False) from None
+    show("alpha-connection")
     return metric, alpha, cubic, alpha_christoffel_symbols((metric, cubic, fam.params), alpha)
 
 
@@ -310,7 +311,8 @@ def _cmd_christoffel(args: argparse.Namespace) -> int:
     import sympy as sp
 
     fam = _family(args)
-    _, alpha, _, gamma = _connection(fam, args)
+    with _progress(args) as show:
+        _, alpha, _, gamma = _connection(fam, args, show)
     names = [str(p) for p in fam.params]
     n = len(names)
     lines, latex_lines, nonzero = [], [], []
@@ -328,13 +330,13 @@ def _cmd_christoffel(args: argparse.Namespace) -> int:
                                 "value": str(value)})
     which = "Levi-Civita connection" if alpha == 0 else f"alpha-connection, alpha = {alpha}"
     body = "\n".join(lines) if lines else "all Christoffel symbols vanish"
-    text = (f"{_header(fam)}\n\nChristoffel symbols Gamma^k_ij ({which}; "
+    text = (f"{fmt.header(fam)}\n\nChristoffel symbols Gamma^k_ij ({which}; "
             f"symmetric in i, j; zeros omitted):\n{body}")
-    payload = {**_describe(fam), "alpha": str(alpha),
+    payload = {**fmt.describe(fam), "alpha": str(alpha),
                "christoffel": [[[str(gamma[k, i, j]) for j in range(n)] for i in range(n)]
                                for k in range(n)],
                "nonzero": nonzero, "index_convention": "christoffel[k][i][j] = Gamma^k_ij"}
-    _emit(args.format, text, "\n".join(latex_lines) or "0", payload)
+    fmt.emit(args.format, text, "\n".join(latex_lines) or "0", payload)
     return 0
 
 
@@ -344,20 +346,22 @@ def _cmd_curvature(args: argparse.Namespace) -> int:
     from .symbolic import alpha_scalar_curvature, scalar_curvature
 
     fam = _family(args)
-    metric, alpha, cubic, _ = _connection(fam, args)
-    if alpha == 0:
-        scalar = scalar_curvature(metric, fam.params)
-    else:
-        scalar = alpha_scalar_curvature(metric, cubic, fam.params, alpha)
-    payload = {**_describe(fam), "alpha": str(alpha), "scalar_curvature": str(scalar)}
-    text = f"{_header(fam)}\n\nscalar curvature R = {scalar}"
+    with _progress(args) as show:
+        metric, alpha, cubic, _ = _connection(fam, args, show)
+        show("scalar curvature")
+        if alpha == 0:
+            scalar = scalar_curvature(metric, fam.params)
+        else:
+            scalar = alpha_scalar_curvature(metric, cubic, fam.params, alpha)
+    payload = {**fmt.describe(fam), "alpha": str(alpha), "scalar_curvature": str(scalar)}
+    text = f"{fmt.header(fam)}\n\nscalar curvature R = {scalar}"
     latex = f"R = {sp.latex(scalar)}"
     if fam.dim == 2 and alpha == 0:  # K = R/2 holds for the Levi-Civita connection
         gauss = sp.simplify(scalar / 2)
         payload["gaussian_curvature"] = str(gauss)
         text += f"\nGaussian curvature K = R/2 = {gauss}"
         latex += f", \\qquad K = {sp.latex(gauss)}"
-    _emit(args.format, text, latex, payload)
+    fmt.emit(args.format, text, latex, payload)
     return 0
 
 
@@ -382,7 +386,7 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
 
 
 _VALUE_OPTIONS = ("--logpdf", "--pdf", "--support", "--alpha", "--at", "--params", "--hyperparams",
-                  "--var")
+                  "--var", "--conditions")
 
 
 def _join_option_values(argv: list[str]) -> list[str]:
@@ -435,7 +439,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.traceback:
             raise
         expected = isinstance(err, _expected_errors())
-        message = " ".join(str(err).split()) or type(err).__name__
+        message = " ".join(fmt.message(err).split()) or type(err).__name__
         prefix = "error" if expected else f"internal error ({type(err).__name__})"
         print(f"infogeo: {prefix}: {message}", file=sys.stderr)
         return EXIT_ERROR

@@ -17,6 +17,7 @@ Hierarchy::
     │   └── GeodesicIntegrationError                the geodesic ODE left the domain / budget
     ├── DerivationError          (RuntimeError)     no symbolic strategy closed a quantity
     ├── ClientFailure            (RuntimeError)     a federated client did not reply
+    ├── NormalizationError       (ValueError)       a symbolic density does not integrate to 1
     └── OutOfRangeError          (ValueError)       a valid input whose result overflows
 
     InfogeoWarning (UserWarning)
@@ -35,6 +36,7 @@ __all__ = [
     "GeodesicIntegrationError",
     "DerivationError",
     "ClientFailure",
+    "NormalizationError",
     "OutOfRangeError",
     "InfogeoWarning",
     "AccuracyWarning",
@@ -67,7 +69,98 @@ class GeodesicIntegrationError(ConvergenceError):
 
 
 class DerivationError(InfogeoError, RuntimeError):
-    """No strategy could derive the requested quantity in closed form."""
+    """No strategy could derive the requested quantity in closed form.
+
+    The reasons are data, so a front end can report them without parsing the message.
+
+    Attributes
+    ----------
+    quantity : str
+        What was being derived, e.g. ``"Fisher information"``.
+    family : str
+        The family's name.
+    attempts : tuple of (str, str)
+        Each strategy tried, in order, and why it did not give the answer.
+    elapsed : float
+        Seconds spent on this attempt (0.0 when the failure was remembered).
+    budget : float or None
+        The total time budget (seconds) the strategies had.
+    remembered : bool
+        True when the failure was served from the derivation cache (an earlier attempt
+        with at least this budget failed), so nothing was recomputed.
+    """
+
+    def __init__(self, message: str = "", *, quantity: str = "", family: str = "",
+                 attempts: tuple[tuple[str, str], ...] = (), elapsed: float = 0.0,
+                 budget: float | None = None, remembered: bool = False) -> None:
+        super().__init__(message)
+        self.quantity = quantity
+        self.family = family
+        self.attempts = tuple((str(name), str(why)) for name, why in attempts)
+        self.elapsed = float(elapsed)
+        self.budget = budget
+        self.remembered = bool(remembered)
+
+    @property
+    def timed_out(self) -> bool:
+        """Whether some strategy stopped at its time limit (a larger budget may help)."""
+        return any("timed out" in why or "budget" in why for _, why in self.attempts)
+
+    def __reduce__(self) -> tuple:
+        return (_rebuild_derivation_error, (str(self), self.quantity, self.family,
+                                            self.attempts, self.elapsed, self.budget,
+                                            self.remembered))
+
+
+def _rebuild_derivation_error(message: str, quantity: str, family: str, attempts: tuple,
+                              elapsed: float, budget: float | None,
+                              remembered: bool) -> DerivationError:
+    return DerivationError(message, quantity=quantity, family=family, attempts=attempts,
+                           elapsed=elapsed, budget=budget, remembered=remembered)
+
+
+class NormalizationError(InfogeoError, ValueError):
+    """A symbolic density does not integrate (sum) to one over its support.
+
+    Attributes
+    ----------
+    family : str
+        The family's name.
+    total : float
+        The total mass found at ``point`` (``inf`` when the integral diverges).
+    point : dict of str -> float
+        The parameter values of the check.
+    support : tuple
+        The support that was used, one ``(low, high)`` per variable.
+    suggestions : tuple of (low, high)
+        Supports (for a single variable) over which the density does integrate to one at
+        the check points, e.g. ``((0, oo),)``: the support the user probably meant.
+    reason : str
+        What was found, without advice (the message is ``reason`` plus a suggestion).
+    """
+
+    def __init__(self, message: str = "", *, family: str = "", total: float = float("nan"),
+                 point: dict | None = None, support: tuple = (),
+                 suggestions: tuple = (), reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message
+        self.family = family
+        self.total = total
+        self.point = dict(point or {})
+        self.support = tuple(support)
+        self.suggestions = tuple(suggestions)
+
+    def __reduce__(self) -> tuple:
+        return (_rebuild_normalization_error, (str(self), self.family, self.total,
+                                               self.point, self.support, self.suggestions,
+                                               self.reason))
+
+
+def _rebuild_normalization_error(message: str, family: str, total: float, point: dict,
+                                 support: tuple, suggestions: tuple, reason: str
+                                 ) -> NormalizationError:
+    return NormalizationError(message, family=family, total=total, point=point,
+                              support=support, suggestions=suggestions, reason=reason)
 
 
 class ClientFailure(InfogeoError, RuntimeError):

@@ -95,9 +95,13 @@ from .optim import (
 from .probes import (
     CANDIDATES,
     direction_error,
+    fisher_quadratic_forms,
     fisher_vector_products,
     layer_approximation,
     layer_cost,
+    model_reduction,
+    probe_rows,
+    reduction_fraction,
     solve_layer,
     stats_fisher_vector_products,
 )
@@ -120,5 +124,6 @@ __all__ = [
     "adaptive_curvature", "adaptive_natural_gradient", "select_approximation",
     "AdaptiveCurvature", "AdaptiveState", "ProbeRecord", "CANDIDATES", "direction_error",
     "fisher_vector_products", "stats_fisher_vector_products", "layer_approximation",
-    "layer_cost", "solve_layer",
+    "layer_cost", "solve_layer", "fisher_quadratic_forms", "model_reduction",
+    "reduction_fraction", "probe_rows",
 ]

@@ -1,23 +1,36 @@
-r"""Adaptive Fisher approximation: each layer's curvature chosen by measured quality
-against a cost budget, during training.
+r"""Adaptive Fisher approximation: each layer's curvature — which approximation, and
+how often it is rebuilt — chosen by measured quality against a cost budget, during
+training.
 
-Every ``probe_every`` steps the piece builds every candidate approximation
-:math:`\tilde F^{(c)}_{ll}` of every layer (:data:`~infogeo.learning.probes.CANDIDATES`),
-preconditions the layer gradient with it, :math:`u_c = (\tilde F^{(c)}_{ll} + \lambda I)^{-1}
-g_l`, and measures the direction error against the exact Fisher through a Fisher–vector
-product (no :math:`F` formed):
+**Quality.** A direction :math:`u` is judged by the reduction of the damped quadratic
+model :math:`m(\delta) = -g^\top\delta + \frac12\delta^\top A\delta`,
+:math:`A = F + \lambda I`, that it buys after the optimal step length (the step rules
+fit the length, so only this matters):
 
 .. math::
 
-    \varepsilon_c = \sin\angle\big((F_{ll} + \lambda I)u_c,\; g_l\big),\qquad
-    \kappa_c = \text{flops to build and apply } \tilde F^{(c)}_{ll} .
+    m(u) = \frac{(g^\top u)^2}{u^\top A u},\qquad
+    \rho(u) = \frac{m(u)}{g^\top A^{-1} g} = \cos^2\angle_A(u, A^{-1}g),
 
-The layer then uses the cheapest candidate with :math:`\kappa_c \le B` (the budget) and
-:math:`\varepsilon_c \le \tau` (the tolerance); if none reaches the tolerance, the most
-accurate affordable one. Hysteresis keeps the choice from flapping: the current choice
-stays acceptable up to :math:`\tau(1+h)`, a new one must reach :math:`\tau(1-h)`, and it
-must win ``patience`` probes in a row (a choice that has become unaffordable is left at
-once). Between probes only the chosen approximations are built.
+with :math:`u^\top F u` exact, from one forward-mode pass on a probe subset of the data
+(no :math:`F` formed). Every ``probe_every`` steps (doubling while nothing changes) the
+piece builds every affordable candidate :math:`c` of every layer
+(:data:`~infogeo.learning.probes.CANDIDATES`), :math:`u_c = (\tilde F^{(c)}_{ll} +
+\lambda I)^{-1} g_l`, and takes the lost fraction of the best candidate's reduction,
+:math:`e_c = 1 - m(u_c)/\max_{c'} m(u_{c'})`, as its error (or, with
+``quality="direction"``, :math:`\varepsilon_c = \sin\angle((F_{ll}+\lambda I)u_c, g_l)`).
+The layer then uses the cheapest candidate with cost :math:`\kappa_c \le B` and
+:math:`e_c \le \tau`, else the most accurate affordable one; hysteresis (the current
+choice stays acceptable up to :math:`\tau(1+h)`, a new one must reach :math:`\tau(1-h)`)
+and ``patience`` (a challenger must win that many probes in a row) keep it from
+flapping.
+
+**Refresh.** Between rebuilds a layer reuses its approximation (stale): a step then
+costs one solve. At each rebuild the stale direction is compared with the fresh one,
+:math:`s = 1 - m(u_{\text{stale}})/m(u_{\text{fresh}})`; the layer's interval doubles
+(up to ``max_refresh``) when :math:`s \le` ``refresh_tolerance`` and halves otherwise —
+stale inverses while the curvature moves slowly, fresh ones when it moves (cf. the fixed
+inverse period of Martens & Grosse 2015, §8).
 """
 
 from __future__ import annotations
@@ -26,6 +39,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .._checks import check_in_interval, check_positive, check_positive_int
 from ..flows.damping import levenberg_marquardt_damping, tikhonov
@@ -39,9 +53,12 @@ from .optim import _with_l2
 from .probes import (
     CANDIDATES,
     direction_error,
+    fisher_quadratic_forms,
     fisher_vector_products,
     layer_approximation,
     layer_cost,
+    model_reduction,
+    probe_rows,
     solve_layer,
     stats_fisher_vector_products,
 )
@@ -83,14 +100,34 @@ def select_approximation(errors: dict[str, float], costs: dict[str, float],
 
 
 class ProbeRecord(NamedTuple):
-    """One probe: the step, per layer the errors and costs of every candidate, the
-    budget, and the choices made."""
+    r"""One step at which something was measured.
+
+    Attributes
+    ----------
+    step : int
+    errors : tuple of dict
+        Per layer, the measured error of every candidate probed (empty if the layer's
+        candidates were not probed): the lost fraction of the best model reduction
+        (``quality="reduction"``) or the direction error (``"direction"``).
+    costs : tuple of dict
+        Per layer, the flops of every candidate (build and apply once).
+    budget : float
+    choices : tuple of str
+        The approximation of each layer after this step.
+    staleness : tuple of (float or None)
+        Per layer, :math:`1 - m(u_{\text{stale}})/m(u_{\text{fresh}})` of the
+        approximation kept since the last refresh, or None if not measured.
+    refresh : tuple of int
+        Per layer, the refresh interval after this step.
+    """
 
     step: int
     errors: tuple[dict[str, float], ...]
     costs: tuple[dict[str, float], ...]
     budget: float
     choices: tuple[str, ...]
+    staleness: tuple[float | None, ...] = ()
+    refresh: tuple[int, ...] = ()
 
 
 class AdaptiveState(NamedTuple):
@@ -104,14 +141,21 @@ class AdaptiveState(NamedTuple):
     pending : tuple of (str or None, int)
         Per layer, a challenger and how many probes in a row it has won.
     approximations : list
-        The built approximations in use.
+        The built approximations in use (possibly stale).
     flops : float
         Curvature flops spent so far (approximations built and applied, and probes).
     history : tuple of ProbeRecord
     next_probe, interval : int
-        The step of the next probe and the current interval between probes (doubled,
-        up to ``max_probe_every``, while no layer changes its choice; reset on a change
-        or when the budget changes).
+        The step of the next candidate probe and the current interval between them
+        (doubled, up to ``max_probe_every``, while no layer changes its choice; reset on
+        a change or when the budget changes).
+    refresh_intervals, next_refresh : tuple of int
+        Per layer, the interval between rebuilds of its approximation and the step of
+        the next rebuild.
+    apply_costs : tuple of float
+        Per layer, the flops of one solve with the approximation in use.
+    budget : float
+        The budget at the last step.
     """
 
     step: int
@@ -122,6 +166,10 @@ class AdaptiveState(NamedTuple):
     history: tuple[ProbeRecord, ...]
     next_probe: int = 0
     interval: int = 1
+    refresh_intervals: tuple[int, ...] = ()
+    next_refresh: tuple[int, ...] = ()
+    apply_costs: tuple[float, ...] = ()
+    budget: float = np.nan
 
 
 class AdaptiveCurvature:
@@ -135,36 +183,53 @@ class AdaptiveCurvature:
                 for a, g in zip(self.approximations, v, strict=True)]
 
 
-def _exact_probe(stats_fn: StatsFn, probe_size: int | None, reduction: str) -> Callable:
-    """Exact layer-block products through the network owning ``stats_fn``, on a
-    strided subset of ``probe_size`` rows (cycling with the step)."""
+def _layer_directions(params: Any, layer: int, directions: list) -> list:
+    """Whole-network directions that are zero outside ``layer``."""
+    full = [[np.zeros_like(w) for w in params] for _ in directions]
+    for f, u in zip(full, directions, strict=True):
+        f[layer] = u
+    return full
+
+
+def _network_probes(stats_fn: StatsFn, probe_size: int | None, reduction: str
+                    ) -> tuple[Callable, Callable]:
+    """Exact layer-block products and quadratic forms through the network owning
+    ``stats_fn``, on the probe subset (:func:`~infogeo.learning.probes.probe_rows`)."""
     owner = objective_of(stats_fn)
     if not (hasattr(owner, "net") and hasattr(owner, "X")):
         raise TypeError("probe='exact' needs stats_fn to be a NetworkObjective's stats "
                         "method; pass probe='stats' or a callable")
 
-    def probe(params: Any, layer: int, directions: list, step: int) -> list:
-        X = owner.X
-        if probe_size is not None and probe_size < len(X):
-            stride = len(X) // probe_size
-            X = X[step % stride::stride][:probe_size]
-        full = [[np.zeros_like(w) for w in params] for _ in directions]
-        for f, u in zip(full, directions, strict=True):
-            f[layer] = u
-        return [fv[layer] for fv in fisher_vector_products(owner.net, params, X, full,
-                                                           reduction)]
+    def products(params: Any, layer: int, directions: list, step: int) -> list:
+        X = probe_rows(owner.X, probe_size, step)
+        return [fv[layer] for fv in fisher_vector_products(
+            owner.net, params, X, _layer_directions(params, layer, directions), reduction)]
 
-    return probe
+    def forms(params: Any, layer: int, directions: list, step: int) -> NDArray:
+        X = probe_rows(owner.X, probe_size, step)
+        return fisher_quadratic_forms(owner.net, params, X,
+                                      _layer_directions(params, layer, directions), reduction)
+
+    return products, forms
+
+
+def _forms_from_products(products: Callable) -> Callable:
+    def forms(params: Any, layer: int, directions: list, step: int) -> NDArray:
+        return np.array([float(np.vdot(u, fu)) for u, fu in zip(
+            directions, products(params, layer, directions, step), strict=True)])
+    return forms
 
 
 def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDATES,
-                       tolerance: float = 0.3, budget: float | Callable[[int], float] = np.inf,
-                       hysteresis: float = 0.2, patience: int = 2, probe: Any = "exact",
-                       probe_every: int = 10, max_probe_every: int | None = None,
-                       probe_size: int | None = 256, rank: int = 8,
-                       reduction: str = "mean") -> GradientTransformation:
-    r"""Per-layer Fisher approximation chosen by measured direction error under a flop
-    budget (module docstring), published as the extra ``curvature``.
+                       quality: str = "reduction", tolerance: float = 0.1,
+                       budget: float | Callable[[int], float] = np.inf,
+                       hysteresis: float = 0.2, patience: int = 2,
+                       refresh: int | str = "adaptive", refresh_tolerance: float = 0.3,
+                       max_refresh: int = 32, probe: Any = "exact", probe_every: int = 10,
+                       max_probe_every: int | None = None, probe_size: int | None = 128,
+                       rank: int = 8, reduction: str = "mean") -> GradientTransformation:
+    r"""Per-layer Fisher approximation and refresh interval chosen by measured quality
+    under a flop budget (module docstring), published as the extra ``curvature``.
 
     Parameters
     ----------
@@ -173,24 +238,36 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
         are built from these statistics.
     candidates : sequence of str
         Subset of ``("diagonal", "kfac", "ekfac", "lowrank", "block")``. One candidate is
-        a fixed choice (never probed).
+        a fixed choice (its candidates never probed).
+    quality : {"reduction", "direction"}
+        How candidates are compared: the lost fraction :math:`1 - m_c/\max_{c'} m_{c'}`
+        of the best model reduction (:func:`~infogeo.learning.probes.model_reduction`),
+        or the direction error :math:`\varepsilon_c`
+        (:func:`~infogeo.learning.probes.direction_error`).
     tolerance : float
-        :math:`\tau`, the acceptable direction error (a sine, in (0, 1]).
+        :math:`\tau \in (0, 1]`, the acceptable error.
     budget : float or callable
-        :math:`B`, flops per layer and step (``budget(step)`` if callable).
+        :math:`B`, flops per layer to build and apply a candidate (``budget(step)`` if
+        callable).
     hysteresis, patience
         :math:`h \in [0, 1)` and the number of probes a challenger must win in a row.
+    refresh : "adaptive" or int
+        Rebuild each layer's approximation every ``refresh`` steps (reused, stale, in
+        between), or adaptively: at each rebuild the stale approximation's model
+        reduction is compared with the fresh one's, and the layer's interval doubles
+        (up to ``max_refresh``) if it lost at most ``refresh_tolerance``, else halves.
     probe : {"exact", "stats"} or callable
-        ``"exact"``: Fisher–vector products of the exact true Fisher by forward/backward
-        passes (:func:`~infogeo.learning.probes.fisher_vector_products`) on
-        ``probe_size`` rows; ``"stats"``: the Fisher the statistics hold;
-        a callable ``probe(params, layer, directions, step) -> [F_ll u for u in
-        directions]``.
+        ``"exact"``: exact true-Fisher products on ``probe_size`` rows
+        (:func:`~infogeo.learning.probes.fisher_quadratic_forms`,
+        :func:`~infogeo.learning.probes.fisher_vector_products`); ``"stats"``: the
+        Fisher the statistics hold; a callable ``probe(params, layer, directions, step)
+        -> [F_ll u for u in directions]``.
     probe_every, max_probe_every : int
-        Steps between probes (the first step always probes); the interval doubles after
-        each probe that changes nothing, up to ``max_probe_every`` (default
-        ``8 * probe_every``), and returns to ``probe_every`` after a change. Only the
-        candidates within the budget are built at a probe.
+        Steps between candidate probes (the first step always probes); the interval
+        doubles after each probe that changes nothing, up to ``max_probe_every``
+        (default ``8 * probe_every``), and returns to ``probe_every`` after a change.
+        A candidate probe rebuilds every layer; only the candidates within the budget
+        are built.
     rank : int
         Rank of the ``lowrank`` candidate.
     """
@@ -198,8 +275,16 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
     if not candidates or any(c not in CANDIDATES for c in candidates):
         raise ValueError(f"candidates must be a non-empty subset of {CANDIDATES}, got "
                          f"{candidates!r}")
+    if quality not in ("reduction", "direction"):
+        raise ValueError(f"quality must be 'reduction' or 'direction', got {quality!r}")
     check_in_interval(tolerance, "tolerance", 0.0, 1.0, closed=(False, True))
     check_in_interval(hysteresis, "hysteresis", 0.0, 1.0, closed=(True, False))
+    check_in_interval(refresh_tolerance, "refresh_tolerance", 0.0, 1.0, closed=(False, True))
+    if refresh != "adaptive":
+        if isinstance(refresh, str):
+            raise ValueError(f"refresh must be 'adaptive' or a positive int, got {refresh!r}")
+        refresh = check_positive_int(refresh, "refresh")
+    max_refresh = check_positive_int(max_refresh, "max_refresh")
     patience = check_positive_int(patience, "patience")
     probe_every = check_positive_int(probe_every, "probe_every")
     max_probe_every = (8 * probe_every if max_probe_every is None
@@ -214,84 +299,137 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
         check_positive(budget, "budget")
     budget_at = budget if callable(budget) else (lambda step, b=float(budget): b)
     l2 = float(getattr(objective_of(stats_fn), "l2_reg", 0.0) or 0.0)
+    multi, adaptive_refresh = len(candidates) > 1, refresh == "adaptive"
     if callable(probe):
-        probe_fn = probe
+        products_fn, forms_fn = probe, _forms_from_products(probe)
     elif probe == "stats":
-        def probe_fn(params: Any, layer: int, directions: list, step: int) -> list:
+        def products_fn(params: Any, layer: int, directions: list, step: int) -> list:
             return stats_fisher_vector_products(stats_fn(params), layer, directions, reduction)
+        forms_fn = _forms_from_products(products_fn)
     elif probe == "exact":
-        probe_fn = _exact_probe(stats_fn, probe_size, reduction) if len(candidates) > 1 \
-            else None
+        products_fn, forms_fn = (_network_probes(stats_fn, probe_size, reduction)
+                                 if multi or adaptive_refresh else (None, None))
     else:
         raise ValueError(f"probe must be 'exact', 'stats' or a callable, got {probe!r}")
 
     def build(name: str, stats: FisherStats, layer: int, state: AdaptiveState) -> Any:
         start = None
-        if state.approximations and state.choices[layer] == "lowrank":
+        if state.approximations and state.choices[layer] == "lowrank" == name:
             start = state.approximations[layer].factor
         return layer_approximation(name, stats, layer, reduction=reduction, rank=rank,
                                    start=start)
 
-    def costs_of(stats: FisherStats, layer: int) -> dict[str, float]:
+    def costs_of(stats: FisherStats, layer: int, part: str = "total") -> dict[str, float]:
         d_in, d_out = stats.inputs[layer].shape[1], stats.preactivation_grads[layer].shape[2]
         return {c: layer_cost(c, stats.n_examples, stats.preactivation_grads[layer].shape[1],
-                              d_in, d_out, rank) for c in candidates}
+                              d_in, d_out, rank, part) for c in candidates}
+
+    def choose(err: dict, costs: dict, current: str | None, limit: float,
+               pending: tuple) -> tuple[str, tuple]:
+        want = select_approximation(err, costs, current if current in err else None,
+                                    tolerance=tolerance, budget=limit, hysteresis=hysteresis)
+        challenger, wins = pending
+        wins = wins + 1 if want == challenger else 1
+        if current is None or want == current or wins >= patience or costs.get(
+                current, np.inf) > limit:
+            return want, (None, 0)
+        return current, (want, wins)
 
     def update(grads: Any, state: AdaptiveState, params: Any = None, **extra: Any
                ) -> tuple[Any, AdaptiveState]:
         if params is None:
             raise TypeError("adaptive_curvature needs params in update(grads, state, params)")
-        stats = stats_fn(params)
         lam = float(extra.get("damping") or 0.0) + float(extra.get("l2_reg") or l2)
         step, n_layers = state.step, len(grads)
-        costs = [costs_of(stats, l) for l in range(n_layers)]
         limit = float(budget_at(step))
-        budget_changed = bool(state.history) and limit != state.history[-1].budget
-        if len(candidates) == 1 or (step < state.next_probe and not budget_changed):
-            choices = state.choices or (candidates[0],) * n_layers
-            approx = [build(c, stats, l, state) for l, c in enumerate(choices)]
-            spent = sum(costs[l][c] for l, c in enumerate(choices))
-            return grads, state._replace(step=step + 1, choices=choices, approximations=approx,
-                                         flops=state.flops + spent)
-        choices, pending, approx, errors = [], [], [], []
-        spent = 0.0
+        started = bool(state.choices)
+        budget_changed = started and limit != state.budget
+        probe_all = multi and (not started or step >= state.next_probe or budget_changed)
+        due = [not started or probe_all or step >= state.next_refresh[l]
+               for l in range(n_layers)]
+        if not any(due):  # every layer reuses its (stale) approximation: solves only
+            return grads, state._replace(step=step + 1, budget=limit,
+                                         flops=state.flops + sum(state.apply_costs))
+        stats = stats_fn(params)
+        n_probe = min(probe_size or stats.n_examples, stats.n_examples)
+        # one forward-mode pass (~4 flops per example and weight), twice with a backward
+        jvp = 4.0 * n_probe * sum(np.size(w) for w in params)
+        out: dict[str, list] = {k: [] for k in ("choice", "pending", "approx", "errors",
+                                                "stale", "interval", "next", "apply")}
+        spent, measured = 0.0, False
         for l, g in enumerate(grads):
-            # only what the budget allows is built (else the cheapest candidate)
-            probed = [c for c in candidates if costs[l][c] <= limit] or \
-                [min(candidates, key=lambda c, l=l: costs[l][c])]
+            current = state.choices[l] if started else None
+            if not due[l]:
+                for k, v in zip(out, (current, state.pending[l], state.approximations[l], {},
+                                      None, state.refresh_intervals[l],
+                                      state.next_refresh[l], state.apply_costs[l]),
+                                strict=True):
+                    out[k].append(v)
+                spent += state.apply_costs[l]
+                continue
+            costs = costs_of(stats, l)
+            probed = ([c for c in candidates if costs[c] <= limit]
+                      or [min(candidates, key=lambda c, k=costs: k[c])]) if probe_all \
+                else [current or candidates[0]]
             built = {c: build(c, stats, l, state) for c in probed}
             dirs = [solve_layer(built[c], g, lam) for c in probed]
-            products = probe_fn(params, l, dirs, step)
-            err = {c: direction_error(fu + lam * u, g)
-                   for c, u, fu in zip(probed, dirs, products, strict=True)}
-            # the probe: the candidates built and applied, plus one F-vector product
-            # (forward + backward pass, ~ 4 flops per example and weight) per candidate
-            n_probe = min(probe_size or stats.n_examples, stats.n_examples)
-            spent += sum(costs[l][c] for c in probed) + 4.0 * n_probe * sum(
-                np.size(w) for w in params) * len(probed)
-            current = state.choices[l] if state.choices else None
-            want = select_approximation(err, {c: costs[l][c] for c in probed},
-                                        current if current in err else None,
-                                        tolerance=tolerance, budget=limit,
-                                        hysteresis=hysteresis)
-            challenger, wins = state.pending[l] if state.pending else (None, 0)
-            wins = wins + 1 if want == challenger else 1
-            if current is None or want == current or wins >= patience or \
-                    costs[l][current] > limit:
-                current, challenger, wins = want, None, 0
+            spent += sum(costs[c] for c in probed)
+            measure_stale = adaptive_refresh and started and current in built
+            if measure_stale:
+                dirs.append(solve_layer(state.approximations[l], g, lam))
+            err: dict[str, float] = {}
+            stale = None
+            if len(probed) > 1 or measure_stale:
+                measured = True
+                m = [model_reduction(g, u, f + lam * float(np.vdot(u, u))) for u, f in
+                     zip(dirs, forms_fn(params, l, dirs, step), strict=True)]
+                spent += jvp * len(dirs)
+                if measure_stale:
+                    fresh = m[probed.index(current)]
+                    stale = max(0.0, 1.0 - m[-1] / fresh) if fresh > 0 else 0.0
+                if len(probed) > 1 and quality == "reduction":
+                    best = max(m[:len(probed)])
+                    err = {c: (1.0 - mc / best if best > 0 else 0.0)
+                           for c, mc in zip(probed, m, strict=False)}
+                elif len(probed) > 1:
+                    fus = products_fn(params, l, dirs[:len(probed)], step)
+                    err = {c: direction_error(fu + lam * u, g) for c, u, fu in
+                           zip(probed, dirs, fus, strict=False)}
+                    spent += 2 * jvp * len(probed)
+            choice, pend = (current if current in built else probed[0]), (None, 0)
+            if len(probed) > 1:
+                choice, pend = choose(err, {c: costs[c] for c in probed}, current, limit,
+                                      state.pending[l] if started else (None, 0))
+            if not adaptive_refresh:
+                interval = int(refresh)
+            elif not started or choice != current:
+                interval = 1  # a new approximation: its staleness is not known yet
             else:
-                challenger = want
-            choices.append(current)
-            pending.append((challenger, wins))
-            approx.append(built[current])
-            errors.append(err)
-        record = ProbeRecord(step, tuple(errors), tuple(costs), limit, tuple(choices))
-        changed = tuple(choices) != state.choices or budget_changed or any(
-            c is not None for c, _ in pending)
-        interval = probe_every if changed else min(2 * state.interval, max_probe_every)
-        return grads, AdaptiveState(step + 1, tuple(choices), tuple(pending), approx,
-                                    state.flops + spent, state.history + (record,),
-                                    step + interval, interval)
+                interval = state.refresh_intervals[l]
+                if stale is not None:
+                    interval = (min(2 * interval, max_refresh) if stale <= refresh_tolerance
+                                else max(1, interval // 2))
+            for k, v in zip(out, (choice, pend, built[choice], err, stale, interval,
+                                  step + interval,
+                                  costs_of(stats, l, "apply")[choice]), strict=True):
+                out[k].append(v)
+        choices = tuple(out["choice"])
+        history = state.history
+        if measured or probe_all:
+            history += (ProbeRecord(step, tuple(out["errors"]),
+                                    tuple(costs_of(stats, l) for l in range(n_layers)),
+                                    limit, choices, tuple(out["stale"]),
+                                    tuple(out["interval"])),)
+        next_probe, interval = state.next_probe, state.interval
+        if probe_all:
+            changed = choices != state.choices or budget_changed or any(
+                c is not None for c, _ in out["pending"])
+            interval = probe_every if changed else min(2 * state.interval, max_probe_every)
+            next_probe = step + interval
+        return grads, AdaptiveState(step + 1, choices, tuple(out["pending"]), out["approx"],
+                                    state.flops + spent, history, next_probe, interval,
+                                    tuple(out["interval"]), tuple(out["next"]),
+                                    tuple(out["apply"]), limit)
 
     def publish(state: AdaptiveState) -> dict[str, Any]:
         out: dict[str, Any] = {"curvature": AdaptiveCurvature(state.approximations,

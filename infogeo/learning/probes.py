@@ -50,7 +50,9 @@ from .kronecker import EigenCorrectedKroneckerFisher
 from .mlp import MLP, check_reduction
 
 __all__ = ["CANDIDATES", "layer_approximation", "layer_cost", "solve_layer",
-           "fisher_vector_products", "stats_fisher_vector_products", "direction_error"]
+           "fisher_vector_products", "fisher_quadratic_forms",
+           "stats_fisher_vector_products", "direction_error", "model_reduction",
+           "reduction_fraction", "probe_rows"]
 
 #: The per-layer approximations, cheapest (usually) first.
 CANDIDATES = ("diagonal", "kfac", "ekfac", "lowrank", "block")
@@ -113,8 +115,14 @@ def layer_approximation(name: str, stats: FisherStats, layer: int, *,
 
 
 def layer_cost(name: str, n_examples: int, n_columns: int, d_in: int, d_out: int,
-               rank: int = 8) -> float:
-    """Flops to build and apply the approximation ``name`` once (module docstring)."""
+               rank: int = 8, part: str = "total") -> float:
+    r"""Flops to build and apply the approximation ``name`` once (module docstring).
+
+    ``part="apply"`` is the cost of one solve with an approximation already built
+    (what a step with a stale approximation pays), ``"build"`` the rest, ``"total"`` both:
+    diagonal :math:`P`, K-FAC :math:`4P(d_{in}+d_{out})`, EKFAC that :math:`+\,P`, low
+    rank :math:`4Pr + P`, block :math:`4P^2` (multiplications by eigenbases).
+    """
     N, n, p = n_examples, n_examples * n_columns, d_in * d_out
     kfac = 2 * (N * d_in**2 + n * d_out**2) + 9 * (d_in**3 + d_out**3) + 4 * p * (d_in + d_out)
     r = min(rank, p, n)
@@ -122,9 +130,17 @@ def layer_cost(name: str, n_examples: int, n_columns: int, d_in: int, d_out: int
              "ekfac": kfac + 2 * (N * d_in**2 + n * d_out**2) + 3 * n * p,
              "lowrank": 8 * n * p * r + 3 * n * p + 4 * p * r,
              "block": 2 * n * p**2 + 9 * p**3 + 4 * p**2}
+    apply = {"diagonal": p, "kfac": 4 * p * (d_in + d_out), "ekfac": 4 * p * (d_in + d_out) + p,
+             "lowrank": 4 * p * r + p, "block": 4 * p**2}
     if name not in costs:
         raise ValueError(f"candidate must be one of {CANDIDATES}, got {name!r}")
-    return float(costs[name])
+    if part == "total":
+        return float(costs[name])
+    if part == "apply":
+        return float(apply[name])
+    if part == "build":
+        return float(costs[name] - apply[name])
+    raise ValueError(f"part must be 'total', 'build' or 'apply', got {part!r}")
 
 
 def solve_layer(approx: Any, v: NDArray, damping: float) -> NDArray:
@@ -164,6 +180,28 @@ def fisher_vector_products(net: MLP, params: Sequence[NDArray], X: Any,
             for k in range(len(directions))]
 
 
+def fisher_quadratic_forms(net: MLP, params: Sequence[NDArray], X: Any,
+                           directions: Sequence[Sequence[NDArray]],
+                           reduction: str = "mean") -> NDArray:
+    r"""Exact true-Fisher quadratic forms :math:`v_k^\top F v_k = c\sum_n (J_n v_k)^\top
+    F_z(x_n)\,(J_n v_k)` — one forward-mode pass per direction, no backward pass (half
+    the cost of :func:`fisher_vector_products`)."""
+    check_reduction(reduction)
+    cache = net.forward(params, X)
+    c = 1.0 / cache.outputs.shape[0] if reduction == "mean" else 1.0
+    return np.array([c * net.output_fisher_quadratic(
+        cache.outputs, net.output_jvp(params, cache, d)).sum() for d in directions])
+
+
+def probe_rows(X: Any, probe_size: int | None, step: int) -> Any:
+    """The probe subset: every ``len(X) // probe_size``-th row, the offset cycling with
+    ``step`` (all rows if ``probe_size`` is None or not smaller)."""
+    if probe_size is None or probe_size >= len(X):
+        return X
+    stride = len(X) // probe_size
+    return X[step % stride::stride][:probe_size]
+
+
 def stats_fisher_vector_products(stats: FisherStats, layer: int,
                                  directions: Sequence[NDArray],
                                  reduction: str = "mean") -> list[NDArray]:
@@ -197,3 +235,43 @@ def direction_error(curvature_times_u: NDArray, g: NDArray) -> float:
     if rr == 0.0:
         return 1.0
     return float(np.sqrt(max(0.0, 1.0 - (r @ g) ** 2 / (rr * gg))))
+
+
+def model_reduction(g: NDArray, u: NDArray, u_curvature_u: float) -> float:
+    r"""Reduction of the quadratic model :math:`m(\delta) = -g^\top\delta +
+    \tfrac12\delta^\top A\delta` along the direction :math:`u` after the optimal step
+    length, times two:
+
+    .. math::
+
+        \max_\alpha\; 2\big(\alpha\, g^\top u - \tfrac{\alpha^2}{2}\,u^\top A u\big)
+        = \frac{(g^\top u)^2}{u^\top A u},
+
+    given :math:`u^\top A u` (:math:`A = F + \lambda I`). The step rules
+    (:func:`~infogeo.flows.quadratic_model_step`) fit the length, so this — not the
+    angle of :math:`Au` to :math:`g` — is the progress a direction buys (Martens &
+    Grosse 2015, §6.4).
+    """
+    gu = float(np.vdot(np.ravel(g), np.ravel(u)))
+    if u_curvature_u <= 0.0:
+        return 0.0 if gu == 0.0 else np.inf
+    return gu * gu / float(u_curvature_u)
+
+
+def reduction_fraction(g: NDArray, u: NDArray, u_curvature_u: float,
+                       g_inverse_g: float) -> float:
+    r"""Fraction of the ideal model reduction a direction achieves,
+
+    .. math::
+
+        \rho(u) = \frac{(g^\top u)^2}{(u^\top A u)(g^\top A^{-1}g)}
+        = \cos^2\angle_A\big(u, A^{-1}g\big) \in [0, 1],
+
+    the squared cosine in the :math:`A`-inner product between :math:`u` and the exact
+    damped natural-gradient direction (Cauchy–Schwarz in that inner product); 1 exactly
+    when :math:`u \parallel A^{-1}g`. ``g_inverse_g`` is :math:`g^\top A^{-1}g`
+    (e.g. from conjugate gradients with exact products).
+    """
+    if g_inverse_g <= 0.0:
+        return 1.0
+    return min(1.0, model_reduction(g, u, u_curvature_u) / float(g_inverse_g))

@@ -69,6 +69,7 @@ def integrate_rows(rhs: RowRHS, y0: NDArray, t_end: float = 1.0,
                    rtol: float | NDArray = 1e-12, atol: float | NDArray = 1e-12,
                    n_control: int | None = None, valid: Callable[[NDArray], NDArray] | None = None,
                    max_steps: int = 2000, on_finish: OnFinish | None = None,
+                   stops: NDArray | None = None,
                    ) -> tuple[NDArray, NDArray, NDArray]:
     r"""Integrate the autonomous systems :math:`\dot y_b = f(y_b)` from 0 to ``t_end``.
 
@@ -94,11 +95,15 @@ def integrate_rows(rhs: RowRHS, y0: NDArray, t_end: float = 1.0,
         new initial states ``y0`` with tolerance ``rtol`` (and ``atol = rtol``). An
         iterative method (Newton shooting) then runs its iterations without waiting for
         the slowest column, and every right-hand-side call works on a full batch.
+    stops : ndarray, shape=[T], optional
+        Increasing times in (0, t_end] at which to record every column's state: steps are
+        shortened to land on them exactly. Not with ``on_finish``.
 
     Returns
     -------
-    y : ndarray, shape=[n, B]
-        States at ``t_end`` (NaN for failed columns) of each column's last run.
+    y : ndarray, shape=[n, B] (or [T, n, B] with ``stops``)
+        States at ``t_end`` (at each stop) (NaN for failed columns) of each column's last
+        run.
     ok : ndarray of bool, shape=[B]
         Whether each column's last run reached ``t_end``.
     n_steps : ndarray of int, shape=[B]
@@ -106,6 +111,9 @@ def integrate_rows(rhs: RowRHS, y0: NDArray, t_end: float = 1.0,
     """
     y = np.array(y0, dtype=float)
     n, batch = y.shape
+    with_stops = stops is not None
+    stops = np.array([t_end]) if stops is None else np.asarray(stops, dtype=float)
+    t_end = float(stops[-1])
     n_control = n if n_control is None else n_control
     rtol = np.array(np.broadcast_to(np.asarray(rtol, dtype=float), (batch,)))
     atol = np.array(np.broadcast_to(np.asarray(atol, dtype=float), (batch,)))
@@ -119,9 +127,13 @@ def integrate_rows(rhs: RowRHS, y0: NDArray, t_end: float = 1.0,
     h_start = h.copy()
     active = np.arange(batch)
     c = slice(0, n_control)
+    out = np.full((len(stops), n, batch), np.nan)
+    next_stop = np.zeros(batch, dtype=int)
     while active.size:
         ya, fa, ta = y[:, active], f[:, active], t[active]
-        ha = np.minimum(h[active], t_end - ta)
+        target = stops[next_stop[active]]
+        ha = np.minimum(h[active], target - ta)
+        clipped = ha < h[active]
         stages = np.empty((_N_STAGES + 1,) + ya.shape)
         stages[0] = fa
         bad = ~np.isfinite(fa).all(axis=0)
@@ -149,11 +161,18 @@ def integrate_rows(rhs: RowRHS, y0: NDArray, t_end: float = 1.0,
         acc = active[accept]
         y[:, acc], f[:, acc] = y_new[:, accept], stages[-1][:, accept]
         t[acc] = ta[accept] + ha[accept]
-        # after a rejection never grow the step
-        h[active] = ha * np.where(accept, factor, np.minimum(factor, 1.0))
+        # after a rejection never grow the step; a step shortened to land on a stop keeps
+        # the step size it had
+        h_new = ha * np.where(accept, factor, np.minimum(factor, 1.0))
+        h[active] = np.where(accept & clipped, np.maximum(h_new, h[active]), h_new)
         n_steps[active] += 1
         run_steps[active] += 1
-        finished = t[active] >= t_end * (1 - 1e-14)
+        landed = accept & (t[active] >= target * (1 - 1e-14))
+        hit = active[landed]
+        t[hit] = target[landed]
+        out[next_stop[hit], :, hit] = y[:, hit].T
+        next_stop[hit] += 1
+        finished = next_stop[active] >= len(stops)
         failed = ~finished & ((run_steps[active] >= max_steps)
                               | (h[active] <= 1e-13 * t_end))
         stop = finished | failed
@@ -171,5 +190,8 @@ def integrate_rows(rhs: RowRHS, y0: NDArray, t_end: float = 1.0,
                 y[:, again], f[:, again], rtol[again], atol[again] = (y_again, f_again,
                                                                      rtol_again, rtol_again)
                 t[again], h[again], run_steps[again], ok[again] = 0.0, h_start[again], 0, True
+                next_stop[again] = 0
                 active = np.concatenate([active, again])
+    if with_stops:
+        return out, ok, n_steps
     return y, ok, n_steps

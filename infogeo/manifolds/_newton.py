@@ -1,155 +1,231 @@
-r"""Newton's method for the Riemannian logarithm with exact Jacobians (Jacobi fields).
+r"""The one Newton loop of the manifolds layer, and its result type.
 
-Used by :class:`~infogeo.manifolds.geodesic_flow.GeodesicFlow` (pipelined through the
-integrator) and by :func:`~infogeo.manifolds.geodesic_solvers.shoot_log` with
-``exp_jac_fn`` (one batched call per iteration).
+Every iterative solve of the numeric manifolds is a batch of independent square systems
+:math:`F_b(z_b) = t_b`: shooting (:math:`\exp_x(v) = y`), the collocation equations of a
+geodesic boundary-value problem, and the inversion :math:`\nabla\psi(\theta) = \eta` of an
+exponential family. :class:`DampedNewton` holds the per-system state of Newton's method
+
+.. math::
+
+    z \leftarrow z + J^{-1}(t - F(z)), \qquad J = \partial F/\partial z,
+
+with a backtracking line search (a step that does not reduce the merit is halved back
+towards the last accepted iterate, at no extra cost: the next Jacobian is evaluated at the
+backtracked point anyway), an optional trust region on the step, and an optional schedule
+of evaluation tolerances for evaluations that are themselves approximate (ODE
+integrations): loose while far from the solution, tight at the end. Systems leave the
+batch as soon as they converge. The caller evaluates; the loop decides.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .geodesic_solvers import EndMap, ExpJacobianFn, ShootingResult
+__all__ = ["NewtonResult", "DampedNewton", "newton_solve", "solve_steps",
+           "LOOSE_RTOL", "FINAL_RTOL"]
 
-__all__ = ["shoot_with_jacobian", "log_end_map", "model_initial_velocity"]
-
-
-def log_end_map(x: NDArray) -> tuple[NDArray, NDArray]:
-    """``(log x, diag(1/x))`` for ``x [B, dim]``: the residual chart for positive coordinates
-    of scale type, along which geodesics move exponentially fast (Dirichlet α → cα, a
-    Gamma rate), so Newton on ``log exp_x(v) = log y`` converges from much farther away."""
-    return np.log(x), (1.0 / x)[..., None] * np.eye(x.shape[-1])
+#: evaluation tolerances of approximate evaluations: loose while far, then tight
+LOOSE_RTOL, FINAL_RTOL = 1e-5, 1e-12
 
 
-def model_initial_velocity(model_log: Callable[[NDArray, NDArray], NDArray],
-                           phi: Callable[[NDArray], NDArray],
-                           phi_jacobian: Callable[[NDArray], NDArray],
-                           ) -> Callable[[NDArray, NDArray], NDArray]:
-    r"""Starting guess for shooting from a model space with a closed-form logarithm.
+@dataclass(frozen=True)
+class NewtonResult:
+    """Outcome of an iterative solve (shooting, collocation, inversion), per system.
 
-    If :math:`\phi` maps the manifold approximately isometrically into a model space
-    (e.g. the normal family's half-plane), the pulled-back model logarithm
-
-    .. math::
-
-        v_0 = (D\phi_x)^{-1} \log^{\text{model}}_{\phi(x)} \phi(y)
-
-    starts Newton far closer than the straight line ``y - x``. ``model_log(b, a)`` takes
-    batch-first model points; ``phi_jacobian(x)[..., a, i] = ∂phi^a/∂x^i``.
-    """
-    def guess(x: NDArray, y: NDArray) -> NDArray:
-        with np.errstate(all="ignore"):
-            w = model_log(phi(y), phi(x))
-            v = np.linalg.solve(phi_jacobian(x), w[..., None])[..., 0]
-        # fall back to the straight line wherever the model is degenerate
-        return np.where(np.all(np.isfinite(v), axis=-1, keepdims=True), v, y - x)
-
-    return guess
-
-
-#: ODE tolerances of the Newton iterations: loose while far from the target, then tight
-_LOOSE_RTOL, _FINAL_RTOL = 1e-5, 1e-12
-#: integration steps allowed per Newton evaluation (at rtol 1e-12 geodesics of length
-#: up to ~10 take 5-70; longer ones are reached by continuation through midpoints)
-_SHOOTING_MAX_STEPS = 150
-
-
-class _Newton:
-    r"""Per-pair state of Newton's method for :math:`\exp_x(v) = y` with exact Jacobians.
-
-    Each evaluation integrates the geodesic and its Jacobi fields once, at a tolerance of
-    1e-4 times the square of the current residual, clipped to [1e-12, 1e-5]: Newton about
-    squares the residual, so a tighter integration would be wasted while far from the
-    target. A pair converges only on an integration at the final 1e-12.
-    A step that does not reduce the residual is halved back towards the last accepted
-    velocity (a backtracking line search at no extra cost, because the next Jacobian
-    is computed at the backtracked point anyway). The Newton step computed on the
-    converging evaluation is applied too: it costs nothing and removes the last residual,
-    so the answer is accurate to the ODE tolerance, not just to ``tol``.
+    Attributes
+    ----------
+    solution : ndarray, shape=[..., n]
+        The solution found (the last accepted iterate where not converged). Also readable
+        as ``tangent_vec`` (logarithms) and ``natural`` (exponential-family inversion).
+    converged : ndarray of bool, shape=[...]
+        Whether each system met its tolerance.
+    residual : ndarray, shape=[...]
+        The final error measure of each system (see the solver that produced it).
+    n_iter : int
+        Newton iterations used (the largest over the batch).
+    message : str
+        Why the iteration stopped.
     """
 
-    def __init__(self, x: NDArray, y: NDArray, v: NDArray, tol: float, max_iter: int,
-                 end_map: EndMap | None) -> None:
-        batch = len(x)
-        self.x, self.y, self.v, self.tol, self.max_iter = x, y, v, tol, max_iter
-        self.end_map = end_map
-        self.scale = 1.0 + np.max(np.abs(y), axis=-1)
-        self.residual = np.full(batch, np.inf)
+    solution: NDArray
+    converged: NDArray
+    residual: NDArray
+    n_iter: int
+    message: str
+
+    @property
+    def success(self) -> bool:
+        """True if every system converged."""
+        return bool(np.all(self.converged))
+
+    @property
+    def tangent_vec(self) -> NDArray:
+        """The solution of a logarithm: the initial velocity of the geodesic."""
+        return self.solution
+
+    @property
+    def natural(self) -> NDArray:
+        """The solution of an exponential-family inversion: natural parameters."""
+        return self.solution
+
+
+def solve_steps(jac: NDArray, res: NDArray) -> NDArray:
+    """``J⁻¹ r`` per system (least squares where J is singular)."""
+    try:
+        return np.linalg.solve(jac, res[..., None])[..., 0]
+    except np.linalg.LinAlgError:
+        return np.stack([np.linalg.lstsq(j, r, rcond=None)[0]
+                         for j, r in zip(jac, res, strict=True)]).reshape(res.shape)
+
+
+class DampedNewton:
+    r"""Per-system state of a damped Newton iteration on a batch ``z [B, n]``.
+
+    Parameters
+    ----------
+    z0 : ndarray, shape=[B, n]
+        Starting iterates.
+    tol : float
+        A system converges when its ``error`` (given to :meth:`update`, or the step norm
+        from ``step_error``) is at most ``tol`` on an evaluation at the final tolerance.
+    max_iter : int
+        Evaluations allowed per system.
+    radius : callable, optional
+        ``radius(idx, z) -> [r]``: largest 2-norm of one step (trust region).
+    step_error : callable, optional
+        ``step_error(idx, step) -> [r]``: the error measure of an accepted evaluation from
+        its Newton step, for systems whose residual has no natural scale (collocation).
+    approximate : bool
+        Evaluations carry a tolerance ``self.rtol`` (ODE integrations): it starts at
+        ``LOOSE_RTOL`` and follows :math:`10^{-4}\,\mathrm{err}^2` (Newton about squares
+        the error, so a tighter evaluation would be wasted) down to ``FINAL_RTOL``; only an
+        evaluation at ``FINAL_RTOL`` can converge. Exact evaluations otherwise.
+    backtrack_to : ndarray, shape=[B, n], optional
+        The iterate to backtrack towards before any evaluation was accepted (``z0`` by
+        default: then a first evaluation that fails stalls; zeros for shooting, where
+        ``exp_x(0) = x`` always exists).
+    quadratic : bool
+        Newton converges quadratically near the solution, :math:`e_{k+1} \approx C e_k^2`:
+        with :math:`C` estimated from the last two errors, a system whose next error (that
+        of the step just applied) is predicted below ``tol / 100`` stops without an
+        evaluation only to confirm it (once its error is below 1e-6, deep in the quadratic
+        regime). For exact evaluations.
+    floor : float, optional
+        Round-off floor: a system whose last accepted error is at most ``floor`` and whose
+        next evaluation no longer decreases the merit has converged as far as the
+        arithmetic allows, and stops there (converged, at the new iterate if it could be
+        evaluated) instead of backtracking.
+
+    The Newton step computed on the converging evaluation is applied too: it costs nothing
+    and removes the last residual, so the answer is accurate to the evaluation, not just
+    to ``tol``.
+    """
+
+    def __init__(self, z0: NDArray, tol: float, max_iter: int,
+                 radius: Callable[[NDArray, NDArray], NDArray] | None = None,
+                 step_error: Callable[[NDArray, NDArray], NDArray] | None = None,
+                 approximate: bool = False, backtrack_to: NDArray | None = None,
+                 floor: float | None = None, quadratic: bool = False) -> None:
+        batch = len(z0)
+        self.z = np.array(z0, dtype=float)
+        self.z_prev = self.z.copy() if backtrack_to is None else np.array(backtrack_to,
+                                                                           dtype=float)
+        self.tol, self.max_iter, self.floor = tol, max_iter, floor
+        self.quadratic = quadratic
+        self.radius, self.step_error = radius, step_error
+        self.error = np.full(batch, np.inf)
+        self.merit_prev = np.full(batch, np.inf)
         self.converged = np.zeros(batch, dtype=bool)
         self.stuck = np.zeros(batch, dtype=bool)
-        self.v_prev = np.zeros_like(v)  # last accepted velocity (exp_x(0) = x)
-        self.err_prev = np.full(batch, np.inf)
-        self.rtol = np.full(batch, _LOOSE_RTOL)
         self.n_iter = np.zeros(batch, dtype=int)
+        self.rtol = np.full(batch, LOOSE_RTOL if approximate else FINAL_RTOL)
 
-    def update(self, idx: NDArray, end: NDArray, jac: NDArray, ok: NDArray) -> NDArray:
-        """Take the evaluation ``(exp_x(v), ∂exp/∂v, ok)`` of pairs ``idx``; return the
-        pairs that need another evaluation (at ``self.v``, tolerance ``self.rtol``)."""
-        x, y, v = self.x[idx], self.y[idx], self.v
+    def update(self, idx: NDArray, res: NDArray, jac: NDArray, ok: NDArray,
+               merit: NDArray, error: NDArray | None = None) -> NDArray:
+        """Take the evaluation at ``self.z[idx]``: residual ``res = t - F(z)`` [r, n],
+        Jacobian ``jac = ∂F/∂z`` [r, n, n], ``ok`` [r] (False: the evaluation failed),
+        the ``merit`` [r] that a step must decrease and the convergence ``error`` [r]
+        (or ``step_error``). Returns the systems that need another evaluation."""
+        z = self.z
         self.n_iter[idx] += 1
         with np.errstate(all="ignore"):
-            err = np.where(ok, np.max(np.abs(y - end), axis=-1) / self.scale[idx], np.inf)
-            if self.end_map is None:
-                res, merit = y - end, err
-            else:
-                mapped_end, map_jac = self.end_map(np.where(ok[:, None], end, y))
-                res, jac = self.end_map(y)[0] - mapped_end, map_jac @ jac
-                merit = np.where(ok, np.max(np.abs(res), axis=-1), np.inf)
-            good = (ok & ((merit < self.err_prev[idx]) | (err <= self.tol))
-                    & np.all(np.isfinite(jac), axis=(-1, -2)))
-        # backtrack the others half-way to their last accepted velocity
+            finite = (ok & np.all(np.isfinite(jac), axis=(-1, -2))
+                      & np.all(np.isfinite(res), axis=-1) & np.isfinite(merit))
+            err = np.full(len(idx), np.inf) if error is None else error
+            good = finite & ((merit < self.merit_prev[idx]) | (err <= self.tol))
         back = idx[~good]
-        v[back] = 0.5 * (v[back] + self.v_prev[back])
-        tiny = np.max(np.abs(v[back] - self.v_prev[back]), axis=-1) <= 1e-14 * (
-            1.0 + np.max(np.abs(self.v_prev[back]), axis=-1))
+        if self.floor is not None:
+            # the last step was predicted below the floor: the iterate it gave is as good
+            # as the arithmetic allows (keep it if it could be evaluated)
+            at_floor = (self.error[back] <= self.floor) & (self.rtol[back] <= FINAL_RTOL)
+            done = back[at_floor]
+            failed = done[~finite[~good][at_floor]]
+            z[failed] = self.z_prev[failed]
+            self.converged[done] = True
+            back = back[~at_floor]
+        z[back] = 0.5 * (z[back] + self.z_prev[back])
+        tiny = np.max(np.abs(z[back] - self.z_prev[back]), axis=-1) <= 1e-14 * (
+            1.0 + np.max(np.abs(self.z_prev[back]), axis=-1))
         self.stuck[back[tiny]] = True
-        acc, x, y = idx[good], x[good], y[good]
-        res, jac, err, merit = res[good], jac[good], err[good], merit[good]
-        self.residual[acc] = err * self.scale[acc]
-        try:
-            step = np.linalg.solve(jac, res[..., None])[..., 0]
-        except np.linalg.LinAlgError:
-            step = np.stack([np.linalg.lstsq(j, r, rcond=None)[0]
-                             for j, r in zip(jac, res, strict=True)]).reshape(res.shape)
-        # Trust region: a Newton step may change v by at most max(|v|, |y - x|).
-        radius = np.maximum(np.linalg.norm(v[acc], axis=-1), np.linalg.norm(y - x, axis=-1))
-        step *= np.minimum(1.0, radius / np.maximum(np.linalg.norm(step, axis=-1), 1e-300)
-                           )[:, None]
-        self.converged[acc] = (self.rtol[acc] <= _FINAL_RTOL) & (err <= self.tol)
-        self.v_prev[acc], self.err_prev[acc] = v[acc], merit
-        v[acc] += step
-        self.rtol[acc] = np.clip(1e-4 * np.minimum(merit, err) ** 2, _FINAL_RTOL, _LOOSE_RTOL)
+        acc = idx[good]
+        step = solve_steps(jac[good], res[good])
+        if self.radius is not None:
+            limit = self.radius(acc, z[acc])
+            norm = np.linalg.norm(step, axis=-1)
+            step *= np.minimum(1.0, limit / np.maximum(norm, 1e-300))[:, None]
+        if self.step_error is not None:
+            err = self.step_error(acc, step)
+        else:
+            err = err[good]
+        done = err <= self.tol
+        if self.quadratic:
+            with np.errstate(all="ignore"):
+                prev = self.error[acc]
+                rate = err / prev**2  # C of e_k = C e_{k-1}^2
+                # only deep in the quadratic regime, and with a margin of 100 on C
+                done |= np.isfinite(prev) & (err <= 1e-6) & (100 * rate * err**2 <= self.tol)
+        self.error[acc] = err
+        self.converged[acc] = (self.rtol[acc] <= FINAL_RTOL) & done
+        self.z_prev[acc], self.merit_prev[acc] = z[acc], merit[good]
+        z[acc] += step
+        with np.errstate(all="ignore"):
+            self.rtol[acc] = np.clip(1e-4 * np.minimum(merit[good], err) ** 2, FINAL_RTOL,
+                                     np.maximum(self.rtol[acc], FINAL_RTOL))
         return idx[~self.converged[idx] & ~self.stuck[idx] & (self.n_iter[idx] < self.max_iter)]
 
-    def result(self) -> ShootingResult:
+    def result(self, what: str = "the Newton iteration") -> NewtonResult:
+        """The outcome: converged systems at their final iterate, others at their last
+        accepted one, with a message saying why the iteration stopped."""
         converged = self.converged
         message = "converged"
         if not np.all(converged):
-            if np.any(self.stuck & ~converged):
-                message = ("the Newton iteration stalled: the geodesic could not be "
-                           "integrated or the residual stopped decreasing")
-            elif np.any((self.n_iter >= self.max_iter) & ~converged):
+            if np.any((self.n_iter >= self.max_iter) & ~converged):
                 message = f"no convergence after {self.max_iter} Newton iterations"
+            elif np.any(self.stuck & ~converged):
+                message = (f"{what} stalled: the residual could not be evaluated or "
+                           "stopped decreasing")
             else:
-                message = "some pairs did not converge"
-        # pairs that stopped early keep their best (last accepted) velocity
-        v = np.where(converged[:, None], self.v, self.v_prev)
-        return ShootingResult(tangent_vec=v, converged=converged, residual=self.residual,
-                              n_iter=int(self.n_iter.max(initial=0)), message=message)
+                message = "some systems did not converge"
+        z = np.where(converged[:, None], self.z, self.z_prev)
+        return NewtonResult(z, converged.copy(), self.error.copy(),
+                            int(self.n_iter.max(initial=0)), message)
 
 
-def shoot_with_jacobian(exp_jac_fn: ExpJacobianFn, x: NDArray, y: NDArray, v: NDArray,
-                        tol: float, max_iter: int, end_map: EndMap | None = None,
-                        ) -> ShootingResult:
-    r"""Newton's method for :math:`\exp_x(v) = y` with the exact Jacobian :math:`J(1)`,
-    one batched ``exp_jac_fn(v, x, rtol)`` call per iteration (see :class:`_Newton` for the
-    tolerances, line search and final step); pairs leave the batch once converged."""
-    newton = _Newton(x, y, np.array(v, dtype=float), tol, max_iter, end_map)
-    active = np.arange(len(x))
+#: ``evaluate(idx, z [r, n], rtol [r]) -> (res [r, n], jac [r, n, n], ok [r], merit [r],
+#: error [r] or None)``
+Evaluate = Callable[[NDArray, NDArray, NDArray],
+                    tuple[NDArray, NDArray, NDArray, NDArray, NDArray | None]]
+
+
+def newton_solve(evaluate: Evaluate, newton: DampedNewton) -> DampedNewton:
+    """Run ``newton`` to the end with one batched ``evaluate`` call per iteration on the
+    systems still active."""
+    active = np.arange(len(newton.z))
     while active.size:
-        end, jac, ok = exp_jac_fn(newton.v[active], x[active], newton.rtol[active])
-        active = newton.update(active, end, jac, ok)
-    return newton.result()
+        res, jac, ok, merit, error = evaluate(active, newton.z[active], newton.rtol[active])
+        active = newton.update(active, res, jac, ok, merit, error)
+    return newton

@@ -9,8 +9,9 @@ and, where it has closed forms, ``_christoffels``, ``_exp``, ``_log``,
 methods validate their input, move points between the current chart and the base chart,
 and fall back to generic machinery for every hook the family leaves out:
 
-metric → (finite differences, Koszul) → Christoffel symbols → geodesic ODE → ``exp`` →
-shooting → ``log`` → ``dist``.
+metric → (finite differences, Koszul) → Christoffel symbols → the geodesic engine
+(:class:`~infogeo.manifolds.geodesic_flow.GeodesicFlow`: ``exp`` by integration, ``log``
+by collocation and shooting) → ``dist``.
 
 Shapes: points and tangent vectors ``[..., dim]``; data ``[..., *event_shape]``.
 """
@@ -27,7 +28,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._checks import as_finite_array, as_points, broadcast_batch, check_positive_int, check_rng
-from ..errors import OutOfRangeError
+from ..errors import OutOfRangeError, ShootingError
+from ._newton import NewtonResult as ShootingResult
 from .charts import (
     Chart,
     identity_chart,
@@ -49,7 +51,7 @@ from .differential import (
     riemann_from_christoffels,
     scalar_from_ricci,
 )
-from .geodesic_solvers import ShootingError, ShootingResult, integrate_geodesic, shoot_log
+from .geodesic_flow import GeodesicFlow
 
 __all__ = ["StatisticalManifold"]
 
@@ -154,26 +156,44 @@ class StatisticalManifold(abc.ABC):
         raise NotImplementedError(
             f"{type(self).__name__} has no closed-form skewness tensor (_skewness)")
 
+    def _geodesic_flow(self) -> GeodesicFlow:
+        """The geodesic engine in the base chart, built once per instance from
+        ``_christoffels`` (derivatives of Γ for the Jacobi equation by central
+        differences) and ``_metric``; families with a better flow override this."""
+        flow = self.__dict__.get("_engine")
+        if flow is None:
+            flow = GeodesicFlow.from_christoffels(self._christoffels, self.dim,
+                                                  valid=self._valid_columns,
+                                                  metric=self._metric)
+            self.__dict__["_engine"] = flow
+        return flow
+
     def _exp(self, v: NDArray, x: NDArray) -> NDArray:
-        flat_x, flat_v = x.reshape(-1, self.dim), v.reshape(-1, self.dim)
-        end, _ = integrate_geodesic(self._christoffels, flat_x, flat_v, np.array([1.0]),
-                                    in_domain=self._in_domain)
-        return end[:, 0, :].reshape(x.shape)
+        return self._geodesic_flow().exp(v, x)
 
     def _in_domain(self, x: NDArray) -> bool:
         try:
-            self._check_base(x, "x")
+            with np.errstate(all="ignore"):
+                self._check_base(x, "x")
         except ValueError:
             return False
         return True
+
+    def _valid_columns(self, x: NDArray) -> NDArray:
+        """Domain test on points stored components first, ``x [dim, m] -> bool [m]``."""
+        rows = x.T
+        if np.all(np.isfinite(rows)) and self._in_domain(rows):
+            return np.ones(len(rows), dtype=bool)
+        return np.array([bool(np.all(np.isfinite(r))) and self._in_domain(r[None])
+                         for r in rows], dtype=bool)
 
     def _log(self, y: NDArray, x: NDArray) -> NDArray:
         result = self._shoot(y, x)
         if not result.success:
             raise ShootingError(
-                f"{type(self).__name__}.log: shooting did not converge ({result.message}; "
-                f"largest endpoint error {np.max(result.residual):.3g}); "
-                "use log_shooting() to inspect the result")
+                f"{type(self).__name__}.log did not converge ({result.message}; largest "
+                f"endpoint error {np.max(result.residual):.3g} in Fisher-Rao units relative "
+                "to 1 + the distance); use log_shooting() to inspect the result")
         return result.tangent_vec.reshape(x.shape)
 
     def _dist(self, xa: NDArray, xb: NDArray) -> NDArray:
@@ -384,7 +404,29 @@ class StatisticalManifold(abc.ABC):
         x = np.broadcast_to(x, v.shape)
         v_base = v if self.chart.is_base else np.einsum(
             "...ai,...i->...a", self._jac(np.broadcast_to(base_point, v.shape)), v)
-        return self._from_base(self._exp(v_base, x))
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            try:
+                end = self._exp(v_base, x)
+            except np.linalg.LinAlgError:  # a closed form whose matrices overflowed
+                end = np.full(x.shape, np.nan)
+        self._check_end(end)
+        return self._from_base(end)
+
+    def _check_end(self, end: NDArray) -> None:
+        """Refuse an end point that floating point cannot represent (a geodesic that runs
+        to e^1000 overflows; one that runs towards the boundary underflows onto it)."""
+        bad = ~np.all(np.isfinite(end), axis=-1)
+        if not np.any(bad):
+            try:
+                self._check_base(end, "end")
+                return
+            except ValueError as err:
+                reason = str(err)
+        else:
+            reason = "it overflows to inf/nan"
+        raise OutOfRangeError(
+            "tangent_vec is too long: the end point of its geodesic is not representable "
+            f"in floating point ({reason}); use a shorter tangent vector")
 
     def log(self, point: ArrayLike, base_point: ArrayLike) -> NDArray:
         """Riemannian logarithm: the tangent vector at ``base_point`` whose geodesic reaches
@@ -400,7 +442,11 @@ class StatisticalManifold(abc.ABC):
 
     def log_shooting(self, point: ArrayLike, base_point: ArrayLike, tol: float = 1e-10,
                      max_iter: int = 50) -> ShootingResult:
-        """Logarithm by shooting on the geodesic ODE, in the base chart, with diagnostics."""
+        """Logarithm by the numeric geodesic engine (collocation, then shooting), in the
+        base chart, with diagnostics: whether each pair converged, why it stopped, and its
+        ``residual`` (end-point error in Fisher–Rao units relative to 1 + the distance).
+
+        For a family with a closed-form ``log`` this is an independent numeric check."""
         x = self._to_base(base_point, "base_point")
         y = self._to_base(point, "point")
         x, y = np.broadcast_arrays(x, y)
@@ -408,11 +454,7 @@ class StatisticalManifold(abc.ABC):
 
     def _shoot(self, y: NDArray, x: NDArray, tol: float = 1e-10,
                max_iter: int = 50) -> ShootingResult:
-        shape = x.shape
-        res = shoot_log(self._exp, x.reshape(-1, self.dim), y.reshape(-1, self.dim),
-                        tol=tol, max_iter=max_iter)
-        return ShootingResult(res.tangent_vec.reshape(shape), res.converged.reshape(shape[:-1]),
-                              res.residual.reshape(shape[:-1]), res.n_iter, res.message)
+        return self._geodesic_flow().log(y, x, tol, max_iter)
 
     def dist(self, point_a: ArrayLike, point_b: ArrayLike) -> NDArray:
         """Fisher–Rao geodesic distance, shape ``[...]`` (chart-independent)."""

@@ -26,9 +26,7 @@ from .declarations import (
     SymbolicCounterpart,
 )
 from .dirichlet import dirichlet_jets, dirichlet_kl
-from .geodesic_flow import model_initial_velocity
-from .hessian_family import AbstractHessianFamily
-from .normal import Normal
+from .hessian_family import AbstractHessianFamily, NormalModel
 
 __all__ = ["Beta"]
 
@@ -50,20 +48,26 @@ def _mean_precision_second(y: NDArray) -> NDArray:
     return h
 
 
-def _normal_model(x: NDArray) -> NDArray:
+def _normal_chart(x: NDArray) -> NDArray:
     r"""(μ, σ) = (2 arcsin √m, s^{-1/2}), m = a/s, s = a + b: for large s the Beta metric is
-    :math:`\tfrac12 d\log s^2 + s\,dm^2/(m(1-m))` to leading order, which is the normal
+    :math:`\tfrac12 (d\log s)^2 + s\,dm^2/(m(1-m))` to leading order, which is the normal
     family's :math:`(d\mu^2 + 2 d\sigma^2)/\sigma^2` in these coordinates."""
     s = x.sum(axis=-1)
     return _stack(2 * np.arcsin(np.sqrt(x[..., 0] / s)), s**-0.5)
 
 
-def _normal_model_jacobian(x: NDArray) -> NDArray:
+def _normal_chart_jacobian(x: NDArray) -> NDArray:
     a, b = x[..., 0], x[..., 1]
     s = a + b
     # d(2 arcsin √m) = dm / √(m(1−m)), dm = (b da − a db)/s², √(m(1−m)) = √(ab)/s
     root = np.sqrt(a * b) * s
     return _jac([[b / root, -a / root], [-0.5 * s**-1.5, -0.5 * s**-1.5]])
+
+
+def _normal_chart_inverse(y: NDArray) -> NDArray:
+    """(a, b) = (m s, (1 − m) s) with m = sin²(μ/2), s = σ⁻²."""
+    s, m = y[..., 1] ** -2.0, np.sin(0.5 * y[..., 0]) ** 2
+    return _stack(m * s, (1.0 - m) * s)
 
 
 class Beta(AbstractHessianFamily):
@@ -97,9 +101,9 @@ class Beta(AbstractHessianFamily):
     geomstats_counterpart = GeomstatsCounterpart("beta.BetaDistributions", "a_b")
 
     def __init__(self, chart: str | None = None) -> None:
-        # Newton starts from the closed-form log of a matched normal model
-        self._init_flow(dirichlet_jets, model_initial_velocity(Normal()._log, _normal_model,
-                                                 _normal_model_jacobian))
+        # log starts from the geodesic of a matched normal model (exact as a + b → ∞)
+        self._init_flow(dirichlet_jets, NormalModel(_normal_chart, _normal_chart_jacobian,
+                                                    _normal_chart_inverse))
         super().__init__(chart)
 
     def _jets(self, x_components: NDArray, order: int) -> tuple[NDArray, ...]:

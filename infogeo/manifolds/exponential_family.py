@@ -16,24 +16,20 @@ REFERENCE.md (exponential families).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+from scipy.special import gammaln
 
 from .._checks import as_points
 from ._divergences import clip_nonnegative
+from ._newton import DampedNewton, NewtonResult, newton_solve
 from .base import StatisticalManifold
 from .charts import Chart, identity_chart, numeric_jacobian
-from .declarations import ParameterBlock
-from .geodesic_solvers import (
-    GeodesicIntegrationError,
-    ShootingResult,
-    integrate_geodesic,
-    shoot_log,
-)
+from .declarations import REAL, Parameter, ParameterBlock
+from .geodesic_flow import GeodesicFlow, hessian_christoffels
 
-__all__ = ["ExponentialFamily", "InversionResult"]
+__all__ = ["ExponentialFamily", "InversionResult", "poisson_exponential_family"]
 
 ArrayFn = Callable[[NDArray], NDArray]
 
@@ -50,31 +46,10 @@ def _jacobian(func: ArrayFn, y: NDArray, rel_step: float) -> NDArray:
     return numeric_jacobian(lambda u: func(u - shift), y + shift, rel_step=rel_step)
 
 
-@dataclass(frozen=True)
-class InversionResult:
-    """Outcome of :meth:`ExponentialFamily.natural_from_expectation`.
-
-    Attributes
-    ----------
-    natural : ndarray, shape=[..., dim]
-        The natural parameters found (the last iterate where not converged).
-    converged : ndarray of bool, shape=[...]
-    residual : ndarray, shape=[...]
-        :math:`\\max_i |\\partial_i\\psi(\\theta) - \\eta_i|` at the last iterate.
-    n_iter : int
-    message : str
-    """
-
-    natural: NDArray
-    converged: NDArray
-    residual: NDArray
-    n_iter: int
-    message: str
-
-    @property
-    def success(self) -> bool:
-        """True if every point converged."""
-        return bool(np.all(self.converged))
+#: the result of :meth:`ExponentialFamily.natural_from_expectation`: the package's one
+#: Newton result type (``.natural`` is the solution; ``residual`` is
+#: :math:`\max_i |\partial_i\psi(\theta) - \eta_i| / (1 + \max_i |\eta_i|)`)
+InversionResult = NewtonResult
 
 
 class ExponentialFamily(StatisticalManifold):
@@ -89,7 +64,9 @@ class ExponentialFamily(StatisticalManifold):
     The e-connection (α = 1) vanishes in θ and the m-connection (α = −1) in the
     ``"expectation"`` chart :math:`\eta = \nabla\psi(\theta)`, whose inverse map is a
     damped Newton solve (:meth:`natural_from_expectation`). Geodesics, ``log`` and the
-    distance use the generic ODE and shooting machinery.
+    distance use the geodesic engine of a Hessian metric
+    (:meth:`~infogeo.manifolds.geodesic_flow.GeodesicFlow.from_hessian`; the fourth
+    derivatives it needs for Jacobi fields are central differences of ∇³ψ).
 
     Parameters
     ----------
@@ -132,7 +109,7 @@ class ExponentialFamily(StatisticalManifold):
         ``"natural"`` (default) or ``"expectation"``.
     """
 
-    #: budget of right-hand-side evaluations of one geodesic integration
+    #: budget of right-hand-side evaluations of one geodesic integration (12 per step)
     geodesic_max_evals: int = 5_000
 
     def __init__(self, log_partition: ArrayFn, dim: int, sufficient_statistic: ArrayFn,
@@ -233,8 +210,6 @@ class ExponentialFamily(StatisticalManifold):
     @classmethod
     def registry_examples(cls) -> dict[str, Callable[[], StatisticalManifold]]:
         """A generic exponential family needs its ψ: the registry runs the Poisson one."""
-        from .exponential_family_examples import poisson_exponential_family
-
         return {"exponential_family_poisson": poisson_exponential_family}
 
     def _random_base_point(self, rng: np.random.Generator, size: tuple[int, ...]) -> NDArray:
@@ -265,58 +240,37 @@ class ExponentialFamily(StatisticalManifold):
                                  max_iter: int = 100) -> InversionResult:
         r"""Solve :math:`\nabla\psi(\theta) = \eta` by damped Newton (never raises).
 
-        Newton on the convex objective :math:`f(\theta) = \psi(\theta) - \eta\cdot\theta`:
-        the step :math:`-(\nabla^2\psi)^{-1}(\nabla\psi - \eta)` is halved until it stays
-        in the domain and decreases f or the residual. Converged when
-        :math:`\max_i|\partial_i\psi - \eta_i| \le` ``tol`` · ``(1 + max |η|)``.
+        The package's Newton loop on :math:`\nabla\psi(\theta) = \eta` with Jacobian
+        :math:`\nabla^2\psi`: a step that leaves the domain or does not decrease
+        :math:`\|\nabla\psi - \eta\|_2` (it does for small enough steps, ψ being convex)
+        is halved back. Converged when :math:`\max_i|\partial_i\psi - \eta_i| \le`
+        ``tol`` · ``(1 + max |η|)``.
         """
         eta = as_points(expectation, self.dim, "expectation")
-        theta = np.broadcast_to(self._reference, eta.shape).copy()
-        scale = tol * (1.0 + np.max(np.abs(eta), axis=-1))
-        message = "converged"
-        # Iterates may run far out when eta has no preimage; over/underflow there is
-        # caught by the finiteness checks and reported, not warned about.
-        with np.errstate(all="ignore"):
-            for n_iter in range(max_iter + 1):  # noqa: B007 - reported after the loop
-                grad = self._grad(theta) - eta
-                residual = np.max(np.abs(grad), axis=-1)
-                done = residual <= scale
-                if np.all(done):
-                    break
-                if n_iter == max_iter:
-                    message = (f"no convergence after {max_iter} Newton iterations (eta may "
-                               "be outside the interior of the expectation-parameter domain)")
-                    break
-                step = _newton_step(self._hess(theta), grad)
-                step[done] = 0.0
-                factor = self._backtrack(theta, step, eta, residual, ~done)
-                if np.all(factor[~done] == 0.0):
-                    message = "the damped Newton step could not decrease the objective"
-                    break
-                theta = theta + factor[..., None] * step
-        residual = np.where(np.isfinite(residual), residual, np.inf)
-        return InversionResult(theta, done, residual, n_iter, message)
+        batch = eta.shape[:-1]
+        flat = eta.reshape(-1, self.dim)
+        scale = 1.0 + np.max(np.abs(flat), axis=-1)
 
-    def _backtrack(self, theta: NDArray, step: NDArray, eta: NDArray, residual: NDArray,
-                   active: NDArray) -> NDArray:
-        """Per-point step factors 1, 1/2, 1/4, ... (0 if none of 60 halvings works)."""
-        with np.errstate(all="ignore"):
-            f0 = self._psi(theta) - np.sum(eta * theta, axis=-1)
-        factor = np.ones(theta.shape[:-1])
-        accepted = ~active
-        for _ in range(60):
-            trial = theta + factor[..., None] * step
-            inside = self._inside(trial)
-            safe = np.where(inside[..., None], trial, theta)
+        def evaluate(idx: NDArray, theta: NDArray, _rtol: NDArray):  # noqa: ANN202
+            # iterates may run far out when eta has no preimage; over/underflow there is
+            # caught by the finiteness checks and reported, not warned about
             with np.errstate(all="ignore"):
-                f1 = self._psi(safe) - np.sum(eta * safe, axis=-1)
-                res1 = np.max(np.abs(self._grad(safe) - eta), axis=-1)
-            ok = inside & ((f1 < f0) | (res1 < residual))
-            accepted = accepted | ok
-            if np.all(accepted):
-                break
-            factor = np.where(accepted, factor, 0.5 * factor)
-        return np.where(accepted & active, factor, np.where(active, 0.0, 1.0))
+                inside = self._inside(theta)
+                miss = self._grad(theta) - flat[idx]
+                hess = self._hess(theta)
+            merit = np.where(inside, np.linalg.norm(miss, axis=-1), np.inf)
+            return -miss, hess, inside, merit, np.max(np.abs(miss), axis=-1) / scale[idx]
+
+        start = np.broadcast_to(self._reference, flat.shape)
+        newton = newton_solve(evaluate, DampedNewton(start, tol, max_iter))
+        res = newton.result("the damped Newton inversion")
+        message = res.message
+        if message.startswith("no convergence"):
+            message += " (eta may be outside the interior of the expectation-parameter domain)"
+        elif not res.success:
+            message = "the damped Newton step could not decrease the objective"
+        return InversionResult(res.solution.reshape(eta.shape), res.converged.reshape(batch),
+                               res.residual.reshape(batch), res.n_iter, message)
 
     def _natural_or_raise(self, eta: NDArray) -> NDArray:
         result = self.natural_from_expectation(eta)
@@ -324,7 +278,7 @@ class ExponentialFamily(StatisticalManifold):
             bad = ~np.broadcast_to(result.converged, eta.shape[:-1])
             raise ValueError(
                 f"expectation parameters eta = {eta[bad][0]!r} could not be mapped to "
-                f"natural parameters of {self.name}: {result.message} (residual "
+                f"natural parameters of {self.name}: {result.message} (relative residual "
                 f"{np.max(result.residual):.3g})")
         return result.natural
 
@@ -336,53 +290,37 @@ class ExponentialFamily(StatisticalManifold):
         return self._third(x)
 
     def _christoffels(self, x: NDArray) -> NDArray:
-        # Γ_ij,l = ½ ∂_i∂_j∂_l ψ in natural coordinates (the metric is a Hessian)
-        return 0.5 * np.einsum("...kl,...ijl->...kij", np.linalg.inv(self._hess(x)),
-                               self._third(x))
+        return hessian_christoffels(self._hess(x), self._third(x))
+
+    def _jets(self, x: NDArray, order: int) -> tuple[NDArray, ...]:
+        """∇²ψ, ∇³ψ (and ∇⁴ψ by central differences of ∇³ψ) at natural parameters stored
+        components first, ``x [dim, m]``, as the geodesic engine wants them."""
+        theta = x.T
+        out = [np.moveaxis(self._hess(theta), 0, -1), np.moveaxis(self._third(theta), 0, -1)]
+        if order >= 4:
+            out.append(np.moveaxis(numeric_jacobian(self._third, theta), 0, -1))
+        return tuple(out)
+
+    def _geodesic_flow(self) -> GeodesicFlow:
+        flow = self.__dict__.get("_engine")
+        if flow is None:
+            flow = GeodesicFlow.from_hessian(
+                self._jets, self.dim, valid=lambda x: self._inside(x.T),
+                initial_velocity=self._initial_velocity)
+            self.__dict__["_engine"] = flow
+        return flow
+
+    def _initial_velocity(self, x: NDArray, y: NDArray) -> NDArray:
+        """The mean of the e-geodesic velocity y − x and the m-geodesic velocity
+        g⁻¹(η_y − η_x): both are δ + ½Γ^(±1)(δ, δ) + O(δ³) and Γ^(0) is their mean, so the
+        start is third-order accurate."""
+        with np.errstate(all="ignore"):
+            m_velocity = np.linalg.solve(self._hess(x), (self._grad(y) - self._grad(x))[..., None])
+        v = 0.5 * (y - x + m_velocity[..., 0])
+        return np.where(np.all(np.isfinite(v), axis=-1, keepdims=True), v, y - x)
 
     def _exp(self, v: NDArray, x: NDArray) -> NDArray:
-        # The generic geodesic ODE, with a smaller budget than the default 50 000
-        # right-hand sides: geodesics inside the domain need a few hundred, while trial
-        # velocities of the shooting Newton that run off towards the boundary would
-        # otherwise spend the whole budget before failing.
-        flat_x, flat_v = x.reshape(-1, self.dim), v.reshape(-1, self.dim)
-        end, _ = integrate_geodesic(self._christoffels, flat_x, flat_v, np.array([1.0]),
-                                    in_domain=self._in_domain,
-                                    max_evals=self.geodesic_max_evals)
-        return end[:, 0, :].reshape(x.shape)
-
-    def _shoot(self, y: NDArray, x: NDArray, tol: float = 1e-10,
-               max_iter: int = 50) -> ShootingResult:
-        # First guess: the mean of the e-geodesic velocity y − x and the m-geodesic
-        # velocity g⁻¹(η_y − η_x); both are δ + ½Γ^(±1)(δ, δ) + O(δ³), and Γ^(0) is their
-        # mean, so the guess is third-order accurate. Far away it can still shoot the
-        # geodesic out of the domain, where Newton cannot start: halve it until it exists.
-        flat_x, flat_y = x.reshape(-1, self.dim), y.reshape(-1, self.dim)
-        m_velocity = np.linalg.solve(self._hess(flat_x),
-                                     (self._grad(flat_y) - self._grad(flat_x))[..., None])
-        v = 0.5 * (flat_y - flat_x + m_velocity[..., 0])
-        for _ in range(40):
-            ok = self._exp_exists(v, flat_x)
-            if np.all(ok):
-                break
-            v[~ok] *= 0.5
-        res = shoot_log(self._exp, flat_x, flat_y, v_init=v, tol=tol, max_iter=max_iter)
-        return ShootingResult(res.tangent_vec.reshape(x.shape),
-                              res.converged.reshape(x.shape[:-1]),
-                              res.residual.reshape(x.shape[:-1]), res.n_iter, res.message)
-
-    def _exp_exists(self, v: NDArray, x: NDArray) -> NDArray:
-        """Per row of ``[B, dim]``: does the geodesic exist up to t = 1 inside the domain?"""
-        def exists(vv: NDArray, xx: NDArray) -> bool:
-            try:
-                with np.errstate(all="ignore"):
-                    return bool(np.all(np.isfinite(self._exp(vv, xx))))
-            except (GeodesicIntegrationError, ValueError):
-                return False
-
-        if exists(v, x):
-            return np.ones(len(x), dtype=bool)
-        return np.array([exists(v[i:i + 1], x[i:i + 1]) for i in range(len(x))])
+        return self._geodesic_flow().exp(v, x, max_steps=max(1, self.geodesic_max_evals // 12))
 
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
         r"""Bregman divergence of ψ: ψ(θ_q) − ψ(θ_p) − ∇ψ(θ_p)·(θ_q − θ_p).
@@ -426,18 +364,6 @@ class ExponentialFamily(StatisticalManifold):
         return f"ExponentialFamily(name={self.name!r}, dim={self.dim}, chart={self.chart.name!r})"
 
 
-def _newton_step(hess: NDArray, grad: NDArray) -> NDArray:
-    """:math:`-H^{-1} g` per point; zero where H is singular or not finite (no step)."""
-    finite = np.all(np.isfinite(hess), axis=(-1, -2)) & np.all(np.isfinite(grad), axis=-1)
-    safe_h = np.where(finite[..., None, None], hess, np.eye(hess.shape[-1]))
-    safe_g = np.where(finite[..., None], grad, 0.0)
-    try:
-        step = -np.linalg.solve(safe_h, safe_g[..., None])[..., 0]
-    except np.linalg.LinAlgError:
-        step = -np.einsum("...ij,...j->...i", np.linalg.pinv(safe_h), safe_g)
-    return np.where(finite[..., None] & np.isfinite(step), step, 0.0)
-
-
 def _symmetrize2(h: NDArray) -> NDArray:
     return 0.5 * (h + np.swapaxes(h, -1, -2))
 
@@ -445,3 +371,28 @@ def _symmetrize2(h: NDArray) -> NDArray:
 def _symmetrize3(t: NDArray) -> NDArray:
     perms = ("...ijk", "...ikj", "...jik", "...jki", "...kij", "...kji")
     return sum(np.einsum(f"{p}->...ijk", t) for p in perms) / 6.0
+
+
+def poisson_exponential_family(closed_form_derivatives: bool = True) -> ExponentialFamily:
+    r"""Poisson as a generic exponential family: ψ(θ) = e^θ, T(x) = x, h(x) = 1/x!.
+
+    It mirrors ``Poisson(chart="natural")``. With ``closed_form_derivatives=False`` only ψ
+    is given and every derivative is numeric (good to ~1e-8 for ∇³ψ: enough for the
+    metric, connections and KL, too noisy for geodesics at the ODE tolerance).
+    """
+    def derivative(t: NDArray, rank: int) -> NDArray:
+        return np.exp(t[..., 0]).reshape(t.shape[:-1] + (1,) * rank)
+
+    closed = {"gradient": lambda t: derivative(t, 1), "hessian": lambda t: derivative(t, 2),
+              "third_derivative": lambda t: derivative(t, 3)}
+    return ExponentialFamily(
+        lambda t: np.exp(t[..., 0]), 1, lambda x: np.asarray(x, dtype=float)[..., None],
+        lambda x: -gammaln(x + 1.0), **(closed if closed_form_derivatives else {}),
+        sampler=lambda t, n, rng: rng.poisson(np.exp(t[..., 0]), size=(n,) + t.shape[:-1]),
+        support=lambda x: (x >= 0) & (x == np.round(x)),
+        support_interval=(0.0, np.inf),
+        random_natural=lambda rng, size: rng.uniform(-1.0, 2.5, size)[..., None],
+        # θ = log λ with λ from 1e-8 to 1e8
+        parameters=(Parameter("theta", REAL, typical=(-1.0, 2.5), edges=(-18.4, 18.4),
+                              coordinates=("theta_0",)),),
+        discrete=True, name="Poisson (log-partition e^theta)")

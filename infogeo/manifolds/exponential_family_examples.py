@@ -9,37 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import gammaln
 
 from .declarations import NEGATIVE, REAL, Parameter
-from .exponential_family import ExponentialFamily
+from .exponential_family import ExponentialFamily, poisson_exponential_family
 
 __all__ = ["normal_exponential_family", "poisson_exponential_family"]
-
-
-def poisson_exponential_family(closed_form_derivatives: bool = True) -> ExponentialFamily:
-    r"""Poisson as a generic exponential family: ψ(θ) = e^θ, T(x) = x, h(x) = 1/x!.
-
-    It mirrors ``Poisson(chart="natural")``. With ``closed_form_derivatives=False`` only ψ
-    is given and every derivative is numeric (good to ~1e-8 for ∇³ψ: enough for the
-    metric, connections and KL, too noisy for geodesics at the ODE tolerance).
-    """
-    def derivative(t: NDArray, rank: int) -> NDArray:
-        return np.exp(t[..., 0]).reshape(t.shape[:-1] + (1,) * rank)
-
-    closed = {"gradient": lambda t: derivative(t, 1), "hessian": lambda t: derivative(t, 2),
-              "third_derivative": lambda t: derivative(t, 3)}
-    return ExponentialFamily(
-        lambda t: np.exp(t[..., 0]), 1, lambda x: np.asarray(x, dtype=float)[..., None],
-        lambda x: -gammaln(x + 1.0), **(closed if closed_form_derivatives else {}),
-        sampler=lambda t, n, rng: rng.poisson(np.exp(t[..., 0]), size=(n,) + t.shape[:-1]),
-        support=lambda x: (x >= 0) & (x == np.round(x)),
-        support_interval=(0.0, np.inf),
-        random_natural=lambda rng, size: rng.uniform(-1.0, 2.5, size)[..., None],
-        # θ = log λ with λ from 1e-8 to 1e8
-        parameters=(Parameter("theta", REAL, typical=(-1.0, 2.5), edges=(-18.4, 18.4),
-                              coordinates=("theta_0",)),),
-        discrete=True, name="Poisson (log-partition e^theta)")
 
 
 def _normal_psi(t: NDArray) -> NDArray:

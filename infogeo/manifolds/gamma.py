@@ -33,9 +33,7 @@ from .declarations import (
     ScipyCounterpart,
     SymbolicCounterpart,
 )
-from .geodesic_flow import model_initial_velocity
-from .hessian_family import AbstractHessianFamily
-from .normal import Normal
+from .hessian_family import AbstractHessianFamily, NormalModel
 
 __all__ = ["Gamma"]
 
@@ -73,17 +71,23 @@ def gamma_jets(x: NDArray, order: int = 2) -> tuple[NDArray, ...]:
     return tuple(out)
 
 
-def _normal_model(x: NDArray) -> NDArray:
+def _normal_chart(x: NDArray) -> NDArray:
     r"""(μ, σ) = (log(α/β), α^{-1/2}): for large α, log x is close to N(log mean, 1/α) and the
-    Gamma metric :math:`\frac{d\alpha^2}{2\alpha^2} + \alpha\,d\log\gamma^2` (the
+    Gamma metric :math:`\frac{d\alpha^2}{2\alpha^2} + \alpha\,(d\log\gamma)^2` (the
     ``"shape_mean"`` metric with ψ'(α) − 1/α ≈ 1/(2α²)) is the normal family's
     :math:`(d\mu^2 + 2d\sigma^2)/\sigma^2`."""
     return _stack(np.log(x[..., 0] / x[..., 1]), x[..., 0] ** -0.5)
 
 
-def _normal_model_jacobian(x: NDArray) -> NDArray:
+def _normal_chart_jacobian(x: NDArray) -> NDArray:
     alpha, beta = x[..., 0], x[..., 1]
     return _jac([[1.0 / alpha, -1.0 / beta], [-0.5 * alpha**-1.5, 0.0]])
+
+
+def _normal_chart_inverse(y: NDArray) -> NDArray:
+    """α = σ⁻², β = α e^{−μ}."""
+    alpha = y[..., 1] ** -2.0
+    return _stack(alpha, alpha * np.exp(-y[..., 0]))
 
 
 def _check_natural(y: NDArray, name: str) -> None:
@@ -125,9 +129,9 @@ class Gamma(AbstractHessianFamily):
     geomstats_counterpart = GeomstatsCounterpart("gamma.GammaDistributions", "shape_mean")
 
     def __init__(self, chart: str | None = None) -> None:
-        # Newton starts from the closed-form log of a matched normal model
-        self._init_flow(gamma_jets, model_initial_velocity(Normal()._log, _normal_model,
-                                                 _normal_model_jacobian))
+        # log starts from the geodesic of a matched normal model (exact as α → ∞)
+        self._init_flow(gamma_jets, NormalModel(_normal_chart, _normal_chart_jacobian,
+                                                _normal_chart_inverse))
         super().__init__(chart)
 
     def _jets(self, x_components: NDArray, order: int) -> tuple[NDArray, ...]:

@@ -1,17 +1,22 @@
-r"""Geodesic flows with Jacobi fields, and shooting with exact Jacobians.
-
-The geodesic equation is integrated together with its variational (Jacobi) equation,
+r"""The geodesic engine: the geodesic equation of a metric with its Jacobi equation.
 
 .. math::
 
     \ddot x^k = a^k(x, \dot x) = -\Gamma^k_{ij}\dot x^i \dot x^j, \qquad
     \ddot J = \frac{\partial a}{\partial x} J + \frac{\partial a}{\partial \dot x}\dot J,
-    \quad J(0) = 0,\ \dot J(0) = I,
+    \quad J(0) = 0,\ \dot J(0) = I.
 
-so that :math:`J(1) = \partial \exp_x(v) / \partial v` comes with the endpoint and Newton's
-method for the logarithm needs one integration per iteration (instead of ``dim + 1`` with
-finite differences, which also cost accuracy). Every geodesic of a batch has its own
-adaptive step (:func:`~infogeo.manifolds._batched_rk.integrate_rows`).
+One :class:`GeodesicFlow` serves every family without closed-form geodesics:
+
+* ``exp`` integrates the geodesic equation with the batched DOP853 integrator (every
+  geodesic of a batch its own adaptive step, :mod:`~infogeo.manifolds._batched_rk`);
+* ``log`` solves the boundary-value problem by Chebyshev collocation
+  (:mod:`~infogeo.manifolds._collocation`; the partial derivatives of ``a`` are the ones
+  of the Jacobi equation), and shoots the pairs that collocation does not resolve: Newton
+  on :math:`\exp_x(v) = y` with the exact Jacobian :math:`J(1)` from the Jacobi fields,
+  the iterations pipelined through the integrator, with continuation through midpoints;
+* both Newton iterations are the one loop of :mod:`~infogeo.manifolds._newton`, and
+  convergence is judged in Fisher–Rao units, relative to the geodesic's length.
 
 Internally arrays are *components first* (``x[d, m]``, ``g[d, d, m]``): see
 ``_batched_rk`` for why. The public methods take the usual ``[..., dim]`` points.
@@ -25,32 +30,40 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from ..errors import GeodesicIntegrationError
 from ._batched_rk import integrate_rows
-from ._newton import (
-    _SHOOTING_MAX_STEPS,
-    _Newton,
-    log_end_map,
-    model_initial_velocity,
-    shoot_with_jacobian,
-)
-from .charts import numeric_jacobian
-from .geodesic_solvers import (
+from ._collocation import LEVELS, chebyshev_nodes, collocation_log
+from ._newton import NewtonResult
+from ._shooting import (
     EndMap,
-    GeodesicIntegrationError,
-    ShootingResult,
+    ExpJacobianFn,
+    _cholesky,
+    _shooting_newton,
+    shoot_with_jacobian,
+    shooting_terms,
 )
+from ._starts import log_end_map, model_initial_path, model_initial_velocity
+from .charts import numeric_jacobian
 
 __all__ = ["GeodesicFlow", "hessian_christoffels", "log_end_map", "shoot_with_jacobian",
-           "inv_components_first", "model_initial_velocity", "positive_columns",
+           "EndMap", "ExpJacobianFn",
+           "inv_components_first", "model_initial_velocity", "model_initial_path",
+           "positive_columns",
            "exp_positive", "log_positive"]
 
 #: ``jets(x [d, ...], order) -> (g [d, d, ...], F3 [d, d, d, ...])`` (order 3) or with
 #: ``F4 [d, d, d, d, ...]`` appended (order 4); components first
 HessianJets = Callable[[NDArray, int], tuple[NDArray, ...]]
-#: ``field(x [d, m], v [d, m], (jx, jv) [d, d, m] or None) -> (a [d, m], dJv [d, d, m])``
+#: ``field(x [d, m], v [d, m], (jx, jv) [d, r, m] or None) -> (a [d, m], dJv [d, r, m])``
 FieldFn = Callable[[NDArray, NDArray, tuple[NDArray, NDArray] | None],
                    tuple[NDArray, NDArray | None]]
 RowMask = Callable[[NDArray], NDArray]
+#: ``metric(x [d, m]) -> g [d, d, m]``, components first
+MetricFn = Callable[[NDArray], NDArray]
+
+#: integration steps allowed per shooting evaluation (at rtol 1e-12 geodesics of length
+#: up to ~10 take 5-70; longer ones are reached by continuation through midpoints)
+_SHOOTING_MAX_STEPS = 150
 
 
 def inv_components_first(g: NDArray) -> NDArray:
@@ -75,7 +88,9 @@ def inv_components_first(g: NDArray) -> NDArray:
 
 
 def hessian_christoffels(metric: NDArray, third: NDArray) -> NDArray:
-    r"""Levi-Civita symbols of a Hessian metric :math:`g = \nabla^2 F`.
+    r"""Levi-Civita symbols of a Hessian metric :math:`g = \nabla^2 F` (the one place this
+    formula is written; the geodesic field of :meth:`GeodesicFlow.from_hessian` contracts
+    it with the velocity).
 
     .. math::
 
@@ -89,6 +104,11 @@ def hessian_christoffels(metric: NDArray, third: NDArray) -> NDArray:
     return 0.5 * np.einsum("...kl,...ijl->...kij", np.linalg.inv(metric), third)
 
 
+def positive_columns(x: NDArray) -> NDArray:
+    """Domain test for positive coordinates, components first: ``x [d, m] -> bool [m]``."""
+    return np.all(x > 0, axis=0)
+
+
 def exp_positive(flow_u: GeodesicFlow, v: NDArray, x: NDArray) -> NDArray:
     """``exp_x(v)`` for positive coordinates with a flow in ``u = log x``
     (:meth:`GeodesicFlow.in_log_coordinates`); shapes [..., dim]."""
@@ -97,14 +117,10 @@ def exp_positive(flow_u: GeodesicFlow, v: NDArray, x: NDArray) -> NDArray:
 
 def log_positive(flow_u: GeodesicFlow, y: NDArray, x: NDArray, tol: float = 1e-10,
                  max_iter: int = 50, guess: Callable[[NDArray, NDArray], NDArray] | None = None,
-                 ) -> ShootingResult:
-    """``log_x(y)`` by shooting in ``u = log x`` with a flow from
-    :meth:`GeodesicFlow.in_log_coordinates`; shapes [..., dim].
-
-    The start is ``guess(x, y)`` (a velocity in x coordinates, flattened [B, dim]) or the
-    straight line in u. Convergence and ``residual`` refer to ``log exp_x(v) - log y``:
-    the relative error of the endpoint.
-    """
+                 ) -> NewtonResult:
+    """``log_x(y)`` in ``u = log x`` with a flow from :meth:`GeodesicFlow.in_log_coordinates`;
+    shapes [..., dim]. The start is ``guess(x, y)`` (a velocity in x coordinates,
+    flattened [B, dim]) or the straight line in u."""
     shape = np.broadcast_shapes(x.shape, y.shape)
     x = np.broadcast_to(x, shape)
     w0 = None
@@ -113,13 +129,8 @@ def log_positive(flow_u: GeodesicFlow, y: NDArray, x: NDArray, tol: float = 1e-1
         w0 = (guess(flat_x, np.broadcast_to(y, shape).reshape(-1, shape[-1])) / flat_x
               ).reshape(shape)
     res = flow_u.log(np.log(y), np.log(x), tol, max_iter, v_init=w0)
-    return ShootingResult(res.tangent_vec * x, res.converged, res.residual, res.n_iter,
-                          res.message)
-
-
-def positive_columns(x: NDArray) -> NDArray:
-    """Domain test for positive coordinates, components first: ``x [d, m] -> bool [m]``."""
-    return np.all(x > 0, axis=0)
+    return NewtonResult(res.solution * x, res.converged, res.residual, res.n_iter,
+                        res.message)
 
 
 @dataclass(frozen=True)
@@ -131,18 +142,25 @@ class GeodesicFlow:
     dim : int
         Dimension of the manifold.
     field : callable
-        ``field(x [d, m], v [d, m], (jx, jv) or None) -> (a [d, m], dJv [d, d, m])``,
+        ``field(x [d, m], v [d, m], (jx, jv) or None) -> (a [d, m], dJv [d, r, m])``,
         components first, with ``dJv = (∂a/∂x) jx + (∂a/∂v) jv`` (``None`` without
         Jacobi fields).
     valid : callable, optional
         ``x [d, m] -> bool [m]``: the parameter domain; integration steps leaving it are
         rejected (so the field is never evaluated outside it in an accepted step).
     end_map : callable, optional
-        Coordinate change ``x [B, d] -> (phi(x), dphi/dx)`` in which :meth:`log` measures
-        the endpoint residual, e.g. :func:`log_end_map`.
+        Coordinate change ``x [B, d] -> (phi(x), dphi/dx)`` in which shooting measures its
+        merit, e.g. :func:`log_end_map`.
     initial_velocity : callable, optional
         ``(x, y) [B, d] -> v0``: the starting guess of :meth:`log`, e.g. from a model space
         with a closed-form logarithm (:func:`model_initial_velocity`); ``y - x`` by default.
+    metric : callable, optional
+        ``x [d, m] -> g [d, d, m]``: the metric, in which :meth:`log` judges convergence
+        (Fisher–Rao units); coordinate units without it.
+    initial_path : callable, optional
+        ``(x [B, d], y [B, d], t [T]) -> [B, T, d]``: the starting path of collocation in
+        :meth:`log` (e.g. :func:`model_initial_path`); otherwise the parabola through x
+        and y with the initial velocity.
 
     Build one with :meth:`from_hessian` or :meth:`from_christoffels`.
     """
@@ -152,6 +170,8 @@ class GeodesicFlow:
     valid: RowMask | None = None
     end_map: EndMap | None = None
     initial_velocity: Callable[[NDArray, NDArray], NDArray] | None = None
+    metric: MetricFn | None = None
+    initial_path: Callable[[NDArray, NDArray, NDArray], NDArray] | None = None
 
     @classmethod
     def from_hessian(cls, jets: HessianJets, dim: int, valid: RowMask | None = None,
@@ -185,16 +205,19 @@ class GeodesicFlow:
                      + np.einsum("ql...,qr...->lr...", f3v, jv))
             return -gvv, -np.einsum("kl...,lr...->kr...", g_inv, inner)
 
-        return cls(dim, field, valid, end_map, initial_velocity)
+        return cls(dim, field, valid, end_map, initial_velocity,
+                   metric=lambda x: jets(x, 2)[0])
 
     @classmethod
     def from_christoffels(cls, christoffels: Callable[[NDArray], NDArray], dim: int,
                           dchristoffels: Callable[[NDArray], NDArray] | None = None,
-                          valid: RowMask | None = None,
-                          end_map: EndMap | None = None) -> GeodesicFlow:
+                          valid: RowMask | None = None, end_map: EndMap | None = None,
+                          metric: Callable[[NDArray], NDArray] | None = None,
+                          initial_velocity: Callable[[NDArray, NDArray], NDArray] | None
+                          = None) -> GeodesicFlow:
         r"""The flow from Christoffel symbols ``gamma[m, k, i, j]`` (batch first, the
         family convention) and their derivatives ``dgamma[m, k, i, j, q] = ∂_q Γ^k_ij``
-        (central differences of ``christoffels`` if not given).
+        (central differences of ``christoffels`` if not given); ``metric`` batch first.
 
         .. math::
 
@@ -215,7 +238,9 @@ class GeodesicFlow:
             return accel, -(np.einsum("kqm,qrm->krm", m_x, jx)
                             + np.einsum("kjm,jrm->krm", m_v, jv))
 
-        return cls(dim, field, valid, end_map)
+        metric_cf = None if metric is None else (
+            lambda x: np.moveaxis(metric(x.T), 0, -1))
+        return cls(dim, field, valid, end_map, initial_velocity, metric_cf)
 
     def in_log_coordinates(self) -> GeodesicFlow:
         r"""The same geodesics in the coordinates :math:`u = \log x` (for positive x).
@@ -228,14 +253,15 @@ class GeodesicFlow:
             \ddot u = a(x, x\dot u)/x - \dot u^2, \qquad
             \delta\ddot u = \frac{\delta a}{x} - \frac{a}{x}\delta u - 2\dot u\,
             \delta\dot u, \quad \delta x = x\,\delta u,\ \delta\dot x = x\,\delta\dot u
-            + x\dot u\,\delta u.
+            + x\dot u\,\delta u,
 
-        Scale-type coordinates (Dirichlet α → cα, a Gamma rate, ψ'(α) ~ 1/α² near α = 0)
-        vary exponentially along geodesics; in u they vary linearly, so the integrator
-        takes far fewer steps, and the domain x > 0 cannot be left. The ``end_map`` and
-        ``initial_velocity`` are not carried over (give them in u coordinates).
+        and the metric is :math:`g^{(u)}_{ij} = x_i g_{ij} x_j`. Scale-type coordinates
+        (Dirichlet α → cα, a Gamma rate, ψ'(α) ~ 1/α² near α = 0) vary exponentially along
+        geodesics; in u they vary linearly, so the integrator takes far fewer steps,
+        collocation needs fewer nodes, and the domain x > 0 cannot be left. The
+        ``end_map`` and ``initial_velocity`` are not carried over (give them in u).
         """
-        field = self.field
+        field, metric = self.field, self.metric
 
         def field_u(u: NDArray, w: NDArray, jacobi: tuple[NDArray, NDArray] | None,
                     ) -> tuple[NDArray, NDArray | None]:
@@ -250,11 +276,17 @@ class GeodesicFlow:
             return (a_over_x - w * w,
                     daccel / x[:, None] - a_over_x[:, None] * ju - 2 * w[:, None] * jw)
 
+        def metric_u(u: NDArray) -> NDArray:
+            x = np.exp(u)
+            return x[:, None] * metric(x) * x[None, :]
+
         # |u| <= 200: e^200 ~ 1e87, far beyond any statistically meaningful parameter, and
         # far from overflow in the polygammas (1/x^4 at x = e^-200 is still finite)
         return GeodesicFlow(self.dim, field_u,
-                            valid=lambda u: np.all(np.abs(u) <= 200.0, axis=0))
+                            valid=lambda u: np.all(np.abs(u) <= 200.0, axis=0),
+                            metric=None if metric is None else metric_u)
 
+    # ------------------------------------------------------------------ plumbing
     def _rows(self, with_jacobi: bool) -> Callable[[NDArray], NDArray]:
         """The right-hand side on states ``[x, v, (jx, jv)]`` of shape [n, m]."""
         d = self.dim
@@ -276,6 +308,67 @@ class GeodesicFlow:
         valid, d = self.valid, self.dim
         return lambda state: valid(state[:d])
 
+    def _initial_states(self, x: NDArray, v: NDArray) -> NDArray:
+        """States ``[x, v, J = 0, J' = I]`` of shape [n, B] for ``x, v`` of shape [B, d]."""
+        batch, d = x.shape
+        return np.concatenate([x.T, v.T, np.zeros((d * d, batch)),
+                               np.repeat(np.eye(d).reshape(-1, 1), batch, axis=1)])
+
+    def metric_matrix(self, x: NDArray) -> NDArray | None:
+        """The metric at ``x [B, d]`` batch first (None without a metric)."""
+        if self.metric is None:
+            return None
+        with np.errstate(all="ignore"):
+            return np.moveaxis(self.metric(x.T), -1, 0)
+
+    @staticmethod
+    def _flatten(shape: tuple[int, ...], *arrays: NDArray) -> list[NDArray]:
+        return [np.broadcast_to(a, shape).reshape(-1, shape[-1]) for a in arrays]
+
+    # ------------------------------------------------------------------ exp
+    def exp(self, v: NDArray, x: NDArray, rtol: float = 1e-12, max_steps: int = 2000,
+            ) -> NDArray:
+        """``exp_x(v)`` for ``x, v`` of shape [..., dim] (geodesic ODE at t = 1, at most
+        ``max_steps`` steps per geodesic).
+
+        Raises
+        ------
+        GeodesicIntegrationError
+            If a geodesic leaves the domain or cannot be integrated before t = 1.
+        """
+        shape = np.broadcast_shapes(x.shape, v.shape)
+        flat_x, flat_v = self._flatten(shape, x, v)
+        end, ok, _ = integrate_rows(self._rows(False), np.concatenate([flat_x.T, flat_v.T]),
+                                    rtol=rtol, atol=rtol, valid=self._valid_rows(),
+                                    max_steps=max_steps)
+        _raise_unless(ok)
+        return end[:self.dim].T.reshape(shape)
+
+    def path(self, v: NDArray, x: NDArray, t: NDArray, rtol: float = 1e-12,
+             max_steps: int = 2000) -> tuple[NDArray, NDArray]:
+        """Positions and velocities ``[B, T, dim]`` of the geodesics from ``x [B, dim]``
+        with velocity ``v [B, dim]`` at the times ``t [T]`` (any order; negative times
+        follow the geodesic backwards); at most ``max_steps`` steps per geodesic."""
+        t = np.asarray(t, dtype=float)
+        batch, d = x.shape
+        pos = np.empty((batch, t.size, d))
+        vel = np.empty((batch, t.size, d))
+        for sign in (1.0, -1.0):
+            pick = np.flatnonzero(sign * t > 0)
+            if not pick.size:
+                continue
+            times, where = np.unique(sign * t[pick], return_inverse=True)
+            out, ok, _ = integrate_rows(self._rows(False),
+                                        np.concatenate([x.T, sign * v.T]), rtol=rtol,
+                                        atol=rtol, valid=self._valid_rows(), stops=times,
+                                        max_steps=max_steps)
+            _raise_unless(ok)
+            pos[:, pick] = np.moveaxis(out[where, :d], -1, 0)
+            vel[:, pick] = sign * np.moveaxis(out[where, d:2 * d], -1, 0)
+        at_zero = np.flatnonzero(t == 0)
+        pos[:, at_zero], vel[:, at_zero] = x[:, None], v[:, None]
+        return pos, vel
+
     def exp_and_jacobian(self, v: NDArray, x: NDArray, rtol: float | NDArray = 1e-12,
                          ) -> tuple[NDArray, NDArray, NDArray]:
         """``(exp_x(v), ∂exp_x(v)/∂v, ok)`` for ``x, v`` of shape [B, dim]; NaN where not ok.
@@ -284,97 +377,112 @@ class GeodesicFlow:
         Jacobi fields ride along with the same steps.
         """
         batch, d = x.shape
-        state = self._initial_states(x, v)
-        end, ok, _ = integrate_rows(self._rows(True), state, rtol=rtol, atol=rtol,
-                                    n_control=2 * d, valid=self._valid_rows())
+        end, ok, _ = integrate_rows(self._rows(True), self._initial_states(x, v), rtol=rtol,
+                                    atol=rtol, n_control=2 * d, valid=self._valid_rows())
         jac = np.moveaxis(end[2 * d:2 * d + d * d].reshape(d, d, batch), -1, 0)
         return end[:d].T, jac, ok
 
-    def _initial_states(self, x: NDArray, v: NDArray) -> NDArray:
-        """States ``[x, v, J = 0, J' = I]`` of shape [n, B] for ``x, v`` of shape [B, d]."""
-        batch, d = x.shape
-        return np.concatenate([x.T, v.T, np.zeros((d * d, batch)),
-                               np.repeat(np.eye(d).reshape(-1, 1), batch, axis=1)])
+    # ------------------------------------------------------------------ log
+    def log(self, y: NDArray, x: NDArray, tol: float = 1e-10, max_iter: int = 50,
+            v_init: NDArray | None = None, continuation: int = 0) -> NewtonResult:
+        """``log_x(y)`` for ``x, y`` of shape [..., dim]: collocation, then shooting for the
+        pairs it leaves; the start is ``v_init`` (default ``initial_velocity`` or
+        ``y - x``).
+
+        Converged pairs meet ``tol`` in Fisher–Rao units relative to ``1 + length``
+        (``residual``). Shooting retries unconverged pairs by continuation, up to
+        ``continuation`` levels deep: first solve for the chart midpoint ``(x + y)/2``,
+        then shoot for ``y`` from twice that velocity.
+        """
+        shape = np.broadcast_shapes(x.shape, y.shape)
+        flat_x, flat_y = self._flatten(shape, x, y)
+        if v_init is not None:
+            v0 = np.array(np.broadcast_to(v_init, shape).reshape(-1, self.dim), dtype=float)
+        elif self.initial_velocity is not None:
+            v0 = np.array(self.initial_velocity(flat_x, flat_y), dtype=float)
+        else:
+            v0 = flat_y - flat_x
+        start = None
+        if v_init is None and self.initial_path is not None:
+            start = self.initial_path(flat_x, flat_y, chebyshev_nodes(LEVELS[0])[0])
+        res = collocation_log(self.field, None if self.metric is None else self.metric_matrix,
+                              flat_x, flat_y, v0, tol, max_iter, self.valid, start=start)
+        if not res.success:
+            res = self._shoot_rest(res, flat_x, flat_y, v0, tol, max_iter, continuation)
+        return NewtonResult(res.solution.reshape(shape), res.converged.reshape(shape[:-1]),
+                            res.residual.reshape(shape[:-1]), res.n_iter, res.message)
+
+    def _shoot_rest(self, res: NewtonResult, x: NDArray, y: NDArray, v0: NDArray,
+                    tol: float, max_iter: int, continuation: int) -> NewtonResult:
+        """Shoot the pairs collocation left unconverged; keep whichever answer is better."""
+        bad = np.flatnonzero(~res.converged)
+        start = np.where(np.isfinite(res.residual[bad])[:, None], res.solution[bad], v0[bad])
+        return _merge(res, bad, self._shoot_log(x[bad], y[bad], start, tol, max_iter,
+                                                continuation))
+
+    def _shoot_log(self, x: NDArray, y: NDArray, v0: NDArray, tol: float, max_iter: int,
+                   continuation: int) -> NewtonResult:
+        """Shooting, then continuation through midpoints for the pairs it misses."""
+        # a pair still unconverged after 20 iterations is better served by continuation
+        first = min(max_iter, 20) if continuation > 0 else max_iter
+        shot = self._shoot(x, y, v0, tol, first)
+        if continuation > 0 and not shot.success:
+            shot = self._continue(shot, x, y, v0, tol, max_iter, continuation)
+        return shot
 
     def _shoot(self, x: NDArray, y: NDArray, v: NDArray, tol: float,
-               max_iter: int) -> ShootingResult:
+               max_iter: int) -> NewtonResult:
         """Newton shooting with the iterations pipelined through the integrator: a pair
         whose geodesic is done takes its Newton step and restarts at once, without
         waiting for the slowest pair of the batch (see ``integrate_rows(on_finish=...)``)."""
-        newton = _Newton(x, y, v, tol, max_iter, self.end_map)
+        chol_x, chol_y = _cholesky(self.metric_matrix(x)), _cholesky(self.metric_matrix(y))
+        newton = _shooting_newton(x, y, np.array(v, dtype=float), tol, max_iter, True, chol_x)
         d = self.dim
 
         def on_finish(idx: NDArray, states: NDArray, ok: NDArray,
                       ) -> tuple[NDArray, NDArray, NDArray]:
             jac = np.moveaxis(states[2 * d:2 * d + d * d].reshape(d, d, -1), -1, 0)
-            again = newton.update(idx, states[:d].T, jac, ok)
-            return again, self._initial_states(x[again], newton.v[again]), newton.rtol[again]
+            res, jac, merit = shooting_terms(y[idx], states[:d].T, jac, ok,
+                                             None if chol_y is None else chol_y[idx],
+                                             self.end_map)
+            again = newton.update(idx, res, jac, ok, merit)
+            return again, self._initial_states(x[again], newton.z[again]), newton.rtol[again]
 
         # A Newton iterate whose geodesic needs hundreds of steps is running off to the
         # boundary: fail it early (the line search then backtracks) instead of grinding.
-        integrate_rows(self._rows(True), self._initial_states(x, newton.v), rtol=newton.rtol,
+        integrate_rows(self._rows(True), self._initial_states(x, newton.z), rtol=newton.rtol,
                        atol=newton.rtol, n_control=2 * d, valid=self._valid_rows(),
                        on_finish=on_finish, max_steps=_SHOOTING_MAX_STEPS)
-        return newton.result()
+        return newton.result("the shooting Newton iteration")
 
-    def _continue(self, res: ShootingResult, x: NDArray, y: NDArray, v0: NDArray,
-                  tol: float, max_iter: int, depth: int) -> ShootingResult:
+    def _continue(self, res: NewtonResult, x: NDArray, y: NDArray, v0: NDArray,
+                  tol: float, max_iter: int, depth: int) -> NewtonResult:
         """Retry the failed pairs of ``res`` through the chart midpoint."""
         bad = np.flatnonzero(~res.converged)
-        half = self.log(0.5 * (x[bad] + y[bad]), x[bad], tol, max_iter,
-                        v_init=0.5 * v0[bad], continuation=depth - 1)
-        retry = self._shoot(x[bad], y[bad], 2.0 * half.tangent_vec, tol, max_iter)
-        better = retry.converged | (retry.residual < res.residual[bad])
-        v, converged, residual = res.tangent_vec, res.converged, res.residual
-        v[bad[better]] = retry.tangent_vec[better]
-        converged[bad[better]] = retry.converged[better]
-        residual[bad[better]] = retry.residual[better]
-        message = res.message if not np.all(converged) else "converged (with continuation)"
-        return ShootingResult(v, converged, residual, res.n_iter + half.n_iter + retry.n_iter,
-                              message)
+        half = self._shoot_log(x[bad], 0.5 * (x[bad] + y[bad]), 0.5 * v0[bad], tol, max_iter,
+                               depth - 1)
+        retry = self._shoot(x[bad], y[bad], 2.0 * half.solution, tol, max_iter)
+        merged = _merge(res, bad, retry)
+        return NewtonResult(merged.solution, merged.converged, merged.residual,
+                            merged.n_iter + half.n_iter, merged.message)
 
-    def exp(self, v: NDArray, x: NDArray, rtol: float = 1e-12) -> NDArray:
-        """``exp_x(v)`` for ``x, v`` of shape [..., dim] (geodesic ODE at t = 1).
 
-        Raises
-        ------
-        GeodesicIntegrationError
-            If a geodesic leaves the domain or cannot be integrated before t = 1.
-        """
-        shape = np.broadcast_shapes(x.shape, v.shape)
-        flat_x = np.broadcast_to(x, shape).reshape(-1, self.dim)
-        flat_v = np.broadcast_to(v, shape).reshape(-1, self.dim)
-        end, ok, _ = integrate_rows(self._rows(False), np.concatenate([flat_x.T, flat_v.T]),
-                                    rtol=rtol, atol=rtol, valid=self._valid_rows())
-        if not np.all(ok):
-            raise GeodesicIntegrationError(
-                f"geodesic integration failed for {np.sum(~ok)} of {ok.size} geodesics (the "
-                "geodesic may leave the parameter domain before t = 1; try a shorter "
-                "tangent vector)")
-        return end[:self.dim].T.reshape(shape)
+def _merge(res: NewtonResult, idx: NDArray, other: NewtonResult) -> NewtonResult:
+    """``res`` with the systems ``idx`` replaced by ``other`` where that is better."""
+    better = other.converged | (other.residual < res.residual[idx])
+    solution, converged, residual = (res.solution.copy(), res.converged.copy(),
+                                     res.residual.copy())
+    pick = idx[better]
+    solution[pick] = other.solution[better]
+    converged[pick] = other.converged[better]
+    residual[pick] = other.residual[better]
+    message = "converged" if np.all(converged) else other.message
+    return NewtonResult(solution, converged, residual, res.n_iter + other.n_iter, message)
 
-    def log(self, y: NDArray, x: NDArray, tol: float = 1e-10, max_iter: int = 50,
-            v_init: NDArray | None = None, continuation: int = 3) -> ShootingResult:
-        """Shooting with exact Jacobians for ``x, y`` of shape [..., dim]; the initial
-        velocity is ``v_init`` (default ``initial_velocity`` or ``y - x``).
 
-        Pairs that do not converge are retried by continuation, up to ``continuation``
-        levels deep: first solve for the chart midpoint ``(x + y)/2``, then shoot for ``y``
-        from twice that velocity.
-        """
-        shape = np.broadcast_shapes(x.shape, y.shape)
-        flat_x = np.broadcast_to(x, shape).reshape(-1, self.dim)
-        flat_y = np.broadcast_to(y, shape).reshape(-1, self.dim)
-        if v_init is not None:
-            v0 = np.broadcast_to(v_init, shape).reshape(-1, self.dim)
-        elif self.initial_velocity is not None:
-            v0 = self.initial_velocity(flat_x, flat_y)
-        else:
-            v0 = flat_y - flat_x
-        # a pair still unconverged after 20 iterations is better served by continuation
-        first = min(max_iter, 20) if continuation > 0 else max_iter
-        res = self._shoot(flat_x, flat_y, np.array(v0, dtype=float), tol, first)
-        if continuation > 0 and not res.success:
-            res = self._continue(res, flat_x, flat_y, v0, tol, max_iter, continuation)
-        return ShootingResult(res.tangent_vec.reshape(shape), res.converged.reshape(shape[:-1]),
-                              res.residual.reshape(shape[:-1]), res.n_iter, res.message)
+def _raise_unless(ok: NDArray) -> None:
+    if not np.all(ok):
+        raise GeodesicIntegrationError(
+            f"geodesic integration failed for {np.sum(~ok)} of {ok.size} geodesics (the "
+            "geodesic may leave the parameter domain before t = 1; try a shorter "
+            "tangent vector)")

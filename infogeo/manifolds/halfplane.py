@@ -98,12 +98,16 @@ def halfplane_exp(v: NDArray, x: NDArray, a: float, b: float) -> NDArray:
 
     .. math::
 
-        \zeta = \frac{\cos\phi\; i e^{s} + \sin\phi}{-\sin\phi\; i e^{s} + \cos\phi},
+        \zeta = \frac{\cos\phi\; i e^{s} + \sin\phi}{-\sin\phi\; i e^{s} + \cos\phi}
+        = \frac{-\sin 2\phi\,\sinh s + i}{\sin^2\!\phi\; e^{s} + \cos^2\!\phi\; e^{-s}},
         \qquad z(1) = u_0 + \sigma_0\,\zeta,
 
     the image of the vertical geodesic :math:`i e^{t s}` under the rotation about
     :math:`i` that turns the vertical direction into :math:`\omega`. ``a`` does not
-    change the geodesics, only the scaling of μ; ``b`` cancels.
+    change the geodesics, only the scaling of μ; ``b`` cancels. The second form is
+    evaluated in logarithms (``logaddexp``), so long vectors give the right point as long
+    as it is representable, and ``inf`` (σ overflows) or ``0`` (σ underflows) beyond,
+    never NaN.
     """
     r = np.sqrt(a / b)
     sigma = x[..., 1]
@@ -112,10 +116,14 @@ def halfplane_exp(v: NDArray, x: NDArray, a: float, b: float) -> NDArray:
     safe = np.where(speed > 0, speed, 1.0)
     half = 0.5 * np.angle(np.where(speed > 0, omega / (1j * safe), 1.0))
     c, s = np.cos(half), np.sin(half)
-    up = 1j * np.exp(speed)
-    zeta = (c * up + s) / (-s * up + c)
-    z = x[..., 0] * r + sigma * zeta
-    return stack_last(z.real / r, z.imag)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        log_den = np.logaddexp(2 * np.log(np.abs(s)) + speed, 2 * np.log(np.abs(c)) - speed)
+        imag = np.exp(-log_den)
+        # sin 2φ sinh s / den = 2sc (1 - e^{-2s})/2 · e^{s - log den}
+        real = -np.sign(s * c) * np.exp(np.log(np.abs(s * c)) + np.log(-np.expm1(-2 * speed))
+                                        + speed - log_den)
+    real = np.where(s * c == 0, 0.0, real)
+    return stack_last(x[..., 0] + sigma * real / r, sigma * imag)
 
 
 def halfplane_log(y: NDArray, x: NDArray, a: float, b: float) -> NDArray:

@@ -16,18 +16,52 @@ Hessian Structures* (2007).
 from __future__ import annotations
 
 import abc
+import dataclasses
 from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import NDArray
 
+from ._newton import NewtonResult as ShootingResult
 from .base import StatisticalManifold
-from .geodesic_flow import GeodesicFlow, exp_positive, hessian_christoffels, log_positive
-from .geodesic_solvers import ShootingResult
+from .geodesic_flow import (
+    GeodesicFlow,
+    exp_positive,
+    hessian_christoffels,
+    log_positive,
+    model_initial_path,
+    model_initial_velocity,
+)
+from .halfplane import halfplane_exp, halfplane_log
 
-__all__ = ["AbstractHessianFamily", "components_first", "batch_first"]
+__all__ = ["AbstractHessianFamily", "NormalModel", "components_first", "batch_first"]
 
 Jets = Callable[[NDArray, int], tuple[NDArray, ...]]
+ArrayFn = Callable[[NDArray], NDArray]
+
+
+@dataclasses.dataclass(frozen=True)
+class NormalModel:
+    r"""A chart :math:`\phi = (\mu, \sigma)` in which a family's metric approaches the normal
+    family's :math:`(d\mu^2 + 2d\sigma^2)/\sigma^2` (large shapes: the normal approximation
+    of the family there). ``log`` then starts from the normal geodesic, a closed form,
+    mapped back by :math:`\phi^{-1}`: already close where the approximation holds, and
+    never worse than a rough guess elsewhere.
+
+    Attributes
+    ----------
+    chart, jacobian, inverse : callable
+        :math:`\phi` ``[..., d] -> [..., 2]``, :math:`\partial\phi^a/\partial x^i`
+        ``[..., 2, d]`` and :math:`\phi^{-1}`.
+    """
+
+    chart: ArrayFn
+    jacobian: ArrayFn
+    inverse: ArrayFn
+
+
+#: the normal family's metric, σ⁻² diag(1, 2): the half-plane with (a, b) = (1, 2)
+_NORMAL = (1.0, 2.0)
 
 
 def components_first(x: NDArray) -> NDArray:
@@ -49,16 +83,29 @@ class AbstractHessianFamily(StatisticalManifold):
     """
 
     _flow: GeodesicFlow
-    _guess: Callable | None
 
     @abc.abstractmethod
     def _jets(self, x_components: NDArray, order: int) -> tuple[NDArray, ...]:
         """Derivatives 2..order of F at ``x`` (components-first layout)."""
 
-    def _init_flow(self, jets: Jets, guess: Callable | None) -> None:
-        # geodesics integrated in log coordinates, where they are far less curved
-        self._flow = GeodesicFlow.from_hessian(jets, self.dim).in_log_coordinates()
-        self._guess = guess
+    def _init_flow(self, jets: Jets, model: NormalModel | None = None) -> None:
+        """The geodesic engine in ``u = log x`` (where geodesics are far less curved),
+        starting ``log`` from ``model``'s geodesics if given, else from straight lines."""
+        flow = GeodesicFlow.from_hessian(jets, self.dim).in_log_coordinates()
+        if model is not None:
+            def model_log(b: NDArray, a: NDArray) -> NDArray:
+                return halfplane_log(b, a, *_NORMAL)
+
+            def model_exp(v: NDArray, a: NDArray) -> NDArray:
+                return halfplane_exp(v, a, *_NORMAL)
+
+            guess = model_initial_velocity(model_log, model.chart, model.jacobian)
+            path = model_initial_path(model_exp, model_log, model.chart, model.inverse)
+            flow = dataclasses.replace(
+                flow,
+                initial_velocity=lambda u, w: guess(np.exp(u), np.exp(w)) / np.exp(u),
+                initial_path=lambda u, w, t: np.log(path(np.exp(u), np.exp(w), t)))
+        self._flow = flow
 
     def _metric(self, x: NDArray) -> NDArray:
         return batch_first(self._jets(components_first(x), 2)[0], 2)
@@ -77,7 +124,7 @@ class AbstractHessianFamily(StatisticalManifold):
 
     def _shoot(self, y: NDArray, x: NDArray, tol: float = 1e-10,
                max_iter: int = 50) -> ShootingResult:
-        return log_positive(self._flow, y, x, tol, max_iter, self._guess)
+        return log_positive(self._flow, y, x, tol, max_iter)
 
     def _log_prob_hessian(self, data: NDArray, x: NDArray) -> NDArray:
         # ℓ is linear in the sufficient statistic, so the Hessian is −I whatever the data

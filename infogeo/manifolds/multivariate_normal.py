@@ -21,6 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._checks import as_finite_array, check_positive_int
+from ..errors import ShootingError
 from ._gaussian import (
     _basis,
     _batch,
@@ -41,6 +42,7 @@ from ._gaussian import (
     sym_function,
     triu_from_sym,
 )
+from ._newton import NewtonResult as ShootingResult
 from .base import StatisticalManifold
 from .charts import Chart
 from .declarations import (
@@ -51,7 +53,7 @@ from .declarations import (
     ScipyCounterpart,
     Size,
 )
-from .geodesic_solvers import ShootingResult, shoot_log
+from .geodesic_flow import shoot_with_jacobian
 
 __all__ = ["MultivariateNormal", "FixedMeanNormal"]
 
@@ -225,58 +227,104 @@ class MultivariateNormal(StatisticalManifold):
         mean1 = np.einsum("...ij,...j->...i", cov1, flow[..., :d, d])
         cov = chol @ cov1 @ np.swapaxes(chol, -1, -2)
         mean = mean0 + np.einsum("...ij,...j->...i", chol, mean1)
-        return self.pack(mean, 0.5 * (cov + np.swapaxes(cov, -1, -2)))
+        return np.concatenate([mean, triu_from_sym(0.5 * (cov + np.swapaxes(cov, -1, -2)))],
+                              axis=-1)
+
+    def _identity(self, batch: tuple[int, ...]) -> NDArray:
+        """The point (0, I), where every pair is moved by the isometry of ``_shoot``."""
+        return np.broadcast_to(np.concatenate([np.zeros(self.d), triu_from_sym(
+            np.eye(self.d))]), batch + (self.dim,))
+
+    def _normalize(self, y: NDArray, x: NDArray) -> tuple[NDArray, NDArray]:
+        """``(L, ŷ)``: Σ_x = LLᵀ and ŷ = (L⁻¹(μ_y − μ_x), L⁻¹Σ_yL⁻ᵀ), the target seen from
+        x moved to (0, I) by the isometry (μ, Σ) ↦ (L⁻¹(μ − μ_x), L⁻¹ΣL⁻ᵀ)."""
+        (mx, cx), (my, cy) = self.unpack(x), self.unpack(y)
+        chol = np.linalg.cholesky(cx)
+        inv = np.linalg.inv(chol)
+        cov = inv @ cy @ np.swapaxes(inv, -1, -2)
+        mean = np.einsum("...ij,...j->...i", inv, my - mx)
+        return chol, np.concatenate([mean, triu_from_sym(0.5 * (cov + np.swapaxes(cov, -1, -2)))],
+                                    axis=-1)
 
     def _exp_and_jacobian(self, v: NDArray, x: NDArray, _rtol: NDArray,
                           ) -> tuple[NDArray, NDArray, NDArray]:
         """``(exp_x(v), d exp_x(v)/dv, ok)`` for Newton shooting, shapes ``[B, ...]``.
 
         The Jacobian is a central difference of the closed-form ``exp`` (one batched call
-        of 2·dim + 1 geodesics, relative error ~1e-10), so no ODE tolerance is involved.
+        of 2·dim + 1 geodesics, relative error ~1e-10), so no ODE tolerance is involved;
+        shooting runs at x = (0, I), where velocities are of the size of the distance.
         """
         batch, dim = v.shape
-        h = 1e-5 * np.maximum(1.0, np.max(np.abs(v), axis=-1))
+        h = 1e-6 * np.maximum(1.0, np.max(np.abs(v), axis=-1))
         steps = h[None, :, None] * np.eye(dim)[:, None, :]                 # [dim, B, dim]
         probes = np.concatenate([v[None], v[None] + steps, v[None] - steps])
-        try:
-            with np.errstate(all="ignore"):
+        with np.errstate(all="ignore"):
+            try:
                 ends = self._exp(probes, np.broadcast_to(x, probes.shape))
-        except np.linalg.LinAlgError:  # overflow for huge velocities: report, don't raise
-            ends = np.full(probes.shape, np.nan)
+            except (np.linalg.LinAlgError, ValueError):  # overflow of huge velocities
+                ends = np.full(probes.shape, np.nan)
         jac = np.moveaxis((ends[1:dim + 1] - ends[dim + 1:]) / (2 * h[None, :, None]), 0, -1)
         ok = np.all(np.isfinite(ends), axis=(0, -1))
         return ends[0], jac, ok
 
     def _shoot(self, y: NDArray, x: NDArray, tol: float = 1e-10,
                max_iter: int = 50) -> ShootingResult:
-        """Newton shooting started from (μ_y − μ_x, log of the covariance manifold), which
-        is exact when the means agree (fixed-mean covariances form a totally geodesic
-        submanifold: μ' = 0 solves the μ equation).
+        r"""Newton shooting from (0, I) to the normalized target ŷ (:meth:`_normalize`), so
+        that covariances from 1e-8 to 1e8 are all shot at unit scale, with convergence in
+        Fisher–Rao units (isometry-invariant, so the same at x as at (0, I)); the velocity
+        is mapped back by :math:`(\xi, B) \mapsto (L\xi, LBL^\top)`.
 
-        Pairs that do not converge are retried by continuation: shooting successively to
-        the points ``x + s (y - x)``, s = 1/4, 1/2, 3/4, 1 (SPD by convexity), each from
-        the previous solution.
+        The start (ŷ_μ, log Σ̂_y) is exact when the means agree (fixed-mean covariances form a
+        totally geodesic submanifold: μ' = 0 solves the μ equation). Pairs that do not
+        converge are retried by continuation: shooting successively to the points
+        ``e + s (ŷ - e)``, s = 1/4, 1/2, 3/4, 1 (SPD by convexity), each from the previous
+        solution.
         """
-        shape = x.shape
-        flat_x, flat_y = x.reshape(-1, self.dim), y.reshape(-1, self.dim)
-        (mx, cx), (my, cy) = self.unpack(flat_x), self.unpack(flat_y)
-        guess = np.concatenate([my - mx, triu_from_sym(spd_log(cy, cx))], axis=-1)
-        res = shoot_log(self._exp, flat_x, flat_y, v_init=guess, tol=tol, max_iter=max_iter,
-                        exp_jac_fn=self._exp_and_jacobian)
-        v, converged, residual = res.tangent_vec, res.converged.copy(), res.residual.copy()
-        n_iter, message = res.n_iter, res.message
-        retry = np.flatnonzero(~converged)
-        if retry.size:
-            xs, ys, vs = flat_x[retry], flat_y[retry], np.zeros_like(flat_x[retry])
-            for step in (0.25, 0.5, 0.75, 1.0):
-                stage = shoot_log(self._exp, xs, xs + step * (ys - xs), v_init=vs, tol=tol,
-                                  max_iter=max_iter, exp_jac_fn=self._exp_and_jacobian)
-                vs, n_iter = stage.tangent_vec, n_iter + stage.n_iter
-            v[retry], converged[retry], residual[retry] = vs, stage.converged, stage.residual
-            message = ("converged (after continuation)" if np.all(converged)
-                       else f"continuation: {stage.message}")
-        return ShootingResult(v.reshape(shape), converged.reshape(shape[:-1]),
-                              residual.reshape(shape[:-1]), n_iter, message)
+        shape, d = x.shape, self.d
+        chol, y_hat = self._normalize(y.reshape(-1, self.dim), x.reshape(-1, self.dim))
+        res = self._shoot_at_identity(y_hat, tol, max_iter)
+        xi, b = res.solution[:, :d], sym_from_triu(res.solution[:, d:], d)
+        v = np.concatenate([np.einsum("...ij,...j->...i", chol, xi),
+                            triu_from_sym(chol @ b @ np.swapaxes(chol, -1, -2))], axis=-1)
+        return ShootingResult(v.reshape(shape), res.converged.reshape(shape[:-1]),
+                              res.residual.reshape(shape[:-1]), res.n_iter, res.message)
+
+    def _shoot_at_identity(self, y_hat: NDArray, tol: float, max_iter: int) -> ShootingResult:
+        e = self._identity(y_hat.shape[:-1])
+        mean, cov = self.unpack(y_hat)
+        guess = np.concatenate([mean, triu_from_sym(sym_function(cov, np.log))], axis=-1)
+
+        def shoot(target: NDArray, start: NDArray) -> ShootingResult:
+            return shoot_with_jacobian(self._exp_and_jacobian, e[:len(target)], target, start,
+                                       tol, max_iter, metric=self._metric, approximate=False)
+
+        res = shoot(y_hat, guess)
+        retry = np.flatnonzero(~res.converged)
+        if not retry.size:
+            return res
+        v, converged, residual = res.solution, res.converged.copy(), res.residual.copy()
+        n_iter, ws = res.n_iter, np.zeros((retry.size, self.dim))
+        for step in (0.25, 0.5, 0.75, 1.0):
+            stage = shoot(e[:retry.size] + step * (y_hat[retry] - e[:retry.size]), ws)
+            ws, n_iter = stage.solution, n_iter + stage.n_iter
+        v[retry], converged[retry], residual[retry] = ws, stage.converged, stage.residual
+        message = ("converged (after continuation)" if np.all(converged)
+                   else f"continuation: {stage.message}")
+        return ShootingResult(v, converged, residual, n_iter, message)
+
+    def _dist(self, xa: NDArray, xb: NDArray) -> NDArray:
+        r""":math:`\|w\|` at (0, I), :math:`|\xi|^2 + \tfrac12\operatorname{tr}B^2`, for the
+        normalized logarithm w (no round-off from the scale of the covariances)."""
+        flat_a, flat_b = xa.reshape(-1, self.dim), xb.reshape(-1, self.dim)
+        res = self._shoot_at_identity(self._normalize(flat_b, flat_a)[1], 1e-10, 50)
+        if not res.success:
+            raise ShootingError(
+                f"MultivariateNormal.dist: shooting did not converge ({res.message}; "
+                f"largest endpoint error {np.max(res.residual):.3g} in Fisher-Rao units "
+                "relative to 1 + the distance); use log_shooting() to inspect the result")
+        xi, b = res.solution[:, :self.d], sym_from_triu(res.solution[:, self.d:], self.d)
+        sq = np.sum(xi**2, axis=-1) + 0.5 * np.einsum("bij,bji->b", b, b)
+        return np.sqrt(sq).reshape(xa.shape[:-1])
 
     # -- statistics -----------------------------------------------------------------------
     def _log_prob(self, data: NDArray, x: NDArray) -> NDArray:

@@ -22,10 +22,11 @@ from scipy import special
 from ._arrays import matrix_from_rows as _jac
 from ._arrays import stack_last as _stack
 from ._divergences import clip_nonnegative, log_ratio
+from ._newton import NewtonResult as ShootingResult
 from .base import StatisticalManifold
 from .charts import Chart, log_chart
 from .declarations import POSITIVE, REAL, Parameter, ScipyCounterpart, SymbolicCounterpart
-from .geodesic_solvers import ShootingResult, integrate_geodesic, shoot_log
+from .geodesic_flow import GeodesicFlow
 
 __all__ = ["VonMises", "resultant_length", "resultant_length_derivatives",
            "natural_christoffels"]
@@ -187,6 +188,20 @@ def natural_christoffels(theta: NDArray) -> NDArray:
     return half_m[..., :, None, None] * sym[..., None, :, :] + cross + np.swapaxes(cross, -1, -2)
 
 
+def natural_metric(theta: NDArray) -> NDArray:
+    r"""The metric in natural coordinates, the Hessian of :math:`\psi = \log 2\pi I_0(r)`:
+    :math:`g = A'\,nn^\top + (A/r)(1 - nn^\top)`, ``[..., 2, 2]`` (smooth through θ = 0)."""
+    r = np.linalg.norm(theta, axis=-1)
+    n = theta / np.where(r > 0, r, 1.0)[..., None]
+    a_over_r, da, _, _ = _radial_terms(r)
+    nn = n[..., :, None] * n[..., None, :]
+    return da[..., None, None] * nn + a_over_r[..., None, None] * (np.eye(2) - nn)
+
+
+#: the geodesic engine in natural coordinates (a global chart of the circle family)
+_NATURAL_FLOW = GeodesicFlow.from_christoffels(natural_christoffels, 2, metric=natural_metric)
+
+
 def _natural_to_base_jacobian(y: NDArray) -> NDArray:
     """``d(μ, κ)/d(θ₁, θ₂)`` for μ = atan2(θ₂, θ₁), κ = |θ|."""
     r2 = y[..., 0] ** 2 + y[..., 1] ** 2
@@ -196,12 +211,6 @@ def _natural_to_base_jacobian(y: NDArray) -> NDArray:
 
 def _to_natural(x: NDArray) -> NDArray:
     return _stack(x[..., 1] * np.cos(x[..., 0]), x[..., 1] * np.sin(x[..., 0]))
-
-
-def _natural_exp(velocity: NDArray, theta: NDArray) -> NDArray:
-    """Geodesic end point at t = 1 in natural coordinates, shapes ``[B, 2]``."""
-    end, _ = integrate_geodesic(natural_christoffels, theta, velocity, np.array([1.0]))
-    return end[:, 0]
 
 
 def _log_i0(kappa: NDArray) -> NDArray:
@@ -350,8 +359,7 @@ class VonMises(StatisticalManifold):
         theta0 = _to_natural(flat_x)
         vel0 = _stack(flat_v[:, 1] * c - kappa * s * flat_v[:, 0],
                       flat_v[:, 1] * s + kappa * c * flat_v[:, 0])
-        path, _ = integrate_geodesic(natural_christoffels, theta0, vel0,
-                                     np.linspace(0.0, 1.0, _EXP_SUBSTEPS + 1))
+        path, _ = _NATURAL_FLOW.path(vel0, theta0, np.linspace(0.0, 1.0, _EXP_SUBSTEPS + 1))
         angle = np.arctan2(path[..., 1], path[..., 0])            # [B, T]
         turn = _wrap(np.diff(angle, axis=-1))
         direction = np.sign(flat_v[:, 0])[:, None]
@@ -362,16 +370,17 @@ class VonMises(StatisticalManifold):
 
     def _shoot(self, y: NDArray, x: NDArray, tol: float = 1e-10,
                max_iter: int = 50) -> ShootingResult:
-        r"""Shoot in natural coordinates θ = κ(cos μ, sin μ), from the chord θ_y − θ_x.
+        r"""The geodesic engine in natural coordinates θ = κ(cos μ, sin μ), from the chord
+        θ_y − θ_x.
 
         θ is a global chart of the circle family, so this finds the geodesic to the
         nearest copy of ``y`` (|Δμ| < π) without any wrapping, and the chord is a good
         first guess (a straight line in (μ, κ) is not: it can overshoot by orders of
-        magnitude when the geodesic passes near κ = 0). ``residual`` is measured in θ.
+        magnitude when the geodesic passes near κ = 0).
         """
         shape = x.shape
         theta_x, theta_y = _to_natural(x.reshape(-1, 2)), _to_natural(y.reshape(-1, 2))
-        res = shoot_log(_natural_exp, theta_x, theta_y, tol=tol, max_iter=max_iter)
+        res = _NATURAL_FLOW.log(theta_y, theta_x, tol, max_iter)
         # v_θ = J v_base with J = dθ/d(μ, κ)
         jac = np.linalg.inv(_natural_to_base_jacobian(theta_x))
         v = np.linalg.solve(jac, res.tangent_vec[..., None])[..., 0]

@@ -7,7 +7,9 @@
 -1
 """
 
+from ..errors import NormalizationError
 from . import catalogue
+from .builder import parse_family
 from .cache import cache_disabled, clear_cache, set_cache_enabled
 from .expectation import NotClosed
 from .family import SymbolicFamily
@@ -30,10 +32,14 @@ from .geometry import (
     riemann_tensor,
     scalar_curvature,
 )
-from .parsing import parse_density, parse_params
+from .normalization import check_normalization
+from .parsing import parse_density, parse_expression, parse_params
 
 __all__ = [
     "SymbolicFamily",
+    "parse_family",
+    "check_normalization",
+    "NormalizationError",
     "catalogue",
     "fisher_information",
     "fisher_information_result",
@@ -55,6 +61,7 @@ __all__ = [
     "clear_cache",
     "set_cache_enabled",
     "parse_density",
+    "parse_expression",
     "parse_params",
     # served lazily by __getattr__ below
     "compile_manifold",

@@ -69,6 +69,13 @@ ALLOWED_CONSTANTS: dict[str, sympy.Expr] = {
     "EulerGamma": sympy.EulerGamma,
 }
 
+def shown(value: object, limit: int = 80) -> str:
+    """``repr(value)`` for an error message, shortened: user input may be megabytes."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit - 20]}...{text[-12:]} " \
+        f"({len(text)} characters)"
+
+
 _RESERVED = set(ALLOWED_FUNCTIONS) | set(ALLOWED_CONSTANTS) | {"I", "nan", "zoo", "inf"}
 
 _BINOPS: dict[type, Callable[[sympy.Expr, sympy.Expr], sympy.Expr]] = {

@@ -21,7 +21,9 @@ from typing import Any
 import sympy as sp
 from sympy import Eq, Piecewise, Range, log, loggamma, oo, pi
 
+from ._grammar import shown
 from .family import SymbolicFamily
+from .inputs import as_expr
 
 __all__ = ["FAMILIES", "names", "get"]
 
@@ -182,7 +184,7 @@ def student_t(nu: Any = None) -> SymbolicFamily:
     if nu is None:
         nu = _pos("nu")
         hyper = [nu]
-    nu = sp.sympify(nu)
+    nu = as_expr(nu, "nu")
     logpdf = (loggamma((nu + 1) / 2) - loggamma(nu / 2) - log(nu * pi) / 2 - log(sigma)
               - (nu + 1) / 2 * log(1 + ((_X - mu) / sigma) ** 2 / nu))
     return _fam("student_t", logpdf, [mu, sigma], _X, (-oo, oo), hyperparams=hyper)
@@ -240,7 +242,7 @@ def binomial(n: Any = 10) -> SymbolicFamily:
     hyper = []
     if isinstance(n, sp.Symbol):
         hyper = [n]
-    n = sp.sympify(n)
+    n = as_expr(n, "n")
     logpdf = (loggamma(n + 1) - loggamma(_K + 1) - loggamma(n - _K + 1) + _K * log(p)
               + (n - _K) * log(1 - p))
     return _fam("binomial", logpdf, [p], _K, Range(0, n + 1), constraints={p: (0, 1)},
@@ -262,7 +264,7 @@ def negative_binomial(r: Any = None) -> SymbolicFamily:
     if r is None:
         r = _pos("r")
         hyper = [r]
-    r = sp.sympify(r)
+    r = as_expr(r, "r")
     logpdf = (loggamma(_K + r) - loggamma(_K + 1) - loggamma(r) + r * log(p)
               + _K * log(1 - p))
     return _fam("negative_binomial", logpdf, [p], _K, Range(0, oo), constraints={p: (0, 1)},
@@ -296,5 +298,5 @@ def names() -> list[str]:
 def get(name: str, **kwargs: Any) -> SymbolicFamily:
     """The catalogue family ``name`` (keyword arguments go to its function)."""
     if name not in FAMILIES:
-        raise ValueError(f"name must be one of {names()}, got {name!r}")
+        raise ValueError(f"name must be one of {names()}, got {shown(name)}")
     return FAMILIES[name](**kwargs)

@@ -23,6 +23,7 @@ from ..manifolds.charts import Chart, identity_chart
 from .family import SymbolicFamily
 from .fisher import as_family, fisher_information
 from .geometry import christoffel_symbols
+from .inputs import as_matrix, names_of
 from .numeric import _map, _nodes, lambdify_numpy, stable_log
 
 __all__ = ["compile_manifold", "CompiledManifold"]
@@ -51,7 +52,7 @@ class CompiledManifold(StatisticalManifold):
     def __init__(self, family: SymbolicFamily, metric: sp.Matrix,
                  hyper_values: Mapping[sp.Symbol, float],
                  sampler: Callable | None = None) -> None:
-        sub = {h: sp.Float(v) for h, v in hyper_values.items()}
+        sub = {h: sp.Float(v) for h, v in hyper_values.items()}  # floats (checked by caller)
         self.family = family
         self.dim = family.dim
         self.discrete = family.discrete
@@ -69,8 +70,7 @@ class CompiledManifold(StatisticalManifold):
         self._logpdf = logpdf
         self._logp_fn = lambdify_numpy(v + p, logpdf, cse=True)
         self._score_fn = lambdify_numpy(v + p, [sp.diff(logpdf, q) for q in p], cse=True)
-        self._support = [(sp.sympify(lo).xreplace(sub), sp.sympify(hi).xreplace(sub))
-                         for lo, hi in family.support]
+        self._support = [(lo.xreplace(sub), hi.xreplace(sub)) for lo, hi in family.support]
         self._conditions = [(c, lambdify_numpy(p, c)) for c in family.conditions]
         super().__init__()
 
@@ -152,7 +152,7 @@ class CompiledManifold(StatisticalManifold):
     def _bounds(self, theta: NDArray) -> tuple[float, float]:
         sub = dict(zip(self.family.params, map(float, theta), strict=True))
         lo, hi = self._support[0]
-        return float(sp.sympify(lo).xreplace(sub)), float(sp.sympify(hi).xreplace(sub))
+        return float(lo.xreplace(sub)), float(hi.xreplace(sub))
 
     def _inverse_cdf(self, theta: NDArray, uniforms: NDArray) -> NDArray:
         lo, hi = self._bounds(theta)
@@ -213,8 +213,10 @@ def compile_manifold(family: Any, metric: sp.Matrix | None = None, *,
     family : SymbolicFamily or sympy.stats random variable
     metric : sympy.Matrix, optional
         The Fisher metric; derived with :func:`fisher_information` if omitted.
-    hyperparams : mapping Symbol -> float
+    hyperparams : mapping Symbol (or name) -> float
         Values of the family's hyperparameters (e.g. ν of a Student-t).
+    **fisher_kwargs
+        Passed to :func:`fisher_information` (``cache``, ``timeout``, ``progress``, ...).
     sampler : callable ``sampler(theta[..., dim], n, rng) -> [n, ..., *event_shape]``,
         optional; default numeric inverse-CDF (1-D families only).
 
@@ -227,12 +229,19 @@ def compile_manifold(family: Any, metric: sp.Matrix | None = None, *,
            [0.  , 0.5 ]])
     """
     family = as_family(family)
-    hyper = dict(hyperparams or {})
+    given = family.parameter_values(hyperparams or {}, "hyperparams")
+    hyper = {h: v for h, v in given.items() if h in family.hyperparams}
+    if len(hyper) != len(given):
+        extra = [str(s) for s in given if s not in family.hyperparams]
+        raise ValueError(f"hyperparams: {extra} are coordinates of {family.name}, not "
+                         f"hyperparameters {list(family.hyperparams)}")
     missing = [h for h in family.hyperparams if h not in hyper]
     if missing:
         raise ValueError(f"hyperparams must give a value for {missing} of {family.name}")
     if metric is None:
         metric = fisher_information(family, **fisher_kwargs)
+    else:
+        metric = as_matrix(metric, "metric", names_of(family.params + family.hyperparams))
     manifold = CompiledManifold(family, metric, hyper, sampler)
     manifold._hyper = hyper
     return manifold

@@ -2,18 +2,82 @@
 
 Declarations are read with one regular expression per declaration and exact sympy
 numbers; nothing is evaluated.
+
+A bound at 0 is a sympy assumption (``sigma>0`` gives a positive symbol). Any other
+interval (``p:(0,1)``, ``rate>=1``) cannot be said with assumptions, so the symbol is a
+:class:`DeclaredSymbol`, which carries its interval wherever it goes: a
+:class:`~infogeo.symbolic.SymbolicFamily` built with it uses that interval as the
+parameter's domain without being told again.
 """
 
 from __future__ import annotations
 
+import keyword
 import re
 from dataclasses import dataclass
 
 import sympy
 
-from ._grammar import _RESERVED, MAX_LENGTH
+from ._grammar import _RESERVED, MAX_LENGTH, shown
 
-__all__ = ["ParamSpec", "parse_param_specs", "parse_params", "parse_variable"]
+__all__ = ["ParamSpec", "DeclaredSymbol", "declared_domain", "parse_param_specs",
+           "parse_params", "parse_variable"]
+
+
+class DeclaredSymbol(sympy.Symbol):
+    """A sympy Symbol that remembers the interval it was declared in.
+
+    It behaves as a ``Symbol`` with the same name and assumptions, except that two
+    symbols declared in different intervals are different symbols (as two symbols with
+    different assumptions are).
+
+    >>> p = DeclaredSymbol("p", sympy.Interval.open(0, 1), positive=True)
+    >>> p.domain, p.is_positive
+    (Interval.open(0, 1), True)
+    """
+
+    __slots__ = ("_bounds",)
+
+    def __new__(cls, name: str, domain: sympy.Interval, **assumptions: bool
+                ) -> DeclaredSymbol:
+        if not isinstance(domain, sympy.Interval):
+            raise TypeError(f"domain must be a sympy Interval, got {domain!r}")
+        cls._sanitize(assumptions, cls)
+        obj = sympy.Symbol.__xnew__(cls, name, **assumptions)
+        obj._bounds = (domain.start, domain.end, bool(domain.left_open),
+                       bool(domain.right_open))
+        return obj
+
+    @property
+    def domain(self) -> sympy.Interval:
+        """The declared interval."""
+        lo, hi, left_open, right_open = self._bounds
+        return sympy.Interval(lo, hi, left_open, right_open)
+
+    def __getnewargs_ex__(self) -> tuple:
+        return ((self.name, self.domain), self._assumptions_orig)
+
+    def _hashable_content(self) -> tuple:
+        return sympy.Symbol._hashable_content(self) + self._bounds
+
+
+def declared_domain(symbol: sympy.Symbol) -> sympy.Interval | None:
+    """The interval a :class:`DeclaredSymbol` was declared in (None for other symbols)."""
+    return symbol.domain if isinstance(symbol, DeclaredSymbol) else None
+
+
+def _symbol(name: str, domain: sympy.Set, assumptions: dict[str, bool]) -> sympy.Symbol:
+    """A plain Symbol when the assumptions say all about the domain, else a DeclaredSymbol."""
+    implied = {(): sympy.Reals, ("positive",): sympy.Interval.open(0, sympy.oo),
+               ("nonnegative",): sympy.Interval(0, sympy.oo, right_open=True),
+               ("negative",): sympy.Interval.open(-sympy.oo, 0),
+               ("nonpositive",): sympy.Interval(-sympy.oo, 0, left_open=True)}
+    sign = tuple(k for k in ("positive", "nonnegative", "negative", "nonpositive")
+                 if assumptions.get(k))
+    if domain == sympy.Reals or domain == implied.get(sign) or not isinstance(
+            domain, sympy.Interval):
+        return sympy.Symbol(name, **assumptions)
+    return DeclaredSymbol(name, domain, **assumptions)
 
 
 @dataclass(frozen=True)
@@ -60,7 +124,7 @@ def _number(text: str, what: str) -> sympy.Expr:
     if t in ("oo", "-oo"):
         return sympy.oo if t == "oo" else -sympy.oo
     if len(t) > 40:
-        raise ValueError(f"{what}: number {text!r} is too long")
+        raise ValueError(f"{what}: number {shown(text)} is too long")
     num, _, den = t.partition("/")
     value = sympy.Rational(num)  # Rational parses a decimal string exactly, without eval
     return value / sympy.Integer(den) if den else value
@@ -68,9 +132,12 @@ def _number(text: str, what: str) -> sympy.Expr:
 
 def _check_name(name: str, what: str) -> None:
     if name.startswith("__") or name.endswith("__"):
-        raise ValueError(f"{what}: dunder names are not allowed, got {name!r}")
+        raise ValueError(f"{what}: dunder names are not allowed, got {shown(name)}")
     if name in _RESERVED:
-        raise ValueError(f"{what}: {name!r} is a reserved function or constant name")
+        raise ValueError(f"{what}: {shown(name)} is a reserved function or constant name")
+    if keyword.iskeyword(name):
+        raise ValueError(f"{what}: {shown(name)} is a Python keyword, which a density cannot "
+                         "use as a name; choose another name (e.g. lam for lambda)")
 
 
 def _assumptions(domain: sympy.Set) -> dict[str, bool]:
@@ -92,7 +159,7 @@ def _parse_decl(match: re.Match[str], what: str) -> ParamSpec:
     if match["op"]:
         c = _number(match["num"], f"{what} {name}")
         if not c.is_finite:
-            raise ValueError(f"{what}: bound of {name!r} must be a finite number, got {c}")
+            raise ValueError(f"{what}: bound of {shown(name)} must be a finite number, got {c}")
         domain = {">": sympy.Interval.open(c, sympy.oo), ">=": sympy.Interval(c, sympy.oo),
                   "<": sympy.Interval.open(-sympy.oo, c), "<=": sympy.Interval(-sympy.oo, c),
                   }[match["op"]]
@@ -100,7 +167,7 @@ def _parse_decl(match: re.Match[str], what: str) -> ParamSpec:
         lo = _number(match["lo"], f"{what} {name}")
         hi = _number(match["hi"], f"{what} {name}")
         if not lo < hi:
-            raise ValueError(f"{what}: interval of {name!r} must have low < high, "
+            raise ValueError(f"{what}: interval of {shown(name)} must have low < high, "
                              f"got ({lo}, {hi})")
         domain = sympy.Interval(lo, hi, left_open=match["lb"] == "(" or not lo.is_finite,
                                 right_open=match["rb"] == ")" or not hi.is_finite)
@@ -109,7 +176,7 @@ def _parse_decl(match: re.Match[str], what: str) -> ParamSpec:
     assumptions = {"real": True, **_assumptions(domain)}
     if match["int"]:
         assumptions["integer"] = True
-    return ParamSpec(sympy.Symbol(name, **assumptions), domain)
+    return ParamSpec(_symbol(name, domain, assumptions), domain)
 
 
 def parse_param_specs(text: str, what: str = "params") -> list[ParamSpec]:
@@ -139,7 +206,7 @@ def parse_param_specs(text: str, what: str = "params") -> list[ParamSpec]:
         specs.append(_parse_decl(match, what))
         pos = _skip_separators(text, end)
     if not specs:
-        raise ValueError(f"{what} must declare at least one parameter, got {text!r}")
+        raise ValueError(f"{what} must declare at least one parameter, got {shown(text)}")
     names = [s.name for s in specs]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -169,7 +236,7 @@ def parse_variable(text: str, support: tuple[sympy.Expr, sympy.Expr] | None = No
     """
     specs = parse_param_specs(text, what="variable")
     if len(specs) != 1:
-        raise ValueError(f"variable must be a single name, got {text!r}")
+        raise ValueError(f"variable must be a single name, got {shown(text)}")
     spec = specs[0]
     domain = spec.domain
     if support is not None:
@@ -184,4 +251,4 @@ def parse_variable(text: str, support: tuple[sympy.Expr, sympy.Expr] | None = No
     assumptions = {"real": True, **_assumptions(domain)}
     if discrete or spec.symbol.is_integer:
         assumptions["integer"] = True
-    return sympy.Symbol(spec.name, **assumptions)
+    return _symbol(spec.name, domain, assumptions)

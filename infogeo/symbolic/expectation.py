@@ -29,7 +29,8 @@ from typing import Any
 import mpmath
 import sympy as sp
 
-from ._timeout import DerivationTimeout, time_limit
+from ._timeout import DerivationTimeout, outer_limit_expired, time_limit
+from .inputs import as_expr
 from .integrals import (
     SUBSTITUTIONS,
     convergent_branch,
@@ -161,7 +162,7 @@ class ExpectationEngine:
     # ------------------------------------------------------------------ public
     def expect(self, expr: sp.Expr) -> sp.Expr:
         """E_θ[expr] in internal symbols; raises :class:`NotClosed` if no strategy works."""
-        expr = sp.sympify(expr)
+        expr = as_expr(expr, "expectation argument")
         fi = self.fi
         if not expr.free_symbols & set(fi.variables):
             return expr
@@ -181,6 +182,11 @@ class ExpectationEngine:
             total += coeff * self._moment(g, var, logq, lo, hi)
         return total
 
+    def _show(self, expr: Any) -> str:
+        """An expression for messages: the user's symbols, dummies by their plain names."""
+        expr = self.family.to_user(expr)
+        return str(expr.xreplace({d: sp.Symbol(d.name) for d in expr.atoms(sp.Dummy)}))
+
     # ------------------------------------------------------------------ continuous 1-D
     def _moment(self, g: sp.Expr, var: sp.Symbol, logq: sp.Expr, lo: Any, hi: Any) -> sp.Expr:
         key = (g, var, logq)
@@ -196,7 +202,8 @@ class ExpectationEngine:
         key = (integrand, lo, hi)
         if key in _INTEGRALS:
             if _INTEGRALS[key] is None:
-                raise NotClosed(f"no strategy closed the integral of {integrand} (cached)")
+                raise NotClosed(f"no strategy closed the integral of {self._show(integrand)} "
+                                "(cached)")
             self.methods_used.update(_INTEGRALS[key][1])
             return _INTEGRALS[key][0]
         parameter_free = integrand.free_symbols <= {var}
@@ -204,14 +211,16 @@ class ExpectationEngine:
                                                      + integrand) == 0:
             self.methods_used.add("odd integrand")
             return sp.Integer(0)
-        attempts: list[tuple[str, Any]] = [
-            ("integrate", lambda: integrate_1d(integrand, var, lo, hi))]
+        attempts: list[tuple[str, Any]] = []
         if parameter_free and self.allow_recognition:
-            # a pure number: PSLQ on a 55-digit quadrature is fast and reliable where sympy's
-            # integrate is slow or silently wrong (REFERENCE.md, "sympy pitfalls")
+            # a pure number: PSLQ on a 55-digit quadrature (a fraction of a second) is fast
+            # and reliable where sympy's integrate is slow or silently wrong (REFERENCE.md,
+            # "sympy pitfalls"); tried first so that a time budget is not spent waiting
             attempts.append(("constant recognition", lambda: recognize(integrand, var, lo, hi)))
+        attempts.append(("integrate", lambda: integrate_1d(integrand, var, lo, hi)))
         attempts += [(f"substitution {name}", (lambda f=f: f(integrand, var, lo, hi)))
                      for name, f in SUBSTITUTIONS]
+        timed_out = False
         for name, attempt in attempts:
             _t0 = time.perf_counter()
             limit = min(self.time_limit_s, 1.5 if name == "integrate" else 4.0)
@@ -220,8 +229,12 @@ class ExpectationEngine:
                     value = attempt()
                     if value is not None and name != "constant recognition":
                         value = sp.simplify(value)
-            except _ERRORS:
+            except _ERRORS as err:
                 _log(name, integrand, "error/timeout", _t0)
+                if isinstance(err, DerivationTimeout):
+                    if outer_limit_expired():
+                        raise  # the caller's budget is spent: stop, do not try the rest
+                    timed_out = True
                 continue
             _log(name, integrand, value, _t0)
             if value is not None and is_closed(value) and self._plausible(integrand, var,
@@ -230,8 +243,10 @@ class ExpectationEngine:
                 self.methods_used.update(used)
                 _INTEGRALS[key] = (value, used)
                 return value
-        _INTEGRALS[key] = None
-        raise NotClosed(f"no strategy closed the integral of {integrand} over ({lo}, {hi})")
+        if not timed_out:  # a failure for lack of time is not remembered
+            _INTEGRALS[key] = None
+        raise NotClosed(f"no strategy closed the integral of {self._show(integrand)} d{var.name} "
+                        f"over ({self._show(lo)}, {self._show(hi)})")
 
     def _plausible(self, integrand: sp.Expr, var: sp.Symbol, lo: Any, hi: Any,
                    value: sp.Expr) -> bool:
@@ -243,7 +258,8 @@ class ExpectationEngine:
             with mpmath.workdps(30):
                 pts = [lo, hi] if not (integrand.has(sp.Abs, sp.sign)) else [lo, 0, hi]
                 pts = [mpmath.mpf(float(p)) if p.is_finite else
-                       (mpmath.inf if p > 0 else -mpmath.inf) for p in map(sp.sympify, pts)]
+                       (mpmath.inf if p > 0 else -mpmath.inf)
+                       for p in (as_expr(q, "integration bound") for q in pts)]
                 numeric = complex(mpmath.quad(f, pts))
             closed = complex(sp.N(value.xreplace(sub), 20))
         except (TypeError, ValueError, ZeroDivisionError, OverflowError):
@@ -263,9 +279,12 @@ class ExpectationEngine:
                     with time_limit(self.time_limit_s * 3):
                         value = integrate_over_support(fi, g * density)
                 except _ERRORS as err:
-                    raise NotClosed(f"integral of {g} timed out or failed") from err
+                    if isinstance(err, DerivationTimeout) and outer_limit_expired():
+                        raise
+                    raise NotClosed(f"integral of {self._show(g)} timed out or failed") from err
                 if value is None:
-                    raise NotClosed(f"sympy could not integrate {g} over the support")
+                    raise NotClosed(f"sympy could not integrate {self._show(g)} over the "
+                                    "support")
                 self._cache[key] = sp.simplify(value)
             total += coeff * self._cache[key]
         return total
@@ -295,10 +314,13 @@ class ExpectationEngine:
                 value = convergent_branch(sp.summation(g * pmf, (k, lo, hi)))
                 if not is_closed(value):
                     value = falling_factorial_sum(g, pmf, k, lo, hi)
-        except _ERRORS:
+        except _ERRORS as err:
+            if isinstance(err, DerivationTimeout) and outer_limit_expired():
+                raise
             value = None
         if value is None or not is_closed(value):
-            raise NotClosed(f"no strategy closed the sum of {g}·p(k) over k in [{lo}, {hi}]")
+            raise NotClosed(f"no strategy closed the sum of {self._show(g)}·p({k.name}) over "
+                            f"{k.name} in [{self._show(lo)}, {self._show(hi)}]")
         self._cache[key] = sp.simplify(value)
         return self._cache[key]
 

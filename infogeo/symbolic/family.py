@@ -1,9 +1,11 @@
 """A parametric family given by its log-density: the input of every symbolic derivation.
 
 A :class:`SymbolicFamily` is a few declarations (sympy.stats style): the log-density
-ℓ(x | θ), the parameters θ, the variable(s) x, the support and the parameter domains.
-It validates all of them and checks that exp(ℓ) is normalized, because an omitted
-constant silently gives a wrong Fisher matrix.
+ℓ(x | θ), the parameters θ, the variable(s) x, the support and the parameter domains. It
+reads and validates them — from sympy objects or from strings, which are parsed by the
+safe grammar of :mod:`.parsing`, never evaluated — and does nothing else: it integrates
+nothing and touches no cache. Checking that exp(ℓ) is normalized is the first step of
+every derivation (:func:`~infogeo.symbolic.check_normalization`).
 
 Internally every symbol is replaced by a twin carrying the strongest assumptions the
 declarations allow (real, positive, integer), which sympy needs to close integrals; the
@@ -20,9 +22,15 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from ._timeout import DerivationTimeout, time_limit
+from ._declare import declare
+from ._grammar import shown
+from .inputs import as_expr, as_float, names_of
 
 __all__ = ["SymbolicFamily"]
+
+#: bumped when the meaning of a family's key changes (cache records of older keys are
+#: simply never looked up again)
+KEY_FORMAT = "2"
 
 Bound = tuple[sp.Expr, sp.Expr]
 
@@ -37,30 +45,6 @@ class _Internal:
     variables: tuple[sp.Symbol, ...]
     support: tuple[Bound, ...]
     discrete: bool
-
-
-def _as_interval(value: Any, name: str) -> sp.Interval:
-    if isinstance(value, sp.Interval):
-        return value
-    try:
-        lo, hi = (sp.sympify(v) for v in value)
-    except (TypeError, ValueError, sp.SympifyError) as err:
-        raise ValueError(f"{name} must be an interval (low, high), got {value!r}") from err
-    if not (lo.is_comparable or lo.is_infinite) or not (hi.is_comparable or hi.is_infinite):
-        raise ValueError(f"{name} must have numeric bounds, got {value!r}")
-    if not bool(lo < hi):
-        raise ValueError(f"{name} must satisfy low < high, got ({lo}, {hi})")
-    return sp.Interval.open(lo, hi)
-
-
-def _default_domain(sym: sp.Symbol) -> sp.Interval:
-    if sym.is_positive:
-        return sp.Interval.open(0, sp.oo)
-    if sym.is_nonnegative:
-        return sp.Interval(0, sp.oo, right_open=True)
-    if sym.is_negative:
-        return sp.Interval.open(-sp.oo, 0)
-    return sp.Interval.open(-sp.oo, sp.oo)
 
 
 def _internal_symbol(sym: sp.Symbol, domain: sp.Interval, integer: bool = False) -> sp.Symbol:
@@ -78,166 +62,77 @@ def _internal_symbol(sym: sp.Symbol, domain: sp.Interval, integer: bool = False)
 class SymbolicFamily:
     r"""A parametric family p(x | θ) = exp ℓ(x | θ) given symbolically.
 
+    Every argument may be given as sympy objects or as strings in the safe grammar of
+    :mod:`infogeo.symbolic.parsing` (``"-(x-mu)**2/(2*sigma**2) - log(sigma) - ..."``,
+    ``"mu sigma>0"``, ``"0,oo"``, ``"p1 + p2 < 1"``): strings are parsed, never evaluated.
+
     Parameters
     ----------
-    logpdf : sympy expression
+    logpdf : sympy expression or str
         The log-density (log-mass for discrete families) ℓ(x | θ), normalized.
-    params : sequence of sympy.Symbol
-        The coordinates θ, in order. Each must appear in ``logpdf``.
-    variable : sympy.Symbol or tuple of sympy.Symbol
-        The observation x (a tuple for multivariate families).
-    support : tuple, sympy.Interval, sympy.Range, or tuple of those (one per variable)
-        Continuous: ``(low, high)`` with ``-oo``/``oo`` allowed, e.g. ``(0, oo)``.
-        For several variables one ``(low, high)`` per variable, integrated in order;
-        a bound may depend on earlier variables (e.g. the simplex ``((0, 1), (0, 1 - x1))``).
-        Discrete: a ``sympy.Range`` (``Range(0, oo)`` = 0, 1, 2, ...), or ``(low, high)``
-        with ``discrete=True`` meaning the integers ``low <= k <= high``.
+    params : sequence of sympy.Symbol, or str
+        The coordinates θ, in order, e.g. ``"mu sigma>0 p:(0,1)"``. Each must appear in
+        ``logpdf``. A symbol declared in an interval (``p:(0,1)``, see
+        :func:`~infogeo.symbolic.parse_params`) brings that interval as its domain.
+    variable : sympy.Symbol, tuple of sympy.Symbol, or str
+        The observation x (a tuple, or ``"x1 x2"``, for multivariate families).
+    support : tuple, sympy.Interval, sympy.Range, str, or tuple of those, optional
+        Continuous: ``(low, high)`` with ``-oo``/``oo`` allowed, e.g. ``(0, oo)`` or
+        ``"0,oo"``. For several variables one ``(low, high)`` per variable, integrated in
+        order; a bound may depend on earlier variables (the simplex
+        ``((0, 1), (0, 1 - x1))``). Discrete: a ``sympy.Range`` (``Range(0, oo)`` = 0, 1,
+        2, ...), or ``(low, high)`` with ``discrete=True`` meaning the integers
+        ``low <= k <= high``. Omitted: inferred from where ℓ is defined (``log(x)``
+        → (0, ∞)) and from the variable's declaration; see :attr:`support_inferred`.
     discrete : bool, optional
         Force the support to be read as a range of integers.
-    constraints : mapping Symbol -> (low, high), optional
-        Open interval of each parameter or hyperparameter; defaults to what the symbol's
-        assumptions say (``positive=True`` → (0, ∞)).
-    conditions : sequence of sympy relationals, optional
-        Joint constraints on the parameters, e.g. ``[p1 + p2 < 1]``.
-    hyperparams : sequence of sympy.Symbol, optional
+    constraints : mapping Symbol (or name) -> (low, high), Interval or str, optional
+        Open interval of each parameter or hyperparameter; defaults to its declared
+        interval, else to what the symbol's assumptions say (``positive=True`` → (0, ∞)).
+    conditions : sequence of sympy relationals or str, optional
+        Joint constraints on the parameters, e.g. ``[p1 + p2 < 1]`` or ``"p1 + p2 < 1"``.
+    hyperparams : sequence of sympy.Symbol, or str, optional
         Fixed symbols that are not coordinates (e.g. ν of a Student-t, n of a binomial).
     name : str, optional
     check_normalization : bool
-        Verify that exp(ℓ) integrates (sums) to one; see :meth:`check_normalization`.
+        Whether derivations first verify that exp(ℓ) integrates (sums) to one (default).
+    normalization_time_limit : float
+        Seconds the symbolic part of that check may take.
 
     Raises
     ------
     ValueError
         If a parameter does not appear in ``logpdf``, ``logpdf`` has an undeclared symbol,
-        the support is malformed, or the density is not normalized.
+        the support is malformed, or a string does not parse.
+    TypeError
+        If an argument has the wrong type.
     """
 
-    def __init__(self, logpdf: Any, params: Sequence[sp.Symbol], variable: Any,
-                 support: Any = (-sp.oo, sp.oo), *, discrete: bool | None = None,
-                 constraints: Mapping[sp.Symbol, Any] | None = None,
-                 conditions: Sequence[Any] = (), hyperparams: Sequence[sp.Symbol] = (),
+    def __init__(self, logpdf: Any, params: Any, variable: Any, support: Any = None, *,
+                 discrete: bool | None = None,
+                 constraints: Mapping[Any, Any] | None = None,
+                 conditions: Any = (), hyperparams: Any = (),
                  name: str | None = None, check_normalization: bool = True,
                  normalization_time_limit: float = 1.5) -> None:
-        try:
-            self.logpdf = sp.sympify(logpdf)
-        except sp.SympifyError as err:
-            raise TypeError(f"logpdf must be a sympy expression, got {logpdf!r}") from err
-        if not isinstance(self.logpdf, sp.Expr):
-            raise TypeError(f"logpdf must be a sympy expression, got {type(logpdf).__name__}")
-        self.params = self._symbols(params, "params")
-        self.hyperparams = self._symbols(hyperparams, "hyperparams", allow_empty=True)
-        multivariate = isinstance(variable, tuple | list)
-        self.variables = self._symbols(variable if multivariate else [variable], "variable")
-        self.variable = self.variables if multivariate else self.variables[0]
+        d = declare(logpdf, params, variable, support, discrete, constraints, conditions,
+                    hyperparams)
+        self.logpdf: sp.Expr = d.logpdf
+        self.params = d.params
+        self.hyperparams = d.hyperparams
+        self.variables = d.variables
+        self.variable = self.variables if d.multivariate else self.variables[0]
+        self.discrete = d.discrete
+        self.support = d.support
+        #: how the support was inferred ("" when it was given)
+        self.support_inferred = d.support_inferred
+        self.domains = d.domains
+        self.conditions = d.conditions
         self.name = name or "custom"
-        self._check_symbols()
-        self.discrete, self.support = self._parse_support(support, discrete)
-        self.domains = self._parse_constraints(constraints or {})
-        self.conditions = tuple(sp.sympify(c) for c in conditions)
-        for cond in self.conditions:
-            if not isinstance(cond, sp.core.relational.Relational):
-                raise ValueError(f"conditions must be sympy relationals like p1 + p2 < 1, "
-                                 f"got {cond!r}")
+        self.check_normalization = bool(check_normalization)
+        self.normalization_time_limit = float(normalization_time_limit)
         self._build_internal()
-        self.normalization: str = "unchecked"
-        if check_normalization:
-            self.check_normalization(normalization_time_limit)
 
-    # ------------------------------------------------------------------ validation
-    @staticmethod
-    def _symbols(values: Any, name: str, allow_empty: bool = False) -> tuple[sp.Symbol, ...]:
-        values = [values] if isinstance(values, sp.Symbol) else list(values)
-        if not values and not allow_empty:
-            raise ValueError(f"{name} must hold at least one sympy Symbol")
-        for v in values:
-            if not isinstance(v, sp.Symbol):
-                raise TypeError(f"{name} must be sympy Symbols, got {v!r} "
-                                f"({type(v).__name__})")
-        if len(set(values)) != len(values):
-            raise ValueError(f"{name} must not repeat a symbol, got {values}")
-        return tuple(values)
-
-    def _check_symbols(self) -> None:
-        free = self.logpdf.free_symbols
-        for p in self.params:
-            if p not in free:
-                raise ValueError(f"params: parameter {p} does not appear in logpdf {self.logpdf}")
-        if not any(v in free for v in self.variables):
-            raise ValueError(f"variable: {self.variable} does not appear in logpdf "
-                             f"{self.logpdf}")
-        clash = set(self.params) & (set(self.variables) | set(self.hyperparams))
-        if clash:
-            raise ValueError(f"params and variable/hyperparams overlap: {sorted(map(str, clash))}")
-        unknown = free - set(self.params) - set(self.variables) - set(self.hyperparams)
-        if unknown:
-            raise ValueError(
-                f"logpdf has undeclared symbol(s) {sorted(map(str, unknown))}: declare them in "
-                f"params, variable or hyperparams (variable is {self.variable}, params are "
-                f"{list(self.params)})")
-
-    def _parse_support(self, support: Any, discrete: bool | None) -> tuple[bool, tuple]:
-        nvar = len(self.variables)
-        if nvar == 1 and not (isinstance(support, tuple | list) and len(support) == 1):
-            parts = [support]
-        else:
-            try:
-                parts = list(support)
-            except TypeError as err:
-                raise ValueError(f"support must be (low, high), a sympy Interval/Range or one "
-                                 f"of those per variable, got {support!r}") from err
-        if len(parts) != nvar:
-            raise ValueError(f"support must give one interval per variable ({nvar}), "
-                             f"got {support!r}")
-        is_range = [isinstance(p, sp.Range | sp.FiniteSet) for p in parts]
-        is_discrete = bool(discrete) or any(is_range)
-        if is_discrete and nvar != 1:
-            raise ValueError("support: discrete families must have a single variable")
-        bounds = []
-        for i, part in enumerate(parts):
-            bounds.append(self._bound(part, is_discrete, i))
-        return is_discrete, tuple(bounds)
-
-    def _bound(self, part: Any, is_discrete: bool, i: int) -> Bound:
-        earlier = set(self.variables[:i]) | set(self.hyperparams) | set(self.params)
-        if isinstance(part, sp.Range):
-            if part.step != 1 or part.size == 0:
-                raise ValueError(f"support must be a Range with step 1, got {part}")
-            lo = part.inf
-            hi = part.sup if part.sup.is_finite or part.sup.free_symbols else sp.oo
-            return lo, hi
-        if isinstance(part, sp.FiniteSet):
-            vals = sorted(part)
-            if vals != list(range(int(vals[0]), int(vals[-1]) + 1)):
-                raise ValueError(f"support: a finite set must be consecutive integers, got {part}")
-            return sp.Integer(vals[0]), sp.Integer(vals[-1])
-        if isinstance(part, sp.Interval):
-            part = (part.start, part.end)
-        try:
-            lo, hi = (sp.sympify(b) for b in part)
-        except (TypeError, ValueError, sp.SympifyError) as err:
-            raise ValueError(f"support for {self.variables[i]} must be (low, high), "
-                             f"got {part!r}") from err
-        for b in (lo, hi):
-            if not b.free_symbols <= earlier:
-                raise ValueError(f"support bound {b} for {self.variables[i]} may only use "
-                                 f"earlier variables {list(self.variables[:i])}")
-        if (lo.is_comparable or lo.is_infinite) and (hi.is_comparable or hi.is_infinite):
-            if not bool(lo < hi):
-                raise ValueError(f"support for {self.variables[i]} must satisfy low < high, "
-                                 f"got ({lo}, {hi})")
-        if is_discrete and lo.is_infinite:
-            raise ValueError(f"support: a discrete support needs a finite lower end, got {lo}")
-        return lo, hi
-
-    def _parse_constraints(self, constraints: Mapping[sp.Symbol, Any]) -> dict:
-        known = set(self.params) | set(self.hyperparams)
-        for key in constraints:
-            if key not in known:
-                raise ValueError(f"constraints: {key} is not a parameter or hyperparameter "
-                                 f"(params are {list(self.params)})")
-        return {s: (_as_interval(constraints[s], f"constraints[{s}]") if s in constraints
-                    else _default_domain(s)) for s in self.params + self.hyperparams}
-
+    # ------------------------------------------------------------------ internal twins
     def _build_internal(self) -> None:
         to_int: dict[sp.Symbol, sp.Symbol] = {}
         for s in self.params + self.hyperparams:
@@ -257,13 +152,17 @@ class SymbolicFamily:
             support=tuple((sub(lo), sub(hi)) for lo, hi in self.support),
             discrete=self.discrete)
 
+    def _names(self) -> dict[str, sp.Symbol]:
+        return names_of(self.params + self.hyperparams + self.variables)
+
     def to_internal(self, expr: Any) -> Any:
-        """Replace the user's symbols by the internal ones (with assumptions)."""
-        return sp.sympify(expr).xreplace(self._to_internal)
+        """Replace the user's symbols by the internal ones (with assumptions); a string is
+        parsed safely over the family's names."""
+        return as_expr(expr, "expression", self._names()).xreplace(self._to_internal)
 
     def to_user(self, expr: Any) -> Any:
         """Replace the internal symbols by the user's ones."""
-        return sp.sympify(expr).xreplace(self._to_user)
+        return as_expr(expr, "expression").xreplace(self._to_user)
 
     # ------------------------------------------------------------------ properties
     @property
@@ -277,21 +176,36 @@ class SymbolicFamily:
         return sp.exp(self.logpdf)
 
     def key(self) -> str:
-        """A hash of the declarations (used by the derivation cache)."""
+        """A hash of the declarations (names the family's records in the derivation cache)."""
         from .. import __version__
 
         parts = [sp.srepr(self.logpdf), sp.srepr(self.params), sp.srepr(self.variables),
                  sp.srepr(self.hyperparams), sp.srepr(self.support), str(self.discrete),
                  sp.srepr(sorted(self.domains.items(), key=lambda kv: kv[0].name)),
-                 sp.srepr(self.conditions), __version__]
+                 sp.srepr(self.conditions), __version__, KEY_FORMAT]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
-    def in_domain(self, values: Mapping[sp.Symbol, float]) -> bool:
-        """Whether the parameter values (user symbols) lie in the declared domain."""
+    def parameter_values(self, values: Mapping[Any, Any], what: str = "values"
+                         ) -> dict[sp.Symbol, float]:
+        """``{symbol or name: number or numeric string}`` -> ``{symbol: float}``."""
+        by_name = names_of(self.params + self.hyperparams)
+        out: dict[sp.Symbol, float] = {}
+        for key, value in values.items():
+            sym = by_name.get(key) if isinstance(key, str) else key
+            if sym not in self.domains:
+                raise ValueError(f"{what}: {shown(key)} is not a parameter of {self.name} "
+                                 f"(parameters: {sorted(by_name)})")
+            out[sym] = as_float(value, f"{what}[{sym}]")
+        return out
+
+    def in_domain(self, values: Mapping[Any, Any]) -> bool:
+        """Whether the parameter values lie in the declared domain and conditions."""
+        point = self.parameter_values(values)
         for s, dom in self.domains.items():
-            if s in values and not bool(dom.contains(sp.Float(values[s]))):
+            if s in point and not bool(dom.contains(sp.Float(point[s]))):
                 return False
-        return all(bool(c.subs(values)) for c in self.conditions)
+        sub = {s: sp.Float(v) for s, v in point.items()}
+        return all(bool(c.xreplace(sub)) for c in self.conditions)
 
     def random_parameters(self, rng: np.random.Generator, max_tries: int = 1000
                           ) -> dict[sp.Symbol, float]:
@@ -320,60 +234,6 @@ class SymbolicFamily:
             return float(hi) - rng.uniform(1.1, 2.9)
         return float(rng.uniform(-1.0, 1.0))
 
-    # ------------------------------------------------------------------ normalization
-    def check_normalization(self, time_limit_s: float = 3.0, rtol: float = 1e-6) -> None:
-        """Verify ∫ p(x | θ) dx = 1 (Σ for discrete families).
-
-        Symbolically first (within ``time_limit_s`` seconds); the answer is always
-        confirmed numerically at random parameter values, since sympy's ``integrate`` can
-        be silently wrong; when sympy cannot close the integral the numeric check decides.
-        Sets ``self.normalization`` to ``"symbolic"`` or ``"numeric"``.
-
-        Raises
-        ------
-        ValueError
-            If the density does not integrate to one.
-        """
-        from . import cache
-        from .numeric import numeric_expectation
-
-        key = f"norm-{self.key()}"
-        record = cache.load(key)
-        if record is not None:
-            self.normalization = record["normalization"]
-            return
-        symbolic = self._symbolic_total(time_limit_s)
-        rng = np.random.default_rng(12345)
-        for _ in range(2):
-            values = self.random_parameters(rng)
-            try:
-                total = float(numeric_expectation(self, [sp.Integer(1)], values)[0])
-            except ValueError as err:
-                raise ValueError(f"logpdf is not normalized: the total mass does not converge "
-                                 f"at {self._fmt(values)} ({err})") from err
-            if not abs(total - 1.0) <= rtol * 10:
-                raise ValueError(
-                    f"logpdf is not normalized: exp(logpdf) integrates to {total:.8g}, not 1, "
-                    f"at {self._fmt(values)} (a constant factor may be missing)")
-        self.normalization = "symbolic" if symbolic is not None and symbolic == 1 else "numeric"
-        cache.store(key, {"normalization": self.normalization})
-
-    def _symbolic_total(self, seconds: float) -> sp.Expr | None:
-        from .expectation import integrate_over_support
-
-        try:
-            with time_limit(seconds):
-                total = integrate_over_support(self.internal, sp.exp(self.internal.logpdf))
-                total = sp.simplify(total) if total is not None else None
-        except (DerivationTimeout, NotImplementedError, ValueError, TypeError,
-                RecursionError, ZeroDivisionError, AttributeError):
-            return None
-        return total
-
-    @staticmethod
-    def _fmt(values: Mapping[sp.Symbol, float]) -> str:
-        return ", ".join(f"{k}={v:.4g}" for k, v in values.items())
-
     # ------------------------------------------------------------------ constructors
     @classmethod
     def from_sympy_stats(cls, random_variable: Any, params: Sequence[sp.Symbol] | None = None,
@@ -386,9 +246,25 @@ class SymbolicFamily:
         params : sequence of Symbol, optional
             Coordinates in order; by default the free symbols of the density, sorted by name.
         """
-        from .sympy_stats_input import family_from_sympy_stats
+        from sympy import stats
 
-        return family_from_sympy_stats(random_variable, params, **kwargs)
+        pspace = getattr(random_variable, "pspace", None)
+        if pspace is None or not hasattr(pspace, "distribution"):
+            raise TypeError(f"random_variable must be a univariate sympy.stats random "
+                            f"symbol, got {shown(random_variable)}")
+        dist = pspace.distribution
+        integer = isinstance(dist.set, sp.Range) or dist.set == sp.S.Naturals0
+        x = sp.Symbol(str(random_variable.symbol).lower(), integer=True if integer else None)
+        pdf = stats.density(random_variable)(x)
+        support = {sp.S.Naturals0: sp.Range(0, sp.oo),
+                   sp.S.Naturals: sp.Range(1, sp.oo)}.get(dist.set, dist.set)
+        if isinstance(pdf, sp.Piecewise):  # sympy.stats wraps the support in a Piecewise
+            pdf = pdf.args[0][0]
+        logpdf = sp.expand_log(sp.log(pdf), force=True)
+        if params is None:
+            params = sorted(logpdf.free_symbols - {x}, key=lambda s: s.name)
+        kwargs.setdefault("name", type(dist).__name__.replace("Distribution", "").lower())
+        return cls(logpdf, params, x, support, **kwargs)
 
     def __repr__(self) -> str:
         return (f"SymbolicFamily(name={self.name!r}, logpdf={self.logpdf}, "

@@ -16,10 +16,14 @@ Information Geometry* (2000), §2.3 (α-connections).
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Sequence
 from typing import Any
 
 import sympy as sp
+
+from ._grammar import _RESERVED
+from .inputs import as_array, as_expr, as_matrix, as_symbols, names_of
 
 __all__ = ["christoffel_symbols", "christoffel_symbols_first_kind", "riemann_tensor",
            "ricci_tensor", "scalar_curvature", "geodesic_equations",
@@ -32,16 +36,13 @@ def _simp(expr: sp.Expr) -> sp.Expr:
 
 
 def _check(metric: Any, coords: Sequence[sp.Symbol]) -> tuple[sp.Matrix, tuple]:
-    g = sp.Matrix(metric)
-    coords = tuple(coords)
+    coords = as_symbols(coords, "coords")
+    g = as_matrix(metric, "metric", names_of(coords))  # string entries parsed safely
     if not g.is_square:
         raise ValueError(f"metric must be a square matrix, got shape {g.shape}")
     if g.shape[0] != len(coords):
         raise ValueError(f"coords must have one symbol per row of the metric ({g.shape[0]}), "
                          f"got {len(coords)}")
-    for c in coords:
-        if not isinstance(c, sp.Symbol):
-            raise TypeError(f"coords must be sympy Symbols, got {c!r}")
     if not (g - g.T).applyfunc(sp.simplify).is_zero_matrix:
         raise ValueError("metric must be symmetric")
     return g, coords
@@ -147,7 +148,7 @@ def geodesic_equations(metric: Any, coords: Sequence[sp.Symbol],
         \ddot x^k + \Gamma^k_{ij}(x)\,\dot x^i \dot x^j = 0
     """
     g, x = _check(metric, coords)
-    t = sp.Symbol("t", real=True) if t is None else t
+    t = sp.Symbol("t", real=True) if t is None else as_symbols(t, "t")[0]
     funcs = [sp.Function(c.name)(t) for c in x]
     gamma = christoffel_symbols(g, x).subs(dict(zip(x, funcs, strict=True)))
     n = len(x)
@@ -162,10 +163,20 @@ def alpha_christoffel_symbols_first_kind(metric: Any, cubic: Any, coords: Sequen
     r"""``G[i, j, k] = Γ^(α)_ij,k = Γ^(0)_ij,k − (α/2) T_ijk`` (Amari's convention)."""
     g, x = _check(metric, coords)
     first = christoffel_symbols_first_kind(g, x)
-    t = sp.Array(cubic)
+    t = as_array(cubic, "cubic", names_of(x))
+    a = _alpha(alpha)
     n = len(x)
-    return sp.Array([[[_simp(first[i, j, k] - sp.sympify(alpha) * t[i, j, k] / 2)
+    return sp.Array([[[_simp(first[i, j, k] - a * t[i, j, k] / 2)
                        for k in range(n)] for j in range(n)] for i in range(n)])
+
+
+def _alpha(alpha: Any) -> sp.Expr:
+    """α as a sympy number or symbol; a string is a number (``"1/2"``) or a name (``"a"``)."""
+    if isinstance(alpha, str) and alpha.strip().isidentifier():
+        name = alpha.strip()
+        if name not in _RESERVED and not name.startswith("__") and not keyword.iskeyword(name):
+            return sp.Symbol(name, real=True)
+    return as_expr(alpha, "alpha")
 
 
 def alpha_christoffel_symbols(family_or_metric: Any, alpha: Any, *args: Any,

@@ -17,6 +17,8 @@ from typing import Any
 import mpmath
 import sympy as sp
 
+from .inputs import as_expr
+
 __all__ = ["is_closed", "integrate_1d", "mellin_integrate", "beta_integrate",
            "density_from_log", "recognize", "SUBSTITUTIONS", "convergent_branch",
            "falling_factorial_sum", "mp_function"]
@@ -24,7 +26,7 @@ __all__ = ["is_closed", "integrate_1d", "mellin_integrate", "beta_integrate",
 
 def is_closed(expr: Any) -> bool:
     """True if ``expr`` is a finite closed form (no Integral/Sum, oo, nan, I, Meijer G)."""
-    expr = sp.sympify(expr)
+    expr = as_expr(expr, "expression")
     if expr.has(sp.Integral, sp.Sum, sp.oo, -sp.oo, sp.zoo, sp.nan, sp.I, sp.meijerg,
                 sp.Piecewise):
         return False
@@ -275,8 +277,9 @@ def recognize(integrand: sp.Expr, var: sp.Symbol, lo: Any, hi: Any) -> sp.Expr |
     """A parameter-free integral as a rational combination of 1, π, π², γ_E, γ_E², log 2
     and ζ(3): an integer relation found by PSLQ at 40 digits, confirmed at 50."""
     f = mp_function(integrand, var)
-    ends = [mpmath.mpf(float(b)) if sp.sympify(b).is_finite else
-            (mpmath.inf if sp.sympify(b) > 0 else -mpmath.inf) for b in (lo, hi)]
+    bounds = [as_expr(b, "integration bound") for b in (lo, hi)]
+    ends = [mpmath.mpf(float(b)) if b.is_finite else (mpmath.inf if b > 0 else -mpmath.inf)
+            for b in bounds]
     pts = [ends[0], mpmath.mpf(0), ends[1]] if ends[0] < 0 < ends[1] else ends
     try:
         with mpmath.workdps(55):

@@ -12,12 +12,13 @@ to check normalization, and as the flagged numeric fallback of the Fisher strate
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import sympy as sp
-from scipy.integrate import quad_vec
+from scipy.integrate import IntegrationWarning, quad_vec
 
 if TYPE_CHECKING:
     from .family import SymbolicFamily
@@ -123,21 +124,26 @@ def numeric_expectation(family: SymbolicFamily, exprs: Sequence[Any],
         If the integral does not converge to a finite value.
     """
     fi = family.internal
-    vals = {family._to_internal.get(k, k): sp.Float(v) for k, v in values.items()}
-    exprs = [sp.sympify(family.to_internal(e)).xreplace(vals) for e in exprs]
+    point = family.parameter_values(values)
+    vals = {family._to_internal[k]: sp.Float(v) for k, v in point.items()}
+    exprs = [family.to_internal(e).xreplace(vals) for e in exprs]
     logp = stable_log(fi.logpdf).xreplace(vals)
-    support = [(sp.sympify(lo).xreplace(vals), sp.sympify(hi).xreplace(vals))
-               for lo, hi in fi.support]
+    support = [(lo.xreplace(vals), hi.xreplace(vals)) for lo, hi in fi.support]
     leftover = set().union(*(e.free_symbols for e in exprs + [logp])) - set(fi.variables)
     if leftover:
         raise ValueError(f"values must give every parameter; missing "
                          f"{sorted(str(family.to_user(s)) for s in leftover)}")
-    if fi.discrete:
-        result = _sum(fi.variables[0], logp, exprs, support[0])
-    elif len(fi.variables) == 1:
-        result = _quad(fi.variables[0], logp, exprs, support[0], rtol)
-    else:
-        result = _tanh_sinh(fi.variables, logp, exprs, support)
+    # overflow far in a divergent tail is reported below as non-convergence, not leaked
+    # to the user as numpy/scipy warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.simplefilter("ignore", IntegrationWarning)
+        if fi.discrete:
+            result = _sum(fi.variables[0], logp, exprs, support[0])
+        elif len(fi.variables) == 1:
+            result = _quad(fi.variables[0], logp, exprs, support[0], rtol)
+        else:
+            result = _tanh_sinh(fi.variables, logp, exprs, support)
     if not np.all(np.isfinite(result)):
         raise ValueError(f"numeric expectation did not converge (got {result}) at values "
                          f"{dict(values)}")

@@ -18,7 +18,9 @@ What a density may contain
 
 Everything else (attributes, subscripts, strings, lambdas, comprehensions, keyword or
 starred arguments, comparisons, dunder names, unknown names, non-ASCII text) raises a
-``ValueError`` that says what was refused. Sizes are bounded (length, nesting depth,
+``ValueError`` that says what was refused. Conditions on parameters
+(:func:`parse_expression` with ``relations=True``) may also be comparisons ``< <= > >=``,
+chained as in ``0 < p < 1``. Sizes are bounded (length, nesting depth,
 number of nodes, magnitude of numeric constants and exponents), so a short input cannot
 make the conversion or a later simplification hang: ``9**9**9**9`` is refused, not
 evaluated.
@@ -34,8 +36,9 @@ Parameter declarations
     n:int>0            an integer parameter (combine ``:int`` with any constraint)
 
 Bounds at 0 become sympy assumptions (``positive``, ``nonnegative``, ``negative``,
-``nonpositive``), which sympy's integrator needs; other bounds are kept in
-:attr:`ParamSpec.domain` for the caller to check numeric values against.
+``nonpositive``), which sympy's integrator needs; any other interval makes the symbol a
+:class:`DeclaredSymbol`, which carries it to every family built with it (and
+:attr:`ParamSpec.domain` holds it too).
 """
 
 from __future__ import annotations
@@ -61,8 +64,10 @@ from ._grammar import (  # noqa: F401 - re-exported: the parser's public limits
     MAX_NODES,
     MAX_POLYGAMMA_ORDER,
     MAX_ROOT_BITS,
+    shown,
 )
-from .declarations import (
+from .declarations import (  # noqa: F401 - DeclaredSymbol re-exported
+    DeclaredSymbol,
     ParamSpec,
     _check_name,
     parse_param_specs,
@@ -76,8 +81,10 @@ __all__ = [
     "parse_params",
     "parse_variable",
     "parse_density",
+    "parse_expression",
     "parse_constant",
     "parse_support",
+    "split_bounds",
     "ALLOWED_FUNCTIONS",
     "ALLOWED_CONSTANTS",
     "MAX_LENGTH",
@@ -85,12 +92,35 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------- densities
-class _Converter:
-    """Walk an ``ast`` tree and build the sympy expression, refusing all else."""
+_RELATIONS: dict[type, type] = {ast.Lt: sympy.StrictLessThan, ast.LtE: sympy.LessThan,
+                                ast.Gt: sympy.StrictGreaterThan, ast.GtE: sympy.GreaterThan}
 
-    def __init__(self, names: dict[str, sympy.Expr], what: str = "density") -> None:
+
+class _Converter:
+    """Walk an ``ast`` tree and build the sympy expression, refusing all else.
+
+    With ``relations=True`` the top level may be a comparison (``<``, ``<=``, ``>``,
+    ``>=``, chained as in ``0 < p < 1``), converted to a sympy relational (or an ``And``).
+    """
+
+    def __init__(self, names: dict[str, sympy.Expr], what: str = "density",
+                 relations: bool = False) -> None:
         self.names = names
         self.what = what
+        self.relations = relations
+
+    def _Compare(self, node: ast.Compare, depth: int) -> sympy.Basic:
+        if not self.relations or depth > 1:
+            raise ValueError(f"{self.what}: {_REFUSED[ast.Compare]}")
+        sides = [self.convert(node.left, depth)] + [self.convert(c, depth)
+                                                    for c in node.comparators]
+        parts = []
+        for op, lhs, rhs in zip(node.ops, sides, sides[1:], strict=False):
+            if type(op) not in _RELATIONS:
+                raise ValueError(f"{self.what}: comparison {type(op).__name__} is not allowed "
+                                 "(only <, <=, >, >=)")
+            parts.append(_RELATIONS[type(op)](lhs, rhs))
+        return parts[0] if len(parts) == 1 else sympy.And(*parts)
 
     def convert(self, node: ast.AST, depth: int = 0) -> sympy.Expr:
         if depth > MAX_DEPTH:
@@ -107,10 +137,10 @@ class _Converter:
         value = node.value
         if isinstance(value, bool) or not isinstance(value, int | float):
             kind = "string" if isinstance(value, str | bytes) else type(value).__name__
-            raise ValueError(f"{self.what}: {kind} constants are not allowed, got {value!r}")
+            raise ValueError(f"{self.what}: {kind} constants are not allowed, got {shown(value)}")
         if isinstance(value, float):
             if not math.isfinite(value):
-                raise ValueError(f"{self.what}: number {value!r} is not finite")
+                raise ValueError(f"{self.what}: number {shown(value)} is not finite")
             # repr gives the shortest decimal that round-trips; 0.1 -> 1/10 exactly
             return sympy.Rational(repr(value))
         if value.bit_length() > MAX_BITS:
@@ -120,15 +150,17 @@ class _Converter:
     def _Name(self, node: ast.Name, depth: int) -> sympy.Expr:
         name = node.id
         if name.startswith("__") or name.endswith("__"):
-            raise ValueError(f"{self.what}: dunder names are not allowed, got {name!r}")
+            raise ValueError(f"{self.what}: dunder names are not allowed, got {shown(name)}")
         if name in self.names:
             return self.names[name]
         if name in ALLOWED_FUNCTIONS:
-            raise ValueError(f"{self.what}: {name!r} is a function; call it, as in {name}(...)")
+            raise ValueError(f"{self.what}: {shown(name)} is a function; call it, as in "
+                             f"{name}(...)")
         allowed = ", ".join(sorted(self.names))
         hint = ("; declare parameters with --params and the variable with --var"
                 if self.what == "density" else "")
-        raise ValueError(f"{self.what}: unknown name {name!r} (allowed names: {allowed}){hint}")
+        raise ValueError(f"{self.what}: unknown name {shown(name)} (allowed names: "
+                         f"{allowed}){hint}")
 
     def _UnaryOp(self, node: ast.UnaryOp, depth: int) -> sympy.Expr:
         operand = self.convert(node.operand, depth)
@@ -158,10 +190,11 @@ class _Converter:
                              "allowed (no attribute or computed calls)")
         name = node.func.id
         if name.startswith("__") or name.endswith("__"):
-            raise ValueError(f"{self.what}: dunder names are not allowed, got {name!r}")
+            raise ValueError(f"{self.what}: dunder names are not allowed, got {shown(name)}")
         if name not in ALLOWED_FUNCTIONS:
             allowed = ", ".join(sorted(ALLOWED_FUNCTIONS))
-            raise ValueError(f"{self.what}: function {name!r} is not allowed (allowed: {allowed})")
+            raise ValueError(f"{self.what}: function {shown(name)} is not allowed "
+                             f"(allowed: {allowed})")
         if node.keywords:
             raise ValueError(f"{self.what}: keyword arguments are not allowed (in {name}(...))")
         func, arities = ALLOWED_FUNCTIONS[name]
@@ -208,7 +241,8 @@ def _check_power(base: sympy.Expr, exponent: sympy.Expr, what: str) -> None:
                              f"(at most {MAX_ROOT_BITS} bits)")
 
 
-def parse_density(text: str, params: Sequence[sympy.Symbol], variable: sympy.Symbol,
+def parse_density(text: str, params: Sequence[sympy.Symbol],
+                  variable: sympy.Symbol | Sequence[sympy.Symbol],
                   check_params: bool = True) -> sympy.Expr:
     """Convert a log-density (or density) string to a sympy expression, safely.
 
@@ -219,8 +253,8 @@ def parse_density(text: str, params: Sequence[sympy.Symbol], variable: sympy.Sym
         what is allowed.
     params : sequence of sympy.Symbol
         The parameters that may appear (their assumptions are kept).
-    variable : sympy.Symbol
-        The random variable.
+    variable : sympy.Symbol or sequence of sympy.Symbol
+        The random variable (several for a multivariate density).
     check_params : bool
         If true (default), refuse an expression in which a parameter or the variable
         does not appear — a common typo, and its Fisher matrix would be singular.
@@ -243,17 +277,42 @@ def parse_density(text: str, params: Sequence[sympy.Symbol], variable: sympy.Sym
     >>> parse_density("-(x - mu)**2/(2*sigma**2) - log(sigma)", [mu, sigma], x)
     -log(sigma) - (-mu + x)**2/(2*sigma**2)
     """
-    symbols = _symbol_table(params, variable)
+    variables = tuple(variable) if isinstance(variable, Sequence) else (variable,)
+    symbols = _symbol_table(params, variables)
     expr = _parse_expression(text, symbols, "density")
     if check_params:
-        missing = [s.name for s in (*params, variable) if not expr.has(s)]
+        missing = [s.name for s in params if not expr.has(s)]
+        if not any(expr.has(v) for v in variables):
+            missing += [v.name for v in variables]
         if missing:
             raise ValueError(f"density does not depend on {', '.join(missing)}; every "
                              "declared parameter and the variable must appear")
     return expr
 
 
-def _parse_expression(text: str, names: dict[str, sympy.Expr], what: str) -> sympy.Expr:
+def parse_expression(text: str, names: dict[str, sympy.Expr] | None = None,
+                     what: str = "expression", relations: bool = False) -> sympy.Basic:
+    """Parse ``text`` with the safe grammar over the given names (and the constants).
+
+    The one safe entry point for any user string that is an expression: a density, a
+    support bound, a parameter as a function of other parameters, a condition
+    (``relations=True``: ``p1 + p2 < 1``). Nothing is evaluated.
+
+    Examples
+    --------
+    >>> a = sympy.Symbol("a", positive=True)
+    >>> parse_expression("sqrt(a) + 1", {"a": a})
+    sqrt(a) + 1
+    """
+    table = dict(ALLOWED_CONSTANTS)
+    for name, value in (names or {}).items():
+        _check_name(name, what)
+        table[name] = value
+    return _parse_expression(text, table, what, relations)
+
+
+def _parse_expression(text: str, names: dict[str, sympy.Expr], what: str,
+                      relations: bool = False) -> sympy.Basic:
     """Parse ``text`` with the whitelist, refusing oversize or undefined results."""
     if not isinstance(text, str):
         raise TypeError(f"{what} must be a string, got {type(text).__name__}")
@@ -274,7 +333,9 @@ def _parse_expression(text: str, names: dict[str, sympy.Expr], what: str) -> sym
     n_nodes = sum(1 for _ in ast.walk(tree))
     if n_nodes > MAX_NODES:
         raise ValueError(f"{what} is too large ({n_nodes} syntax nodes, at most {MAX_NODES})")
-    expr = _Converter(names, what).convert(tree.body)
+    expr = _Converter(names, what, relations).convert(tree.body)
+    if isinstance(expr, sympy.logic.boolalg.BooleanAtom):
+        raise ValueError(f"{what}: the comparison is always {bool(expr)}, got {shown(text)}")
     if expr.has(sympy.zoo, sympy.nan, sympy.I):
         raise ValueError(f"{what} is undefined or complex somewhere: simplifies to {expr}")
     return expr
@@ -290,8 +351,25 @@ def parse_constant(text: str, what: str = "value") -> sympy.Expr:
     """
     value = _parse_expression(text, dict(ALLOWED_CONSTANTS), what)
     if not (value.is_number and value.is_extended_real):
-        raise ValueError(f"{what} must be a real number or -oo/oo, got {text!r}")
+        raise ValueError(f"{what} must be a real number or -oo/oo, got {shown(text)}")
     return value
+
+
+def split_bounds(text: str, what: str) -> tuple[str, str, bool, bool]:
+    """``"(0, oo]"`` -> ``("0", " oo", True, False)``: the two ends (as text) and whether
+    each is open. Brackets are optional (then both ends are open)."""
+    if not isinstance(text, str):
+        raise TypeError(f"{what} must be a string, got {type(text).__name__}")
+    body = text.strip()
+    left_open = right_open = True
+    if len(body) >= 2 and body[0] in "([" and body[-1] in ")]":
+        left_open, right_open = body[0] == "(", body[-1] == ")"
+        body = body[1:-1]
+    parts = body.split(",")
+    if len(parts) != 2:
+        raise ValueError(f"{what} must be 'low,high' (e.g. '-oo,oo', '0,oo' or '(0, 1]'), "
+                         f"got {shown(text)}")
+    return parts[0], parts[1], left_open, right_open
 
 
 def parse_support(text: str) -> tuple[sympy.Expr, sympy.Expr]:
@@ -302,27 +380,20 @@ def parse_support(text: str) -> tuple[sympy.Expr, sympy.Expr]:
     >>> parse_support("(-pi, pi)")
     (-pi, pi)
     """
-    if not isinstance(text, str):
-        raise TypeError(f"support must be a string, got {type(text).__name__}")
-    body = text.strip()
-    if body[:1] in "([" and body[-1:] in ")]":
-        body = body[1:-1]
-    parts = body.split(",")
-    if len(parts) != 2:
-        raise ValueError(f"support must be 'low,high' (e.g. '-oo,oo' or '0,oo'), got {text!r}")
-    lo = parse_constant(parts[0], "support low end")
-    hi = parse_constant(parts[1], "support high end")
+    low, high, _, _ = split_bounds(text, "support")
+    lo = parse_constant(low, "support low end")
+    hi = parse_constant(high, "support high end")
     if not bool(lo < hi):
         raise ValueError(f"support must have low < high, got ({lo}, {hi})")
     return lo, hi
 
 
-def _symbol_table(params: Iterable[sympy.Symbol], variable: sympy.Symbol
+def _symbol_table(params: Iterable[sympy.Symbol], variables: Iterable[sympy.Symbol]
                   ) -> dict[str, sympy.Expr]:
     table: dict[str, sympy.Expr] = dict(ALLOWED_CONSTANTS)
-    for sym in (*params, variable):
+    for sym in (*params, *variables):
         if not isinstance(sym, sympy.Symbol):
-            raise TypeError(f"params and variable must be sympy Symbols, got {sym!r}")
+            raise TypeError(f"params and variable must be sympy Symbols, got {shown(sym)}")
         _check_name(sym.name, "params")
         if sym.name in table and table[sym.name] is not sym:
             raise ValueError(f"params: name {sym.name!r} is used twice")

@@ -18,37 +18,51 @@ from typing import Any
 import sympy as sp
 
 from .family import SymbolicFamily
+from .inputs import as_array, as_expr, as_matrix, as_symbols, names_of
 
 __all__ = ["reparametrize", "pullback_metric", "pullback_cubic", "jacobian"]
+
+
+def _expressions(old_as_functions_of_new: Sequence[Any], new_params: Sequence[sp.Symbol],
+                 extra: Sequence[sp.Symbol] = ()) -> list[sp.Expr]:
+    """θ(φ) as sympy expressions; strings are parsed over the names of φ (and ``extra``)."""
+    if isinstance(old_as_functions_of_new, str):
+        raise TypeError("old_as_functions_of_new must be a sequence (one expression per old "
+                        "parameter), got a single string")
+    names = names_of(tuple(new_params) + tuple(extra))
+    return [as_expr(e, "old_as_functions_of_new", names) for e in old_as_functions_of_new]
 
 
 def jacobian(old_as_functions_of_new: Sequence[Any], new_params: Sequence[sp.Symbol]
              ) -> sp.Matrix:
     """``J[a, i] = ∂θ^a/∂φ^i``."""
-    old = [sp.sympify(e) for e in old_as_functions_of_new]
-    return sp.Matrix([[sp.diff(e, p) for p in new_params] for e in old])
+    new = as_symbols(new_params, "new_params")
+    old = _expressions(old_as_functions_of_new, new)
+    return sp.Matrix([[sp.diff(e, p) for p in new] for e in old])
 
 
 def _substitution(old_params: Sequence[sp.Symbol], old_as_functions_of_new: Sequence[Any],
-                  new_params: Sequence[sp.Symbol]) -> dict:
-    if len(old_params) != len(old_as_functions_of_new):
+                  new_params: Sequence[sp.Symbol], extra: Sequence[sp.Symbol] = ()) -> dict:
+    old_params = as_symbols(old_params, "old_params")
+    new_params = as_symbols(new_params, "new_params")
+    exprs = _expressions(old_as_functions_of_new, new_params, extra)
+    if len(old_params) != len(exprs):
         raise ValueError(f"old_as_functions_of_new must give one expression per old parameter "
-                         f"({len(old_params)}), got {len(old_as_functions_of_new)}")
+                         f"({len(old_params)}), got {len(exprs)}")
     if len(new_params) != len(old_params):
         raise ValueError(f"new_params must have {len(old_params)} symbols, got {len(new_params)}")
-    for e in old_as_functions_of_new:
-        extra = sp.sympify(e).free_symbols - set(new_params)
-        if extra & set(old_params):
+    for e in exprs:
+        if (e.free_symbols - set(new_params)) & set(old_params):
             raise ValueError(f"old_as_functions_of_new may only use new_params, got {e}")
-    return dict(zip(old_params, [sp.sympify(e) for e in old_as_functions_of_new], strict=True))
+    return dict(zip(old_params, exprs, strict=True))
 
 
 def pullback_metric(metric: Any, old_params: Sequence[sp.Symbol], new_params: Sequence[sp.Symbol],
                     old_as_functions_of_new: Sequence[Any]) -> sp.Matrix:
     """The metric in the new coordinates, :math:`J^\\top g(\\theta(\\phi)) J`, simplified."""
     sub = _substitution(old_params, old_as_functions_of_new, new_params)
-    jac = jacobian(old_as_functions_of_new, new_params)
-    g = sp.Matrix(metric).xreplace(sub)
+    jac = jacobian(list(sub.values()), new_params)
+    g = as_matrix(metric, "metric", names_of(sub)).xreplace(sub)
     return (jac.T * g * jac).applyfunc(sp.simplify)
 
 
@@ -56,8 +70,8 @@ def pullback_cubic(cubic: Any, old_params: Sequence[sp.Symbol], new_params: Sequ
                    old_as_functions_of_new: Sequence[Any]) -> sp.Array:
     """The cubic tensor in the new coordinates, :math:`T_{abc} J^a_i J^b_j J^c_k`."""
     sub = _substitution(old_params, old_as_functions_of_new, new_params)
-    jac = jacobian(old_as_functions_of_new, new_params)
-    t = sp.Array(cubic).xreplace(sub)
+    jac = jacobian(list(sub.values()), new_params)
+    t = as_array(cubic, "cubic", names_of(sub)).xreplace(sub)
     n, m = jac.shape
     return sp.Array([[[sp.simplify(sum(t[a, b, c] * jac[a, i] * jac[b, j] * jac[c, k]
                                        for a in range(n) for b in range(n) for c in range(n)))
@@ -74,9 +88,12 @@ def reparametrize(family_or_metric: Any, new_params: Sequence[sp.Symbol],
     family_or_metric : SymbolicFamily or sympy.Matrix
         A family: returns a new SymbolicFamily whose log-density is ℓ(x | θ(φ)).
         A metric: returns the pulled-back metric (``old_params`` required).
-    new_params : sequence of Symbol
-    old_as_functions_of_new : sequence of expressions
-        θ^a as functions of φ, one per old parameter.
+    new_params : sequence of Symbol, or str
+        The new coordinates φ, e.g. ``[mu, v]`` or ``"mu v>0"`` (declared intervals
+        become their domains).
+    old_as_functions_of_new : sequence of expressions or str
+        θ^a as functions of φ, one per old parameter (strings are parsed safely, over the
+        names of φ).
 
     Examples
     --------
@@ -92,15 +109,16 @@ def reparametrize(family_or_metric: Any, new_params: Sequence[sp.Symbol],
     """
     if isinstance(family_or_metric, SymbolicFamily):
         fam = family_or_metric
-        sub = _substitution(fam.params, old_as_functions_of_new, new_params)
+        new = as_symbols(new_params, "new_params")
+        sub = _substitution(fam.params, old_as_functions_of_new, new, fam.hyperparams)
         logpdf = fam.logpdf.xreplace(sub)
         support = [(lo.xreplace(sub), hi.xreplace(sub)) for lo, hi in fam.support]
         if fam.discrete:
             support = sp.Range(support[0][0], support[0][1] + 1)
         elif len(fam.variables) == 1:
             support = support[0]
-        hyper_domains = {h: (fam.domains[h].inf, fam.domains[h].sup) for h in fam.hyperparams}
-        return SymbolicFamily(logpdf, list(new_params), fam.variable, support,
+        hyper_domains = {h: fam.domains[h] for h in fam.hyperparams}
+        return SymbolicFamily(logpdf, list(new), fam.variable, support,
                               discrete=fam.discrete, hyperparams=fam.hyperparams,
                               constraints={**hyper_domains, **(constraints or {})},
                               conditions=[c.xreplace(sub) for c in fam.conditions],

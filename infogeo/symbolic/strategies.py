@@ -89,6 +89,15 @@ class Context:
         self.engine = ExpectationEngine(self.family, self.time_limit_s)
         self._mean_T: list[sp.Expr] | None = None
 
+    def variable_names(self) -> str:
+        return ", ".join(v.name for v in self.variables)
+
+    def kinks(self) -> str:
+        """The non-smooth factors that involve both a parameter and the variable."""
+        atoms = [a for a in self.logpdf.atoms(*_NON_SMOOTH)
+                 if a.free_symbols & set(self.params) and a.free_symbols & set(self.variables)]
+        return ", ".join(sorted(str(self.family.to_user(a)) for a in atoms))
+
     def jacobian_eta(self) -> sp.Matrix:
         """J[k, i] = ∂η_k/∂θ_i."""
         return sp.Matrix([[sp.diff(e, p) for p in self.params] for e in self.expfam.eta])
@@ -109,15 +118,19 @@ class Context:
 
 # ---------------------------------------------------------------------- Fisher strategies
 def fisher_hessian_free(ctx: Context) -> sp.Matrix:
-    if ctx.non_smooth or ctx.hessian.free_symbols & set(ctx.variables):
-        raise NotClosed("−∂²ℓ depends on x (or ℓ is not smooth in θ)")
+    if ctx.non_smooth:
+        raise NotClosed(f"ℓ is not smooth in the parameters ({ctx.kinks()})")
+    if ctx.hessian.free_symbols & set(ctx.variables):
+        raise NotClosed(f"−∂²ℓ depends on {ctx.variable_names()}")
     return -ctx.hessian
 
 
 def fisher_exponential_family(ctx: Context) -> sp.Matrix:
     r""":math:`I_{ij} = -\partial_i\partial_j c - \sum_k \partial_i\partial_j\eta_k\,E[T_k]`."""
     if ctx.expfam is None:
-        raise NotClosed("ℓ is not of exponential-family form Σ η(θ)·T(x) + c(θ) + log h(x)")
+        v = ctx.variable_names()
+        raise NotClosed(f"ℓ is not of exponential-family form Σ η(θ)·T({v}) + c(θ) + "
+                        f"log h({v})")
     ef = ctx.expfam
     n = len(ctx.params)
     hess_eta = [sp.hessian(e, ctx.params) for e in ef.eta]
@@ -132,7 +145,8 @@ def fisher_exponential_family(ctx: Context) -> sp.Matrix:
 
 def fisher_expectation(ctx: Context) -> sp.Matrix:
     if ctx.non_smooth:
-        raise NotClosed("ℓ is not smooth in θ: −E[∂²ℓ] would miss the kink")
+        raise NotClosed(f"ℓ is not smooth in the parameters ({ctx.kinks()}): −E[∂²ℓ] "
+                        "would miss the kink")
     return _symmetrize(ctx, lambda i, j: -ctx.engine.expect(ctx.hessian[i, j]))
 
 

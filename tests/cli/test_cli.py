@@ -161,11 +161,12 @@ def test_curvature_of_the_normal_family(capsys: pytest.CaptureFixture[str], alph
 
 def test_expectation_no_strategy_closes_is_a_one_line_error(
         capsys: pytest.CaptureFixture[str]) -> None:
-    """Logistic (μ, s): no strategy closes within 0.2 s; the message points to --at."""
+    """Logistic (μ, s): no strategy closes within 0.05 s; the message points to --at."""
     code, out, err = run(capsys, "fisher", "--logpdf", LOGISTIC_LOGPDF, "--params", "mu s>0",
-                         "--time-limit", "0.2", "--no-cache")
+                         "--timeout", "0.05", "--no-cache")
     assert code == 1 and out == ""
     assert err.startswith("infogeo: error: no strategy derived") and "--at" in err
+    assert "--timeout 0.2" in err  # four times the budget that ran out
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
@@ -175,7 +176,7 @@ def test_numeric_fallback_with_at(capsys: pytest.CaptureFixture[str]) -> None:
     tables; checked here against scipy's logistic quadrature independently)."""
     from scipy import integrate, stats
 
-    data = run_json(capsys, "fisher", "logistic", "--time-limit", "0.2", "--no-cache",
+    data = run_json(capsys, "fisher", "logistic", "--timeout", "0.05", "--no-cache",
                     "--at", "mu=0.5 s=2")
     got = np.array([[float(e) for e in row] for row in data["fisher"]])
     expected = np.diag([1 / 3, (np.pi**2 + 3) / 9]) / 4
@@ -231,6 +232,8 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 2 and "invalid choice" in err
     code, _, err = run(capsys, "fisher", "normal", "--time-limit", "-1")
     assert code == 2 and "--time-limit: must be > 0" in err
+    code, _, err = run(capsys, "fisher", "normal", "--timeout", "0")
+    assert code == 2 and "--timeout: must be > 0" in err
     code, _, _ = run(capsys)
     assert code == 2
     code, out, _ = run(capsys, "--version")
@@ -260,3 +263,86 @@ def test_python_dash_m_infogeo_json_and_hostile_input(tmp_path: Path) -> None:
     assert bad.returncode == 1 and bad.stdout == ""
     assert bad.stderr.startswith("infogeo: error:") and bad.stderr.count("\n") == 1
     assert not sentinel.exists()
+
+
+# ---------------------------------------------------------------------- honest waiting
+LOGLOGISTIC = "log(b/a) + (b-1)*log(x/a) - 2*log(1 + (x/a)**b)"
+
+
+def test_readable_closed_forms_are_printed(capsys: pytest.CaptureFixture[str]) -> None:
+    data = run_json(capsys, "fisher", "bernoulli")
+    assert data["fisher"] == [["1/(p*(1 - p))"]]
+
+
+def test_at_answers_by_quadrature_whatever_the_symbolic_outcome(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Log-logistic (scale a, shape b): no strategy closes; I = diag(b²/(3a²),
+    (3 + π²)/(9b²)) (Shoukri, Mian & Tracy 1988) is printed by quadrature at the point,
+    before the symbolic attempt, which is reported with its reasons."""
+    argv = ["fisher", "--logpdf", LOGLOGISTIC, "--params", "a>0 b>0", "--at", "a=1 b=2",
+            "--timeout", "0.3"]
+    code, out, err = run(capsys, *argv)
+    assert code == 0 and err == ""
+    assert out.index("at a=1, b=2 (quadrature):") < out.index("no closed form within 0.3 s")
+    assert "support: x in (0, oo): inferred" in out and "hessian_free:" in out
+    data = run_json(capsys, *argv)
+    expected = np.diag([4 / 3, (3 + np.pi**2) / 36])
+    np.testing.assert_allclose(data["fisher_at"], expected, rtol=1e-8, atol=1e-12)
+    assert data["numeric"] is True and data["strategy"] == "numeric"
+    assert [a["strategy"] for a in data["attempts"]] == [
+        "hessian_free", "exponential_family", "expectation", "score"]
+    _, again, _ = run(capsys, *argv)  # the failure is remembered: no new attempt
+    assert "remembered from an earlier attempt" in again
+
+
+def test_closed_form_and_quadrature_at_a_point_agree(capsys: pytest.CaptureFixture[str]
+                                                     ) -> None:
+    data = run_json(capsys, "fisher", "normal", "--at", "mu=0.5 sigma=2")
+    np.testing.assert_allclose(data["quadrature_at"], data["fisher_at"], rtol=1e-10,
+                               atol=1e-15)
+
+
+def test_progress_shows_the_step_running(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "fisher", "--logpdf", "log(r) - r*x", "--params", "r>0",
+                         "--support", "0,oo", "--no-cache", "--progress")
+    assert code == 0 and "I(r) =" in out
+    assert "\rinfogeo: Fisher information: normalization check (" in err
+    assert "Fisher information: trying hessian_free" in err
+    assert err.endswith("\r")  # the line is erased at the end
+    code, _, err = run(capsys, "fisher", "normal", "--quiet")
+    assert code == 0 and err == ""
+
+
+def test_missing_support_gets_a_hint_and_no_numpy_warning(tmp_path: Path) -> None:
+    proc = _subprocess("fisher", "--logpdf", "log(lam) - lam*x", "--params", "lam>0",
+                       tmp=tmp_path)
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and "Warning" not in proc.stderr
+    assert "diverges" in proc.stderr and "did you mean --support 0,oo?" in proc.stderr
+
+
+def test_conditions_limit_the_points(capsys: pytest.CaptureFixture[str]) -> None:
+    """Three categories k = 0, 1, 2 with probabilities (p1, p2, 1 − p1 − p2), written with
+    polynomial indicators of k; REFERENCE.md categorical: I = diag(1/p1, 1/p2) + 1/p3."""
+    argv = ["fisher", "--logpdf", "(1-k)*(2-k)/2*log(p1) + k*(2-k)*log(p2) "
+            "+ k*(k-1)/2*log(1-p1-p2)", "--params", "p1:(0,1) p2:(0,1)", "--var", "k",
+            "--support", "0,2", "--discrete", "--conditions", "p1 + p2 < 1"]
+    data = run_json(capsys, *argv, "--at", "p1=0.2 p2=0.3")
+    expected = np.diag([1 / 0.2, 1 / 0.3]) + 1 / 0.5
+    np.testing.assert_allclose(data["fisher_at"], expected, rtol=1e-12)
+    code, _, err = run(capsys, *argv, "--at", "p1=0.6 p2=0.5")
+    assert code == 1 and "p1 + p2 < 1" in err and "--at must lie in the parameter domain" in err
+
+
+def test_support_of_several_variables(capsys: pytest.CaptureFixture[str]) -> None:
+    """Dirichlet(a, b, c) on the simplex (REFERENCE.md: I = diag(ψ′(α_i)) − ψ′(Σα)·11ᵀ)."""
+    argv = ["fisher", "--logpdf", "loggamma(a+b+c) - loggamma(a) - loggamma(b) - loggamma(c)"
+            " + (a-1)*log(x1) + (b-1)*log(x2) + (c-1)*log(1-x1-x2)", "--params",
+            "a>0 b>0 c>0", "--var", "x1 x2"]
+    code, _, err = run(capsys, *argv, "--support", "0,1")
+    assert code == 1 and "separated by ';'" in err
+    data = run_json(capsys, *argv, "--support", "0,1; 0,1-x1", "--at", "a=1.5 b=2 c=2.5")
+    from scipy.special import polygamma
+    alpha = np.array([1.5, 2.0, 2.5])
+    expected = np.diag(polygamma(1, alpha)) - polygamma(1, alpha.sum())
+    np.testing.assert_allclose(data["fisher_at"], expected, rtol=1e-10)

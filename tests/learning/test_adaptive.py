@@ -16,9 +16,13 @@ from infogeo.learning import (
     block_diagonal_fisher,
     dense_fisher,
     direction_error,
+    fisher_quadratic_forms,
     fisher_vector_products,
     flatten_params,
     layer_approximation,
+    layer_cost,
+    model_reduction,
+    reduction_fraction,
     select_approximation,
     solve_layer,
     stats_fisher_vector_products,
@@ -170,12 +174,13 @@ def test_choice_reacts_to_changed_budget_and_records_layers(problem):
     for _ in range(6):
         _, grads = obj.value_and_grad(params)
         _, state = piece.update(grads, state, params, damping=1e-3)
-    first, last = state.history[0], state.history[-1]
+    probes = [r for r in state.history if r.step != 1]  # 1: a refresh, no probe
+    first, last = probes[0], state.history[-1]
     assert first.choices == ("block", "block")
     # probed at once on the budget change (step 3, not the scheduled step 4)
-    assert [r.step for r in state.history][:3] == [0, 2, 3]
-    assert state.history[2].budget == 1e4
-    assert state.history[2].choices == last.choices == ("diagonal", "diagonal")
+    assert [r.step for r in probes][:3] == [0, 2, 3]
+    assert probes[2].budget == 1e4
+    assert probes[2].choices == last.choices == ("diagonal", "diagonal")
     assert len(first.errors) == net.n_layers and set(first.errors[0]) == {"diagonal", "block"}
     assert state.flops > 0
 
@@ -207,9 +212,118 @@ def test_adaptive_optimizer_trains_and_fixed_choice_equals_itself(problem):
     (dict(probe="nope"), "probe"),
     (dict(budget=-1.0), "budget"),
     (dict(probe_every=4, max_probe_every=2), "max_probe_every"),
+    (dict(quality="angle"), "quality"),
+    (dict(refresh="sometimes"), "refresh"),
+    (dict(refresh=0), "refresh"),
+    (dict(refresh_tolerance=0.0), "refresh_tolerance"),
 ])
 def test_bad_arguments_are_named(problem, kwargs, match):
     net, _, X, y, _ = problem
     obj = NetworkObjective(net, X, y, fisher="exact")
     with pytest.raises(ValueError, match=match):
         adaptive_curvature(obj.stats, **kwargs)
+
+
+def test_quadratic_forms_and_reduction_fraction_match_formed_fisher(problem):
+    """u^T F u by forward mode = the formed F; rho = (g.u)^2 / (u.Au g.A^-1 g) is the
+    squared A-cosine to A^-1 g: 1 at the exact direction, in [0, 1] elsewhere."""
+    net, params, X, _, rng = problem
+    F = dense_fisher(true_fisher_stats(net, params, X), "mean")
+    vs = [[rng.standard_normal(w.shape) for w in params] for _ in range(3)]
+    got = fisher_quadratic_forms(net, params, X, vs)
+    want = [flatten_params(v) @ F @ flatten_params(v) for v in vs]
+    np.testing.assert_allclose(got, want, rtol=1e-10)
+    lam = 1e-2
+    A = F + lam * np.eye(len(F))
+    g = rng.standard_normal(len(F))
+    exact = np.linalg.solve(A, g)
+    gAg = g @ exact
+    assert reduction_fraction(g, exact, exact @ A @ exact, gAg) == pytest.approx(1.0)
+    # the model reduction after the optimal step length, checked by a line search
+    u = rng.standard_normal(len(F))
+    alphas = np.linspace(-5, 5, 200001) * abs(g @ u) / (u @ A @ u)
+    best = np.max(2 * (alphas * (g @ u) - 0.5 * alphas**2 * (u @ A @ u)))
+    assert model_reduction(g, u, u @ A @ u) == pytest.approx(best, rel=1e-6)
+    cos2 = (u @ A @ exact) ** 2 / ((u @ A @ u) * (exact @ A @ exact))
+    assert reduction_fraction(g, u, u @ A @ u, gAg) == pytest.approx(cos2, rel=1e-10)
+    assert 0.0 <= cos2 < 1.0
+
+
+def test_reduction_quality_ranks_block_first_and_matches_formed_block(problem):
+    net, params, X, y, _ = problem
+    obj = NetworkObjective(net, X, y, fisher="exact")
+    piece = adaptive_curvature(obj.stats, candidates=("diagonal", "kfac", "block"),
+                               probe_size=None, refresh=1)
+    _, grads = obj.value_and_grad(params)
+    state = piece.update(grads, piece.init(params), params, damping=1e-2)[1]
+    stats = true_fisher_stats(net, params, X)
+    blocks = block_diagonal_fisher(stats, "mean")
+    for l, errs in enumerate(state.history[0].errors):
+        A = blocks[l] + 1e-2 * np.eye(len(blocks[l]))
+        g = grads[l].ravel(order="F")
+        m = {}
+        for c in errs:
+            u = solve_layer(layer_approximation(c, stats, l), grads[l], 1e-2).ravel(order="F")
+            m[c] = (g @ u) ** 2 / (u @ A @ u)
+        assert m["block"] == pytest.approx(g @ np.linalg.solve(A, g), rel=1e-8)
+        for c in errs:  # lost fraction of the best candidate's reduction
+            assert errs[c] == pytest.approx(1 - m[c] / max(m.values()), abs=1e-8)
+        assert errs["block"] == pytest.approx(0.0, abs=1e-8)
+
+
+def test_fixed_refresh_reuses_the_approximation_and_pays_only_solves(problem):
+    net, params, X, y, rng = problem
+    obj = NetworkObjective(net, X, y, fisher="exact")
+    piece = adaptive_curvature(obj.stats, candidates=("kfac",), refresh=3)
+    state = piece.init(params)
+    p = params
+    built = []
+    for _ in range(4):
+        _, grads = obj.value_and_grad(p)
+        state = piece.update(grads, state, p, damping=1e-2)[1]
+        built.append(state.approximations[0])
+        p = [w + 0.05 * rng.standard_normal(w.shape) for w in p]
+    assert built[0] is built[1] is built[2] and built[3] is not built[2]
+    stats = obj.stats(params)
+    cols = stats.preactivation_grads[0].shape[1]
+    shapes = [(w.shape[1], w.shape[0]) for w in params]
+    total = sum(layer_cost("kfac", stats.n_examples, cols, *s) for s in shapes)
+    apply = sum(layer_cost("kfac", stats.n_examples, cols, *s, part="apply") for s in shapes)
+    assert state.flops == pytest.approx(2 * total + 2 * apply)
+    assert state.history == ()
+
+
+@pytest.mark.parametrize("drifting", [False, True])
+def test_adaptive_refresh_lengthens_when_stale_is_good_and_not_otherwise(problem, drifting):
+    """Same statistics every step: the stale approximation is as good as a fresh one, so
+    the interval doubles (rebuilds at steps 1, 3, 7, ...) up to max_refresh. With a
+    curvature that changes at every call (inputs rescaled at random, the probe following
+    the latest statistics), the stale direction loses and the interval stays short."""
+    net, params, X, y, _ = problem
+    obj = NetworkObjective(net, X, y, fisher="exact")
+    true = obj.stats(params)
+    latest = {"stats": true}
+    rng = np.random.default_rng(7)
+
+    def drifting_stats(p):
+        latest["stats"] = true._replace(inputs=[
+            a * rng.uniform(0.05, 3.0, a.shape[1]) for a in true.inputs])
+        return latest["stats"]
+
+    def probe(p, layer, directions, step):
+        return stats_fisher_vector_products(latest["stats"], layer, directions)
+
+    piece = adaptive_curvature(drifting_stats if drifting else obj.stats,
+                               candidates=("block",), probe=probe,
+                               refresh_tolerance=0.05, max_refresh=4)
+    state = piece.init(params)
+    _, grads = obj.value_and_grad(params)
+    for _ in range(20):
+        state = piece.update(grads, state, params, damping=1e-3)[1]
+    intervals = [r.refresh for r in state.history]
+    losses = [x for r in state.history for x in r.staleness]
+    if drifting:
+        assert all(max(i) <= 2 for i in intervals) and min(losses) > 0.05
+    else:
+        assert intervals[-1] == (4, 4) and max(losses) < 1e-10
+        assert [r.step for r in state.history][:4] == [1, 3, 7, 11]

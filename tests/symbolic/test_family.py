@@ -9,7 +9,9 @@ from sympy import Range, exp, log, oo, pi, stats
 
 from infogeo.symbolic import (
     DerivationError,
+    NormalizationError,
     SymbolicFamily,
+    check_normalization,
     fisher_information,
     fisher_information_result,
 )
@@ -43,17 +45,28 @@ def test_bad_support() -> None:
         SymbolicFamily(NORMAL_LOGPDF, [mu, sigma], x, ((0, 1), (0, 1), (0, 2)))
 
 
-def test_unnormalized_density_is_refused() -> None:
-    with pytest.raises(ValueError, match="not normalized"):
-        SymbolicFamily(-(x - mu) ** 2 / (2 * sigma**2) - log(sigma), [mu, sigma], x)
+def test_unnormalized_density_is_refused_by_the_pipeline_not_the_constructor() -> None:
+    """Declaring is pure; the first step of every derivation checks normalization."""
+    fam = SymbolicFamily(-(x - mu) ** 2 / (2 * sigma**2) - log(sigma), [mu, sigma], x)
+    with pytest.raises(NormalizationError, match="not normalized") as info:
+        fisher_information(fam, cache=False)
+    # ∫ exp(−(x−μ)²/2σ²)/σ dx = √(2π): the total mass found is that constant
+    assert info.value.total == pytest.approx(np.sqrt(2 * np.pi), rel=1e-8)
+    assert isinstance(info.value, ValueError)
     k = sp.Symbol("k", integer=True, nonnegative=True)
-    with pytest.raises(ValueError, match="not normalized"):  # Poisson without 1/k!
-        SymbolicFamily(k * log(lam) - lam, [lam], k, Range(0, oo))
+    poisson_without_factorial = SymbolicFamily(k * log(lam) - lam, [lam], k, Range(0, oo))
+    with pytest.raises(ValueError, match="not normalized"):
+        check_normalization(poisson_without_factorial, cache=False)
+    unchecked = SymbolicFamily(k * log(lam) - lam, [lam], k, Range(0, oo),
+                               check_normalization=False)
+    assert check_normalization(unchecked) == "unchecked"
 
 
 def test_wrong_types() -> None:
     with pytest.raises(TypeError, match="params must be sympy Symbols"):
-        SymbolicFamily(NORMAL_LOGPDF, ["mu", sigma], x)
+        SymbolicFamily(NORMAL_LOGPDF, [1, sigma], x)
+    with pytest.raises(TypeError, match="logpdf must be a sympy expression or a string"):
+        SymbolicFamily(object(), [mu, sigma], x)
     with pytest.raises(TypeError, match="family must be a SymbolicFamily"):
         fisher_information("normal")
 
@@ -63,7 +76,7 @@ def test_constraints_mapping_and_discrete_flag() -> None:
     k = sp.Symbol("k")
     fam = SymbolicFamily(k * log(p) + (1 - k) * log(1 - p), [p], k, (0, 1), discrete=True,
                          constraints={p: (0, 1)})
-    assert fam.discrete and fam.normalization in ("symbolic", "numeric")
+    assert fam.discrete and check_normalization(fam) in ("symbolic", "numeric")
     result = fisher_information(fam)
     assert sp.simplify(result[0, 0] - 1 / (p * (1 - p))) == 0
     with pytest.raises(ValueError, match="constraints"):
@@ -108,10 +121,13 @@ def test_unclosable_expectation_raises_clear_error() -> None:
     # Fisher integrals involve ∫ e^{−|z|} cos²z/(1 + sin(z)/2) dz, which nothing here closes
     logpdf = log(b) - b * sp.Abs(x) - log(2) + log(1 + sp.sin(b * x) / 2)
     fam = SymbolicFamily(logpdf, [b], x)
-    with pytest.raises(DerivationError, match="allow_numeric=True"):
-        fisher_information(fam, time_limit=3.0, cache=False)
-    result = fisher_information_result(fam, time_limit=3.0, cache=False, allow_numeric=True,
-                                       at={b: 1.5})
+    with pytest.raises(DerivationError, match="allow_numeric=True") as info:
+        fisher_information(fam, time_limit=3.0, timeout=3.0, cache=False)
+    assert [name for name, _ in info.value.attempts] == [
+        "hessian_free", "exponential_family", "expectation", "score"]
+    assert info.value.family == "custom" and info.value.quantity == "Fisher information"
+    result = fisher_information_result(fam, time_limit=3.0, timeout=3.0, cache=False,
+                                       allow_numeric=True, at={b: 1.5})
     assert result.numeric and result.attempts
 
 
