@@ -37,6 +37,12 @@ extensions = [
 ]
 
 autosummary_generate = True
+# class pages (docs/_templates/autosummary/class.rst): sphinx's default template with the
+# member tables after the class instead of inside it and no `automethod:: __init__` (the
+# constructor's parameters are in the class docstring). Inside an autoclass of a name that
+# aliases another class (manifolds.ShootingResult = _newton.NewtonResult), which autodoc
+# renders as "alias of ...", those nested directives broke the build.
+templates_path = ["_templates"]
 autodoc_default_options = {"members": True, "inherited-members": False}
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
