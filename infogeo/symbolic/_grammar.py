@@ -26,6 +26,10 @@ MAX_ROOT_BITS = 256
 MAX_COMBINATORIAL_ARG = 200
 #: largest numeric order n of polygamma(n, z)
 MAX_POLYGAMMA_ORDER = 20
+#: most pieces of a Piecewise((expr, condition), ...)
+MAX_PIECES = 20
+#: callables that build pieces and conditions (:mod:`._conditions`), not ordinary functions
+CONDITION_FUNCTIONS = ("Piecewise", "Eq", "Ne")
 
 # name -> (sympy callable, allowed numbers of arguments)
 ALLOWED_FUNCTIONS: dict[str, tuple[Callable[..., sympy.Expr], tuple[int, ...]]] = {
@@ -76,7 +80,8 @@ def shown(value: object, limit: int = 80) -> str:
         f"({len(text)} characters)"
 
 
-_RESERVED = set(ALLOWED_FUNCTIONS) | set(ALLOWED_CONSTANTS) | {"I", "nan", "zoo", "inf"}
+_RESERVED = set(ALLOWED_FUNCTIONS) | set(ALLOWED_CONSTANTS) | set(CONDITION_FUNCTIONS) | {
+    "I", "nan", "zoo", "inf", "True", "False"}
 
 _BINOPS: dict[type, Callable[[sympy.Expr, sympy.Expr], sympy.Expr]] = {
     ast.Add: lambda a, b: a + b,
@@ -97,11 +102,12 @@ _REFUSED = {
     ast.JoinedStr: "f-strings are not allowed",
     ast.FormattedValue: "f-strings are not allowed",
     ast.Starred: "starred arguments (*a) are not allowed",
-    ast.Compare: "comparisons are not allowed (no Piecewise densities)",
-    ast.BoolOp: "boolean operators (and/or) are not allowed",
+    ast.Compare: "comparisons are allowed only as conditions, as in "
+                 "Piecewise((x, x > 0), (0, True))",
+    ast.BoolOp: "boolean operators (and/or) are allowed only in Piecewise conditions",
     ast.IfExp: "conditional expressions (a if c else b) are not allowed",
     ast.NamedExpr: "assignment expressions (:=) are not allowed",
-    ast.Tuple: "tuples are not allowed",
+    ast.Tuple: "tuples are allowed only as Piecewise pieces (expr, condition)",
     ast.List: "lists are not allowed",
     ast.Dict: "dicts are not allowed",
     ast.Set: "sets are not allowed",

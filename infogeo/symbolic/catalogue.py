@@ -3,7 +3,9 @@
 Every function returns a fresh :class:`~infogeo.symbolic.family.SymbolicFamily`; the
 coordinates are ``family.params``. ``FAMILIES`` maps names to these functions (the CLI
 lists them). Closed-form Fisher matrices (for tests) are in REFERENCE.md; sources:
-Amari & Nagaoka (2000); Miyamoto et al. arXiv:2304.14885; Costa et al. arXiv:1210.2354.
+Amari & Nagaoka (2000); Miyamoto et al. arXiv:2304.14885; Costa et al. arXiv:1210.2354;
+Lambert (1992), Technometrics 34(1) 1–14 (zero-inflated Poisson); Mullahy (1986),
+J. Econometrics 33(3) 341–365 (hurdle models).
 
 Adding a family is a few declarations::
 
@@ -278,6 +280,61 @@ def categorical() -> SymbolicFamily:
     logpdf = Piecewise((log(p1), Eq(_K, 0)), (log(p2), Eq(_K, 1)), (log(1 - p1 - p2), True))
     return _fam("categorical", logpdf, [p1, p2], _K, Range(0, 3),
                 constraints={p1: (0, 1), p2: (0, 1)}, conditions=[p1 + p2 < 1])
+
+
+# ---------------------------------------------------------------------- piecewise in x
+def _zero_inflated(name: str, w: sp.Symbol, base: sp.Expr, params: list, support: Any,
+                   **kwargs: Any) -> SymbolicFamily:
+    """p(0) = w + (1 − w)f(0), p(k) = (1 − w)f(k) for k ≥ 1, for a base log-pmf ``base``."""
+    f0 = sp.exp(base.xreplace({_K: 0}))
+    logpdf = Piecewise((log(w + (1 - w) * f0), Eq(_K, 0)), (log(1 - w) + base, True))
+    constraints = {w: (0, 1), **kwargs.pop("constraints", {})}
+    return _fam(name, logpdf, [w, *params], _K, support, constraints=constraints, **kwargs)
+
+
+def zero_inflated_poisson() -> SymbolicFamily:
+    """Zero-inflated Poisson (Lambert 1992) in (w, λ), π₀ = w + (1 − w)e^{−λ}:
+    I = [[(1 − e^{−λ})/((1 − w)π₀), −e^{−λ}/π₀], [·, (1 − w)/λ − w(1 − w)e^{−λ}/π₀]]."""
+    w, lam = _unit("w"), _pos("lam")
+    return _zero_inflated("zero_inflated_poisson", w,
+                          _K * log(lam) - lam - loggamma(_K + 1), [lam], Range(0, oo))
+
+
+def zero_inflated_negative_binomial(r: Any = None) -> SymbolicFamily:
+    """Zero-inflated negative binomial (r fixed, a positive symbol r by default) in (w, p),
+    f₀ = pʳ, π₀ = w + (1 − w)f₀:
+    I_ww = (1 − f₀)/((1 − w)π₀), I_wp = ∂_p f₀/π₀,
+    I_pp = (1 − w) r/(p²(1 − p)) − w(1 − w)(∂_p f₀)²/(f₀π₀)."""
+    w, p = _unit("w"), _unit("p")
+    hyper = []
+    if r is None:
+        r = _pos("r")
+        hyper = [r]
+    r = as_expr(r, "r")
+    base = (loggamma(_K + r) - loggamma(_K + 1) - loggamma(r) + r * log(p)
+            + _K * log(1 - p))
+    return _zero_inflated("zero_inflated_negative_binomial", w, base, [p], Range(0, oo),
+                          constraints={p: (0, 1)}, hyperparams=hyper)
+
+
+def hurdle_poisson() -> SymbolicFamily:
+    """Hurdle Poisson (Mullahy 1986) in (π, λ), π = P(k = 0), zero-truncated Poisson above:
+    I = diag(1/(π(1 − π)), (1 − π)(1/(λ(1 − e^{−λ})) − e^{λ}/(e^{λ} − 1)²))."""
+    pi0, lam = _unit("pi0"), _pos("lam")
+    logpdf = Piecewise((log(pi0), Eq(_K, 0)),
+                       (log(1 - pi0) + _K * log(lam) - lam - loggamma(_K + 1)
+                        - log(1 - sp.exp(-lam)), True))
+    return _fam("hurdle_poisson", logpdf, [pi0, lam], _K, Range(0, oo),
+                constraints={pi0: (0, 1)})
+
+
+def truncated_exponential(c: Any = 1) -> SymbolicFamily:
+    """Exponential with rate λ truncated to (0, c), c known:
+    I = 1/λ² − c² e^{λc}/(e^{λc} − 1)² (the variance of x)."""
+    lam = _pos("lam")
+    c = as_expr(c, "c")
+    return _fam("truncated_exponential", log(lam) - lam * _XP - log(1 - sp.exp(-lam * c)),
+                [lam], _XP, (0, c))
 
 
 #: every public function of this module that returns a SymbolicFamily, in the order of

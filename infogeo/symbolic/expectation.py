@@ -9,7 +9,10 @@ The engine never integrates a whole Fisher entry at once. It
    g once (moments are reused across entries);
 3. treats non-smooth factors: sign(u)² = 1, |u|² = u², and splits the support at the
    kinks of the remaining |u|, sign(u);
-4. tries, for each integral: sympy's ``integrate``; then substitutions u = e^{−z},
+4. splits the support where a ``Piecewise`` in the variable changes branch (atoms
+   k = c and ranges of a discrete support, intervals of a continuous one; see
+   :mod:`.piecewise`) and takes one expectation per region;
+5. tries, for each integral: sympy's ``integrate``; then substitutions u = e^{−z},
    u = e^{z} (on ℝ), z = e^{u} (on (0, ∞)), u = z^p (when the density has exp(−z^p)),
    folding an even integrand and u = z²/(c + z²) (Beta integrals); then, for a
    parameter-free integral only, high-precision quadrature with constant recognition
@@ -41,6 +44,7 @@ from .integrals import (
     mp_function,
     recognize,
 )
+from .piecewise import regions, resolve, variable_pieces
 
 __all__ = ["ExpectationEngine", "NotClosed", "integrate_over_support", "is_closed"]
 
@@ -60,7 +64,23 @@ class NotClosed(Exception):
 
 
 def integrate_over_support(fi: Any, integrand: sp.Expr) -> sp.Expr | None:
-    """∫ (or Σ) of ``integrand`` over the support, innermost variable last; None if open."""
+    """∫ (or Σ) of ``integrand`` over the support, innermost variable last; None if open.
+
+    A 1-D integrand that is piecewise in the variable is split at its pieces."""
+    if len(fi.variables) == 1 and variable_pieces(integrand, fi.variables):
+        var, (lo, hi) = fi.variables[0], fi.support[0]
+        total = sp.Integer(0)
+        for region in regions([integrand], var, lo, hi, fi.discrete):
+            piece = resolve(integrand, var, region.point)
+            if region.is_atom:
+                total += piece.xreplace({var: region.lo})
+                continue
+            part = _Interval1D(fi, var, (region.lo, region.hi))
+            value = integrate_over_support(part, piece)
+            if value is None:
+                return None
+            total += value
+        return total
     result = integrand
     for var, (lo, hi) in reversed(list(zip(fi.variables, fi.support, strict=True))):
         if fi.discrete:
@@ -72,6 +92,27 @@ def integrate_over_support(fi: Any, integrand: sp.Expr) -> sp.Expr | None:
             if result is None:
                 return None
     return result
+
+
+@dataclass(frozen=True)
+class _Interval1D:
+    """A 1-D family's variable restricted to one region (for :func:`integrate_over_support`)."""
+
+    fi: Any
+    var: sp.Symbol
+    bounds: tuple[Any, Any]
+
+    @property
+    def variables(self) -> tuple[sp.Symbol]:
+        return (self.var,)
+
+    @property
+    def support(self) -> tuple[tuple[Any, Any]]:
+        return (self.bounds,)
+
+    @property
+    def discrete(self) -> bool:
+        return self.fi.discrete
 
 
 @dataclass
@@ -86,8 +127,8 @@ class _Standardization:
 
 def _standardize(fi: Any) -> _Standardization | None:
     """Detect a location-scale, scale or location structure of a 1-D continuous family."""
-    if fi.discrete or len(fi.variables) != 1:
-        return None
+    if fi.discrete or len(fi.variables) != 1 or variable_pieces(fi.logpdf, fi.variables):
+        return None  # x = μ + σz would make the pieces' break points depend on θ
     x = fi.variables[0]
     lo, hi = fi.support[0]
     locs = [p for p in fi.params if not p.is_positive and lo == -sp.oo and hi == sp.oo]
@@ -155,6 +196,8 @@ class ExpectationEngine:
 
     def __post_init__(self) -> None:
         self.fi = self.family.internal
+        self.piecewise = bool(len(self.fi.variables) == 1
+                              and variable_pieces(self.fi.logpdf, self.fi.variables))
         self.std = _standardize(self.fi)
         if self.std is not None:
             self.methods_used.add("location-scale standardization")
@@ -166,8 +209,10 @@ class ExpectationEngine:
         fi = self.fi
         if not expr.free_symbols & set(fi.variables):
             return expr
+        if self.piecewise or (len(fi.variables) == 1 and variable_pieces(expr, fi.variables)):
+            return self._expect_piecewise(expr)
         if fi.discrete:
-            return self._expect_discrete(expr)
+            return self._expect_discrete(expr, fi.logpdf, *fi.support[0])
         if self.std is not None:
             var, logq, (lo, hi) = self.std.z, self.std.logq, self.std.support
             expr = expr.xreplace({fi.variables[0]: self.std.x_of_z})
@@ -175,6 +220,11 @@ class ExpectationEngine:
             var, logq, (lo, hi) = fi.variables[0], fi.logpdf, fi.support[0]
         else:
             return self._expect_multivariate(expr)
+        return self._expect_interval(expr, var, logq, lo, hi)
+
+    def _expect_interval(self, expr: sp.Expr, var: sp.Symbol, logq: sp.Expr, lo: Any,
+                         hi: Any) -> sp.Expr:
+        """E[expr] over (lo, hi) for the density exp(logq), term by term."""
         total = sp.Integer(0)
         for term in sp.Add.make_args(sp.expand(sp.expand_log(expr))):
             # factor_terms pulls parameters out of sums: 1/(s²eᶻ + s²) → 1/(s²(eᶻ + 1))
@@ -189,7 +239,7 @@ class ExpectationEngine:
 
     # ------------------------------------------------------------------ continuous 1-D
     def _moment(self, g: sp.Expr, var: sp.Symbol, logq: sp.Expr, lo: Any, hi: Any) -> sp.Expr:
-        key = (g, var, logq)
+        key = (g, var, logq, lo, hi)
         if key not in self._cache:
             total = sp.Integer(0)
             density = density_from_log(logq)
@@ -289,11 +339,39 @@ class ExpectationEngine:
             total += coeff * self._cache[key]
         return total
 
-    def _expect_discrete(self, expr: sp.Expr) -> sp.Expr:
+    # ------------------------------------------------------------------ piecewise in x
+    def _expect_piecewise(self, expr: sp.Expr) -> sp.Expr:
+        """Σ over the regions where every Piecewise in the variable has one branch."""
         fi = self.fi
-        k, (lo, hi) = fi.variables[0], fi.support[0]
+        var, (lo, hi) = fi.variables[0], fi.support[0]
+        try:
+            parts = regions([expr, fi.logpdf], var, lo, hi, fi.discrete)
+        except NotImplementedError as err:
+            raise NotClosed(f"ℓ is piecewise in {var.name}, but {err}") from err
+        self.methods_used.add(f"split at the pieces in {var.name}")
+        total = sp.Integer(0)
+        for region in parts:
+            try:
+                g, logp = (resolve(e, var, region.point) for e in (expr, fi.logpdf))
+            except NotImplementedError as err:
+                raise NotClosed(f"ℓ is piecewise in {var.name}, but {err}") from err
+            if region.is_atom:
+                value = (g * density_from_log(logp)).xreplace({var: region.lo})
+            elif fi.discrete:
+                value = self._expect_discrete(g, logp, region.lo, region.hi)
+            else:
+                value = self._expect_interval(g, var, logp, region.lo, region.hi)
+            if value.has(sp.nan, sp.zoo):
+                raise NotClosed(f"no piece of ℓ holds at {var.name} = {region.point}")
+            total += value
+        return total
+
+    def _expect_discrete(self, expr: sp.Expr, logpdf: sp.Expr, lo: Any, hi: Any
+                         ) -> sp.Expr:
+        """E[expr] over the integers lo..hi for the pmf exp(logpdf)."""
+        k = self.fi.variables[0]
         # e^{−loggamma(k+1)} → 1/k!: summation recognizes factorials, not loggamma
-        pmf = density_from_log(fi.logpdf).rewrite(sp.factorial)
+        pmf = density_from_log(logpdf).rewrite(sp.factorial)
         if hi.is_number and hi.is_finite:
             return sp.Add(*[(expr * pmf).xreplace({k: sp.Integer(v)})
                             for v in range(int(lo), int(hi) + 1)])
@@ -305,7 +383,7 @@ class ExpectationEngine:
 
     def _discrete_moment(self, g: sp.Expr, pmf: sp.Expr, k: sp.Symbol, lo: Any, hi: Any
                          ) -> sp.Expr:
-        key = ("sum", g)
+        key = ("sum", g, pmf, lo, hi)
         if key in self._cache:
             return self._cache[key]
         value = None

@@ -25,12 +25,13 @@ import sympy as sp
 from ._declare import declare
 from ._grammar import shown
 from .inputs import as_expr, as_float, names_of
+from .piecewise import fold_indicators
 
 __all__ = ["SymbolicFamily"]
 
 #: bumped when the meaning of a family's key changes (cache records of older keys are
 #: simply never looked up again)
-KEY_FORMAT = "2"
+KEY_FORMAT = "3"
 
 Bound = tuple[sp.Expr, sp.Expr]
 
@@ -146,7 +147,9 @@ class SymbolicFamily:
         self._to_user = {b: a for a, b in to_int.items()}
         sub = self.to_internal
         self.internal = _Internal(
-            logpdf=sub(self.logpdf), params=tuple(to_int[p] for p in self.params),
+            # 0**k indicators become Piecewise pieces (see .piecewise)
+            logpdf=fold_indicators(sub(self.logpdf), [to_int[v] for v in self.variables]),
+            params=tuple(to_int[p] for p in self.params),
             hyper=tuple(to_int[h] for h in self.hyperparams),
             variables=tuple(to_int[v] for v in self.variables),
             support=tuple((sub(lo), sub(hi)) for lo, hi in self.support),

@@ -14,11 +14,15 @@ What a density may contain
 - ``+ - * / **`` and unary ``-``/``+`` (``^`` is rejected: write ``**``),
 - calls, positional arguments only, of: ``log exp sqrt abs Abs gamma loggamma beta
   digamma trigamma polygamma erf erfc besseli besselk cos sin tan atan acos asin cosh sinh
-  tanh atanh factorial binomial`` (``log(x, b)`` is the logarithm in base ``b``).
+  tanh atanh factorial binomial`` (``log(x, b)`` is the logarithm in base ``b``),
+- ``Piecewise((expr, condition), ..., (expr, True))``, whose conditions are comparisons
+  ``< <= > >= == !=``, ``Eq(a, b)``, ``Ne(a, b)``, ``True`` and ``& | ~`` of those
+  (:mod:`._conditions`); comparisons appear nowhere else.
 
 Everything else (attributes, subscripts, strings, lambdas, comprehensions, keyword or
-starred arguments, comparisons, dunder names, unknown names, non-ASCII text) raises a
-``ValueError`` that says what was refused. Conditions on parameters
+starred arguments, comparisons outside Piecewise conditions, dunder names, unknown names,
+non-ASCII text) raises a ``ValueError`` that says what was refused. Conditions on
+parameters
 (:func:`parse_expression` with ``relations=True``) may also be comparisons ``< <= > >=``,
 chained as in ``0 < p < 1``. Sizes are bounded (length, nesting depth,
 number of nodes, magnitude of numeric constants and exponents), so a short input cannot
@@ -49,6 +53,7 @@ from collections.abc import Iterable, Sequence
 
 import sympy
 
+from ._conditions import PiecewiseGrammar
 from ._grammar import (  # noqa: F401 - re-exported: the parser's public limits
     _BINOPS,
     _COMBINATORIAL,
@@ -96,7 +101,7 @@ _RELATIONS: dict[type, type] = {ast.Lt: sympy.StrictLessThan, ast.LtE: sympy.Les
                                 ast.Gt: sympy.StrictGreaterThan, ast.GtE: sympy.GreaterThan}
 
 
-class _Converter:
+class _Converter(PiecewiseGrammar):
     """Walk an ``ast`` tree and build the sympy expression, refusing all else.
 
     With ``relations=True`` the top level may be a comparison (``<``, ``<=``, ``>``,
@@ -191,6 +196,11 @@ class _Converter:
         name = node.func.id
         if name.startswith("__") or name.endswith("__"):
             raise ValueError(f"{self.what}: dunder names are not allowed, got {shown(name)}")
+        if name == "Piecewise":
+            return self._piecewise(node, depth)
+        if name in ("Eq", "Ne"):
+            raise ValueError(f"{self.what}: {name}(...) is a condition; use it inside "
+                             "Piecewise((expr, condition), ...)")
         if name not in ALLOWED_FUNCTIONS:
             allowed = ", ".join(sorted(ALLOWED_FUNCTIONS))
             raise ValueError(f"{self.what}: function {shown(name)} is not allowed "

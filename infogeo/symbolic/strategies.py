@@ -26,6 +26,7 @@ from typing import Any
 import sympy as sp
 
 from .expectation import ExpectationEngine, NotClosed
+from .piecewise import conditions_on, mixture_terms
 
 __all__ = ["Context", "ExpFamily", "decompose_exponential_family", "FISHER_STRATEGIES",
            "CUBIC_STRATEGIES"]
@@ -60,12 +61,26 @@ def decompose_exponential_family(logpdf: sp.Expr, params: tuple, variables: tupl
     return ExpFamily(eta=[p[1] for p in pairs], T=[p[0] for p in pairs], c=c)
 
 
-def _non_smooth_in_params(logpdf: sp.Expr, params: tuple, variables: tuple) -> bool:
+def _kink_atoms(logpdf: sp.Expr, params: tuple, variables: tuple) -> list[sp.Basic]:
+    """Non-smooth factors where ℓ has a kink that moves with θ.
+
+    A ``Piecewise`` counts only if a condition involves a parameter (x < θ): pieces cut
+    at fixed points of the variable (k = 0, x ≥ c) leave ℓ smooth in θ on each piece, and
+    the expectation splits at them instead (see :mod:`.piecewise`).
+    """
+    found = []
     for atom in logpdf.atoms(*_NON_SMOOTH):
-        syms = atom.free_symbols
-        if syms & set(params) and syms & set(variables):
-            return True
-    return False
+        if isinstance(atom, sp.Piecewise):
+            syms = set().union(*(c.free_symbols for _, c in atom.args))
+        else:
+            syms = atom.free_symbols
+        if syms & set(params) and (syms & set(variables) or isinstance(atom, sp.Piecewise)):
+            found.append(atom)
+    return found
+
+
+def _non_smooth_in_params(logpdf: sp.Expr, params: tuple, variables: tuple) -> bool:
+    return bool(_kink_atoms(logpdf, params, variables))
 
 
 @dataclass
@@ -86,7 +101,14 @@ class Context:
         self.non_smooth = _non_smooth_in_params(self.logpdf, self.params, self.variables)
         self.expfam = None if self.non_smooth else decompose_exponential_family(
             self.logpdf, self.params, self.variables)
-        self.engine = ExpectationEngine(self.family, self.time_limit_s)
+        mixture = None
+        if not (fi.discrete and all(hi.is_finite for _, hi in fi.support)):
+            mixture = mixture_terms(self.logpdf, self.params, self.variables)
+        #: the sum of a finite mixture's components (None if ℓ is not one); its integrals
+        #: get a short time limit, as they close only in special cases
+        self.mixture = mixture
+        limit = self.time_limit_s if mixture is None else min(self.time_limit_s, 0.5)
+        self.engine = ExpectationEngine(self.family, limit)
         self._mean_T: list[sp.Expr] | None = None
 
     def variable_names(self) -> str:
@@ -94,9 +116,23 @@ class Context:
 
     def kinks(self) -> str:
         """The non-smooth factors that involve both a parameter and the variable."""
-        atoms = [a for a in self.logpdf.atoms(*_NON_SMOOTH)
-                 if a.free_symbols & set(self.params) and a.free_symbols & set(self.variables)]
+        atoms = _kink_atoms(self.logpdf, self.params, self.variables)
         return ", ".join(sorted(str(self.family.to_user(a)) for a in atoms))
+
+    def pieces_note(self) -> str:
+        """" (ℓ is piecewise in k: ...)" when ℓ has pieces in the variable, else ""."""
+        conds = conditions_on(self.logpdf, self.variables)
+        if not conds:
+            return ""
+        shown = ", ".join(sorted({str(self.family.to_user(c)) for c in conds}))
+        return f" (ℓ is piecewise in {self.variable_names()}: {shown})"
+
+    def mixture_note(self) -> str:
+        """Why a finite mixture does not close (for failure messages)."""
+        mix = self.family.to_user(self.mixture)
+        return (f"ℓ is a finite mixture in {self.variable_names()}: the score has the "
+                "mixture density as denominator, no closed form in general (give at={...}, "
+                f"CLI --at, for a numeric value); mixture {mix}")
 
     def jacobian_eta(self) -> sp.Matrix:
         """J[k, i] = ∂η_k/∂θ_i."""
@@ -121,7 +157,7 @@ def fisher_hessian_free(ctx: Context) -> sp.Matrix:
     if ctx.non_smooth:
         raise NotClosed(f"ℓ is not smooth in the parameters ({ctx.kinks()})")
     if ctx.hessian.free_symbols & set(ctx.variables):
-        raise NotClosed(f"−∂²ℓ depends on {ctx.variable_names()}")
+        raise NotClosed(f"−∂²ℓ depends on {ctx.variable_names()}{ctx.pieces_note()}")
     return -ctx.hessian
 
 
@@ -130,7 +166,7 @@ def fisher_exponential_family(ctx: Context) -> sp.Matrix:
     if ctx.expfam is None:
         v = ctx.variable_names()
         raise NotClosed(f"ℓ is not of exponential-family form Σ η(θ)·T({v}) + c(θ) + "
-                        f"log h({v})")
+                        f"log h({v}){ctx.pieces_note()}")
     ef = ctx.expfam
     n = len(ctx.params)
     hess_eta = [sp.hessian(e, ctx.params) for e in ef.eta]
@@ -144,6 +180,8 @@ def fisher_exponential_family(ctx: Context) -> sp.Matrix:
 
 
 def fisher_expectation(ctx: Context) -> sp.Matrix:
+    if ctx.mixture is not None:  # −E[∂²ℓ] = E[∂ℓ∂ℓ] here: the score strategy tries it once
+        raise NotClosed(ctx.mixture_note())
     if ctx.non_smooth:
         raise NotClosed(f"ℓ is not smooth in the parameters ({ctx.kinks()}): −E[∂²ℓ] "
                         "would miss the kink")
@@ -159,8 +197,19 @@ def _symmetrize(ctx: Context, entry: Any) -> sp.Matrix:
     return sp.Matrix(n, n, lambda i, j: values[i, j])
 
 
+def _mixture_reason(ctx: Context, compute: Any) -> Any:
+    """Run ``compute``; a finite mixture that does not close says why."""
+    try:
+        return compute()
+    except NotClosed as err:
+        if ctx.mixture is None:
+            raise
+        raise NotClosed(f"{ctx.mixture_note()} ({err})") from err
+
+
 def fisher_score(ctx: Context) -> sp.Matrix:
-    return _symmetrize(ctx, lambda i, j: ctx.engine.expect(ctx.score[i] * ctx.score[j]))
+    return _mixture_reason(ctx, lambda: _symmetrize(
+        ctx, lambda i, j: ctx.engine.expect(ctx.score[i] * ctx.score[j])))
 
 
 FISHER_STRATEGIES = {
@@ -220,7 +269,8 @@ def cubic_exponential_family(ctx: Context) -> sp.Array:
 
 def cubic_score(ctx: Context) -> sp.Array:
     s = ctx.score
-    return _cubic_array(len(ctx.params), lambda i, j, k: ctx.engine.expect(s[i] * s[j] * s[k]))
+    return _mixture_reason(ctx, lambda: _cubic_array(
+        len(ctx.params), lambda i, j, k: ctx.engine.expect(s[i] * s[j] * s[k])))
 
 
 CUBIC_STRATEGIES = {"exponential_family": cubic_exponential_family, "score": cubic_score}

@@ -77,6 +77,29 @@ EXECUTING = [
     "yield x",
     "...",
     "None",
+    # Piecewise conditions are a second grammar: hostile conditions must not run either
+    "Piecewise((x, __import__('os').system('touch {canary}')), (0, True))",
+    "Piecewise((x, open('{canary}', 'w')), (0, True))",
+    "Piecewise((x, x.__class__), (0, True))",
+    "Piecewise((x, (lambda: open('{canary}', 'w'))()), (0, True))",
+    "Piecewise((x, Eq(x, open('{canary}', 'w'))), (0, True))",
+    "Piecewise((x, Eq(x, 0, evaluate=open('{canary}', 'w'))), (0, True))",
+    "Piecewise((x, x > 0 if open('{canary}', 'w') else x < 0), (0, True))",
+    "Piecewise((x, [open('{canary}', 'w') for _ in 'a']), (0, True))",
+    "Piecewise((x, 'x > 0'), (0, True))",
+    "Piecewise((x, x > 0), (0, True)).__class__",
+    "Piecewise(*[(x, True)])",
+    "Piecewise((x, x > 0), (0, True), evaluate=False)",
+    "Piecewise((x, x > 0, 1), (0, True))",
+    "Piecewise([x, x > 0], (0, True))",
+    "Piecewise((x, x in (0, 1)), (0, True))",
+    "Piecewise((x, x is 0), (0, True))",
+    "Piecewise((x, S('x > 0')), (0, True))",
+    "Piecewise((x, sympify(\"open('{canary}', 'w')\")), (0, True))",
+    "Piecewise((x, x > 0 + 1j), (0, True))",
+    "Eq(x, __import__('os'))",
+    "x > 0",
+    "(x > 0) & (x < 1)",
 ]
 
 DENIAL_OF_SERVICE = [
@@ -104,6 +127,11 @@ DENIAL_OF_SERVICE = [
     "exp(" * 100 + "x" + ")" * 100,
     "-" * 1500 + "x",
     "+".join(["x"] * 700),
+    "Piecewise((x, x > 9**9**9**9), (0, True))",
+    "Piecewise((x, Eq(x, factorial(10**6))), (0, True))",
+    "Piecewise(" + ", ".join(["(x, x > 0)"] * 40) + ")",
+    "Piecewise((x, " + "(" * 200 + "x > 0" + ")" * 200 + "), (0, True))",
+    "Piecewise((x, " + " & ".join(["(x > 0)"] * 300) + "), (0, True))",
 ]
 
 MALFORMED = [

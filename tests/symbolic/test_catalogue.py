@@ -99,6 +99,24 @@ def closed_form(name: str, fam) -> sp.Matrix:  # noqa: C901 - one table
     if name == "categorical":
         p3 = 1 - p[0] - p[1]
         return sp.diag(1 / p[0], 1 / p[1]) + sp.ones(2, 2) / p3
+    if name in ("zero_inflated_poisson", "zero_inflated_negative_binomial"):
+        # zero inflation of a base pmf f (Lambert 1992 for the Poisson), π₀ = w + (1 − w)f₀
+        w, q = p
+        if name == "zero_inflated_poisson":
+            f0, info = sp.exp(-q), 1 / q
+        else:
+            r = fam.hyperparams[0]
+            f0, info = q**r, r / (q**2 * (1 - q))
+        df0, pi0 = sp.diff(f0, q), w + (1 - w) * f0
+        return sp.Matrix([[(1 - f0) / ((1 - w) * pi0), df0 / pi0],
+                          [df0 / pi0, (1 - w) * info - w * (1 - w) * df0**2 / (f0 * pi0)]])
+    if name == "hurdle_poisson":  # Mullahy (1986): zero-truncated Poisson above the hurdle
+        pi0, lam = p
+        trunc = 1 / (lam * (1 - sp.exp(-lam))) - sp.exp(lam) / (sp.exp(lam) - 1) ** 2
+        return sp.diag(1 / (pi0 * (1 - pi0)), (1 - pi0) * trunc)
+    if name == "truncated_exponential":  # Var(x) on (0, c), c = 1
+        lam = p[0]
+        return sp.Matrix([[1 / lam**2 - sp.exp(lam) / (sp.exp(lam) - 1) ** 2]])
     raise KeyError(name)
 
 
