@@ -147,10 +147,10 @@ for r, style in [(0.3, ":"), (0.9, "--"), (1.6, "-")]:
     ig.plotting.plot_fisher_rao_ball(N, theta0, r, ax=ax, color="k", ls=style, lw=1.5)
     ig.plotting.plot_loss_contours(lambda th: N.kl_divergence(theta0, th), (-4.5, 4.5),
                                    (0.05, 5.0), ax=ax, n=100, levels=[r**2 / 2],
-                                   colors="C0", linestyles=style)
+                                   vectorized=True, colors="C0", linestyles=style)
     ig.plotting.plot_loss_contours(lambda th: N.kl_divergence(th, theta0), (-4.5, 4.5),
                                    (0.05, 5.0), ax=ax, n=100, levels=[r**2 / 2],
-                                   colors="C3", linestyles=style)
+                                   vectorized=True, colors="C3", linestyles=style)
 ax.plot(*theta0, "k+", ms=10)
 ax.plot([], [], color="k", label="Fisher–Rao ball, radius r")
 ax.plot([], [], color="C0", label="KL(p₀‖q) = r²/2")
