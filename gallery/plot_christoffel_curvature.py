@@ -41,6 +41,11 @@ import sympy as sp
 import infogeo as ig
 
 
+def tex(expr):
+    """LaTeX of a sympy expression for a matplotlib label (full-size fractions)."""
+    return sp.latex(expr).replace(r"\frac", r"\dfrac")
+
+
 def lambdify_array(expr, params):
     """A numpy function of points ``[..., dim]`` evaluating a sympy Matrix or Array."""
     array = sp.Array(expr)
@@ -90,14 +95,13 @@ numeric_gamma = N.christoffels(points)
 print(f"  max |symbolic - numeric| over 12 random points: "
       f"{np.max(np.abs(symbolic_gamma(points) - numeric_gamma)):.1e}")
 
-fig, axes = plt.subplots(2, 2, figsize=(11, 9), constrained_layout=True)
-ax = axes[0, 0]
+fig, ax = plt.subplots(figsize=(7, 4.8), layout="constrained")
 for c, (k, i, j, label, style) in enumerate([(0, 0, 1, r"\Gamma^\mu_{\mu\sigma}", "-"),
                                              (1, 0, 0, r"\Gamma^\sigma_{\mu\mu}", "-"),
                                              (1, 1, 1, r"\Gamma^\sigma_{\sigma\sigma}", ":")]):
     # Γ^μ_μσ and Γ^σ_σσ are equal: the second is dotted, on top of the first
     ax.plot(sigma, symbolic_gamma(line)[:, k, i, j], style, color=f"C{c}", lw=2.5 - c / 2,
-            label=f"${label} = {sp.latex(G_normal[k, i, j])}$")
+            label=f"${label} = {tex(G_normal[k, i, j])}$")
     ax.plot(points[:, 1], numeric_gamma[:, k, i, j], "os^"[c], color=f"C{c}", ms=7 - 2 * c,
             mfc="none" if c != 1 else None)
 ax.plot([], [], "o", color="0.4", label="Normal().christoffels (random points)")
@@ -106,7 +110,7 @@ ax.set_xlabel("σ")
 ax.set_ylabel("Christoffel symbol")
 ax.set_ylim(-3.5, 2.0)
 ax.set_title("Christoffel symbols of N(μ, σ²): sympy (lines)\nvs numeric manifold (dots)")
-ax.legend(fontsize=8, loc="lower right")
+ax.legend(loc="lower right")
 
 # %%
 # Curvature of the Student-t family against ν
@@ -131,10 +135,11 @@ I_cauchy = ig.symbolic.fisher_information(cauchy)
 R_cauchy = ig.symbolic.scalar_curvature(I_cauchy, cauchy.params)
 print(f"Cauchy: I = {I_cauchy.tolist()}, R = {R_cauchy}")
 
-ax = axes[0, 1]
+fig, ax = plt.subplots(figsize=(7, 4.8), layout="constrained")
 nus = np.logspace(-0.3, 2.0, 200)
-ax.plot(nus, sp.lambdify(nu, R_t)(nus), color="C0", label=f"sympy: R(ν) = ${sp.latex(R_t)}$")
-G_t = ig.symbolic.christoffel_symbols(I_t, [mu, s])  # depends on nu too
+ax.plot(nus, sp.lambdify(nu, R_t)(nus), color="C0", label=f"sympy: R(ν) = ${tex(R_t)}$")
+# depends on nu too; only evaluated numerically below, so sympy need not simplify it
+G_t = ig.symbolic.christoffel_symbols(I_t, [mu, s], simplify=False)
 print("   nu   symbolic R   numeric R (mean, max dev over 8 points)   max |Gamma sympy - num|")
 for value in [0.7, 1.0, 2.0, 3.0, 5.0, 10.0, 30.0, 100.0]:
     student = ig.manifolds.StudentT(value)
@@ -155,7 +160,7 @@ ax.set_xscale("log")
 ax.set_xlabel("degrees of freedom ν")
 ax.set_ylabel("scalar curvature R")
 ax.set_title("Student-t: heavier tails, more negative curvature")
-ax.legend(fontsize=8, loc="lower right")
+ax.legend(loc="lower right")
 
 # %%
 # The 3-category simplex is positively curved
@@ -177,12 +182,13 @@ probs = probs[np.min(probs, axis=1) > 0.02]  # finite differences need room to t
 numeric_cat = C.scalar_curvature(probs[:, :2])
 print(f"\ncategorical: I = {I_cat.tolist()}, R (sympy) = {R_cat}; numeric over "
       f"{len(probs)} points: min {numeric_cat.min():.6f}, max {numeric_cat.max():.6f}")
-sym_gamma_cat = lambdify_array(ig.symbolic.christoffel_symbols(I_cat, categorical.params),
+sym_gamma_cat = lambdify_array(ig.symbolic.christoffel_symbols(I_cat, categorical.params,
+                                                              simplify=False),
                                categorical.params)
 print(f"  max |Gamma sympy - Gamma numeric| = "
       f"{np.max(np.abs(sym_gamma_cat(probs[:, :2]) - C.christoffels(probs[:, :2]))):.1e}")
 
-ax = axes[1, 0]
+fig, ax = plt.subplots(figsize=(6.5, 5.2), layout="constrained")
 error = np.maximum(np.abs(numeric_cat - float(R_cat)), 1e-16)
 art = ig.plotting.plot_simplex(probs, ax=ax, c=np.log10(error), cmap="viridis", s=14)
 fig.colorbar(art[-1], ax=ax, label="log₁₀ |R numeric − R sympy|", shrink=0.8)
@@ -211,10 +217,10 @@ print(f"\nnormal alpha-connection: R(alpha) = {R_alpha}, K(alpha) = R/2 = {K_alp
 diff = ig.manifolds.differential
 base = N.random_point(rng, 5)
 print(" alpha   sympy K   numeric K (5 points, max dev)")
-ax = axes[1, 1]
+fig, ax = plt.subplots(figsize=(7, 4.8), layout="constrained")
 alphas = np.linspace(-1.5, 1.5, 200)
 ax.plot(alphas, sp.lambdify(alpha, K_alpha)(alphas), color="C0",
-        label=f"sympy: $K^{{(\\alpha)}} = {sp.latex(K_alpha)}$")
+        label=f"sympy: $K^{{(\\alpha)}} = {tex(K_alpha)}$")
 for a in [-1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5]:
     riemann = diff.riemann_from_christoffels(lambda th, a=a: N.alpha_christoffels(th, a), base)
     numeric_k = 0.5 * diff.scalar_from_ricci(diff.ricci_from_riemann(riemann),
@@ -231,6 +237,6 @@ ax.axhline(0.0, color="k", lw=0.6)
 ax.set_xlabel("α")
 ax.set_ylabel("Gaussian curvature K = R/2 of the α-connection")
 ax.set_title("Normal family: α-curvature −(1 − α²)/2,\nflat for the e- and m-connections")
-ax.legend(fontsize=8, loc="upper center")
+ax.legend(fontsize=9, loc="upper center")
 
 plt.show()

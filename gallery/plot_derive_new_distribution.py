@@ -83,8 +83,7 @@ theta0 = np.array([2.5, 1.5])
 print(f"\ncompiled: {M!r}; metric at (alpha, beta) = {theta0.tolist()}:\n"
       f"{M.metric_matrix(theta0)}")
 rng = np.random.default_rng(0)
-fig, axes = plt.subplots(2, 2, figsize=(11, 8.5), constrained_layout=True)
-ax = axes[0, 0]
+fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
 grid = np.linspace(0.01, 6.0, 400)
 for c, theta in enumerate([[1.5, 1.0], [2.5, 1.5], [6.0, 2.0]]):
     draws = M.sample(np.array(theta), 20_000, rng)
@@ -122,23 +121,26 @@ ax.legend(fontsize=8)
 sizes = np.unique(np.geomspace(100, 100_000, 13).astype(int))
 estimates = [ig.estimators.fisher_monte_carlo(M, theta0, int(n), rng) for n in sizes]
 exact = M.metric_matrix(theta0)
-entries = [(0, 0, "I_αα"), (0, 1, "I_αβ"), (1, 1, "I_ββ")]
-print("\n     n   " + "".join(f"{label:>24s}" for _, _, label in entries) + "   z-scores")
+# each entry: its index, its name for the printed table and its mathtext for the plots
+entries = [(0, 0, "I_αα", r"I_{\alpha\alpha}"), (0, 1, "I_αβ", r"I_{\alpha\beta}"),
+           (1, 1, "I_ββ", r"I_{\beta\beta}")]
+print("\n     n   " + "".join(f"{name:>24s}" for _, _, name, _ in entries) + "   z-scores")
 for n, est in zip(sizes, estimates, strict=True):
-    row = "".join(f"{est.mean[i, j]:14.4f} ± {est.stderr[i, j]:7.4f}" for i, j, _ in entries)
-    z = [est.z_scores(exact)[i, j] for i, j, _ in entries]
+    row = "".join(f"{est.mean[i, j]:14.4f} ± {est.stderr[i, j]:7.4f}" for i, j, _, _ in entries)
+    z = [est.z_scores(exact)[i, j] for i, j, _, _ in entries]
     print(f"{n:7d}  {row}   {' '.join(f'{v:5.2f}' for v in z)}")
-for ax, (i, j, label) in zip([axes[0, 1], axes[1, 0], axes[1, 1]], entries, strict=True):
+fig, axes = plt.subplots(1, 3, figsize=(15, 4.6), layout="constrained")
+for ax, (i, j, _, tex) in zip(axes, entries, strict=True):
     ig.plotting.plot_estimate_band(sizes, [e.mean[i, j] for e in estimates],
                                    [e.stderr[i, j] for e in estimates], ax=ax,
                                    label="Monte Carlo", marker="o", ms=3, color="C0")
     ax.axhline(exact[i, j], color="k", ls="--",
-               label=f"symbolic: ${sp.latex(I_sym[i, j])}$ = {exact[i, j]:.4f}")
+               label=f"symbolic: ${sp.latex(I_sym[i, j]).replace('frac', 'dfrac')}$"
+               f" = {exact[i, j]:.4f}")
     ax.set_xscale("log")
     ax.set_xlabel("number of samples n")
-    ax.set_ylabel(f"${label[0]}_{{{label[2:]}}}$".replace("α", r"\alpha").replace(
-        "β", r"\beta"))
-    ax.set_title(f"{label} at (α, β) = (2.5, 1.5): estimate ± 2 SE")
-    ax.legend(fontsize=8)
+    ax.set_ylabel(f"${tex}$")
+    ax.set_title(f"${tex}$ at (α, β) = (2.5, 1.5)")
+    ax.legend(fontsize=9)
 
 plt.show()

@@ -157,7 +157,7 @@ gaps = [g for _, g in runs.values()]
 ax.loglog(alphas, gaps, "o-", color="C3")
 ax.loglog(alphas, gaps[-1] * np.array(alphas) / alphas[-1], "k:", lw=0.8, label="slope 1")
 ax.set_xlabel("step size α")
-ax.set_ylabel("max over k of d_FR(θ_k, flow(kα))")
+ax.set_ylabel(r"$\max_k\, d_{FR}(\theta_k, \mathrm{flow}(k\alpha))$")
 ax.set_title(f"Discrete steps follow the flow to first order\n(fitted slope {slope:.2f})")
 ax.legend(fontsize=8)
 

@@ -68,8 +68,7 @@ def closed_form_kl(a, b):
 
 directions = {"μ direction": [1.0, 0.0], "widen σ": [0.0, 1.0]}
 t = np.linspace(0.0, 3.0, 121)
-fig, axes = plt.subplots(2, 2, figsize=(11, 9), constrained_layout=True)
-ax = axes[0, 0]
+fig, ax = plt.subplots(figsize=(7, 5), layout="constrained")
 ax.plot(t, t, color="k", lw=1, label="$d$ (Fisher–Rao)")
 print("direction     d     KL(p0||p)  KL(p||p0)  d^2/2   sqrt(2KL(p0||p))  "
       "max |KL lib - closed form|")
@@ -89,7 +88,7 @@ ax.set_xlabel("Fisher–Rao distance d from N(0, 1)")
 ax.set_ylabel("√(2 KL)")
 ax.set_title("Along unit-speed geodesics from N(0, 1):\n√(2 KL) ≈ d near, not far")
 ax.set_ylim(0.0, 6.0)
-ax.legend(fontsize=7, loc="upper left")
+ax.legend(fontsize=9, loc="upper left")
 
 # %%
 # How fast the approximation fails
@@ -111,7 +110,7 @@ u = u / N.norm(u, p)[:, None]
 q = N.exp(radius[:, None] * u, p)
 d = N.dist(p, q)
 kl_pq, kl_qp = N.kl_divergence(p, q), N.kl_divergence(q, p)
-ax = axes[0, 1]
+fig, ax = plt.subplots(figsize=(7, 5), layout="constrained")
 ax.scatter(d, 2 * kl_pq / d**2, s=3, alpha=0.4, color="C0", label="2 KL(p‖q) / d²")
 ax.scatter(d, 2 * kl_qp / d**2, s=3, alpha=0.4, color="C3", label="2 KL(q‖p) / d²")
 grid = np.logspace(-2.5, 0.6, 50)
@@ -123,7 +122,7 @@ ax.set_ylim(0.05, 50)
 ax.set_xlabel("Fisher–Rao distance d(p, q)")
 ax.set_ylabel("2 KL / d²")
 ax.set_title("KL ≈ d²/2 holds as d → 0 (error O(d))")
-ax.legend(fontsize=8, loc="upper left", markerscale=4)
+ax.legend(loc="upper left", markerscale=4)
 print("\nmax |2 KL/d^2 - 1| over random pairs, by distance bin:")
 for lo, hi in [(0.003, 0.01), (0.03, 0.1), (0.3, 1.0), (1.0, 4.0)]:
     sel = (d >= lo) & (d < hi)
@@ -143,15 +142,15 @@ for lo, hi in [(0.003, 0.01), (0.03, 0.1), (0.3, 1.0), (1.0, 4.0)]:
 # σ = 0 and reaches further up; :math:`\mathrm{KL}(q\|p_0)` punishes a wide :math:`q`, so
 # its ball is squashed at the top and reaches further down.
 
-ax = axes[1, 0]
+fig, ax = plt.subplots(figsize=(7, 5), layout="constrained")
 for r, style in [(0.3, ":"), (0.9, "--"), (1.6, "-")]:
     ig.plotting.plot_fisher_rao_ball(N, theta0, r, ax=ax, color="k", ls=style, lw=1.5)
     ig.plotting.plot_loss_contours(lambda th: N.kl_divergence(theta0, th), (-4.5, 4.5),
                                    (0.05, 5.0), ax=ax, n=100, levels=[r**2 / 2],
-                                   colors="C0", linestyles=style)
+                                   vectorized=True, colors="C0", linestyles=style)
     ig.plotting.plot_loss_contours(lambda th: N.kl_divergence(th, theta0), (-4.5, 4.5),
                                    (0.05, 5.0), ax=ax, n=100, levels=[r**2 / 2],
-                                   colors="C3", linestyles=style)
+                                   vectorized=True, colors="C3", linestyles=style)
 ax.plot(*theta0, "k+", ms=10)
 ax.plot([], [], color="k", label="Fisher–Rao ball, radius r")
 ax.plot([], [], color="C0", label="KL(p₀‖q) = r²/2")
@@ -164,7 +163,7 @@ ax.set_title("Balls around N(0, 1): the same for small r,\ndifferent for large r
 ax.set_aspect("equal")
 ax.set_xlim(-4.0, 4.0)
 ax.set_ylim(0.0, 4.0)
-ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
+fig.legend(loc="outside lower center", ncols=3)
 
 # %%
 # The asymmetry of KL
@@ -174,7 +173,7 @@ ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
 # the two agree (points on the diagonal) when the pair is close, coloured by
 # :math:`d`, and disagree by large factors when it is far.
 
-ax = axes[1, 1]
+fig, ax = plt.subplots(figsize=(7, 5.5), layout="constrained")
 sc = ax.scatter(kl_pq, kl_qp, c=np.log10(d), s=3, cmap="viridis")
 lim = [1e-6, 1e3]
 ax.plot(lim, lim, color="k", lw=1, label="KL(q‖p) = KL(p‖q)")
@@ -186,7 +185,7 @@ ax.set_xlabel("KL(p‖q)")
 ax.set_ylabel("KL(q‖p)")
 ax.set_title("KL is asymmetric, far more so far apart")
 fig.colorbar(sc, ax=ax, label="log₁₀ d(p, q)")
-ax.legend(fontsize=8, loc="upper left")
+ax.legend(loc="upper left")
 ratio = kl_qp / kl_pq
 print("\nKL(q||p) / KL(p||q):  d < 0.01: "
       f"[{ratio[d < 0.01].min():.3f}, {ratio[d < 0.01].max():.3f}],  d > 2: "

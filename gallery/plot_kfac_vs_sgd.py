@@ -104,7 +104,7 @@ print(f"\noptimizer                          final loss  accuracy  wall time  ms
 for name, res in runs.items():
     reached = np.flatnonzero(res.losses <= target)
     first = str(reached[0]) if reached.size else f">{n_iter}"
-    acc = np.mean(net.predict_proba(res.params, X).argmax(axis=1) == y)
+    acc = np.mean(net.predict_proba(res.final, X).argmax(axis=1) == y)
     print(f"{name:33s}  {res.losses[-1]:10.4f}  {acc:8.3f}  {res.wall_time:8.2f}s  "
           f"{1e3 * res.wall_time / res.n_iter:7.2f}  {first:>6s}   [{res.reason}]")
 
@@ -116,20 +116,20 @@ for name, res in runs.items():
 # right panel shows what one pays for the extra curvature work: two small
 # eigendecompositions per layer and a second backward pass with sampled labels.
 
-fig, axes = plt.subplots(2, 2, figsize=(11, 9), constrained_layout=True)
+fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), layout="constrained")
 for c, (name, res) in enumerate(runs.items()):
     steps = np.arange(len(res.losses))
-    axes[0, 0].plot(steps, res.losses, color=f"C{c}", label=name)
-    axes[0, 1].plot(np.linspace(0.0, res.wall_time, len(res.losses)), res.losses,
+    axes[0].plot(steps, res.losses, color=f"C{c}", label=name)
+    axes[1].plot(np.linspace(0.0, res.wall_time, len(res.losses)), res.losses,
                     color=f"C{c}", label=name)
-for ax, xlabel in zip(axes[0], ["iteration", "wall time (s, this machine)"], strict=True):
+for ax, xlabel in zip(axes, ["iteration", "wall time (s, this machine)"], strict=True):
     ax.axhline(target, color="0.6", ls=":", lw=1)
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("training loss (mean cross-entropy)")
-    ax.legend(fontsize=8)
-axes[0, 0].set_title("Training loss per iteration")
-axes[0, 1].set_title("Training loss against wall time")
+    ax.legend(fontsize=9)
+axes[0].set_title("Training loss per iteration")
+axes[1].set_title("Training loss against wall time")
 
 # %%
 # What the networks learned
@@ -142,8 +142,9 @@ axes[0, 1].set_title("Training loss against wall time")
 grid = np.linspace(-1.3, 1.3, 200)
 gx, gy = np.meshgrid(grid, grid)
 plane = np.column_stack([gx.ravel(), gy.ravel()])
-for ax, name in zip(axes[1], list(runs)[1:], strict=True):
-    proba = net.predict_proba(runs[name].params, plane)
+fig, axes = plt.subplots(1, 2, figsize=(12, 5.6), layout="constrained")
+for ax, name in zip(axes, list(runs)[1:], strict=True):
+    proba = net.predict_proba(runs[name].final, plane)
     ax.contourf(gx, gy, proba.argmax(axis=1).reshape(gx.shape), levels=[-0.5, 0.5, 1.5, 2.5],
                 colors=["C0", "C1", "C2"], alpha=0.25)
     for k in range(n_classes):
@@ -152,6 +153,6 @@ for ax, name in zip(axes[1], list(runs)[1:], strict=True):
     ax.set_xlabel("x₁")
     ax.set_ylabel("x₂")
     ax.set_title(f"{name}\nloss {runs[name].losses[-1]:.3f} after {n_iter} iterations")
-axes[1, 0].legend(fontsize=8, loc="lower left")
+axes[0].legend(fontsize=9, loc="lower left")
 
 plt.show()

@@ -40,8 +40,6 @@ N_nat = N.in_chart("natural")              # theta = (mu / sigma^2, -1 / (2 sigm
 B = ig.manifolds.Beta()                    # chart (a, b)
 S = 0.12                                   # Fisher length of the ellipse radius
 
-fig, axes = plt.subplots(1, 3, figsize=(15, 5.2), constrained_layout=True)
-
 # %%
 # The normal family in (μ, σ): ellipses grow with σ
 # --------------------------------------------------
@@ -53,7 +51,7 @@ fig, axes = plt.subplots(1, 3, figsize=(15, 5.2), constrained_layout=True)
 
 mu, sigma = np.meshgrid(np.linspace(-2.0, 2.0, 5), [0.3, 0.6, 1.0, 1.5, 2.1])
 grid = np.stack([mu, sigma], axis=-1)
-ax = axes[0]
+fig, ax = plt.subplots(figsize=(7, 4.6), layout="constrained")
 ig.plotting.plot_metric_ellipses(N, grid, ax=ax, scale=S, color="C0")
 ax.plot(grid[..., 0].ravel(), grid[..., 1].ravel(), ".", color="C0", ms=2)
 widths, heights, angles = ig.plotting.metric_ellipses(N, grid, scale=S)
@@ -92,7 +90,7 @@ ax.set_aspect("equal")
 theta1, theta2 = np.meshgrid(np.linspace(-2.0, 2.0, 5), np.linspace(-2.2, -0.3, 5))
 grid_nat = np.stack([theta1, theta2], axis=-1)
 S_NAT = S / 2  # the ellipses of this chart are long: a smaller radius keeps them apart
-ax = axes[1]
+fig, ax = plt.subplots(figsize=(7, 5.3), layout="constrained")
 ig.plotting.plot_metric_ellipses(N_nat, grid_nat, ax=ax, scale=S_NAT, color="C1", lw=1.5)
 ax.plot([], [], color="C1", lw=1.5, label="Tissot ellipse of the natural chart")
 
@@ -135,7 +133,7 @@ ax.set_xlabel("θ₁ = μ / σ²")
 ax.set_ylabel("θ₂ = −1 / (2σ²)")
 ax.set_aspect("equal")
 ax.set_ylim(-2.75, 0.0)
-ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=7)
+fig.legend(loc="outside lower center", ncols=2, fontsize=9)
 
 # %%
 # The Beta family: information about the mean and about the precision
@@ -152,7 +150,7 @@ ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=7)
 
 a_grid, b_grid = np.meshgrid([0.6, 1.5, 3.0, 5.0], [0.6, 1.5, 3.0, 5.0])
 grid_beta = np.stack([a_grid, b_grid], axis=-1)
-ax = axes[2]
+fig, ax = plt.subplots(figsize=(6.2, 6), layout="constrained")
 for m in [0.15, 0.3, 0.5, 0.7, 0.85]:
     ax.plot([0, 6.5 * m / max(m, 1 - m)], [0, 6.5 * (1 - m) / max(m, 1 - m)], ":",
             color="0.6", lw=0.8)

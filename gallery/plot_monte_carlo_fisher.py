@@ -54,8 +54,7 @@ assert np.allclose(T.metric_matrix(theta), exact)
 sizes = np.unique(np.geomspace(30, 30_000, 10).astype(int))
 n_runs = 40
 rng = np.random.default_rng(1)
-fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), constrained_layout=True)
-ax = axes[0]
+fig, ax = plt.subplots(figsize=(7, 5), layout="constrained")
 z_by_method = {}
 print("method    n       RMS rel. error   mean reported SE (rel.)")
 for c, method in enumerate(["score", "hessian"]):
@@ -80,8 +79,8 @@ for c, method in enumerate(["score", "hessian"]):
 ax.plot([], [], color="0.6", lw=0.8, label="slope −1/2")
 ax.set_xlabel("number of samples n")
 ax.set_ylabel("relative error ‖Î − I‖ / ‖I‖ (RMS over 40 runs)")
-ax.set_title("Monte Carlo Fisher of Student-t(ν = 5): error ∝ n^(−1/2)")
-ax.legend(fontsize=8)
+ax.set_title(r"Monte Carlo Fisher of Student-t(ν = 5): error $\propto n^{-1/2}$")
+ax.legend(fontsize=9)
 
 # %%
 # Are the reported standard errors honest?
@@ -90,7 +89,7 @@ ax.legend(fontsize=8)
 # runs (three entries each) follow a standard normal distribution. The histogram of the
 # pooled z-scores is compared with the :math:`N(0, 1)` density.
 
-ax = axes[1]
+fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
 grid = np.linspace(-4, 4, 200)
 for c, (method, (n, z)) in enumerate(z_by_method.items()):
     pooled = z[:, [0, 0, 1], [0, 1, 1]].ravel()  # entries (mu,mu), (mu,sigma), (sigma,sigma)
@@ -99,10 +98,10 @@ for c, (method, (n, z)) in enumerate(z_by_method.items()):
     print(f"{method}: pooled z-scores at n = {n}: mean {pooled.mean():+.2f}, "
           f"std {pooled.std(ddof=1):.2f} (expected 0 and 1)")
 ax.plot(grid, np.exp(-grid**2 / 2) / np.sqrt(2 * np.pi), color="k", label="N(0, 1)")
-ax.set_xlabel("z = (Î_ij − I_ij) / SE_ij")
+ax.set_xlabel(r"$z = (\hat I_{ij} - I_{ij})\,/\,\mathrm{SE}_{ij}$")
 ax.set_ylabel("density")
 ax.set_title("z-scores of 40 runs × 3 entries")
-ax.legend(fontsize=8)
+ax.legend(fontsize=9)
 
 # %%
 # Fisher versus empirical Fisher as preconditioners
@@ -146,8 +145,8 @@ panels = [
     ("natural gradient: −I⁻¹∇L", lambda f: f.fisher_step, 1.0),
     ("empirical Fisher: −F̃⁻¹∇L", lambda f: f.empirical_fisher_step, 1.0),
 ]
-fig2, axes2 = plt.subplots(1, 4, figsize=(16, 4.3), constrained_layout=True)
-ax = axes2[0]
+fig, axes = plt.subplots(1, 4, figsize=(16, 4.6), layout="constrained")
+ax = axes[0]
 x_obs = model.design[:, 1]
 ax.scatter(x_obs, y, s=3, alpha=0.4, color="0.4", label="data")
 xs = np.linspace(0, x_obs.max(), 50)
@@ -156,7 +155,7 @@ ax.plot(xs, w_hat[0] + w_hat[1] * xs, color="C3", label=f"fit w = ({w_hat[0]:.2f
 ax.set_xlabel("x")
 ax.set_ylabel("y")
 ax.set_title("Kunstner et al. data (N = 1000)")
-ax.legend(fontsize=8)
+ax.legend(fontsize=9)
 
 
 def loss(w):
@@ -165,7 +164,7 @@ def loss(w):
 
 print("\nKunstner linear regression: w_hat =", np.round(w_hat, 4))
 print("preconditioner      steps to |w - w_hat| < 0.01 (4 starts)   median angle to Newton")
-for ax, (title, step_of, lr) in zip(axes2[1:], panels, strict=True):
+for ax, (title, step_of, lr) in zip(axes[1:], panels, strict=True):
     ig.plotting.plot_loss_contours(loss, axis_values[0][[0, -1]], axis_values[1][[0, -1]],
                                    ax=ax, n=60, levels=12, log=True)
     ig.plotting.plot_vector_field(model, step_of(fields), grid_points, ax=ax,

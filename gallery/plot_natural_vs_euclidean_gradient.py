@@ -17,7 +17,7 @@ and because :math:`\nabla_\eta L = J^\top\nabla_\theta L` and
 with Jacobian :math:`J`, the natural-gradient direction is the same tangent vector in
 every chart. The continuous flow :math:`\dot\theta = -I^{-1}\nabla L` is therefore exactly
 invariant; a discrete step is invariant to first order in α (a straight step in one chart
-is curved in another), to second order with a geodesic correction (Song et al. 2018).
+is curved in another).
 
 We fit a normal distribution to data by minimizing the average negative log-likelihood,
 run gradient descent and natural-gradient descent in three charts — :math:`(\mu, \sigma)`,
@@ -106,8 +106,14 @@ for name, report in [("natural gradient", ngd), ("Euclidean gradient", gd)]:
 # flow (black): one path, drawn in two maps. The three Euclidean paths (dashed) are three
 # different curves — and which one looks "straight" depends on the chart you draw in.
 # Loss contours are in grey.
+#
+# Look closely and the natural-gradient paths of the three charts are not *exactly*
+# equal: a step is a straight segment of the chart it is taken in, and a straight
+# segment of one chart is curved in another. How fast that discrepancy vanishes with
+# the step size — the *order* of invariance of an update rule — is the subject of
+# :ref:`sphx_glr_auto_examples_plot_reparametrization_invariance.py`.
 
-fig, axes = plt.subplots(1, 2, figsize=(13, 5.5), constrained_layout=True)
+fig, axes = plt.subplots(1, 2, figsize=(13, 6.2), layout="constrained")
 colours = {"mu_sigma": "C0", "mu_log_sigma": "C1", "natural": "C2"}
 views = [("mu_sigma", axes[0], (-1.2, 2.2), (0.45, 1.9)),
          ("mu_log_sigma", axes[1], (-1.2, 2.2), (np.log(0.45), np.log(1.9)))]
@@ -132,35 +138,7 @@ for view, ax, xlim, ylim in views:
     ax.set_xlabel("μ")
     ax.set_ylabel("σ" if view == "mu_sigma" else "log σ")
     ax.set_title(f"All paths drawn in the chart ({ax.get_xlabel()}, {ax.get_ylabel()})")
-axes[0].legend(fontsize=7, loc="upper left")
+fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=4)
 fig.suptitle("Negative log-likelihood of normal data: each method run in three charts")
-
-# %%
-# Invariance of a discrete step: first or second order in the step size
-# -----------------------------------------------------------------------
-# The natural-gradient paths of the three charts are not *exactly* equal: a step is a
-# straight segment of the chart it is taken in, and a straight segment of one chart is
-# curved in another. ``ig.flows.invariance_order`` runs to flow time 2 with several step
-# sizes α and fits the slope of log(discrepancy) against log α: about 1 for the plain
-# step, about 2 for the geodesic-corrected step
-# :math:`\theta - \alpha v - \tfrac{\alpha^2}{2}\Gamma(v, v)` (``step_rule="geodesic"``).
-
-alphas = [0.04, 0.02, 0.01, 0.005]
-fig2, ax = plt.subplots(figsize=(6, 4.5), constrained_layout=True)
-for rule, marker in [("fixed", "o"), ("geodesic", "s")]:
-    order = ig.flows.invariance_order(N, nll, theta0, charts, alphas, 2.0, step_rule=rule,
-                                      loss_grad=nll_grad)
-    print(f"\nstep rule {rule!r}: discrepancy at flow time 2 = "
-          + ", ".join(f"{d:.2e}" for d in order.discrepancies)
-          + f" for alpha = {alphas}; fitted order {order.slope:.2f}")
-    ax.loglog(order.step_sizes, order.discrepancies, marker + "-",
-              label=f"natural GD, step rule {rule!r} (slope {order.slope:.2f})")
-ax.axhline(flow.max_discrepancy, color="k", lw=0.8, ls=":",
-           label="Fisher flow (ODE tolerance)")
-ax.set_xlabel("step size α")
-ax.set_ylabel("largest discrepancy between charts")
-ax.set_title("A natural-gradient step is invariant to first order;\n"
-             "with the geodesic correction, to second order")
-ax.legend(fontsize=8)
 
 plt.show()

@@ -102,7 +102,7 @@ runs = {"natural-gradient VI (ρ = 0.2)": ngvi, f"gradient VI (lr = {lr_gvi})": 
 
 elbo_rng = np.random.default_rng(2)
 elbo_star = ig.learning.elbo(model, q_star, 100_000, elbo_rng)
-fig, axes = plt.subplots(1, 3, figsize=(16, 5), constrained_layout=True)
+fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), layout="constrained")
 print(f"\nELBO(q*) = {elbo_star.mean:.3f} ± {elbo_star.stderr:.3f}")
 print("method                              iteration   ELBO (± SE)           KL(q_t || q*)")
 for c, (name, run) in enumerate(runs.items()):
@@ -123,13 +123,13 @@ axes[0].set_ylim(elbo_star.mean - 25, elbo_star.mean + 3)
 axes[0].set_xlabel("iteration + 1")
 axes[0].set_ylabel("ELBO (Monte Carlo, 400 samples)")
 axes[0].set_title("ELBO of the iterates, ± 2 standard errors")
-axes[0].legend(fontsize=8, loc="lower right")
+axes[0].legend(fontsize=9, loc="lower right")
 axes[1].set_xscale("log")
 axes[1].set_yscale("log")
 axes[1].set_xlabel("iteration + 1")
-axes[1].set_ylabel("KL(q_t ‖ q*)")
+axes[1].set_ylabel(r"$\mathrm{KL}(q_t\,\|\,q^*)$")
 axes[1].set_title("Distance to the optimal Gaussian")
-axes[1].legend(fontsize=8)
+axes[1].legend(fontsize=9)
 
 # %%
 # The posteriors
@@ -141,7 +141,7 @@ axes[1].legend(fontsize=8)
 # close to the exact posterior); GVI is still on its way: its mean lags along the ridge
 # and its ellipse is too large.
 
-ax = axes[2]
+fig, ax = plt.subplots(figsize=(7.5, 5.5), layout="constrained")
 w0, w1 = np.meshgrid(np.linspace(-4.5, 0.5, 250), np.linspace(-0.1, 1.6, 250))
 log_post = -model.neg_log_joint(np.stack([w0, w1], axis=-1))
 density = np.exp(log_post - log_post.max())
@@ -164,7 +164,7 @@ ax.set_xlim(-4.5, 0.5)
 ax.set_ylim(-0.1, 1.6)
 ax.set_title("Posterior and 2-SD ellipses after 200 iterations\n(lines: paths of the means "
              "from the prior mean 0)")
-ax.legend(fontsize=8, loc="upper right")
+ax.legend(fontsize=9, loc="upper right")
 for name, run in runs.items():
     print(f"{name}: final mean {np.round(run.q.mean, 4)}, final KL(q||q*) "
           f"{ig.learning.gaussian_kl(run.q, q_star):.4f}")

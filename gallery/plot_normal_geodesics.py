@@ -65,8 +65,7 @@ t = np.linspace(0.0, 1.0, 400)
 curves = N.geodesic(pairs[:, 0], end_point=pairs[:, 1])(t)  # [4, 400, 2]
 segments = pairs[:, :1] + t[:, None] * (pairs[:, 1:] - pairs[:, :1])
 
-fig, axes = plt.subplots(2, 1, figsize=(9, 8.5), constrained_layout=True)
-ax = axes[0]
+fig, ax = plt.subplots(figsize=(9, 4.7), layout="constrained")
 ig.plotting.plot_geodesics(N, pairs, ax=ax, n_points=200, color="C0", lw=2,
                            label="Fisher–Rao geodesic")
 for k, seg in enumerate(segments):
@@ -100,7 +99,7 @@ ax.set_ylabel("σ (standard deviation)")
 ax.set_ylim(0.0, 4.2)
 ax.set_xlim(-5.0, 6.5)
 ax.set_aspect("equal")
-ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+fig.legend(loc="outside lower center", ncols=3)
 
 # %%
 # The closed-form distance, on random pairs
@@ -138,7 +137,7 @@ print(f"\n200 random pairs: max |N.dist - closed form| = "
 # Fisher–Rao centre (+): the ball reaches further towards large σ, where distances
 # are cheap, than towards σ = 0.
 
-ax = axes[1]
+fig, ax = plt.subplots(figsize=(9, 4.6), layout="constrained")
 centres = np.array([[-4.0, 0.25], [-1.0, 0.7], [4.0, 1.6]])
 radii = [0.4, 0.8, 1.2]
 print("\n  mu0  sigma0     r   max|d(centre, ring) - r|   "
@@ -164,6 +163,6 @@ ax.set_ylabel("σ (standard deviation)")
 ax.set_aspect("equal")
 ax.set_ylim(-0.1, 4.0)
 ax.set_xlim(-5.0, 6.5)
-ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, title="line style")
+fig.legend(loc="outside lower center", ncols=3, title="line style: radius")
 
 plt.show()

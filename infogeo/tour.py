@@ -228,7 +228,11 @@ def _monte_carlo_step(result: TourResult, normal: Any, theta: np.ndarray, seed: 
 
 
 def _draw(normal: Any, output: Path) -> Path:
-    """Geodesics, Fisher–Rao balls and metric ellipses of N(μ, σ²), saved as tour.png."""
+    """Geodesics, Fisher–Rao balls and metric ellipses of N(μ, σ²), saved as tour.png.
+
+    Three panels on the same (μ, σ) window at the same scale (equal aspect), so that
+    sizes can be compared from panel to panel: a Euclidean unit is a Euclidean unit.
+    """
     from matplotlib.figure import Figure  # no pyplot: no display or backend needed
 
     from .plotting import plot_fisher_rao_ball, plot_geodesics, plot_metric_ellipses
@@ -237,26 +241,52 @@ def _draw(normal: Any, output: Path) -> Path:
         output.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise OSError(f"output: cannot create directory {output}: {err.strerror}") from None
-    fig = Figure(figsize=(11, 4.8))
-    left, right = fig.subplots(1, 2)
-    for ax in (left, right):
+    fig = Figure(figsize=(15, 4.6), layout="constrained")
+    panels = fig.subplots(1, 3, sharex=True, sharey=True)
+    for ax in panels:
+        ax.set_xlim(-3.6, 3.6)
+        ax.set_ylim(0.0, 3.6)
+        ax.set_aspect("equal")
         ax.set_xlabel(r"$\mu$")
         ax.set_ylabel(r"$\sigma$")
-    pairs = [[[-3.0, 1.0], [3.0, 1.0]], [[-2.0, 0.4], [2.0, 0.4]], [[-1.0, 1.0], [2.0, 0.5]],
-             [[0.0, 0.3], [0.0, 3.0]], [[-3.0, 2.5], [1.0, 0.6]]]
-    plot_geodesics(normal, pairs, ax=left, color="C0", label="geodesics")
-    for radius, color in zip((0.5, 1.0, 1.5), ("C1", "C2", "C3"), strict=True):
-        plot_fisher_rao_ball(normal, [0.0, 1.2], radius, ax=left, color=color,
-                             label=f"Fisher-Rao ball, radius {radius:g}")
-    left.set_aspect("equal")
-    left.set_title(r"Geodesics and Fisher-Rao balls of $N(\mu, \sigma^2)$", fontsize=10)
-    left.legend(loc="upper right", fontsize=6, framealpha=0.8)
+        ax.axhline(0.0, color="0.3", lw=0.8)
+    _draw_geodesics(normal, panels[0], plot_geodesics)
+    _draw_balls(normal, panels[1], plot_fisher_rao_ball)
     grid = np.stack(np.meshgrid(np.linspace(-3.0, 3.0, 7), np.linspace(0.4, 2.8, 5)), -1)
-    plot_metric_ellipses(normal, grid, ax=right, scale=0.18, color="C4")
-    right.set_aspect("equal")
-    right.set_title(r"Metric ellipses $\{\theta + v : v^\top I(\theta)\, v = 0.18^2\}$",
-                    fontsize=10)
-    fig.tight_layout()
+    plot_metric_ellipses(normal, grid, ax=panels[2], scale=0.18, color="C4", lw=1.2,
+                         label=r"$\{\theta + v : v^\top I(\theta)\, v = 0.18^2\}$")
+    panels[2].plot(grid[..., 0].ravel(), grid[..., 1].ravel(), ".", color="C4", ms=2)
+    panels[2].set_title("Metric ellipses: the size of a\nFisher step of length 0.18")
+    for ax in panels:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize=9, ncols=2,
+                  frameon=False)
+    fig.suptitle(r"The normal family $N(\mu, \sigma^2)$ with the Fisher metric: "
+                 "a hyperbolic half-plane", fontsize=13)
     path = output / "tour.png"
     fig.savefig(path, dpi=100)
     return path
+
+
+def _draw_geodesics(normal: Any, ax: Any, plot_geodesics: Any) -> None:
+    """Each pair in its own colour, both end points marked in it; chords dashed."""
+    pairs = [((-3.0, 1.0), (3.0, 1.0)), ((-2.0, 0.4), (2.0, 0.4)), ((-1.0, 1.0), (2.0, 0.5)),
+             ((0.0, 0.3), (0.0, 3.0)), ((-3.0, 2.5), (1.0, 0.6))]
+    for k, (start, end) in enumerate(pairs):
+        plot_geodesics(normal, [start, end], ax=ax, endpoints=False, color=f"C{k}", lw=2,
+                       label=f"$N({start[0]:g}, {start[1]:g}^2) \\to N({end[0]:g}, "
+                             f"{end[1]:g}^2)$")
+        ax.plot(*np.transpose([start, end]), "--", color=f"C{k}", lw=0.8, alpha=0.6)
+        ax.plot(*start, "o", color=f"C{k}", ms=6)
+        ax.plot(*end, "s", color=f"C{k}", ms=6)
+    ax.set_title("Geodesics (solid) are half-ellipses;\nchords (dashed) are not shortest")
+
+
+def _draw_balls(normal: Any, ax: Any, plot_fisher_rao_ball: Any) -> None:
+    """Concentric Fisher–Rao balls around one labelled centre."""
+    centre = np.array([0.0, 1.2])
+    for radius, style in zip((0.5, 1.0, 1.5), ("-", "--", ":"), strict=True):
+        plot_fisher_rao_ball(normal, centre, radius, ax=ax, center_marker=False, color="C3",
+                             ls=style, lw=2, label=f"radius {radius:g}")
+    ax.plot(*centre, "+", color="k", ms=12, mew=2, label="centre $N(0, 1.2^2)$")
+    ax.annotate("centre", centre, textcoords="offset points", xytext=(8, 6), fontsize=9)
+    ax.set_title("Fisher–Rao balls around one centre:\nlarger towards large σ")

@@ -35,3 +35,30 @@ def test_every_public_name_is_documented(sub: str) -> None:
     public = {f"infogeo.{sub}.{name}" for name in getattr(module, "__all__", [])}
     missing = sorted(public - documented_names())
     assert not missing, f"add to docs/api.rst: {missing}"
+
+
+def test_family_reference_covers_every_family_and_catalogue_entry() -> None:
+    """docs/families.rst is generated from the code: every concrete numeric family gets
+    a section with all its charts, every symbolic catalogue entry a row."""
+    import inspect
+    import sys
+
+    import infogeo as ig
+
+    sys.path.insert(0, str(API.parent))
+    try:
+        import _families
+    finally:
+        sys.path.remove(str(API.parent))
+    text = _families.render()
+    for name in ig.manifolds.__all__:
+        cls = getattr(ig.manifolds, name)
+        if (inspect.isclass(cls) and issubclass(cls, ig.manifolds.StatisticalManifold)
+                and not inspect.isabstract(cls)):
+            assert f"\n{name}\n{'-' * len(name)}\n" in text, f"no section for {name}"
+            assert f".. autoclass:: infogeo.manifolds.{name}\n" in text
+    for manifold in _families._instances():
+        for chart in manifold.chart_names:
+            assert f"``{chart}``" in text
+    for name in ig.symbolic.catalogue.names():
+        assert f"   * - ``{name}``\n" in text, f"catalogue entry {name} missing"

@@ -275,12 +275,16 @@ def fisher_monte_carlo(manifold: StatisticalManifold, theta: ArrayLike, n_sample
     report = _progress_fn(progress)
     acc = _Accumulator(manifold.dim, method)
     done = 0
-    while done < n_samples:
-        size = min(chunk, n_samples - done)
-        acc.add(_draw_terms(family, size, point, rng, method != "score", done == 0))
-        done += size
-        if report is not None:
-            report(done, n_samples)
+    try:
+        while done < n_samples:
+            size = min(chunk, n_samples - done)
+            acc.add(_draw_terms(family, size, point, rng, method != "score", done == 0))
+            done += size
+            if report is not None:
+                report(done, n_samples)
+    finally:
+        if report is not None and not callable(progress) and 0 < done < n_samples:
+            sys.stderr.write("\n")  # interrupted: end the bar's line before the traceback
     return enforce(acc.estimate(manifold.coordinates, "monte_carlo"), check,
                    "fisher_monte_carlo")
 

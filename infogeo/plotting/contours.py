@@ -21,13 +21,18 @@ def _check_range(lim: ArrayLike, name: str) -> tuple[float, float]:
     return lo, hi
 
 
-def loss_grid(loss: Callable[[NDArray], float], xlim: ArrayLike, ylim: ArrayLike,
-              n: int = 80) -> tuple[NDArray, NDArray, np.ma.MaskedArray]:
+def loss_grid(loss: Callable[[NDArray], Any], xlim: ArrayLike, ylim: ArrayLike,
+              n: int = 80, vectorized: bool = False
+              ) -> tuple[NDArray, NDArray, np.ma.MaskedArray]:
     r"""Evaluate ``loss`` on an ``n`` × ``n`` grid of the rectangle ``xlim`` × ``ylim``.
 
-    The loss is called on one point ``[2]`` at a time (losses written for the optimizers in
-    :mod:`infogeo.flows` take a single point). A point where the loss raises ``ValueError``
-    (outside the parameter domain) or is not finite is masked.
+    By default the loss is called on one point ``[2]`` at a time (losses written for the
+    optimizers in :mod:`infogeo.flows` take a single point). With ``vectorized=True`` it
+    is called once on all the points ``[n, n, 2]`` and must return ``[n, n]`` (e.g.
+    ``lambda th: manifold.kl_divergence(p, th)``), which is much faster; if that call
+    raises ``ValueError`` (a point outside the parameter domain) the grid is evaluated
+    point by point instead. A point where the loss raises ``ValueError`` or is not finite
+    is masked.
 
     Returns
     -------
@@ -40,6 +45,16 @@ def loss_grid(loss: Callable[[NDArray], float], xlim: ArrayLike, ylim: ArrayLike
         raise ValueError(f"n must be >= 2 (grid points per axis), got {n}")
     x, y = np.meshgrid(np.linspace(*_check_range(xlim, "xlim"), n),
                        np.linspace(*_check_range(ylim, "ylim"), n))
+    if vectorized:
+        try:
+            values = np.asarray(loss(np.stack([x, y], axis=-1)), dtype=float)
+        except ValueError:
+            pass  # some point is outside the domain: fall back to one point at a time
+        else:
+            if values.shape != x.shape:
+                raise ValueError(f"loss with vectorized=True must map points [n, n, 2] to "
+                                 f"values [n, n], got shape {values.shape} for n = {n}")
+            return x, y, np.ma.masked_invalid(values)
     values = np.full(x.shape, np.nan)
     for idx in np.ndindex(x.shape):
         try:
@@ -49,9 +64,10 @@ def loss_grid(loss: Callable[[NDArray], float], xlim: ArrayLike, ylim: ArrayLike
     return x, y, np.ma.masked_invalid(values)
 
 
-def plot_loss_contours(loss: Callable[[NDArray], float], xlim: ArrayLike, ylim: ArrayLike,
+def plot_loss_contours(loss: Callable[[NDArray], Any], xlim: ArrayLike, ylim: ArrayLike,
                        ax: Any = None, n: int = 80, levels: int | ArrayLike = 15,
-                       log: bool = False, **contour_kwargs: Any) -> Any:
+                       log: bool = False, vectorized: bool = False,
+                       **contour_kwargs: Any) -> Any:
     r"""Draw level sets of ``loss`` over a rectangle of a 2-D chart.
 
     With ``log=True`` the levels are those of :math:`\log(L - L_{\min} + \epsilon)`
@@ -71,6 +87,9 @@ def plot_loss_contours(loss: Callable[[NDArray], float], xlim: ArrayLike, ylim: 
         Passed to ``ax.contour`` (in the transformed scale when ``log=True``).
     log : bool
         Contour the logarithm of the excess loss.
+    vectorized : bool
+        ``loss`` maps points ``[..., 2]`` to values ``[...]``: one call for the whole
+        grid (see :func:`loss_grid`).
     **contour_kwargs
         Passed to ``ax.contour`` (default: thin solid grey lines).
 
@@ -79,7 +98,7 @@ def plot_loss_contours(loss: Callable[[NDArray], float], xlim: ArrayLike, ylim: 
     matplotlib.contour.QuadContourSet
     """
     ax = get_axes(ax)
-    x, y, values = loss_grid(loss, xlim, ylim, n)
+    x, y, values = loss_grid(loss, xlim, ylim, n, vectorized=vectorized)
     if values.count() == 0:
         raise ValueError("loss must be finite somewhere in xlim x ylim, got no finite value")
     if log:

@@ -310,3 +310,23 @@ def test_progress_bar_writes_to_stderr(capsys: pytest.CaptureFixture[str]) -> No
                        progress=True, check="ignore")
     err = capsys.readouterr().err
     assert "300/300" in err and err.endswith("\n")
+
+
+def test_interrupted_progress_bar_ends_its_line(capsys: pytest.CaptureFixture[str],
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    normal = Normal()
+    sample = normal.sample
+    calls = []
+
+    def fails_on_the_second_chunk(theta, n, rng):  # noqa: ANN001, ANN202
+        calls.append(n)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return sample(theta, n, rng)
+
+    monkeypatch.setattr(normal, "sample", fails_on_the_second_chunk)
+    with pytest.raises(KeyboardInterrupt):
+        fisher_monte_carlo(normal, [0.0, 1.0], 300, np.random.default_rng(0), chunk_size=100,
+                           progress=True)
+    err = capsys.readouterr().err
+    assert "100/300" in err and err.endswith("\n")

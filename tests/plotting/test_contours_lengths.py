@@ -105,6 +105,28 @@ def test_loss_grid_evaluates_the_loss_and_masks_the_outside() -> None:
     np.testing.assert_allclose(values[inside], expected, rtol=1e-12)
 
 
+def test_vectorized_loss_grid_equals_the_pointwise_one() -> None:
+    calls = []
+
+    def kl_batch(theta: np.ndarray) -> np.ndarray:
+        calls.append(np.shape(theta))
+        return NORMAL.kl_divergence([0.0, 1.0], theta)
+
+    pointwise = loss_grid(kl_to_standard, (-1.0, 1.0), (0.2, 2.0), n=9)[2]
+    vectorized = loss_grid(kl_batch, (-1.0, 1.0), (0.2, 2.0), n=9, vectorized=True)[2]
+    assert calls == [(9, 9, 2)]  # one call for the whole grid
+    np.testing.assert_allclose(vectorized, pointwise, rtol=1e-14)
+    # a point outside the domain makes the batch call fail: evaluated point by point,
+    # masked where the loss refuses
+    calls.clear()
+    masked = loss_grid(kl_batch, (-1.0, 1.0), (-0.5, 2.0), n=11, vectorized=True)[2]
+    assert calls[0] == (11, 11, 2) and len(calls) == 1 + 11 * 11
+    np.testing.assert_array_equal(masked.mask, loss_grid(kl_to_standard, (-1.0, 1.0),
+                                                         (-0.5, 2.0), n=11)[2].mask)
+    with pytest.raises(ValueError, match="vectorized=True must map"):
+        loss_grid(lambda th: np.zeros(3), (-1.0, 1.0), (0.2, 2.0), n=5, vectorized=True)
+
+
 def test_contours_of_a_quadratic_are_circles(ax) -> None:  # noqa: ANN001
     contours = plot_loss_contours(lambda z: float(z @ z), (-2, 2), (-2, 2), ax=ax, n=121,
                                   levels=[1.0, 2.25])
