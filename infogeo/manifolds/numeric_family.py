@@ -211,7 +211,11 @@ class NumericFamily(StatisticalManifold):
     def support(self, theta: NDArray) -> tuple[float, float]:
         """``(low, high)`` of the observations at ``theta`` (the hook estimators use)."""
         spec = self._support_spec
-        low, high = spec(np.asarray(theta, dtype=float)) if callable(spec) else spec
+        if callable(spec):
+            low, high = spec(np.asarray(theta, dtype=float))
+        else:
+            assert spec is not None  # the constructor requires it without event_shape
+            low, high = spec
         return float(low), float(high)
 
     @property
@@ -230,12 +234,12 @@ class NumericFamily(StatisticalManifold):
     def _moments(self, theta: NDArray, order: int) -> dict[str, Any]:
         """The expectations of derivative products at one point, cached per point."""
         key = (theta.tobytes(), order)
-        for k in [(theta.tobytes(), o) for o in range(order, 4)]:
-            if k in self._cache:
-                self._cache.move_to_end(k)
-                return self._cache[k]
+        for cached in [(theta.tobytes(), o) for o in range(order, 4)]:
+            if cached in self._cache:
+                self._cache.move_to_end(cached)
+                return self._cache[cached]
         n = self.dim
-        shapes = {"g": (n, n)}
+        shapes: dict[str, tuple[int, ...]] = {"g": (n, n)}
         if order >= 2:
             shapes.update(A=(n, n, n), T=(n, n, n))
         if order >= 3:
@@ -277,6 +281,7 @@ class NumericFamily(StatisticalManifold):
         finer than the accuracy of the θ-derivatives of ``order`` in the integrand."""
         if self.event_shape:
             rng = np.random.default_rng(self.seed)
+            assert self._sampler is not None  # the constructor requires it with event_shape
             data = np.asarray(self._sampler(theta, self.n_samples, rng), dtype=float)
             _, values = fn(data.reshape((self.n_samples,) + self.event_shape))
             stderr = values.std(axis=0, ddof=1) / np.sqrt(self.n_samples)
@@ -443,9 +448,13 @@ class NumericFamily(StatisticalManifold):
         out = np.empty((n, flat.shape[0]))
         for j, theta in enumerate(flat):
             low, high = self.support(theta)
-            out[:, j] = inverse_cdf(lambda d, t=theta: self._jet(d, t, 0)[0], low, high,
+            out[:, j] = inverse_cdf(self._logpdf_at(theta), low, high,
                                     rng.uniform(size=n), self.discrete)
         return out.reshape((n,) + x.shape[:-1])
+
+    def _logpdf_at(self, theta: NDArray) -> Callable[[NDArray], NDArray]:
+        """x -> log p(x | theta) at a fixed ``theta``."""
+        return lambda x: self._jet(x, theta, 0)[0]
 
     def _kl(self, xp: NDArray, xq: NDArray) -> NDArray:
         flat_p, flat_q = xp.reshape(-1, self.dim), xq.reshape(-1, self.dim)
