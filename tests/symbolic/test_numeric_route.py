@@ -89,6 +89,22 @@ def test_loglogistic_closed_form_geometry(loglogistic_symbolic):
     assert cal.derivative_method.startswith("score by complex step")
 
 
+@pytest.mark.parametrize("theta", [(0.06, 0.06), (1.0, 0.05), (27.0, 0.08), (0.06, 27.0)])
+def test_heavy_tails_are_integrated_or_flagged(theta):
+    """At small shapes log x is logistic with scale 1/b: 1 % of the mass of b = 0.05 lies
+    beyond e^78, where a truncated substitution silently stops. The metric must be right
+    within its reported error, and that error must be honest (not 0, not a claim of a
+    tolerance that was not reached)."""
+    a, b = theta
+    M = NumericFamily(loglogistic_np, 2, support=(0, np.inf),
+                      domain=[(0, np.inf), (0, np.inf)])
+    g = M.metric_matrix(np.array(theta))
+    truth = np.diag([b**2 / (3 * a**2), C2 / b**2])
+    prov = M.method_of("metric")
+    assert np.max(np.abs(g - truth)) <= max(prov.error, 1e-12 * np.max(truth)), prov
+    np.testing.assert_allclose(g, truth, rtol=1e-6, atol=1e-6 * np.max(truth))
+
+
 def test_loglogistic_geodesic_matches_closed_form_ode(loglogistic_symbolic):
     def rhs(_, y):
         a, b, va, vb = y
