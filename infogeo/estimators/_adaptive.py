@@ -99,9 +99,9 @@ def integrate_adaptive(f: Callable[[NDArray], NDArray], a: float, b: float, rtol
         # halve the panels that carry most of the excess error (up to 16 at once)
         excess = np.max(np.array(errors) / np.maximum(allowed, 1e-300), axis=1)
         order = np.argsort(excess)[::-1][:min(16, limit - len(panels))]
-        order = [int(i) for i in order if excess[i] > 0.1 / len(panels) or i == order[0]]
+        chosen = [int(i) for i in order if excess[i] > 0.1 / len(panels) or i == order[0]]
         new_spans = []
-        for i in sorted(order, reverse=True):
+        for i in sorted(chosen, reverse=True):
             left, right = panels.pop(i)
             values.pop(i)
             errors.pop(i)

@@ -91,6 +91,7 @@ class StreamingMoments:
         delta = mean_b - self.mean
         if self.order == 4:
             assert self.m3 is not None and self.m4 is not None
+            assert m3_b is not None and m4_b is not None  # checked above
             m2_a, m3_a = self.m2, self.m3
             self.m4 = (self.m4 + m4_b
                        + delta**4 * (na * nb * (na * na - na * nb + nb * nb) / n**3)

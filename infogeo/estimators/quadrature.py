@@ -148,7 +148,7 @@ def fisher_quadrature(manifold: StatisticalManifold, theta: ArrayLike, tol: floa
 
 def _check_support(support: object) -> tuple[float, float]:
     try:
-        low, high = (float(v) for v in support)  # type: ignore[union-attr]
+        low, high = (float(v) for v in support)  # type: ignore[attr-defined]
     except (TypeError, ValueError) as err:
         raise ValueError(f"support must be a pair (low, high) of numbers, got {support!r}"
                          ) from err

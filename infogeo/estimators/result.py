@@ -100,7 +100,8 @@ class FisherEstimate:
 
     def __array__(self, dtype: object = None, copy: bool | None = None) -> NDArray:
         # np.asarray(estimate) is the estimate itself, so array code keeps working
-        return np.array(self.mean, dtype=dtype, copy=True if copy is None else copy)
+        return np.array(self.mean, dtype=dtype,  # type: ignore[call-overload]
+                        copy=True if copy is None else copy)
 
     def z_scores(self, reference: ArrayLike, atol: float = 0.0, rtol: float = 1e-8
                  ) -> NDArray:

@@ -49,6 +49,7 @@ def _supported() -> bool:
 
 
 def _arm() -> None:
+    assert _TIMER is not None  # _supported() was checked by the caller
     if _deadlines:
         remaining = max(min(_deadlines) - clock(), 1e-4)
         # repeat every 0.1 s after the deadline, in case the first exception is swallowed
@@ -70,6 +71,7 @@ def time_limit(seconds: float | None) -> Iterator[None]:
     if seconds is None or not _supported():
         yield
         return
+    assert _SIGNAL is not None and _TIMER is not None  # _supported()
     previous = signal.getsignal(_SIGNAL)
     if previous is not _handler:
         signal.signal(_SIGNAL, _handler)

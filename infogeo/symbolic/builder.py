@@ -73,6 +73,7 @@ def parse_family(logpdf: str | None = None, params: Any = None, *, pdf: str | No
         density = parse_density(pdf, coords + hyper, variables)
         expr = sp.expand_log(sp.log(density), force=True)
     else:
+        assert logpdf is not None  # exactly one of the two was given
         expr = parse_density(logpdf, coords + hyper, variables)
     return SymbolicFamily(expr, coords, var, support, discrete=discrete or None,
                           hyperparams=hyper, conditions=conditions, name=name, **kwargs)

@@ -188,11 +188,13 @@ def load(key: str, kind: str, decode: Callable[[dict[str, Any]], T]) -> T | None
     except FileNotFoundError:
         return None
     except (OSError, ValueError, UnicodeDecodeError, RecursionError) as err:
-        return _reject(path, f"unreadable ({type(err).__name__}: {str(err)[:80]})")
+        _reject(path, f"unreadable ({type(err).__name__}: {str(err)[:80]})")
+        return None
     try:
         value = decode(_body(record, key, kind))
     except (ValueError, TypeError, KeyError, IndexError, RecursionError) as err:
-        return _reject(path, str(err)[:160] or type(err).__name__)
+        _reject(path, str(err)[:160] or type(err).__name__)
+        return None
     _MEMORY[key] = (kind, value)
     return value
 

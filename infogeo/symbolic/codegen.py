@@ -57,6 +57,7 @@ class CompiledManifold(StatisticalManifold):
                  sampler: Callable | None = None) -> None:
         sub = {h: sp.Float(v) for h, v in hyper_values.items()}  # floats (checked by caller)
         self.family = family
+        self._hyper = dict(hyper_values)
         self.dim = family.dim
         self.discrete = family.discrete
         self.event_shape = () if len(family.variables) == 1 else (len(family.variables),)
@@ -266,6 +267,4 @@ def compile_manifold(family: Any, metric: sp.Matrix | None = None, *,
                                     mixed_budget=mixed_budget)
     else:
         metric = as_matrix(metric, "metric", names_of(family.params + family.hyperparams))
-    manifold = CompiledManifold(family, metric, hyper, sampler)
-    manifold._hyper = hyper
-    return manifold
+    return CompiledManifold(family, metric, hyper, sampler)

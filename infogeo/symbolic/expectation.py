@@ -252,11 +252,12 @@ class ExpectationEngine:
     def _integral(self, integrand: sp.Expr, var: sp.Symbol, lo: Any, hi: Any) -> sp.Expr:
         key = (integrand, lo, hi)
         if key in _INTEGRALS:
-            if _INTEGRALS[key] is None:
+            known = _INTEGRALS[key]
+            if known is None:
                 raise NotClosed(f"no strategy closed the integral of {self._show(integrand)} "
                                 "(cached)")
-            self.methods_used.update(_INTEGRALS[key][1])
-            return _INTEGRALS[key][0]
+            self.methods_used.update(known[1])
+            return known[0]
         parameter_free = integrand.free_symbols <= {var}
         if (lo, hi) == (-sp.oo, sp.oo) and sp.expand(integrand.xreplace({var: -var})
                                                      + integrand) == 0:

@@ -39,6 +39,9 @@ class SymbolicNumericManifold(NumericFamily):
     :class:`~infogeo.errors.DerivationError` of the symbolic attempt (or None)."""
 
     family: SymbolicFamily
+    failure: Exception | None
+    closed_entries: list[tuple[int, int]]
+    _conditions: list[tuple[sp.Basic, Callable[..., Any]]]
 
     def _check_base(self, x: NDArray, name: str) -> None:
         super()._check_base(x, name)

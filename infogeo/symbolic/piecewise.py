@@ -129,11 +129,11 @@ def regions(exprs: Sequence[sp.Expr], var: sp.Symbol, lo: Any, hi: Any, discrete
     if discrete:
         # a relation with root r is constant on the integers < floor(r), at floor(r), at
         # ceil(r) and on those > ceil(r): cut before and after both
-        cuts = {lo}
+        cut_set = {lo}
         for r in roots:
             for t in {sp.floor(r), sp.ceiling(r)}:
-                cuts.update({t, t + 1})
-        cuts = sorted(c for c in cuts if bool(c >= lo) and bool(c <= hi))
+                cut_set.update({t, t + 1})
+        cuts: list[Any] = sorted(c for c in cut_set if bool(c >= lo) and bool(c <= hi))
         out = []
         for a, nxt in zip(cuts, cuts[1:] + [None], strict=True):
             b = hi if nxt is None else nxt - 1

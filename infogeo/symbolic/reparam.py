@@ -112,7 +112,7 @@ def reparametrize(family_or_metric: Any, new_params: Sequence[sp.Symbol],
         new = as_symbols(new_params, "new_params")
         sub = _substitution(fam.params, old_as_functions_of_new, new, fam.hyperparams)
         logpdf = fam.logpdf.xreplace(sub)
-        support = [(lo.xreplace(sub), hi.xreplace(sub)) for lo, hi in fam.support]
+        support: Any = [(lo.xreplace(sub), hi.xreplace(sub)) for lo, hi in fam.support]
         if fam.discrete:
             support = sp.Range(support[0][0], support[0][1] + 1)
         elif len(fam.variables) == 1:

@@ -136,12 +136,14 @@ class Context:
 
     def jacobian_eta(self) -> sp.Matrix:
         """J[k, i] = ∂η_k/∂θ_i."""
+        assert self.expfam is not None  # strategies ask only when the form was found
         return sp.Matrix([[sp.diff(e, p) for p in self.params] for e in self.expfam.eta])
 
     def mean_T(self) -> list[sp.Expr]:
         """E[T_k]: from J^T E[T] = −∇c when J is square and invertible, else by moments."""
         if self._mean_T is None:
             ef = self.expfam
+            assert ef is not None  # strategies ask only when the form was found
             jac = self.jacobian_eta()
             grad_c = sp.Matrix([sp.diff(ef.c, p) for p in self.params])
             if jac.shape[0] == jac.shape[1] and _invertible(jac, self.family):
@@ -278,9 +280,10 @@ def cubic_exponential_family(ctx: Context) -> sp.Array:
     cov = jinv.T * fisher * jinv
     d_eta = [jac[:, i] for i in range(len(ctx.params))]
     p = ctx.params
+    eta = ctx.expfam.eta
 
     def dd_eta(i: int, k: int) -> sp.Matrix:
-        return sp.Matrix([sp.diff(e, p[i], p[k]) for e in ctx.expfam.eta])
+        return sp.Matrix([sp.diff(e, p[i], p[k]) for e in eta])
 
     def entry(i: int, j: int, k: int) -> sp.Expr:
         value = sp.diff(fisher[i, j], p[k])
