@@ -87,9 +87,18 @@ def de_map(u: NDArray, lo: NDArray | float, hi: NDArray | float) -> tuple[NDArra
     return lo + (hi - lo) * (u + 1) / 2, (hi - lo) / 2 * np.ones_like(u)
 
 
+#: ``(t_low, t_high)`` ranges of the substitutions: the usual one, and the wider one tried
+#: when mass is left beyond the usual ends
+_RANGES = {"tanh-sinh": ((-6.5, 6.5), (-6.5, 6.5)),
+           # gaps from ~1e-277 scales to e^78 scales, or to ~1e168 scales (a log-logistic of
+           # shape 0.05 puts 1 % of its mass beyond e^78)
+           "exp-sinh": ((-6.7, 4.6), (-6.7, 6.2)),
+           "sinh-sinh": ((-4.6, 4.6), (-6.2, 6.2))}
+
+
 def _substitution(low: float, high: float, centre: float, scale: float
-                  ) -> tuple[Callable[[NDArray], tuple[NDArray, NDArray]], float, float, str]:
-    """``x(t), x'(t)``, the range of ``t`` and the rule's name."""
+                  ) -> tuple[Callable[[NDArray], tuple[NDArray, NDArray]], str]:
+    """``x(t), x'(t)`` and the rule's name."""
     if np.isfinite(low) and np.isfinite(high):
         width = high - low
 
@@ -98,9 +107,10 @@ def _substitution(low: float, high: float, centre: float, scale: float
             # x - low = width·expit(2z), high - x = width·expit(-2z): both gaps accurate
             x = np.where(z < 0, low + width * special.expit(2 * z),
                          high - width * special.expit(-2 * z))
-            return x, width * _HALF_PI * np.cosh(t) / (2.0 * np.cosh(z) ** 2)
+            with np.errstate(over="ignore"):  # cosh(z)² = inf: the weight is 0 there
+                return x, width * _HALF_PI * np.cosh(t) / (2.0 * np.cosh(z) ** 2)
 
-        return tanh_sinh, -6.5, 6.5, "tanh-sinh"
+        return tanh_sinh, "tanh-sinh"
     if np.isfinite(low) or np.isfinite(high):
         end, sign = (low, 1.0) if np.isfinite(low) else (high, -1.0)
 
@@ -108,15 +118,13 @@ def _substitution(low: float, high: float, centre: float, scale: float
             gap = scale * np.exp(_HALF_PI * np.sinh(t))
             return end + sign * gap, gap * _HALF_PI * np.cosh(t)
 
-        # gaps from ~1e-277 to ~1e168 scales: a heavy tail (log-logistic of shape 0.05
-        # puts 1 % of its mass beyond e^78) is still inside the range
-        return exp_sinh, -6.7, 6.2, "exp-sinh"
+        return exp_sinh, "exp-sinh"
 
     def sinh_sinh(t: NDArray) -> tuple[NDArray, NDArray]:
         z = _HALF_PI * np.sinh(t)
         return centre + scale * np.sinh(z), scale * np.cosh(z) * _HALF_PI * np.cosh(t)
 
-    return sinh_sinh, -6.2, 6.2, "sinh-sinh"
+    return sinh_sinh, "sinh-sinh"
 
 
 def _weighted(fn: Integrand, x: NDArray, jac: NDArray, low: float, high: float) -> NDArray:
@@ -168,9 +176,28 @@ def expectation(fn: Integrand, low: float, high: float, *, discrete: bool = Fals
     """
     if discrete:
         return _sum(fn, low, high, tol)
-    x_of_t, t_lo, t_hi, name = _substitution(low, high, centre, scale)
+    x_of_t, name = _substitution(low, high, centre, scale)
+    usual, wide = _RANGES[name]
+    result = _trapezoid_levels(fn, x_of_t, usual, low, high, tol, max_level, name)
+    if result.truncated and wide != usual:
+        # mass beyond the usual ends (a heavy tail): go further out only then, since far
+        # nodes are where a naive log-density overflows
+        result = _trapezoid_levels(fn, x_of_t, wide, low, high, tol, max_level, name)
+    return result.result
+
+
+@dataclass(frozen=True)
+class _Levels:
+    result: QuadratureResult
+    truncated: bool
+
+
+def _trapezoid_levels(fn: Integrand, x_of_t: Callable[[NDArray], tuple[NDArray, NDArray]],
+                      t_range: tuple[float, float], low: float, high: float, tol: float,
+                      max_level: int, name: str) -> _Levels:
+    """The trapezoidal rule in t over ``t_range``, halving the step until two levels agree."""
     h = 0.5
-    t = np.arange(t_lo, t_hi + h / 2, h)
+    t = np.arange(t_range[0], t_range[1] + h / 2, h)
     x, jac = x_of_t(t)
     first = _weighted(fn, x, jac, low, high)
     total = first.sum(axis=0) * h
@@ -178,6 +205,7 @@ def expectation(fn: Integrand, low: float, high: float, *, discrete: bool = Fals
     # halving; the end nodes' terms bound it (the integrand decays doubly exponentially
     # in t, so where they are negligible so is everything beyond)
     truncation = h * np.maximum(np.abs(first[0]), np.abs(first[-1]))
+    truncated = bool(np.max(truncation) > tol * max(np.max(np.abs(total)), 1e-300))
     n_eval = t.size
     error = np.full(total.shape, np.inf)
     for _ in range(max_level):
@@ -189,8 +217,8 @@ def expectation(fn: Integrand, low: float, high: float, *, discrete: bool = Fals
         total, h = finer, h / 2
         t = np.sort(np.concatenate([t, t_new]))
         if np.max(error) <= tol * max(np.max(np.abs(total)), 1e-300):
-            return QuadratureResult(total, error, n_eval, True, name)
-    return QuadratureResult(total, error, n_eval, False, name)
+            return _Levels(QuadratureResult(total, error, n_eval, True, name), truncated)
+    return _Levels(QuadratureResult(total, error, n_eval, False, name), truncated)
 
 
 def _sum(fn: Integrand, low: float, high: float, tol: float) -> QuadratureResult:
@@ -252,7 +280,8 @@ def location_scale(logpdf: Callable[[NDArray], NDArray], low: float, high: float
 def _cdf_grid(logpdf: Callable[[NDArray], NDArray], low: float, high: float, centre: float,
               scale: float, n: int = 4001) -> tuple[NDArray, NDArray]:
     """Nodes x and the (unnormalized) cumulative mass at them, by the trapezoidal rule in t."""
-    x_of_t, t_lo, t_hi, _ = _substitution(low, high, centre, scale)
+    x_of_t, name = _substitution(low, high, centre, scale)
+    t_lo, t_hi = _RANGES[name][1]  # the wide range: a non-finite far node counts as 0
     t = np.linspace(t_lo, t_hi, n)
     xs, jac = x_of_t(t)
     with np.errstate(all="ignore"):

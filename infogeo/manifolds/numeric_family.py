@@ -460,21 +460,33 @@ class NumericFamily(StatisticalManifold):
         flat_p, flat_q = xp.reshape(-1, self.dim), xq.reshape(-1, self.dim)
         out = np.empty(flat_p.shape[0])
         for j, (tp, tq) in enumerate(zip(flat_p, flat_q, strict=True)):
-            same = self.event_shape or self.support(tp) == self.support(tq)
-
-            def log_ratio(d: NDArray, tp: NDArray = tp, tq: NDArray = tq,
-                          same: bool = bool(same)) -> tuple[NDArray, NDArray]:
-                lp = self._jet(d, tp, 0)[0]
-                r = self._jet(d, tq, 0)[0] - lp
-                # on a common support E_p[e^r - 1] = 0, so KL = E_p[e^r - 1 - r]: a
-                # non-negative integrand, free of the cancellation of E_p[-r] between
-                # nearby points
-                return lp, (np.expm1(r) - r if same else -r)[:, None]
-
-            value, error, detail, method = self._expect(log_ratio, tp)
+            same = bool(self.event_shape or self.support(tp) == self.support(tq))
+            try:
+                value, error, detail, method = self._expect(self._log_ratio(tp, tq, same), tp)
+            except ValueError:
+                if not same:
+                    raise
+                # e^r overflows where q's tail is far heavier than p's (distant points):
+                # there the plain E_p[-r] has no cancellation to fear
+                value, error, detail, method = self._expect(self._log_ratio(tp, tq, False), tp)
             out[j] = value[0]
             self._provenance["kl"] = Provenance(method, float(error[0]), detail)
         return out.reshape(xp.shape[:-1])
+
+    def _log_ratio(self, tp: NDArray, tq: NDArray, stable: bool
+                   ) -> Callable[[NDArray], tuple[NDArray, NDArray]]:
+        """The KL integrand in x: ``(log p, [e^r - 1 - r])`` with r = log q − log p, or
+        ``(log p, [−r])`` when not ``stable``."""
+
+        def integrand(d: NDArray) -> tuple[NDArray, NDArray]:
+            lp = self._jet(d, tp, 0)[0]
+            r = self._jet(d, tq, 0)[0] - lp
+            # on a common support E_p[e^r - 1] = 0, so KL = E_p[e^r - 1 - r]: a
+            # non-negative integrand, free of the cancellation of E_p[-r] between nearby
+            # points
+            return lp, (np.expm1(r) - r if stable else -r)[:, None]
+
+        return integrand
 
     def __repr__(self) -> str:
         return f"NumericFamily({self.name!r}, dim={self.dim}, params={self.params})"
