@@ -283,9 +283,13 @@ class StatisticalManifold(abc.ABC):
     def _jac(self, theta: ArrayLike) -> NDArray:
         return self.chart.jacobian_at(np.asarray(theta, dtype=float))
 
-    def _tangent(self, v: ArrayLike, theta: NDArray, name: str) -> NDArray:
+    def _tangent(self, v: ArrayLike, theta: NDArray, name: str,
+                 theta_name: str = "base_point") -> NDArray:
+        """``v`` as tangent vectors ``[..., dim]`` broadcast against the points ``theta``
+        (named ``theta_name`` in the error when the batch shapes do not broadcast)."""
         vec = as_points(v, self.dim, name)
-        return np.broadcast_to(vec, np.broadcast_shapes(vec.shape, theta.shape))
+        batch = broadcast_batch(None, **{name: vec, theta_name: theta})
+        return np.broadcast_to(vec, batch + (self.dim,))
 
     # ------------------------------------------------------------------ metric
     def metric_matrix(self, theta: ArrayLike) -> NDArray:
