@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from .._checks import as_finite_array, as_points
+from .._checks import as_finite_array, as_points, broadcast_batch
 from ..errors import OutOfRangeError
 from ._newton import NewtonResult as ShootingResult
 
@@ -24,7 +24,7 @@ def exp(self: StatisticalManifold, tangent_vec: ArrayLike, base_point: ArrayLike
     """Riemannian exponential: the geodesic from ``base_point`` with velocity
     ``tangent_vec``, evaluated at t = 1. Shapes ``[..., dim]``."""
     x = self._to_base(base_point, "base_point")
-    v = self._tangent(tangent_vec, x, "tangent_vec")
+    v = self._tangent(tangent_vec, x, "tangent_vec", "base_point")
     x = np.broadcast_to(x, v.shape)
     v_base = v if self.chart.is_base else np.einsum(
         "...ai,...i->...a", self._jac(np.broadcast_to(base_point, v.shape)), v)
@@ -59,6 +59,7 @@ def log(self: StatisticalManifold, point: ArrayLike, base_point: ArrayLike) -> N
     ``point`` at t = 1. Raises ``ShootingError`` if a numeric solve fails."""
     x = self._to_base(base_point, "base_point")
     y = self._to_base(point, "point")
+    broadcast_batch(point=y, base_point=x)
     x, y = np.broadcast_arrays(x, y)
     v_base = self._log(y, x)
     if self.chart.is_base:
@@ -76,6 +77,7 @@ def log_shooting(self: StatisticalManifold, point: ArrayLike, base_point: ArrayL
     For a family with a closed-form ``log`` this is an independent numeric check."""
     x = self._to_base(base_point, "base_point")
     y = self._to_base(point, "point")
+    broadcast_batch(point=y, base_point=x)
     x, y = np.broadcast_arrays(x, y)
     return self._shoot(y, x, tol, max_iter)
 
@@ -89,6 +91,7 @@ def dist(self: StatisticalManifold, point_a: ArrayLike, point_b: ArrayLike) -> N
     """Fisher–Rao geodesic distance, shape ``[...]`` (chart-independent)."""
     xa = self._to_base(point_a, "point_a")
     xb = self._to_base(point_b, "point_b")
+    broadcast_batch(point_a=xa, point_b=xb)
     xa, xb = np.broadcast_arrays(xa, xb)
     return self._dist(xa, xb)
 
@@ -114,8 +117,9 @@ def geodesic(self: StatisticalManifold, initial_point: ArrayLike,
     if initial_tangent_vec is None:
         assert end_point is not None  # exactly one of the two is given (checked above)
         initial_tangent_vec = self.log(end_point, initial_point)
-    base = np.asarray(initial_point, dtype=float)
+    base = as_points(initial_point, self.dim, "initial_point")
     velocity = as_points(initial_tangent_vec, self.dim, "initial_tangent_vec")
+    broadcast_batch(initial_point=base, initial_tangent_vec=velocity)
     base, velocity = np.broadcast_arrays(base, velocity)
     self._to_base(base, "initial_point")
 

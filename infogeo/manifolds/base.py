@@ -29,15 +29,12 @@ from numpy.typing import ArrayLike, NDArray
 
 from .._checks import as_points, broadcast_batch
 from ..errors import OutOfRangeError, ShootingError
-from . import _geodesic_methods, _statistics_methods
+from . import _connection_methods, _geodesic_methods, _statistics_methods
 from .charts import (
     Chart,
     identity_chart,
     numeric_jacobian,
     pullback_metric,
-    pullback_tensor,
-    transform_connection,
-    transform_riemann,
 )
 from .declarations import (
     GeomstatsCounterpart,
@@ -47,9 +44,6 @@ from .declarations import (
 )
 from .differential import (
     koszul_christoffels,
-    ricci_from_riemann,
-    riemann_from_christoffels,
-    scalar_from_ricci,
 )
 from .geodesic_flow import GeodesicFlow
 
@@ -283,9 +277,13 @@ class StatisticalManifold(abc.ABC):
     def _jac(self, theta: ArrayLike) -> NDArray:
         return self.chart.jacobian_at(np.asarray(theta, dtype=float))
 
-    def _tangent(self, v: ArrayLike, theta: NDArray, name: str) -> NDArray:
+    def _tangent(self, v: ArrayLike, theta: NDArray, name: str,
+                 theta_name: str = "base_point") -> NDArray:
+        """``v`` as tangent vectors ``[..., dim]`` broadcast against the points ``theta``
+        (named ``theta_name`` in the error when the batch shapes do not broadcast)."""
         vec = as_points(v, self.dim, name)
-        return np.broadcast_to(vec, np.broadcast_shapes(vec.shape, theta.shape))
+        batch = broadcast_batch(None, **{name: vec, theta_name: theta})
+        return np.broadcast_to(vec, batch + (self.dim,))
 
     # ------------------------------------------------------------------ metric
     def metric_matrix(self, theta: ArrayLike) -> NDArray:
@@ -329,71 +327,14 @@ class StatisticalManifold(abc.ABC):
         return np.sqrt(np.maximum(self.squared_norm(vector, base_point), 0.0))
 
     # ------------------------------------------------------------------ connections
-    def christoffels(self, theta: ArrayLike) -> NDArray:
-        """Levi-Civita Christoffel symbols, ``gamma[..., k, i, j] = Γ^k_ij``.
-
-        .. math::
-
-            \\Gamma^k_{ij} = \\tfrac12 g^{kl}(\\partial_i g_{jl} + \\partial_j g_{il}
-            - \\partial_l g_{ij})
-        """
-        x = self._to_base(theta)
-        return self._in_chart_connection(self._christoffels(x), theta)
-
-    def _in_chart_connection(self, gamma: NDArray, theta: ArrayLike) -> NDArray:
-        if self.chart.is_base:
-            return gamma
-        y = np.asarray(theta, dtype=float)
-        return transform_connection(gamma, self._jac(y), self.chart.second_derivatives(y))
-
-    def skewness_tensor(self, theta: ArrayLike) -> NDArray:
-        """Amari–Chentsov tensor, shape ``[..., dim, dim, dim]``.
-
-        .. math::
-
-            T_{ijk} = E[\\partial_i\\ell\\,\\partial_j\\ell\\,\\partial_k\\ell]
-        """
-        x = self._to_base(theta)
-        t = self._skewness(x)
-        return t if self.chart.is_base else pullback_tensor(t, self._jac(theta))
-
-    def alpha_christoffels(self, theta: ArrayLike, alpha: float) -> NDArray:
-        """Christoffel symbols of Amari's α-connection (α = 1: e, α = −1: m, 0: Levi-Civita).
-
-        .. math::
-
-            \\Gamma^{(\\alpha)k}_{ij} = \\Gamma^k_{ij} - \\frac{\\alpha}{2} g^{kl} T_{ijl}
-        """
-        x = self._to_base(theta)
-        gamma = self._christoffels(x) - 0.5 * alpha * np.einsum(
-            "...kl,...ijl->...kij", np.linalg.inv(self._metric(x)), self._skewness(x))
-        return self._in_chart_connection(gamma, theta)
-
-    def riemann_tensor(self, theta: ArrayLike) -> NDArray:
-        r"""``R[..., l, i, j, k] = R^l_{ijk}`` in the current chart.
-
-        Computed in the base chart by numeric differentiation of Γ, then transformed as a
-        (1, 3) tensor:
-
-        .. math::
-
-            R^l{}_{ijk} = \partial_j \Gamma^l_{ki} - \partial_k \Gamma^l_{ji}
-            + \Gamma^l_{jm}\Gamma^m_{ki} - \Gamma^l_{km}\Gamma^m_{ji}, \qquad
-            R'^l{}_{ijk} = (J^{-1})^l{}_a R^a{}_{bcd} J^b{}_i J^c{}_j J^d{}_k
-        """
-        x = self._to_base(theta)
-        riemann = riemann_from_christoffels(self._christoffels, x)
-        return riemann if self.chart.is_base else transform_riemann(riemann, self._jac(theta))
-
-    def ricci_tensor(self, theta: ArrayLike) -> NDArray:
-        """Ricci tensor ``Ric[..., i, k] = R^j_{ijk}`` in the current chart, ``[..., dim, dim]``."""
-        return ricci_from_riemann(self.riemann_tensor(theta))
-
-    def scalar_curvature(self, theta: ArrayLike) -> NDArray:
-        """Scalar curvature (a chart-independent invariant), shape ``[...]``."""
-        x = self._to_base(theta)
-        return scalar_from_ricci(ricci_from_riemann(riemann_from_christoffels(
-            self._christoffels, x)), self._metric(x))
+    # (in _connection_methods.py)
+    christoffels = _connection_methods.christoffels
+    _in_chart_connection = _connection_methods._in_chart_connection
+    skewness_tensor = _connection_methods.skewness_tensor
+    alpha_christoffels = _connection_methods.alpha_christoffels
+    riemann_tensor = _connection_methods.riemann_tensor
+    ricci_tensor = _connection_methods.ricci_tensor
+    scalar_curvature = _connection_methods.scalar_curvature
 
     # ------------------------------------------------------------------ geodesics
     # (in _geodesic_methods.py)

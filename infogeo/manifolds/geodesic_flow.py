@@ -33,6 +33,15 @@ from numpy.typing import NDArray
 from ..errors import GeodesicIntegrationError
 from ._batched_rk import integrate_rows
 from ._collocation import LEVELS, chebyshev_nodes, collocation_log
+from ._geodesic_fields import (
+    FieldFn,
+    HessianJets,
+    MetricFn,
+    christoffel_field,
+    hessian_field,
+    log_coordinate_field,
+    log_metric,
+)
 from ._hessian_metric import hessian_christoffels, inv_components_first
 from ._newton import NewtonResult
 from ._positive_coordinates import exp_positive, log_positive, positive_columns
@@ -45,7 +54,6 @@ from ._shooting import (
     shooting_terms,
 )
 from ._starts import log_end_map, model_initial_path, model_initial_velocity
-from .charts import numeric_jacobian
 
 __all__ = ["GeodesicFlow", "hessian_christoffels", "log_end_map", "shoot_with_jacobian",
            "EndMap", "ExpJacobianFn",
@@ -53,15 +61,7 @@ __all__ = ["GeodesicFlow", "hessian_christoffels", "log_end_map", "shoot_with_ja
            "positive_columns",
            "exp_positive", "log_positive"]
 
-#: ``jets(x [d, ...], order) -> (g [d, d, ...], F3 [d, d, d, ...])`` (order 3) or with
-#: ``F4 [d, d, d, d, ...]`` appended (order 4); components first
-HessianJets = Callable[[NDArray, int], tuple[NDArray, ...]]
-#: ``field(x [d, m], v [d, m], (jx, jv) [d, r, m] or None) -> (a [d, m], dJv [d, r, m])``
-FieldFn = Callable[[NDArray, NDArray, tuple[NDArray, NDArray] | None],
-                   tuple[NDArray, NDArray | None]]
 RowMask = Callable[[NDArray], NDArray]
-#: ``metric(x [d, m]) -> g [d, d, m]``, components first
-MetricFn = Callable[[NDArray], NDArray]
 
 #: integration steps allowed per shooting evaluation (at rtol 1e-12 geodesics of length
 #: up to ~10 take 5-70; longer ones are reached by continuation through midpoints)
@@ -125,22 +125,7 @@ class GeodesicFlow:
             \frac{\partial a^k}{\partial v^j} = -g^{kl}F_{ijl}v^i.
         """
 
-        def field(x: NDArray, v: NDArray, jacobi: tuple[NDArray, NDArray] | None,
-                  ) -> tuple[NDArray, NDArray | None]:
-            derivs = jets(x, 3 if jacobi is None else 4)
-            g_inv = inv_components_first(derivs[0])
-            f3v = np.einsum("ijl...,i...->jl...", derivs[1], v)
-            gvv = 0.5 * np.einsum("kl...,jl...,j...->k...", g_inv, f3v, v)
-            if jacobi is None:
-                return -gvv, None
-            jx, jv = jacobi
-            f4vv = np.einsum("ijlq...,i...,j...->lq...", derivs[2], v, v)
-            m_x = 0.5 * f4vv - np.einsum("alq...,a...->lq...", derivs[1], gvv)
-            inner = (np.einsum("lq...,qr...->lr...", m_x, jx)
-                     + np.einsum("ql...,qr...->lr...", f3v, jv))
-            return -gvv, -np.einsum("kl...,lr...->kr...", g_inv, inner)
-
-        return cls(dim, field, valid, end_map, initial_velocity,
+        return cls(dim, hessian_field(jets), valid, end_map, initial_velocity,
                    metric=lambda x: jets(x, 2)[0])
 
     @classmethod
@@ -159,23 +144,10 @@ class GeodesicFlow:
             \frac{\partial a^k}{\partial x^q} = -\partial_q\Gamma^k_{ij}v^iv^j, \qquad
             \frac{\partial a^k}{\partial v^j} = -(\Gamma^k_{ij} + \Gamma^k_{ji})v^i
         """
-        def field(x: NDArray, v: NDArray, jacobi: tuple[NDArray, NDArray] | None,
-                  ) -> tuple[NDArray, NDArray | None]:
-            gamma = christoffels(x.T)
-            accel = -np.einsum("mkij,im,jm->km", gamma, v, v)
-            if jacobi is None:
-                return accel, None
-            jx, jv = jacobi
-            dgamma = (numeric_jacobian(christoffels, x.T) if dchristoffels is None
-                      else dchristoffels(x.T))
-            m_x = np.einsum("mkijq,im,jm->kqm", dgamma, v, v)
-            m_v = np.einsum("mkij,im->kjm", gamma, v) + np.einsum("mkij,jm->kim", gamma, v)
-            return accel, -(np.einsum("kqm,qrm->krm", m_x, jx)
-                            + np.einsum("kjm,jrm->krm", m_v, jv))
-
         metric_cf = None if metric is None else (
             lambda x: np.moveaxis(metric(x.T), 0, -1))
-        return cls(dim, field, valid, end_map, initial_velocity, metric_cf)
+        return cls(dim, christoffel_field(christoffels, dchristoffels), valid, end_map,
+                   initial_velocity, metric_cf)
 
     def in_log_coordinates(self) -> GeodesicFlow:
         r"""The same geodesics in the coordinates :math:`u = \log x` (for positive x).
@@ -196,26 +168,12 @@ class GeodesicFlow:
         collocation needs fewer nodes, and the domain x > 0 cannot be left. The
         ``end_map`` and ``initial_velocity`` are not carried over (give them in u).
         """
-        field, metric = self.field, self.metric
-
-        def field_u(u: NDArray, w: NDArray, jacobi: tuple[NDArray, NDArray] | None,
-                    ) -> tuple[NDArray, NDArray | None]:
-            x = np.exp(u)
-            v = x * w
-            if jacobi is None:
-                accel, _ = field(x, v, None)
-                return accel / x - w * w, None
-            ju, jw = jacobi  # [component, column, batch]
-            accel, daccel = field(x, v, (x[:, None] * ju, x[:, None] * jw + v[:, None] * ju))
-            a_over_x = accel / x
-            return (a_over_x - w * w,
-                    daccel / x[:, None] - a_over_x[:, None] * ju - 2 * w[:, None] * jw)
-
+        metric = self.metric
         # |u| <= 200: e^200 ~ 1e87, far beyond any statistically meaningful parameter, and
         # far from overflow in the polygammas (1/x^4 at x = e^-200 is still finite)
-        return GeodesicFlow(self.dim, field_u,
+        return GeodesicFlow(self.dim, log_coordinate_field(self.field),
                             valid=lambda u: np.all(np.abs(u) <= 200.0, axis=0),
-                            metric=None if metric is None else _log_metric(metric))
+                            metric=None if metric is None else log_metric(metric))
 
     # ------------------------------------------------------------------ plumbing
     def _rows(self, with_jacobi: bool) -> Callable[[NDArray], NDArray]:
@@ -426,11 +384,3 @@ def _raise_unless(ok: NDArray) -> None:
             f"geodesic integration failed for {np.sum(~ok)} of {ok.size} geodesics (the "
             "geodesic may leave the parameter domain before t = 1; try a shorter "
             "tangent vector)")
-
-
-def _log_metric(metric: MetricFn) -> MetricFn:
-    """The metric in the coordinates :math:`u = \\log x`: :math:`x_i g_{ij} x_j`."""
-    def metric_u(u: NDArray) -> NDArray:
-        x = np.exp(u)
-        return x[:, None] * metric(x) * x[None, :]
-    return metric_u

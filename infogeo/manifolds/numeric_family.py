@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
@@ -30,6 +29,14 @@ from numpy.typing import NDArray
 
 from .._checks import check_in_interval
 from .._quadrature import expectation, inverse_cdf, location_scale
+from ._numeric_moments import (
+    Provenance,
+    derivative_products,
+    kl_integrand,
+    moment_shapes,
+    riemann_from_moments,
+    split_moments,
+)
 from ._theta_derivatives import ThetaDerivatives
 from .base import StatisticalManifold
 from .charts import Chart, identity_chart
@@ -40,34 +47,6 @@ __all__ = ["NumericFamily", "Provenance"]
 
 #: ``jet(x[m], theta[dim], order) -> [ℓ [m], ∂ℓ [m, n], ∂²ℓ [m, n, n], ∂³ℓ [m, n, n, n]]``
 Jet = Callable[[NDArray, NDArray, int], list[NDArray]]
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """How one object of a manifold was obtained.
-
-    Attributes
-    ----------
-    method : str
-        ``"closed form"``, ``"quadrature"``, ``"sum"`` or ``"monte carlo"`` (and
-        ``"mixed"`` for a matrix with closed-form and numeric entries).
-    error : float
-        Absolute error estimate at the last point computed: 0 for a closed form, the
-        quadrature's estimate (propagated to derived objects), or the largest Monte Carlo
-        standard error. NaN before the object is first computed.
-    detail : str
-        The rule, number of evaluations, how the θ-derivatives were taken.
-    """
-
-    method: str
-    error: float
-    detail: str
-
-    def __str__(self) -> str:
-        if self.method == "closed form":
-            return f"closed form{': ' + self.detail if self.detail else ''}"
-        kind = "standard error" if self.method == "monte carlo" else "error estimate"
-        return f"{self.method} ({kind} {self.error:.2g}; {self.detail})"
 
 
 def _declare(name: str, low: float, high: float) -> Parameter:
@@ -238,38 +217,15 @@ class NumericFamily(StatisticalManifold):
             if cached in self._cache:
                 self._cache.move_to_end(cached)
                 return self._cache[cached]
-        n = self.dim
-        shapes: dict[str, tuple[int, ...]] = {"g": (n, n)}
-        if order >= 2:
-            shapes.update(A=(n, n, n), T=(n, n, n))
-        if order >= 3:
-            shapes.update(B=(n,) * 4, C=(n,) * 4, Q=(n,) * 4, F=(n,) * 4)
+        shapes = moment_shapes(self.dim, order)
 
         def products(x: NDArray) -> tuple[NDArray, NDArray]:
             jet = self._jet(x, theta, min(order, 3))
-            s = jet[1]
-            cols = {"g": np.einsum("mi,mj->mij", s, s)}
-            if order >= 2:
-                h = jet[2]
-                cols["A"] = np.einsum("mij,mk->mijk", h, s)
-                cols["T"] = np.einsum("mi,mj,mk->mijk", s, s, s)
-            if order >= 3:
-                h, d = jet[2], jet[3]
-                cols["B"] = np.einsum("mabc,md->mabcd", d, s)
-                cols["C"] = np.einsum("mab,mcd->mabcd", h, h)
-                cols["Q"] = np.einsum("mab,mc,md->mabcd", h, s, s)
-                cols["F"] = np.einsum("ma,mb,mc,md->mabcd", s, s, s, s)
-            return jet[0], np.concatenate([cols[k].reshape(x.shape[0], -1) for k in shapes],
-                                          axis=1)
+            return jet[0], derivative_products(jet, shapes)
 
         value, error, detail, method = self._expect(products, theta, order)
-        out: dict[str, Any] = {"method": method, "detail": detail}
-        start = 0
-        for k, shape in shapes.items():
-            size = int(np.prod(shape))
-            out[k] = value[start:start + size].reshape(shape)
-            out["err_" + k] = error[start:start + size].reshape(shape)
-            start += size
+        out = split_moments(value, error, shapes)
+        out.update(method=method, detail=detail)
         self._cache[key] = out
         while len(self._cache) > 256:
             self._cache.popitem(last=False)
@@ -379,22 +335,8 @@ class NumericFamily(StatisticalManifold):
         """R^l_ijk from Γ and ∂Γ, both expectations (differentiated under the integral)."""
         m = self._moments(theta, 3)
         gamma, err_gamma, _ = self._connection(theta)
-        inv = np.linalg.inv(self._metric_one(theta))
-        A, T, Q = m["A"], m["T"], m["Q"]
-        dg = np.einsum("mij->mij", A) + np.einsum("mji->mij", A) + np.einsum("ijm->mij", T)
-        # ∂_m Γ_ij,k = E[∂_m(H_ij s_k + ½ s_i s_j s_k) + (H_ij s_k + ½ s_i s_j s_k) s_m]
-        d_first = (m["B"] + np.einsum("ijkm->mijk", m["C"]) + np.einsum("ijkm->mijk", Q)
-                   + 0.5 * (Q + np.einsum("mjik->mijk", Q) + np.einsum("mkij->mijk", Q)
-                            + np.einsum("ijkm->mijk", m["F"])))
-        # ∂_m Γ^k_ij = g^{kl} (∂_m Γ_ij,l − ∂_m g_la Γ^a_ij)
-        dgamma = np.einsum("kl,mijl->mkij", inv,
-                           d_first - np.einsum("mla,aij->mijl", dg, gamma))
-        riemann = (np.einsum("jlki->lijk", dgamma) - np.einsum("klji->lijk", dgamma)
-                   + np.einsum("ljm,mki->lijk", gamma, gamma)
-                   - np.einsum("lkm,mji->lijk", gamma, gamma))
-        errs = [np.max(m["err_" + k]) for k in ("B", "C", "Q", "F")]
-        bound = float(np.abs(inv).sum(axis=1).max() * 4 * max(errs)
-                      + 2 * np.max(np.abs(gamma)) * np.max(err_gamma) + np.max(err_gamma))
+        riemann, bound = riemann_from_moments(m, gamma, err_gamma,
+                                              np.linalg.inv(self._metric_one(theta)))
         self._record("curvature", m, bound)
         return riemann
 
@@ -411,16 +353,7 @@ class NumericFamily(StatisticalManifold):
 
     # ------------------------------------------------------------------ statistics
     def _log_prob(self, data: NDArray, x: NDArray) -> NDArray:
-        shape = np.broadcast_shapes(data.shape[:data.ndim - len(self.event_shape)], x.shape[:-1])
-        data = np.broadcast_to(data, shape + self.event_shape)
-        xb = np.broadcast_to(x, shape + (self.dim,))
-        out = np.empty(shape)
-        flat_d = data.reshape((-1,) + self.event_shape)
-        flat_x, flat_o = xb.reshape(-1, self.dim), out.reshape(-1)
-        for theta in np.unique(flat_x, axis=0):
-            sel = np.all(flat_x == theta, axis=1)
-            flat_o[sel] = self._jet(flat_d[sel], theta, 0)[0]
-        return flat_o.reshape(shape)
+        return self._derivative(data, x, 0)
 
     def _derivative(self, data: NDArray, x: NDArray, order: int) -> NDArray:
         shape = np.broadcast_shapes(data.shape[:data.ndim - len(self.event_shape)], x.shape[:-1])
@@ -460,33 +393,20 @@ class NumericFamily(StatisticalManifold):
         flat_p, flat_q = xp.reshape(-1, self.dim), xq.reshape(-1, self.dim)
         out = np.empty(flat_p.shape[0])
         for j, (tp, tq) in enumerate(zip(flat_p, flat_q, strict=True)):
-            same = bool(self.event_shape or self.support(tp) == self.support(tq))
+            same = bool(self.event_shape) or self.support(tp) == self.support(tq)
             try:
-                value, error, detail, method = self._expect(self._log_ratio(tp, tq, same), tp)
+                value, error, detail, method = self._expect(
+                    kl_integrand(self._jet, tp, tq, same), tp)
             except ValueError:
                 if not same:
                     raise
                 # e^r overflows where q's tail is far heavier than p's (distant points):
                 # there the plain E_p[-r] has no cancellation to fear
-                value, error, detail, method = self._expect(self._log_ratio(tp, tq, False), tp)
+                value, error, detail, method = self._expect(
+                    kl_integrand(self._jet, tp, tq, False), tp)
             out[j] = value[0]
             self._provenance["kl"] = Provenance(method, float(error[0]), detail)
         return out.reshape(xp.shape[:-1])
-
-    def _log_ratio(self, tp: NDArray, tq: NDArray, stable: bool
-                   ) -> Callable[[NDArray], tuple[NDArray, NDArray]]:
-        """The KL integrand in x: ``(log p, [e^r - 1 - r])`` with r = log q − log p, or
-        ``(log p, [−r])`` when not ``stable``."""
-
-        def integrand(d: NDArray) -> tuple[NDArray, NDArray]:
-            lp = self._jet(d, tp, 0)[0]
-            r = self._jet(d, tq, 0)[0] - lp
-            # on a common support E_p[e^r - 1] = 0, so KL = E_p[e^r - 1 - r]: a
-            # non-negative integrand, free of the cancellation of E_p[-r] between nearby
-            # points
-            return lp, (np.expm1(r) - r if stable else -r)[:, None]
-
-        return integrand
 
     def __repr__(self) -> str:
         return f"NumericFamily({self.name!r}, dim={self.dim}, params={self.params})"
