@@ -17,6 +17,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from .._checks import check_positive_int
+from .._quadrature import location_scale
 from ..estimators import family_support
 from ..manifolds import StatisticalManifold
 
@@ -167,6 +168,12 @@ def _loc_scale(manifold: StatisticalManifold, theta: NDArray) -> tuple[NDArray, 
             q1, q2, q3 = (float(dist.ppf(u)) for u in (0.25, 0.5, 0.75))
         if np.isfinite(q2) and q3 > q1:
             return np.array([q2]), np.array([0.5 * (q3 - q1)])
+    if not manifold.event_shape and not manifold.discrete:
+        # no scipy counterpart (a NumericFamily, a compiled family): the median and spread
+        # of the density itself, by the quadrature's own coarse CDF
+        low, high = family_support(manifold, theta)
+        centre, spread = location_scale(lambda x: manifold.log_prob(x, theta), low, high)
+        return np.array([centre]), np.array([spread])
     return np.zeros(max(d, 1)), np.ones(max(d, 1))
 
 
