@@ -10,6 +10,7 @@
 from ..errors import NormalizationError
 from . import catalogue
 from .builder import parse_family
+from .censoring import CensoredFamily, censored
 from .cache import cache_disabled, clear_cache, set_cache_enabled
 from .expectation import NotClosed
 from .family import SymbolicFamily
@@ -37,6 +38,8 @@ from .parsing import parse_density, parse_expression, parse_params
 
 __all__ = [
     "SymbolicFamily",
+    "censored",
+    "CensoredFamily",
     "parse_family",
     "check_normalization",
     "NormalizationError",

@@ -113,6 +113,9 @@ def numeric_expectation(family: SymbolicFamily, exprs: Sequence[Any],
         E_\theta[f] = \int f(x)\, e^{\ell(x\mid\theta)}\,dx
         \quad\text{or}\quad \sum_k f(k)\, e^{\ell(k\mid\theta)}
 
+    plus :math:`\sum_a f(a)\,e^{\ell(a\mid\theta)}` over the point masses
+    (``family.atoms``) of a mixed law.
+
     Parameters
     ----------
     family : SymbolicFamily
@@ -127,7 +130,7 @@ def numeric_expectation(family: SymbolicFamily, exprs: Sequence[Any],
     """
     fi = family.internal
     point = family.parameter_values(values)
-    vals = {family._to_internal[k]: sp.Float(v) for k, v in point.items()}
+    vals = {family._to_internal[k]: sp.Float(v, 17) for k, v in point.items()}
     exprs = [family.to_internal(e).xreplace(vals) for e in exprs]
     logp = stable_log(fi.logpdf).xreplace(vals)
     support = [(lo.xreplace(vals), hi.xreplace(vals)) for lo, hi in fi.support]
@@ -146,6 +149,10 @@ def numeric_expectation(family: SymbolicFamily, exprs: Sequence[Any],
             result = _quad(fi.variables[0], logp, exprs, support[0], rtol)
         else:
             result = _tanh_sinh(fi.variables, logp, exprs, support)
+        if fi.atoms:  # point masses of a mixed law: Σ_a f(a) e^{ℓ(a)}
+            atoms = [float(a.xreplace(vals)) for a in fi.atoms]
+            result = result + _vector_integrand(fi.variables, logp, exprs)(
+                np.asarray(atoms)).sum(axis=-1)
     if not np.all(np.isfinite(result)):
         raise ValueError(f"numeric expectation did not converge (got {result}) at values "
                          f"{dict(values)}")

@@ -115,7 +115,7 @@ def numeric_manifold(family: SymbolicFamily, hyper: Mapping[sp.Symbol, float], *
     mixed_budget : float
         Seconds for closing entries of the metric one by one (0: none; every entry numeric).
     """
-    sub = {h: sp.Float(val) for h, val in hyper.items()}
+    sub = {h: sp.Float(val, 17) for h, val in hyper.items()}  # round-trips exactly
     logpdf = stable_log(family.logpdf.xreplace(sub))
     p = family.params
     support = [(sp.sympify(lo).xreplace(sub), sp.sympify(hi).xreplace(sub))
