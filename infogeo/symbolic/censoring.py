@@ -37,7 +37,7 @@ from ._grammar import shown
 from ._timeout import DerivationTimeout, time_limit
 from .family import SymbolicFamily
 from .inputs import as_expr, names_of
-from .integrals import integrate_1d, is_closed
+from .integrals import density_from_log, integrate_1d, is_closed
 
 __all__ = ["censored", "CensoredFamily"]
 
@@ -70,7 +70,7 @@ class CensoredFamily(SymbolicFamily):
 
 
 def censored(family: SymbolicFamily, at: Any, side: str = "right", *,
-             tail_mass: Any = None, time_limit_s: float = 10.0) -> CensoredFamily:
+             tail_mass: Any = None, time_limit_s: float = 5.0) -> CensoredFamily:
     r"""The family ``family`` censored at ``at`` (Type I: a fixed, known point).
 
     Parameters
@@ -147,6 +147,8 @@ def censored(family: SymbolicFamily, at: Any, side: str = "right", *,
 def _point(family: SymbolicFamily, at: Any, lo: sp.Expr) -> tuple[sp.Expr, list]:
     """c and the hyperparameters of the censored family (the base's and c's symbols)."""
     names = names_of(family.params + family.hyperparams)
+    if isinstance(at, float):  # 1.5 → 3/2: exact, so that closed forms stay exact
+        at = sp.nsimplify(at, rational=True)
     c = as_expr(at, "at", names) if isinstance(at, str) else sp.sympify(at)
     if not isinstance(c, sp.Expr) or (c.is_number and not c.is_real):
         raise ValueError(f"at must be a real number or expression, got {shown(at)}")
@@ -173,7 +175,7 @@ def _tail(family: SymbolicFamily, c: sp.Expr, side: str, seconds: float) -> sp.E
     lo, hi = fi.support[0]
     ci = family.to_internal(c) if c.free_symbols else c
     a, b = (ci, hi) if side == "right" else (lo, ci)
-    density = sp.exp(fi.logpdf)
+    density = density_from_log(fi.logpdf)
     value = None
     try:
         with time_limit(seconds):

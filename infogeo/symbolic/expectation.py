@@ -326,7 +326,9 @@ class ExpectationEngine:
                 pts = [lo, hi] if not (integrand.has(sp.Abs, sp.sign)) else [lo, 0, hi]
                 pts = [mpmath.mpf(float(p)) if p.is_finite else
                        (mpmath.inf if p > 0 else -mpmath.inf)
-                       for p in (as_expr(q, "integration bound") for q in pts)]
+                       # a bound may be a hyperparameter (a censoring point c)
+                       for p in (as_expr(q, "integration bound").xreplace(sub)
+                                 for q in pts)]
                 numeric = complex(mpmath.quad(f, pts))
             closed = complex(sp.N(value.xreplace(sub), 20))
         except (TypeError, ValueError, ZeroDivisionError, OverflowError):
