@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sympy as sp
 from scipy.integrate import IntegrationWarning, quad_vec
+from scipy.special import gammaln
 
 from .._quadrature import de_map, de_nodes
 
@@ -30,9 +31,34 @@ __all__ = ["numeric_expectation", "stable_log", "lambdify_numpy"]
 _MODULES = ["scipy", "numpy"]
 
 
+#: log Γ(u) for the numeric code: sympy evaluates loggamma(k + 1) of an integer symbol to
+#: log(gamma(k + 1)), which overflows past k = 170; this undefined function does not
+#: evaluate and is printed as scipy's gammaln
+_GAMMALN = sp.Function("_infogeo_gammaln")
+_MODULES_GAMMALN = [{"_infogeo_gammaln": gammaln}, *_MODULES]
+
+
+def _log_gamma_stable(expr: Any) -> Any:
+    """log(gamma(u)), log(factorial(u)) and loggamma(u) → gammaln (no overflow)."""
+    if isinstance(expr, sp.MatrixBase | sp.NDimArray):
+        return expr.applyfunc(_log_gamma_stable)
+    if isinstance(expr, list | tuple):
+        return type(expr)(_log_gamma_stable(e) for e in expr)
+    if not isinstance(expr, sp.Basic):
+        return expr
+    return expr.replace(
+        lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sp.gamma),
+        lambda e: _GAMMALN(e.args[0].args[0])).replace(
+        lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sp.factorial),
+        lambda e: _GAMMALN(e.args[0].args[0] + 1)).replace(
+        lambda e: isinstance(e, sp.loggamma), lambda e: _GAMMALN(e.args[0]))
+
+
 def lambdify_numpy(args: Any, expr: Any, cse: bool = False) -> Any:
-    """``sympy.lambdify`` with scipy.special available (polygamma, besseli, ...)."""
-    return sp.lambdify(args, expr, modules=_MODULES, cse=cse)
+    """``sympy.lambdify`` with scipy.special available (polygamma, besseli, ...); log Γ
+    is evaluated by ``gammaln`` whatever form sympy gave it (log(gamma(k + 1)) would
+    overflow for counts past 170, shapes past 171)."""
+    return sp.lambdify(args, _log_gamma_stable(expr), modules=_MODULES_GAMMALN, cse=cse)
 
 
 def stable_log(expr: sp.Expr) -> sp.Expr:
