@@ -10,8 +10,8 @@
 from ..errors import NormalizationError
 from . import catalogue
 from .builder import parse_family
-from .censoring import CensoredFamily, censored
 from .cache import cache_disabled, clear_cache, set_cache_enabled
+from .censoring import CensoredFamily, censored
 from .expectation import NotClosed
 from .family import SymbolicFamily
 from .fisher import (

@@ -44,6 +44,7 @@ class SymbolicNumericManifold(NumericFamily):
     _conditions: list[tuple[sp.Basic, Callable[..., Any]]]
     _atoms: list[float] = []
     _hyper: dict[sp.Symbol, float] = {}
+    _base: NumericFamily | None = None  # the uncensored family of a censored one
 
     def _expect(self, fn: Callable[[NDArray], tuple[NDArray, NDArray]], theta: NDArray,
                 order: int = 0) -> tuple[NDArray, NDArray, str, str]:
@@ -64,7 +65,7 @@ class SymbolicNumericManifold(NumericFamily):
 
     def _sample(self, x: NDArray, n: int, rng: np.random.Generator) -> NDArray:
         """A censored family: draws of the base family, clipped at the censoring point."""
-        base = getattr(self, "_base", None)
+        base = self._base
         if self._sampler is not None or base is None:
             return super()._sample(x, n, rng)
         with np.errstate(over="ignore"):  # the far nodes of the inverse-CDF grid
