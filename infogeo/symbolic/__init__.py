@@ -11,6 +11,7 @@ from ..errors import NormalizationError
 from . import catalogue
 from .builder import parse_family
 from .cache import cache_disabled, clear_cache, set_cache_enabled
+from .censoring import CensoredFamily, censored
 from .expectation import NotClosed
 from .family import SymbolicFamily
 from .fisher import (
@@ -37,6 +38,8 @@ from .parsing import parse_density, parse_expression, parse_params
 
 __all__ = [
     "SymbolicFamily",
+    "censored",
+    "CensoredFamily",
     "parse_family",
     "check_normalization",
     "NormalizationError",

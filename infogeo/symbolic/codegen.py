@@ -55,7 +55,9 @@ class CompiledManifold(StatisticalManifold):
     def __init__(self, family: SymbolicFamily, metric: sp.Matrix,
                  hyper_values: Mapping[sp.Symbol, float],
                  sampler: Callable | None = None) -> None:
-        sub = {h: sp.Float(v) for h, v in hyper_values.items()}  # floats (checked by caller)
+        # 17 digits: lambdify prints a Float with its precision, and a point (a censoring
+        # point c) must round-trip exactly to the double the data are compared with
+        sub = {h: sp.Float(v, 17) for h, v in hyper_values.items()}  # checked by caller
         self.family = family
         self._hyper = dict(hyper_values)
         self.dim = family.dim

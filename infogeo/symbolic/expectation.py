@@ -81,7 +81,7 @@ def integrate_over_support(fi: Any, integrand: sp.Expr) -> sp.Expr | None:
             if value is None:
                 return None
             total += value
-        return total
+        return total + _atom_terms(fi, integrand)
     result = integrand
     for var, (lo, hi) in reversed(list(zip(fi.variables, fi.support, strict=True))):
         if fi.discrete:
@@ -93,6 +93,15 @@ def integrate_over_support(fi: Any, integrand: sp.Expr) -> sp.Expr | None:
             if result is None:
                 return None
     return result
+
+
+def _atom_terms(fi: Any, integrand: sp.Expr) -> sp.Expr:
+    """Σ over the point masses of a mixed law (``fi.atoms``) of the integrand there."""
+    atoms = getattr(fi, "atoms", ())
+    if not atoms:
+        return sp.Integer(0)
+    var = fi.variables[0]
+    return sp.Add(*[resolve(integrand, var, a).xreplace({var: a}) for a in atoms])
 
 
 @dataclass(frozen=True)
@@ -128,7 +137,8 @@ class _Standardization:
 
 def _standardize(fi: Any) -> _Standardization | None:
     """Detect a location-scale, scale or location structure of a 1-D continuous family."""
-    if fi.discrete or len(fi.variables) != 1 or variable_pieces(fi.logpdf, fi.variables):
+    if fi.discrete or len(fi.variables) != 1 or fi.atoms or \
+            variable_pieces(fi.logpdf, fi.variables):
         return None  # x = μ + σz would make the pieces' break points depend on θ
     x = fi.variables[0]
     lo, hi = fi.support[0]
@@ -197,8 +207,8 @@ class ExpectationEngine:
 
     def __post_init__(self) -> None:
         self.fi = self.family.internal
-        self.piecewise = bool(len(self.fi.variables) == 1
-                              and variable_pieces(self.fi.logpdf, self.fi.variables))
+        self.piecewise = bool(len(self.fi.variables) == 1 and (
+            self.fi.atoms or variable_pieces(self.fi.logpdf, self.fi.variables)))
         self.std = _standardize(self.fi)
         if self.std is not None:
             self.methods_used.add("location-scale standardization")
@@ -316,7 +326,9 @@ class ExpectationEngine:
                 pts = [lo, hi] if not (integrand.has(sp.Abs, sp.sign)) else [lo, 0, hi]
                 pts = [mpmath.mpf(float(p)) if p.is_finite else
                        (mpmath.inf if p > 0 else -mpmath.inf)
-                       for p in (as_expr(q, "integration bound") for q in pts)]
+                       # a bound may be a hyperparameter (a censoring point c)
+                       for p in (as_expr(q, "integration bound").xreplace(sub)
+                                 for q in pts)]
                 numeric = complex(mpmath.quad(f, pts))
             closed = complex(sp.N(value.xreplace(sub), 20))
         except (TypeError, ValueError, ZeroDivisionError, OverflowError):
@@ -371,6 +383,10 @@ class ExpectationEngine:
             if value.has(sp.nan, sp.zoo):
                 raise NotClosed(f"no piece of ℓ holds at {var.name} = {region.point}")
             total += value
+        for atom in fi.atoms:  # the point masses of a mixed law (a censoring point)
+            self.methods_used.add(f"point mass at {var.name} = {self._show(atom)}")
+            g, logp = (resolve(e, var, atom).xreplace({var: atom}) for e in (expr, fi.logpdf))
+            total += g * density_from_log(logp)
         return total
 
     def _expect_discrete(self, expr: sp.Expr, logpdf: sp.Expr, lo: Any, hi: Any

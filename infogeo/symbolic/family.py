@@ -46,6 +46,8 @@ class _Internal:
     variables: tuple[sp.Symbol, ...]
     support: tuple[Bound, ...]
     discrete: bool
+    #: points carrying a unit point mass in the dominating measure (mixed laws)
+    atoms: tuple[sp.Expr, ...] = ()
 
 
 def _internal_symbol(sym: sp.Symbol, domain: sp.Interval, integer: bool = False) -> sp.Symbol:
@@ -94,6 +96,12 @@ class SymbolicFamily:
         Joint constraints on the parameters, e.g. ``[p1 + p2 < 1]`` or ``"p1 + p2 < 1"``.
     hyperparams : sequence of sympy.Symbol, or str, optional
         Fixed symbols that are not coordinates (e.g. ν of a Student-t, n of a binomial).
+    atoms : sequence of numbers or expressions in the hyperparameters, optional
+        Points of the variable that carry a probability mass of their own (a mixed law,
+        e.g. the censoring point of a censored family, see
+        :func:`~infogeo.symbolic.censored`): the dominating measure is Lebesgue measure
+        on the support plus a unit point mass at each atom, and exp(ℓ(a)) is the mass at
+        ``a``. One continuous variable only; ℓ is then usually a ``Piecewise`` in x.
     name : str, optional
     check_normalization : bool
         Whether derivations first verify that exp(ℓ) integrates (sums) to one (default).
@@ -112,7 +120,7 @@ class SymbolicFamily:
     def __init__(self, logpdf: Any, params: Any, variable: Any, support: Any = None, *,
                  discrete: bool | None = None,
                  constraints: Mapping[Any, Any] | None = None,
-                 conditions: Any = (), hyperparams: Any = (),
+                 conditions: Any = (), hyperparams: Any = (), atoms: Any = (),
                  name: str | None = None, check_normalization: bool = True,
                  normalization_time_limit: float = 1.5) -> None:
         d = declare(logpdf, params, variable, support, discrete, constraints, conditions,
@@ -131,7 +139,21 @@ class SymbolicFamily:
         self.name = name or "custom"
         self.check_normalization = bool(check_normalization)
         self.normalization_time_limit = float(normalization_time_limit)
+        self.atoms = self._atoms(atoms)
         self._build_internal()
+
+    def _atoms(self, atoms: Any) -> tuple[sp.Expr, ...]:
+        if isinstance(atoms, str) or not isinstance(atoms, Sequence):
+            raise TypeError(f"atoms must be a sequence of points, got {shown(atoms)}")
+        out = tuple(as_expr(a, "atoms", names_of(self.hyperparams)) for a in atoms)
+        if out and (self.discrete or len(self.variables) != 1):
+            raise ValueError("atoms: point masses are for a family of one continuous "
+                             "variable (a discrete family already has them)")
+        for a in out:
+            if a.free_symbols - set(self.hyperparams):
+                raise ValueError(f"atoms: {shown(a)} may involve hyperparameters only "
+                                 f"(hyperparameters: {list(self.hyperparams)})")
+        return out
 
     # ------------------------------------------------------------------ internal twins
     def _build_internal(self) -> None:
@@ -153,7 +175,7 @@ class SymbolicFamily:
             hyper=tuple(to_int[h] for h in self.hyperparams),
             variables=tuple(to_int[v] for v in self.variables),
             support=tuple((sub(lo), sub(hi)) for lo, hi in self.support),
-            discrete=self.discrete)
+            discrete=self.discrete, atoms=tuple(sub(a) for a in self.atoms))
 
     def _names(self) -> dict[str, sp.Symbol]:
         return names_of(self.params + self.hyperparams + self.variables)
@@ -186,6 +208,8 @@ class SymbolicFamily:
                  sp.srepr(self.hyperparams), sp.srepr(self.support), str(self.discrete),
                  sp.srepr(sorted(self.domains.items(), key=lambda kv: kv[0].name)),
                  sp.srepr(self.conditions), __version__, KEY_FORMAT]
+        if self.atoms:  # absent from the keys of families without atoms (kept stable)
+            parts.append("atoms=" + sp.srepr(self.atoms))
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
     def parameter_values(self, values: Mapping[Any, Any], what: str = "values"
@@ -272,4 +296,5 @@ class SymbolicFamily:
     def __repr__(self) -> str:
         return (f"SymbolicFamily(name={self.name!r}, logpdf={self.logpdf}, "
                 f"params={list(self.params)}, variable={self.variable}, "
-                f"support={self.support}, discrete={self.discrete})")
+                f"support={self.support}, discrete={self.discrete}"
+                + (f", atoms={list(self.atoms)})" if self.atoms else ")"))

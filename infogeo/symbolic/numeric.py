@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sympy as sp
 from scipy.integrate import IntegrationWarning, quad_vec
+from scipy.special import gammaln
 
 from .._quadrature import de_map, de_nodes
 
@@ -30,9 +31,34 @@ __all__ = ["numeric_expectation", "stable_log", "lambdify_numpy"]
 _MODULES = ["scipy", "numpy"]
 
 
+#: log Γ(u) for the numeric code: sympy evaluates loggamma(k + 1) of an integer symbol to
+#: log(gamma(k + 1)), which overflows past k = 170; this undefined function does not
+#: evaluate and is printed as scipy's gammaln
+_GAMMALN = sp.Function("_infogeo_gammaln")
+_MODULES_GAMMALN = [{"_infogeo_gammaln": gammaln}, *_MODULES]
+
+
+def _log_gamma_stable(expr: Any) -> Any:
+    """log(gamma(u)), log(factorial(u)) and loggamma(u) → gammaln (no overflow)."""
+    if isinstance(expr, sp.MatrixBase | sp.NDimArray):
+        return expr.applyfunc(_log_gamma_stable)
+    if isinstance(expr, list | tuple):
+        return type(expr)(_log_gamma_stable(e) for e in expr)
+    if not isinstance(expr, sp.Basic):
+        return expr
+    return expr.replace(
+        lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sp.gamma),
+        lambda e: _GAMMALN(e.args[0].args[0])).replace(
+        lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sp.factorial),
+        lambda e: _GAMMALN(e.args[0].args[0] + 1)).replace(
+        lambda e: isinstance(e, sp.loggamma), lambda e: _GAMMALN(e.args[0]))
+
+
 def lambdify_numpy(args: Any, expr: Any, cse: bool = False) -> Any:
-    """``sympy.lambdify`` with scipy.special available (polygamma, besseli, ...)."""
-    return sp.lambdify(args, expr, modules=_MODULES, cse=cse)
+    """``sympy.lambdify`` with scipy.special available (polygamma, besseli, ...); log Γ
+    is evaluated by ``gammaln`` whatever form sympy gave it (log(gamma(k + 1)) would
+    overflow for counts past 170, shapes past 171)."""
+    return sp.lambdify(args, _log_gamma_stable(expr), modules=_MODULES_GAMMALN, cse=cse)
 
 
 def stable_log(expr: sp.Expr) -> sp.Expr:
@@ -113,6 +139,9 @@ def numeric_expectation(family: SymbolicFamily, exprs: Sequence[Any],
         E_\theta[f] = \int f(x)\, e^{\ell(x\mid\theta)}\,dx
         \quad\text{or}\quad \sum_k f(k)\, e^{\ell(k\mid\theta)}
 
+    plus :math:`\sum_a f(a)\,e^{\ell(a\mid\theta)}` over the point masses
+    (``family.atoms``) of a mixed law.
+
     Parameters
     ----------
     family : SymbolicFamily
@@ -127,7 +156,7 @@ def numeric_expectation(family: SymbolicFamily, exprs: Sequence[Any],
     """
     fi = family.internal
     point = family.parameter_values(values)
-    vals = {family._to_internal[k]: sp.Float(v) for k, v in point.items()}
+    vals = {family._to_internal[k]: sp.Float(v, 17) for k, v in point.items()}
     exprs = [family.to_internal(e).xreplace(vals) for e in exprs]
     logp = stable_log(fi.logpdf).xreplace(vals)
     support = [(lo.xreplace(vals), hi.xreplace(vals)) for lo, hi in fi.support]
@@ -146,6 +175,10 @@ def numeric_expectation(family: SymbolicFamily, exprs: Sequence[Any],
             result = _quad(fi.variables[0], logp, exprs, support[0], rtol)
         else:
             result = _tanh_sinh(fi.variables, logp, exprs, support)
+        if fi.atoms:  # point masses of a mixed law: Σ_a f(a) e^{ℓ(a)}
+            atoms = [float(a.xreplace(vals)) for a in fi.atoms]
+            result = result + _vector_integrand(fi.variables, logp, exprs)(
+                np.asarray(atoms)).sum(axis=-1)
     if not np.all(np.isfinite(result)):
         raise ValueError(f"numeric expectation did not converge (got {result}) at values "
                          f"{dict(values)}")

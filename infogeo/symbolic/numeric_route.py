@@ -42,6 +42,35 @@ class SymbolicNumericManifold(NumericFamily):
     failure: Exception | None
     closed_entries: list[tuple[int, int]]
     _conditions: list[tuple[sp.Basic, Callable[..., Any]]]
+    _atoms: list[float] = []
+    _hyper: dict[sp.Symbol, float] = {}
+    _base: NumericFamily | None = None  # the uncensored family of a censored one
+
+    def _expect(self, fn: Callable[[NDArray], tuple[NDArray, NDArray]], theta: NDArray,
+                order: int = 0) -> tuple[NDArray, NDArray, str, str]:
+        """Quadrature over the support plus the point masses of a mixed law (the atom
+        of a censored family), which are exact."""
+        if not self._atoms:
+            return super()._expect(fn, theta, order)
+        # the far tanh-sinh nodes of a finite interval (0, c) overflow cosh² in their
+        # weight, which then rightly rounds to 0: not a failure
+        with np.errstate(over="ignore"):
+            value, error, detail, method = super()._expect(fn, theta, order)
+        if not self._atoms:
+            return value, error, detail, method
+        logp, values = fn(np.asarray(self._atoms, dtype=float))
+        with np.errstate(under="ignore"):
+            value = value + (np.exp(logp)[:, None] * values).sum(axis=0)
+        return value, error, f"{detail} + {len(self._atoms)} point mass(es)", method
+
+    def _sample(self, x: NDArray, n: int, rng: np.random.Generator) -> NDArray:
+        """A censored family: draws of the base family, clipped at the censoring point."""
+        base = self._base
+        if self._sampler is not None or base is None:
+            return super()._sample(x, n, rng)
+        with np.errstate(over="ignore"):  # the far nodes of the inverse-CDF grid
+            draws = base._sample(x, n, rng)
+        return self.family.clip(draws, self._hyper)  # type: ignore[attr-defined]
 
     def _check_base(self, x: NDArray, name: str) -> None:
         super()._check_base(x, name)
@@ -115,7 +144,7 @@ def numeric_manifold(family: SymbolicFamily, hyper: Mapping[sp.Symbol, float], *
     mixed_budget : float
         Seconds for closing entries of the metric one by one (0: none; every entry numeric).
     """
-    sub = {h: sp.Float(val) for h, val in hyper.items()}
+    sub = {h: sp.Float(val, 17) for h, val in hyper.items()}  # round-trips exactly
     logpdf = stable_log(family.logpdf.xreplace(sub))
     p = family.params
     support = [(sp.sympify(lo).xreplace(sub), sp.sympify(hi).xreplace(sub))
@@ -150,6 +179,12 @@ def numeric_manifold(family: SymbolicFamily, hyper: Mapping[sp.Symbol, float], *
     manifold.failure = failure
     manifold.closed_entries = sorted(k for k in closed if k[0] <= k[1])
     manifold._conditions = [(c, lambdify_numpy(p, c.xreplace(sub))) for c in family.conditions]
+    manifold._atoms = [float(a.xreplace(sub)) for a in family.atoms]
+    manifold._hyper = dict(hyper)
+    base = getattr(family, "base", None)
+    if base is not None and sampler is None:  # censored: sample the base, then clip
+        manifold._base = numeric_manifold(base, {h: v for h, v in hyper.items()
+                                                 if h in base.hyperparams})
     if closed_metric is not None:
         _check_closed(manifold)
     return manifold

@@ -100,7 +100,10 @@ class Region:
         return self.lo == self.hi
 
 
-def _break_points(exprs: Sequence[sp.Expr], var: sp.Symbol) -> list[sp.Expr]:
+def _break_points(exprs: Sequence[sp.Expr], var: sp.Symbol, ends: Sequence[Any] = ()
+                  ) -> list[sp.Expr]:
+    """Roots of the conditions in ``var``; a root at one of ``ends`` (a censoring point
+    that is also the end of the support, possibly symbolic) cuts nothing and is left out."""
     roots = []
     for expr in exprs:
         for cond in conditions_on(expr, [var]):
@@ -108,6 +111,9 @@ def _break_points(exprs: Sequence[sp.Expr], var: sp.Symbol) -> list[sp.Expr]:
                 if var not in rel.free_symbols:
                     continue
                 root = _root(rel, var)
+                if root is not None and any(sp.simplify(root - e) == 0 for e in ends
+                                            if sp.sympify(e).is_finite is not False):
+                    continue
                 if root is None or not (root.is_number and root.is_real):
                     raise NotImplementedError(
                         f"the condition {rel} is not linear in {var.name} with a known "
@@ -125,7 +131,7 @@ def regions(exprs: Sequence[sp.Expr], var: sp.Symbol, lo: Any, hi: Any, discrete
     NotImplementedError
         If a condition is not linear in ``var`` with a numeric break point.
     """
-    roots = _break_points(exprs, var)
+    roots = _break_points(exprs, var, () if discrete else (lo, hi))
     if discrete:
         # a relation with root r is constant on the integers < floor(r), at floor(r), at
         # ceil(r) and on those > ceil(r): cut before and after both
