@@ -40,7 +40,12 @@ class DerivationTimeout(BaseException):
 
 
 def _handler(signum: int, frame: object) -> None:
-    raise DerivationTimeout("time limit reached")
+    # raise only inside a block whose deadline has passed: a tick that arrives late (the
+    # timer repeats, and a signal can be pending while a block is being left) must not
+    # interrupt unrelated code, it only re-arms or disarms the timer
+    if _deadlines and clock() >= min(_deadlines):
+        raise DerivationTimeout("time limit reached")
+    _arm()
 
 
 def _supported() -> bool:
@@ -56,6 +61,19 @@ def _arm() -> None:
         signal.setitimer(_TIMER, remaining, 0.1)
     else:
         signal.setitimer(_TIMER, 0)
+
+
+def _leave(deadline: float, previous: object) -> None:
+    """Undo what entering a block did (idempotent: it may be re-run if a tick of an
+    enclosing, expired limit interrupts it)."""
+    assert _SIGNAL is not None and _TIMER is not None  # _supported()
+    if deadline in _deadlines:
+        _deadlines.remove(deadline)
+    _arm()
+    if not _deadlines and previous is not _handler:
+        signal.setitimer(_TIMER, 0)  # never leave a timer running under another handler
+        signal.signal(_SIGNAL, previous if previous is not None  # type: ignore[arg-type]
+                      else signal.SIG_DFL)
 
 
 @contextlib.contextmanager
@@ -81,11 +99,14 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         _arm()
         yield
     finally:
-        signal.setitimer(_TIMER, 0)
-        _deadlines.remove(deadline)
-        _arm()
-        if not _deadlines and previous is not _handler:
-            signal.signal(_SIGNAL, previous if previous is not None else signal.SIG_DFL)
+        # the cleanup must complete: a tick of an expired enclosing limit may interrupt
+        # it (the enclosing limit's timer repeats, so that limit still stops later)
+        for _ in range(100):
+            try:
+                _leave(deadline, previous)
+                break
+            except DerivationTimeout:
+                continue
 
 
 def outer_limit_expired() -> bool:

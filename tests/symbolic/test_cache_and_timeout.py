@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 
 import pytest
@@ -56,6 +57,31 @@ def test_time_limit_interrupts_and_nests() -> None:
                 while True:
                     sum(range(1000))
         assert sum(range(10)) == 45
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="no interval timers")
+def test_no_timer_outlives_its_blocks() -> None:
+    """Leaving limits in every way (normal exit, own timeout, an expired enclosing limit
+    interrupting the inner block's exit) leaves no timer armed and the handler restored;
+    a late tick outside any block interrupts nothing (it once killed the test process:
+    "Profiling timer expired", or raised inside pytest's own code)."""
+    before = signal.getsignal(signal.SIGPROF)
+    for inner in (0.05, 0.02, 5.0):
+        with pytest.raises(DerivationTimeout):
+            with time_limit(0.03):
+                try:
+                    with time_limit(inner):
+                        while True:
+                            sum(range(1000))
+                except DerivationTimeout:
+                    while True:  # the outer limit has expired too: its ticks repeat
+                        sum(range(1000))
+        assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
+        assert signal.getsignal(signal.SIGPROF) is before
+    from infogeo.symbolic import _timeout
+
+    _timeout._handler(signal.SIGPROF, None)  # a stray tick: no exception, timer disarmed
+    assert signal.getitimer(signal.ITIMER_PROF) == (0.0, 0.0)
 
 
 def test_alpha_connection_from_a_family() -> None:
