@@ -23,7 +23,7 @@ def available() -> bool:
 
 
 def run(net, params0, X, y, *, classify: bool, l2_reg: float, initial_damping: float,
-        budget: int, on_step) -> dict:
+        budget: int, on_step, seed: int = 0) -> dict:
     """Run ``budget`` steps; ``on_step(k, params_as_infogeo_list)`` after each step may
     return True to stop. Returns ``{"ms_per_iter": ...}``."""
     import jax
@@ -64,7 +64,7 @@ def run(net, params0, X, y, *, classify: bool, l2_reg: float, initial_damping: f
         max_damping=1e3, damping_adaptation_interval=5, damping_adaptation_decay=0.95,
         inverse_update_period=5, curvature_ema=0.95, num_burnin_steps=0,
         use_automatic_registration=False, multi_device=False)
-    rng = jax.random.PRNGKey(0)
+    rng = jax.random.PRNGKey(seed)
     state = opt.init(params, rng, batch)
     times = []
     for k in range(budget):

@@ -44,6 +44,25 @@ class ForwardCache(NamedTuple):
     inputs: list[NDArray]
     preactivations: list[NDArray]
     outputs: NDArray
+    #: :math:`\phi_l'(s_l)` per layer, None for ``linear`` (filled on first use and
+    #: shared by the backward pass and every forward-mode product at these params)
+    derivatives: list[NDArray | None] | None = None
+
+    def derivative(self, l: int, activation: str) -> NDArray | None:
+        r""":math:`\phi'(s_l)` of layer ``l`` (None for ``linear``), computed once."""
+        if activation == "linear":
+            return None
+        memo = self.derivatives
+        if memo is None:
+            return _activation_derivative(activation, self.preactivations[l],
+                                          self._output(l))
+        if memo[l] is None:
+            memo[l] = _activation_derivative(activation, self.preactivations[l],
+                                             self._output(l))
+        return memo[l]
+
+    def _output(self, l: int) -> NDArray:
+        return self.outputs if l == len(self.inputs) - 1 else self.inputs[l + 1][:, :-1]
 
 
 def check_reduction(reduction: str) -> float | None:
@@ -198,8 +217,11 @@ class MLP:
     # ----------------------------------------------------------------- forward
     def forward(self, params: Sequence[NDArray], X: ArrayLike) -> ForwardCache:
         """Run the network; return the layer inputs, pre-activations and outputs ``z``."""
-        params = self.check_params(params)
-        x = self.check_inputs(X)
+        return self._forward(self.check_params(params), self.check_inputs(X))
+
+    def _forward(self, params: Sequence[NDArray], x: NDArray) -> ForwardCache:
+        """:meth:`forward` on parameters and inputs already validated (the objectives
+        check them once, not at every pass)."""
         inputs, pre = [], []
         for w, act in zip(params, self.activations, strict=True):
             a = np.concatenate([x, np.ones((x.shape[0], 1))], axis=1)
@@ -207,7 +229,7 @@ class MLP:
             x = _activate(act, s)
             inputs.append(a)
             pre.append(s)
-        return ForwardCache(inputs, pre, x)
+        return ForwardCache(inputs, pre, x, [None] * len(inputs))
 
     def per_example_loss(self, outputs: NDArray, y: NDArray) -> NDArray:
         """:math:`\\ell_n` for each row (targets already validated)."""
@@ -285,8 +307,8 @@ class MLP:
         dx = np.zeros((cache.outputs.shape[0], self.layer_sizes[0]))
         for l, (w, d) in enumerate(zip(params, directions, strict=True)):
             ds = cache.inputs[l] @ np.asarray(d).T + dx @ w[:, :-1].T
-            x = cache.outputs if l == self.n_layers - 1 else cache.inputs[l + 1][:, :-1]
-            dx = ds * _activation_derivative(self.activations[l], cache.preactivations[l], x)
+            deriv = cache.derivative(l, self.activations[l])
+            dx = ds if deriv is None else ds * deriv
         return dx
 
     def output_jvps(self, params: Sequence[NDArray], cache: ForwardCache,
@@ -301,9 +323,8 @@ class MLP:
             ds = (cache.inputs[l] @ D.T).reshape(n, k, -1)
             if dx is not None:
                 ds += (dx.reshape(n * k, -1) @ w[:, :-1].T).reshape(n, k, -1)
-            x = cache.outputs if l == self.n_layers - 1 else cache.inputs[l + 1][:, :-1]
-            dx = ds * _activation_derivative(self.activations[l], cache.preactivations[l],
-                                             x)[:, None, :]
+            deriv = cache.derivative(l, self.activations[l])
+            dx = ds if deriv is None else ds * deriv[:, None, :]
         if dx is None:
             raise ValueError("params must hold at least one layer, got none")
         return dx
@@ -356,16 +377,16 @@ class MLP:
         g = np.asarray(output_grads, dtype=float)
         grads = [g]
         for l in range(self.n_layers - 1, 0, -1):
-            s = cache.preactivations[l - 1]
-            x = cache.inputs[l][:, :-1]
-            deriv = _activation_derivative(self.activations[l - 1], s, x)
+            deriv = cache.derivative(l - 1, self.activations[l - 1])
             if g.ndim == 3:  # one 2-D product is much faster than a stack of small ones
                 n, k, d = g.shape
                 g = (g.reshape(n * k, d) @ params[l][:, :-1]).reshape(n, k, -1)
-                g *= deriv[:, None]  # in place: no second [N, S, d] array per layer
+                if deriv is not None:
+                    g *= deriv[:, None]  # in place: no second [N, S, d] array per layer
             else:
                 g = g @ params[l][:, :-1]
-                g *= deriv
+                if deriv is not None:
+                    g *= deriv
             grads.append(g)
         return grads[::-1]
 

@@ -64,6 +64,7 @@ class NetworkObjective:
         check_positive(float(as_finite_array(l2_reg, "l2_reg")), "l2_reg", strict=False)
         self.l2_reg = float(l2_reg)
         self._cache: tuple | None = None
+        self._previous: tuple | None = None
 
     @property
     def n_examples(self) -> int:
@@ -95,13 +96,33 @@ class NetworkObjective:
         p[np.arange(len(self.y)), self.y] += 1.0
         return p
 
+    def _lookup(self, params: Sequence[NDArray]) -> tuple | None:
+        """The cached evaluation at ``params`` (the last one, or the one before: a
+        Levenberg–Marquardt judge revisits the previous point), else None."""
+        for entry in (self._cache, self._previous):
+            if entry is not None and _same(entry[0], params):
+                return entry
+        return None
+
+    def _store(self, entry: tuple) -> None:
+        self._previous, self._cache = self._cache, entry
+
+    def _forward_at(self, params: Sequence[NDArray]) -> tuple:
+        """``(forward cache, softmax probabilities or None)`` at ``params``, reusing a
+        cached evaluation's forward pass when there is one."""
+        entry = self._lookup(params)
+        if entry is not None:
+            return entry[4], entry[5]
+        return self.net._forward(self.net.check_params(params), self.X), None
+
     def _evaluate(self, params: Sequence[NDArray]
                   ) -> tuple[float, list[NDArray], FisherStats | None]:
-        if self._cache is not None and _same(self._cache[0], params):
-            return self._cache[1], self._cache[2], self._cache[3]
+        entry = self._lookup(params)
+        if entry is not None:
+            return entry[1], entry[2], entry[3]
         net = self.net
         params = net.check_params(params)
-        cache = net.forward(params, self.X)
+        cache = net._forward(params, self.X)
         z = cache.outputs
         per, observed = net.loss_and_output_gradient(z, self.y)
         observed = observed[:, None, :]
@@ -112,8 +133,8 @@ class NetworkObjective:
             grads = [c * g.T @ a for g, a in zip(gs, cache.inputs, strict=True)]
             if self.l2_reg:
                 grads = [g + self.l2_reg * w for g, w in zip(grads, params, strict=True)]
-            self._cache = ([p.copy() for p in params], value, grads, None, cache,
-                           self._probabilities(observed[:, 0, :]))
+            self._store(([p.copy() for p in params], value, grads, None, cache,
+                         self._probabilities(observed[:, 0, :])))
             return value, grads, None
         if self.fisher == "exact":
             cols = net.output_fisher_sqrt(z)
@@ -142,8 +163,8 @@ class NetworkObjective:
                 "empirical": "empirical"}[self.fisher]
         stats = FisherStats(kind, cache.inputs, [g[:, 1:, :] for g in gs], weights,
                             float(per.mean()))
-        self._cache = ([p.copy() for p in params], value, grads, stats, cache,
-                       self._probabilities(observed[:, 0, :]))
+        self._store(([p.copy() for p in params], value, grads, stats, cache,
+                     self._probabilities(observed[:, 0, :])))
         return value, grads, stats
 
     def fisher_quadratic_form(self, params: Sequence[NDArray],
@@ -156,12 +177,9 @@ class NetworkObjective:
             \Delta^\top F \Delta = c\sum_n (J_n\Delta)^\top F_z(x_n)\,(J_n\Delta),
             \qquad c = 1/N \text{ (mean) or } 1 \text{ (sum)} .
 
-        Reuses the forward pass of the last evaluation when ``params`` are the same.
+        Reuses the forward pass of the last two evaluations when ``params`` are the same.
         """
-        if self._cache is not None and _same(self._cache[0], params):
-            cache = self._cache[4]
-        else:
-            cache = self.net.forward(params, self.X)
+        cache = self._forward_at(params)[0]
         v = self.net.output_jvp(params, cache, directions)
         return float(self._scale() * self.net.output_fisher_quadratic(cache.outputs, v).sum())
 
@@ -171,10 +189,7 @@ class NetworkObjective:
         sampling, no weight decay), one forward-mode pass for all vectors together:
         :math:`C_{ij} = c\sum_n (J_n v_i)^\top F_z(x_n)(J_n v_j)`. This is the
         :class:`~infogeo.flows.protocols.QuadraticForm` of the quadratic-model steps."""
-        if self._cache is not None and _same(self._cache[0], params):
-            cache, probs = self._cache[4], self._cache[5]
-        else:
-            cache, probs = self.net.forward(params, self.X), None
+        cache, probs = self._forward_at(params)
         V = self.net.output_jvps(params, cache, vectors)  # all directions in one pass
         gram = self._scale() * self.net.output_fisher_gram(cache.outputs, V, probs)
         return 0.5 * (gram + gram.T)

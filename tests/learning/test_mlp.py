@@ -154,3 +154,27 @@ def test_batched_jvps_and_fisher_gram_match_single_directions(output: str) -> No
         for j in range(3):
             ref = net.output_fisher_bilinear(cache.outputs, V[:, i], V[:, j]).sum()
             np.testing.assert_allclose(gram[i, j], ref, rtol=1e-12, atol=1e-14)
+
+
+def test_objective_reuses_the_previous_forward_pass_exactly():
+    """The curvature form at the point before the last evaluation (what a
+    Levenberg-Marquardt judge asks for) comes from the cached pass and equals a fresh
+    objective's; the memoised activation derivatives leave the gradient unchanged."""
+    from infogeo.learning import MLP, NetworkObjective
+
+    rng = np.random.default_rng(0)
+    net = MLP([5, 4, 3, 5], activation="tanh", output="gaussian")
+    X = rng.standard_normal((20, 5))
+    p0 = net.init_params(rng)
+    p1 = [w + 0.1 * rng.standard_normal(w.shape) for w in p0]
+    vecs = [[rng.standard_normal(w.shape) for w in p0] for _ in range(2)]
+    cached = NetworkObjective(net, X, X, fisher="exact")
+    cached.value_and_grad(p0)
+    cached.value_and_grad(p1)
+    fresh = NetworkObjective(net, X, X, fisher="exact")
+    np.testing.assert_allclose(cached.fisher_gram(p0, vecs), fresh.fisher_gram(p0, vecs),
+                               rtol=1e-13)
+    _, g_net = net.value_and_grad(p1, X, X)
+    _, g_obj = fresh.value_and_grad(p1)
+    for a, b in zip(g_net, g_obj, strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-15)
