@@ -114,6 +114,12 @@ def _add_family_arguments(p: argparse.ArgumentParser) -> None:
                    help="the variable takes the integers low <= k <= high")
     p.add_argument("--conditions", default="",
                    help='joint constraints on the parameters, e.g. "p1 + p2 < 1"')
+    p.add_argument("--censor-at", metavar="POINT", default=None,
+                   help='censor the (continuous) family at a fixed point inside its support: '
+                        'a number or a declared hyperparameter, e.g. "2" or "c"')
+    p.add_argument("--censor-side", choices=("right", "left"), default="right",
+                   help="right: values >= POINT are recorded as POINT (the default); "
+                        "left: values <= POINT are")
     p.add_argument("--format", choices=("text", "latex", "json"), default="text")
     p.add_argument("--timeout", type=_positive_seconds, default=DEFAULT_TIMEOUT,
                    help="total seconds (of processor time) for the symbolic strategies "
@@ -142,6 +148,7 @@ def _positive_seconds(text: str) -> float:
 def _family(args: argparse.Namespace) -> Any:
     """The SymbolicFamily described by the arguments (catalogue name or --logpdf/--pdf)."""
     from .symbolic import catalogue, parse_family
+    from .symbolic.builder import censor_family
 
     given = [name for name, value in (("a family name", args.family),
                                       ("--logpdf", args.logpdf), ("--pdf", args.pdf)) if value]
@@ -154,7 +161,8 @@ def _family(args: argparse.Namespace) -> Any:
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise ValueError(f"unknown family {args.family!r}{hint} "
                              "('infogeo families' lists them)")
-        return catalogue.get(args.family)
+        return censor_family(catalogue.get(args.family), args.censor_at, args.censor_side,
+                             hyperparams=args.hyperparams)
     if not given:
         raise ValueError("give a family name (see 'infogeo families') or --logpdf with "
                          "--params")
@@ -162,7 +170,8 @@ def _family(args: argparse.Namespace) -> Any:
         raise ValueError(f'--params is required with {given[0]}, e.g. --params "mu sigma>0"')
     return parse_family(args.logpdf, args.params, pdf=args.pdf, variable=args.var,
                         support=args.support, discrete=args.discrete,
-                        hyperparams=args.hyperparams, conditions=args.conditions)
+                        hyperparams=args.hyperparams, conditions=args.conditions,
+                        censor_at=args.censor_at, censor_side=args.censor_side)
 
 
 def _options(args: argparse.Namespace, show: Any) -> dict[str, Any]:
@@ -468,7 +477,7 @@ def _expected_errors() -> tuple[type[BaseException], ...]:
 
 
 _VALUE_OPTIONS = ("--logpdf", "--pdf", "--support", "--alpha", "--at", "--params", "--hyperparams",
-                  "--var", "--conditions")
+                  "--var", "--conditions", "--censor-at")
 
 
 def _join_option_values(argv: list[str]) -> list[str]:

@@ -108,23 +108,33 @@ def censored(family: SymbolicFamily, at: Any, side: str = "right", *,
     >>> ig.symbolic.fisher_information(fam)
     Matrix([[(1 - exp(-2*lam))/lam**2]])
     """
+    return _censored(family, at, side, tail_mass, time_limit_s, "at")
+
+
+def _censored(family: SymbolicFamily, at: Any, side: str, tail_mass: Any,
+              time_limit_s: float, what: str) -> CensoredFamily:
+    """:func:`censored`, its errors naming the censoring point ``what`` (an argument, or
+    the command-line option that gave it)."""
     if not isinstance(family, SymbolicFamily):
         raise TypeError(f"family must be a SymbolicFamily, got {type(family).__name__}")
+    # from the command line the family is not an argument: the option is to blame
+    blame = "family" if what == "at" else f"{what}: the family"
     if family.discrete or len(family.variables) != 1:
-        raise ValueError("family must have one continuous variable to be censored, got "
-                         f"{family.name} (discrete={family.discrete}, variables="
-                         f"{list(family.variables)})")
+        kind = "discrete" if family.discrete else f"variables {list(family.variables)}"
+        raise ValueError(f"{blame} must have one continuous variable to be censored, got "
+                         f"{family.name} ({kind})")
     if family.atoms:
-        raise ValueError(f"family {family.name} already has point masses {family.atoms}")
+        raise ValueError(f"{blame} {family.name} already has point masses {family.atoms}")
     if side not in _SIDES:
         raise ValueError(f"side must be one of {_SIDES}, got {shown(side)}")
     x = family.variables[0]
     lo, hi = family.support[0]
-    c, hyper = _point(family, at, lo)
+    c, hyper = _point(family, at, lo, what)
     if lo.free_symbols or hi.free_symbols:
-        raise ValueError("family: censoring needs a support with fixed ends")
+        raise ValueError(f"{blame}: censoring needs a support with fixed ends, got "
+                         f"({lo}, {hi})")
     if sp.And(sp.Gt(c, lo), sp.Lt(c, hi)) is sp.false:
-        raise ValueError(f"at must lie inside the support ({lo}, {hi}) of {family.name}, "
+        raise ValueError(f"{what} must lie inside the support ({lo}, {hi}) of {family.name}, "
                          f"got {shown(at)}")
     mass = (_tail(family, c, side, time_limit_s) if tail_mass is None
             else as_expr(tail_mass, "tail_mass", names_of(family.params + tuple(hyper))))
@@ -144,26 +154,27 @@ def censored(family: SymbolicFamily, at: Any, side: str = "right", *,
     return out
 
 
-def _point(family: SymbolicFamily, at: Any, lo: sp.Expr) -> tuple[sp.Expr, list]:
+def _point(family: SymbolicFamily, at: Any, lo: sp.Expr, what: str) -> tuple[sp.Expr, list]:
     """c and the hyperparameters of the censored family (the base's and c's symbols)."""
     names = names_of(family.params + family.hyperparams)
     if isinstance(at, float):  # 1.5 → 3/2: exact, so that closed forms stay exact
         at = sp.nsimplify(at, rational=True)
-    c = as_expr(at, "at", names) if isinstance(at, str) else sp.sympify(at)
+    c = as_expr(at, what, names) if isinstance(at, str) else sp.sympify(at)
     if not isinstance(c, sp.Expr) or (c.is_number and not c.is_real):
-        raise ValueError(f"at must be a real number or expression, got {shown(at)}")
+        raise ValueError(f"{what} must be a real number or expression, got {shown(at)}")
     if c.free_symbols & set(family.params):
-        raise ValueError(f"at must not depend on the parameters {list(family.params)} "
+        raise ValueError(f"{what} must not depend on the parameters {list(family.params)} "
                          f"(a censoring point is fixed), got {shown(at)}")
     if c.free_symbols & {family.variables[0]}:
-        raise ValueError(f"at must not involve the variable, got {shown(at)}")
+        raise ValueError(f"{what} must not involve the variable, got {shown(at)}")
     hyper = list(family.hyperparams)
     for s in sorted(c.free_symbols - set(hyper), key=lambda s: s.name):
         if not isinstance(s, sp.Symbol):
             continue
         if lo.is_comparable and lo >= 0 and not s.is_positive:
-            raise ValueError(f"at: the symbol {s} must be declared positive (the support "
-                             f"starts at {lo}), e.g. Symbol('{s}', positive=True)")
+            raise ValueError(f"{what}: the symbol {s} must be declared positive (the support "
+                             f"starts at {lo}): Symbol('{s}', positive=True), or '{s}>0' in "
+                             "hyperparams")
         hyper.append(s)
     return c, hyper
 

@@ -31,6 +31,7 @@ OPTIONS = {
     "--conditions": lambda t: [*CUSTOM, "--conditions", t],
     "--at": lambda t: ["fisher", "normal", "--at", f"mu={t} sigma=1"],
     "--alpha": lambda t: ["curvature", "normal", "--alpha", t],
+    "--censor-at": lambda t: ["fisher", "exponential", "--censor-at", t],
     "family name": lambda t: ["fisher", t],
 }
 
