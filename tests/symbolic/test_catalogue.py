@@ -18,7 +18,7 @@ from infogeo.symbolic.numeric import numeric_expectation
 
 FAST = ["normal", "normal_mean_variance", "normal_natural", "exponential", "gamma", "beta",
         "poisson", "bernoulli", "geometric", "categorical", "laplace", "rayleigh",
-        "inverse_gaussian", "von_mises", "half_normal", "dirichlet"]
+        "inverse_gaussian", "von_mises", "half_normal", "dirichlet", "truncated_normal"]
 SLOW = [n for n in catalogue.names() if n not in FAST]
 
 
@@ -117,6 +117,16 @@ def closed_form(name: str, fam) -> sp.Matrix:  # noqa: C901 - one table
     if name == "truncated_exponential":  # Var(x) on (0, c), c = 1
         lam = p[0]
         return sp.Matrix([[1 / lam**2 - sp.exp(lam) / (sp.exp(lam) - 1) ** 2]])
+    if name == "truncated_normal":  # Cohen (1950): Cov(z, z²)/σ², z truncated to (α, ∞)
+        mu, sigma = p
+        alpha = -mu / sigma  # a = 0
+        phi = sp.exp(-alpha**2 / 2) / sp.sqrt(2 * pi)
+        Z = 1 - (1 + sp.erf(alpha / sp.sqrt(2))) / 2
+        m = {-1: 0, 0: 1}
+        for k in range(1, 5):
+            m[k] = (k - 1) * m[k - 2] + alpha ** (k - 1) * phi / Z
+        return sp.Matrix([[m[2] - m[1] ** 2, m[3] - m[1] * m[2]],
+                          [m[3] - m[1] * m[2], m[4] - m[2] ** 2]]) / sigma**2
     raise KeyError(name)
 
 
