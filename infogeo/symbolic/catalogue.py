@@ -5,7 +5,8 @@ coordinates are ``family.params``. ``FAMILIES`` maps names to these functions (t
 lists them). Closed-form Fisher matrices (for tests) are in REFERENCE.md; sources:
 Amari & Nagaoka (2000); Miyamoto et al. arXiv:2304.14885; Costa et al. arXiv:1210.2354;
 Lambert (1992), Technometrics 34(1) 1–14 (zero-inflated Poisson); Mullahy (1986),
-J. Econometrics 33(3) 341–365 (hurdle models).
+J. Econometrics 33(3) 341–365 (hurdle models); Cohen (1950), Ann. Math. Statist. 21(4)
+557–569 (truncated normal).
 
 Adding a family is a few declarations::
 
