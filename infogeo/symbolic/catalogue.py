@@ -104,14 +104,14 @@ def truncated_normal(a: Any = 0, b: Any = oo) -> SymbolicFamily:
     With α = (a − μ)/σ, β = (b − μ)/σ, Z = Φ(β) − Φ(α) and z = (x − μ)/σ, the score is
     linear in (z, z²), so I is the covariance of (z, z²)/σ under the truncated law
     (Cohen 1950, Ann. Math. Statist. 21(4) 557–569; Cohen 1991, *Truncated and Censored
-    Samples*, ch. 2; del Castillo 1994, Ann. Inst. Statist. Math. 46(4) 707–721):
+    Samples*, ch. 2; del Castillo 1994, Ann. Inst. Statist. Math. 46, the one-sided case):
 
     .. math::
 
-        I(\mu, \sigma) = rac{1}{\sigma^2}egin{pmatrix}
-            m_2 - m_1^2 & m_3 - m_1 m_2 \ m_3 - m_1 m_2 & m_4 - m_2^2 \end{pmatrix},
+        I(\mu, \sigma) = \frac{1}{\sigma^2}\begin{pmatrix}
+            m_2 - m_1^2 & m_3 - m_1 m_2 \\ m_3 - m_1 m_2 & m_4 - m_2^2 \end{pmatrix},
         \qquad m_k = (k - 1)\,m_{k-2}
-            + rac{lpha^{k-1}arphi(lpha) - eta^{k-1}arphi(eta)}{Z},
+            + \frac{\alpha^{k-1}\varphi(\alpha) - \beta^{k-1}\varphi(\beta)}{Z},
 
     m₀ = 1, m₋₁ = 0, the moments of z; e.g. I_μμ = σ⁻²[1 − (βφ(β) − αφ(α))/Z −
     ((φ(α) − φ(β))/Z)²]. The bounds are numbers or symbols (hyperparameters). One-sided
