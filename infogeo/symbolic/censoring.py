@@ -204,6 +204,9 @@ def _tail(family: SymbolicFamily, c: sp.Expr, side: str, seconds: float) -> sp.E
         value = None
     if value is None or not is_closed(value):
         what = "S(c) = P(X >= c)" if side == "right" else "F(c) = P(X <= c)"
-        raise ValueError(f"the tail mass {what} of {family.name} has no closed form that "
-                         f"sympy finds; pass it as tail_mass=")
+        lo, hi = family.support[0]
+        raise ValueError(f"the tail mass {what} of {family.name} over its support "
+                         f"({lo}, {hi}) has no closed form that sympy finds; check the "
+                         f"support (support=, CLI --support) or pass the mass as "
+                         f"tail_mass=")
     return family.to_user(sp.simplify(value))
