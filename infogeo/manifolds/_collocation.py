@@ -111,8 +111,7 @@ def _solve_level(field: Field, nodes: NDArray, tol: float, max_iter: int,
     n = n1 - 2
     _, dmat, d2mat = chebyshev_nodes(n1 - 1)
     d_in = dmat[1:-1, 1:-1]
-    lin = (d2mat[1:-1, 1:-1][:, None, :, None] * np.eye(d)[None, :, None, :]
-           ).reshape(n * d, n * d)
+    lin = d2mat[1:-1, 1:-1][:, None, :, None] * np.eye(d)[None, :, None, :]  # [n, d, n, d]
     zero, eye = np.zeros((d, d)), np.eye(d)
     probes = (np.concatenate([eye, zero], axis=1)[:, :, None],
               np.concatenate([zero, eye], axis=1)[:, :, None])
@@ -137,8 +136,7 @@ def _solve_level(field: Field, nodes: NDArray, tol: float, max_iter: int,
             res = (accel - acc).reshape(d, n, r).transpose(2, 1, 0).reshape(r, n * d)
             a_x = partial[:, :d].reshape(d, d, n, r).transpose(3, 2, 0, 1)  # [b, j, p, q]
             a_v = partial[:, d:].reshape(d, d, n, r).transpose(3, 2, 0, 1)
-            jac = np.broadcast_to(lin, (r, n * d, n * d)).reshape(r, n, d, n, d).copy()
-            jac -= a_v[:, :, :, None, :] * d_in[None, :, None, :, None]
+            jac = lin - a_v[:, :, :, None, :] * d_in[None, :, None, :, None]
             jac[:, diag, :, diag, :] -= a_x.transpose(1, 0, 2, 3)
             ok = np.ones(r, dtype=bool) if valid is None else valid(xi).reshape(n, r).all(0)
             merit = np.max(np.abs(res), axis=-1)
@@ -214,10 +212,12 @@ def collocation_log(field: Field, metric: Metric | None, x: NDArray, y: NDArray,
         chol_y, chol_x = None, None
     else:
         with np.errstate(all="ignore"):
-            g_y, g_x = metric(y), metric(x)
-        ok = np.all(np.isfinite(g_y), axis=(1, 2)) & np.all(np.isfinite(g_x), axis=(1, 2))
-        chol_y = np.linalg.cholesky(np.where(ok[:, None, None], g_y, np.eye(d)))
-        chol_x = np.linalg.cholesky(np.where(ok[:, None, None], g_x, np.eye(d)))
+            g_yx = metric(np.concatenate([y, x]))  # one evaluation for both ends
+        ok = np.all(np.isfinite(g_yx), axis=(1, 2))
+        ok = ok[:batch] & ok[batch:]
+        chol = np.linalg.cholesky(np.where(np.concatenate([ok, ok])[:, None, None], g_yx,
+                                           np.eye(d)))
+        chol_y, chol_x = chol[:batch], chol[batch:]
     scale = 1.0 + (np.max(np.abs(y), axis=-1) if chol_x is None
                    else np.linalg.norm(np.einsum("bji,bj->bi", chol_x, v), axis=-1))
 

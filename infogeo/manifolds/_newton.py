@@ -158,19 +158,8 @@ class DampedNewton:
             err = np.full(len(idx), np.inf) if error is None else error
             good = finite & ((merit < self.merit_prev[idx]) | (err <= self.tol))
         back = idx[~good]
-        if self.floor is not None:
-            # the last step was predicted below the floor: the iterate it gave is as good
-            # as the arithmetic allows (keep it if it could be evaluated)
-            at_floor = (self.error[back] <= self.floor) & (self.rtol[back] <= FINAL_RTOL)
-            done = back[at_floor]
-            failed = done[~finite[~good][at_floor]]
-            z[failed] = self.z_prev[failed]
-            self.converged[done] = True
-            back = back[~at_floor]
-        z[back] = 0.5 * (z[back] + self.z_prev[back])
-        tiny = np.max(np.abs(z[back] - self.z_prev[back]), axis=-1) <= 1e-14 * (
-            1.0 + np.max(np.abs(self.z_prev[back]), axis=-1))
-        self.stuck[back[tiny]] = True
+        if back.size:
+            self._backtrack(back, finite[~good])
         acc = idx[good]
         step = solve_steps(jac[good], res[good])
         if self.radius is not None:
@@ -196,6 +185,24 @@ class DampedNewton:
             self.rtol[acc] = np.clip(1e-4 * np.minimum(merit[good], err) ** 2, FINAL_RTOL,
                                      np.maximum(self.rtol[acc], FINAL_RTOL))
         return idx[~self.converged[idx] & ~self.stuck[idx] & (self.n_iter[idx] < self.max_iter)]
+
+    def _backtrack(self, back: NDArray, finite: NDArray) -> None:
+        """Systems ``back`` whose evaluation did not decrease the merit (``finite``: it
+        could be evaluated): converged at the round-off floor, else halved back."""
+        z = self.z
+        if self.floor is not None:
+            # the last step was predicted below the floor: the iterate it gave is as good
+            # as the arithmetic allows (keep it if it could be evaluated)
+            at_floor = (self.error[back] <= self.floor) & (self.rtol[back] <= FINAL_RTOL)
+            done = back[at_floor]
+            failed = done[~finite[at_floor]]
+            z[failed] = self.z_prev[failed]
+            self.converged[done] = True
+            back = back[~at_floor]
+        z[back] = 0.5 * (z[back] + self.z_prev[back])
+        tiny = np.max(np.abs(z[back] - self.z_prev[back]), axis=-1) <= 1e-14 * (
+            1.0 + np.max(np.abs(self.z_prev[back]), axis=-1))
+        self.stuck[back[tiny]] = True
 
     def result(self, what: str = "the Newton iteration") -> NewtonResult:
         """The outcome: converged systems at their final iterate, others at their last
