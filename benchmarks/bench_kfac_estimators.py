@@ -10,9 +10,10 @@ estimators of the true Fisher that cost one backward column per example:
 * ``curvature_prop`` — one Rademacher vector per example times a square root of the
   output Fisher (kfac-jax's default estimator).
 
-1. Variance: at the initial weights and where the default run reaches the target, the mean squared Frobenius error of the K-FAC
-   factor :math:`G` of each layer against the exact factor, over 200 draws, relative to
-   the exact factor's squared norm (the ratio between the two estimators is reported).
+1. Variance: at the initial weights and where the default run reaches the target, the
+   mean squared Frobenius error of the K-FAC factor :math:`G` of each layer against the
+   exact factor, over 200 draws, relative to the exact factor's squared norm (the ratio
+   between the two estimators is reported).
 2. Iterations to the target *data* training loss over ``--seeds`` curvature seeds, with
    and without weight decay 1e-4; median, min and max per estimator. Only the training
    loss is used (nothing is tuned on held-out data). Seed index 0 is the draw of
