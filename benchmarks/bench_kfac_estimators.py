@@ -17,7 +17,8 @@ estimators of the true Fisher that cost one backward column per example:
 2. Iterations to the target *data* training loss over ``--seeds`` curvature seeds, with
    and without weight decay 1e-4; median, min and max per estimator. Only the training
    loss is used (nothing is tuned on held-out data). Seed index 0 is the draw of
-   ``bench_kfac.py --seed 0``.
+   ``bench_kfac.py --seed 0``. ``--fixed-draws`` reuses each seed's draws at every step,
+   as kfac-jax does when it is given the same key at every step.
 """
 
 from __future__ import annotations
@@ -77,9 +78,18 @@ def factor_variance(net, params, X, n_draws: int) -> dict[str, list[float]]:
     return out
 
 
-def iterations_to_target(net, X, y, p0, target, fisher, curvature_seed, l2, max_iter):
+def iterations_to_target(net, X, y, p0, target, fisher, curvature_seed, l2, max_iter,
+                         fixed_draws=False):
     obj = NetworkObjective(net, X, y, fisher=fisher, l2_reg=l2,
                            rng=np.random.default_rng(curvature_seed))
+    if fixed_draws:  # the same draws at every step, as kfac-jax given one key throughout
+        evaluate = obj._evaluate
+
+        def same_draws(params):
+            obj.rng = np.random.default_rng(curvature_seed)
+            return evaluate(params)
+
+        obj._evaluate = same_draws
 
     def reached(k, params, value=None):
         return net.loss(params, X, y) <= target
@@ -94,6 +104,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="data and weights, as bench_kfac")
     parser.add_argument("--max-iter", type=int, default=1000)
     parser.add_argument("--json", metavar="PATH")
+    parser.add_argument("--fixed-draws", action="store_true",
+                        help="reuse each seed's draws at every step (kfac-jax with one key)")
     args = parser.parse_args()
     t0 = time.perf_counter()
     summary: dict = {}
@@ -117,7 +129,8 @@ def main() -> None:
             label = "defaults" if not l2 else f"l2 {l2:g}"
             for method in ESTIMATORS:
                 its = [iterations_to_target(net, X, y, p0, target, method,
-                                            args.seed + 2 + s, l2, args.max_iter)[0]
+                                            args.seed + 2 + s, l2, args.max_iter,
+                                            args.fixed_draws)[0]
                        for s in range(args.seeds)]
                 ok = [i for i in its if i is not None]
                 med = float(np.median([np.inf if i is None else i for i in its]))
