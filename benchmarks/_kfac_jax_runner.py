@@ -69,7 +69,10 @@ def run(net, params0, X, y, *, classify: bool, l2_reg: float, initial_damping: f
     times = []
     for k in range(budget):
         t0 = time.perf_counter()
-        params, state, _ = opt.step(params, state, rng, batch=batch, global_step_int=k)
+        # a fresh key per step, as kfac-jax's docstring asks ("should be different for
+        # each iteration"): one key for every step would reuse the same curvature draws
+        step_key = jax.random.fold_in(rng, k)
+        params, state, _ = opt.step(params, state, step_key, batch=batch, global_step_int=k)
         jax.block_until_ready(params)
         times.append(time.perf_counter() - t0)
         as_list = [np.concatenate([np.asarray(w).T, np.asarray(b)[:, None]], axis=1)

@@ -69,7 +69,7 @@ print(burr.method_of("metric"))
 # The geodesic engine of every ``StatisticalManifold`` runs on these Christoffel symbols;
 # the curvature comes from expectations too (differentiated under the integral).
 start = np.array([2.0, 1.5])
-fig, ax = plt.subplots(figsize=(5.0, 4.4))
+fig, ax = plt.subplots(figsize=(5.8, 4.6))
 angles = np.linspace(0, 2 * np.pi, 6, endpoint=False)
 directions = np.stack([np.cos(angles), np.sin(angles)], axis=-1)
 directions /= burr.norm(directions, start)[:, None]
@@ -77,11 +77,17 @@ times = np.linspace(0, 1.0, 9)
 # one batched call: every (time, direction) pair integrates in the same ODE solve
 paths = burr.exp(times[:, None, None] * directions[None], np.broadcast_to(start, (9, 6, 2)))
 for d in range(len(angles)):
-    ax.plot(paths[:, d, 0], paths[:, d, 1], color="C0")
-ax.plot(*start, "ko")
+    ax.plot(paths[:, d, 0], paths[:, d, 1], color="C0",
+            label="geodesics, unit Fisher–Rao speed, t ≤ 1" if d == 0 else None)
+ax.plot(paths[-1, :, 0], paths[-1, :, 1], "o", color="C0", ms=4,
+        label="end points: Fisher–Rao distance 1")
+ax.plot(*start, "ko", label="start (c, k) = (2, 1.5)")
 ax.set_xlabel("$c$")
 ax.set_ylabel("$k$")
 curv = float(burr.scalar_curvature(start))
-ax.set_title(f"geodesics (unit speed, t ≤ 1); R(start) = {curv:.4f}")
+ax.set_title(f"Burr XII geodesics from quadrature Christoffel symbols\n"
+             f"scalar curvature at the start {curv:.3f}")
+ax.set_ylim(top=ax.get_ylim()[1] + 0.9)  # room for the legend above the paths
+ax.legend(fontsize=8, loc="upper right")
 fig.tight_layout()
 print(burr.method_of("curvature"))

@@ -14,7 +14,9 @@ Two different matrices are easily confused (Kunstner, Balles & Hennig 2019):
 
   computed exactly (``method="exact"``, back-propagating the columns of a square root of
   the output Fisher :math:`F_z`) or by Monte Carlo (``method="monte_carlo"``, sampled
-  targets, unbiased);
+  targets, unbiased) or by curvature propagation (``method="curvature_prop"``, columns
+  :math:`F_z^{1/2}\varepsilon` with random signs :math:`\varepsilon`, unbiased with lower
+  variance);
 * the **empirical Fisher** uses the *observed* targets instead,
   :math:`\tilde F = \frac1N\sum_n \nabla\ell_n(y_n)\,\nabla\ell_n(y_n)^\top` — it is not a
   Fisher information and in general not an estimate of :math:`F`.
@@ -61,7 +63,8 @@ class FisherStats(NamedTuple):
     Attributes
     ----------
     kind : str
-        ``"true-exact"``, ``"true-monte-carlo"`` or ``"empirical"``.
+        ``"true-exact"``, ``"true-monte-carlo"``, ``"true-curvature-prop"`` or
+        ``"empirical"``.
     inputs : list of arrays, shape=[N, d_in + 1]
     preactivation_grads : list of arrays, shape=[N, S, d_out]
     column_weights : array, shape=[S]
@@ -96,7 +99,17 @@ def true_fisher_stats(net: MLP, params: Sequence[NDArray], X: ArrayLike, *,
     ``method="exact"`` back-propagates the :math:`K` columns of
     :meth:`MLP.output_fisher_sqrt` (exact expectation over the outputs);
     ``method="monte_carlo"`` back-propagates ``n_samples`` sampled targets per example,
-    :math:`\partial\ell(\tilde y)/\partial z` with :math:`\tilde y \sim p(y\mid x,\theta)`.
+    :math:`\partial\ell(\tilde y)/\partial z` with :math:`\tilde y \sim p(y\mid x,\theta)`;
+    ``method="curvature_prop"`` back-propagates ``n_samples`` columns
+    :math:`F_z^{1/2}\varepsilon` with Rademacher :math:`\varepsilon`
+    (:meth:`MLP.random_sign_columns`). Both are unbiased for the exact statistics:
+
+    .. math::
+
+        E_{\tilde y}\big[\nabla_z\ell(\tilde y)\nabla_z\ell(\tilde y)^\top\big]
+        = E_\varepsilon\big[F_z^{1/2}\varepsilon\varepsilon^\top F_z^{1/2\top}\big]
+        = F_z .
+
     If observed targets ``y`` are given, the mean loss on them is recorded too (one
     forward pass serves both).
     """
@@ -110,12 +123,17 @@ def true_fisher_stats(net: MLP, params: Sequence[NDArray], X: ArrayLike, *,
     if method == "exact":
         cols = net.output_fisher_sqrt(z)
         return _stats("true-exact", net, params, cache, cols, np.ones(cols.shape[1]), loss)
-    if method != "monte_carlo":
-        raise ValueError(f"method must be 'exact' or 'monte_carlo', got {method!r}")
+    if method not in ("monte_carlo", "curvature_prop"):
+        raise ValueError(f"method must be 'exact', 'monte_carlo' or 'curvature_prop', "
+                         f"got {method!r}")
     n_samples = check_positive_int(n_samples, "n_samples")
     if rng is None:
-        raise TypeError("rng must be a numpy.random.Generator for method='monte_carlo'")
+        raise TypeError(f"rng must be a numpy.random.Generator for method={method!r}")
     rng = check_rng(rng)
+    weights = np.full(n_samples, 1.0 / n_samples)
+    if method == "curvature_prop":
+        return _stats("true-curvature-prop", net, params, cache,
+                      net.random_sign_columns(z, n_samples, rng), weights, loss)
     y_tilde = net.sample_targets(z, n_samples, rng)
     if net.output == "softmax":
         p = np.exp(z - z.max(axis=1, keepdims=True))
@@ -125,8 +143,7 @@ def true_fisher_stats(net: MLP, params: Sequence[NDArray], X: ArrayLike, *,
                           np.take_along_axis(grads, y_tilde[..., None], axis=2) - 1.0, axis=2)
     else:
         grads = (z[:, None, :] - y_tilde) / net.noise_std**2
-    return _stats("true-monte-carlo", net, params, cache, grads,
-                  np.full(n_samples, 1.0 / n_samples), loss)
+    return _stats("true-monte-carlo", net, params, cache, grads, weights, loss)
 
 
 def empirical_fisher_stats(net: MLP, params: Sequence[NDArray], X: ArrayLike,

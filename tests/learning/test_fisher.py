@@ -220,3 +220,96 @@ def test_ekfac_scalings_are_the_block_diagonal_in_the_kronecker_eigenbasis() -> 
         U = np.kron(e.basis_a, e.basis_g)
         np.testing.assert_allclose(e.scalings.T.reshape(-1), np.diag(U.T @ b @ U),
                                    rtol=1e-10, atol=1e-14)
+
+
+@pytest.mark.parametrize("output", ["softmax", "gaussian"])
+def test_curvature_prop_factors_are_unbiased(output) -> None:
+    net, params, X, _ = _problem(output, n=8)
+    exact_stats = true_fisher_stats(net, params, X)
+    S = 4000
+    cp = true_fisher_stats(net, params, X, method="curvature_prop", n_samples=S,
+                           rng=np.random.default_rng(6))
+    assert cp.kind == "true-curvature-prop"
+    for (A, G), (Ac, Gc), g in zip(kfac_factors(exact_stats), kfac_factors(cp),
+                                   cp.preactivation_grads, strict=True):
+        np.testing.assert_allclose(Ac, A, atol=1e-14)
+        per_sample = np.einsum("nsi,nsj->sij", g, g) / len(X)  # independent over s
+        se = per_sample.std(axis=0, ddof=1) / np.sqrt(S)
+        assert np.all(np.abs(Gc - G) <= 4.5 * se + 1e-12)
+        assert np.abs(Gc - G).max() < 0.05 * np.abs(G).max()
+    F, Fc = dense_fisher(exact_stats), dense_fisher(cp)
+    assert np.linalg.norm(Fc - F) < 0.05 * np.linalg.norm(F)
+
+
+def _output_variances(p: np.ndarray) -> tuple[float, float]:
+    r"""Closed forms of :math:`E\lVert cc^\top - F_z\rVert_F^2` for one softmax example:
+    sampled label :math:`\sum_y p_y\lVert p - e_y\rVert^4 - \lVert F_z\rVert_F^2`; random
+    signs, with :math:`M = B^\top B` and Rademacher moments,
+    :math:`(\operatorname{tr}F_z)^2 + \lVert F_z\rVert_F^2 - 2\sum_i M_{ii}^2`."""
+    F = np.diag(p) - np.outer(p, p)
+    sampled = float(np.sum(p * np.sum((p[None, :] - np.eye(len(p))) ** 2, axis=1) ** 2))
+    M_diag = p * np.sum((np.eye(len(p)) - p[None, :]) ** 2, axis=1)  # ||B e_i||^2
+    signs = np.trace(F) ** 2 + np.sum(F**2) - 2 * np.sum(M_diag**2)
+    return sampled - np.sum(F**2), float(signs)
+
+
+@pytest.mark.parametrize("logits", [[0.0, 0.0, 0.0, 0.0], [0.3, -0.2, 0.1, 0.0],
+                                    [6.0, 0.0, -1.0, 0.5]])
+def test_output_estimator_variances_match_closed_forms(logits) -> None:
+    # a linear softmax layer with identity weights: the output factor G is c c^T itself
+    net = MLP([4, 4], output="softmax")
+    params = [np.hstack([np.eye(4), np.zeros((4, 1))])]
+    X = np.asarray([logits])
+    p = net.predict_proba(params, X)[0]
+    F = np.diag(p) - np.outer(p, p)
+    S = 40_000
+    measured = {}
+    for method in ("monte_carlo", "curvature_prop"):
+        g = true_fisher_stats(net, params, X, method=method, n_samples=S,
+                              rng=np.random.default_rng(11)).preactivation_grads[0][0]
+        err = np.sum((np.einsum("si,sj->sij", g, g) - F) ** 2, axis=(1, 2))
+        measured[method] = (err.mean(), err.std(ddof=1) / np.sqrt(S))
+    for method, closed in zip(("monte_carlo", "curvature_prop"), _output_variances(p),
+                              strict=True):
+        mean, se = measured[method]
+        assert abs(mean - closed) <= 4.5 * se + 1e-12
+    v_mc, v_cp = _output_variances(p)
+    if logits[0] == 6.0:  # confident prediction: random signs are far less noisy
+        assert v_cp < 0.2 * v_mc
+    if not any(logits):  # uniform: the sampled label is the better of the two
+        assert v_mc < v_cp
+
+
+def test_curvature_prop_gaussian_has_lower_variance() -> None:
+    # Gaussian output: sampled targets are Gaussian vectors, random signs are Rademacher;
+    # same covariance I / sigma^2, fourth moments 3 vs 1 on the diagonal
+    net, params, X, _ = _problem("gaussian", n=5)
+    exact = kfac_factors(true_fisher_stats(net, params, X))
+    err = {}
+    for method in ("monte_carlo", "curvature_prop"):
+        rng = np.random.default_rng(3)
+        draws = [sum(np.sum((G - Ge) ** 2) for (_, G), (_, Ge) in zip(
+            kfac_factors(true_fisher_stats(net, params, X, method=method, rng=rng)),
+            exact, strict=True)) for _ in range(3000)]
+        err[method] = (np.mean(draws), np.std(draws, ddof=1) / np.sqrt(len(draws)))
+    diff = err["monte_carlo"][0] - err["curvature_prop"][0]
+    assert diff > 4.5 * np.hypot(err["monte_carlo"][1], err["curvature_prop"][1])
+
+
+@pytest.mark.parametrize("output", ["softmax", "gaussian"])
+def test_objective_curvature_prop_matches_true_fisher_stats(output) -> None:
+    from infogeo.learning import NetworkObjective
+    net, params, X, y = _problem(output, n=7)
+    obj = NetworkObjective(net, X, y, fisher="curvature_prop", n_samples=3,
+                           rng=np.random.default_rng(4))
+    stats = obj.stats(params)
+    ref = true_fisher_stats(net, params, X, method="curvature_prop", n_samples=3,
+                            rng=np.random.default_rng(4))
+    assert stats.kind == ref.kind == "true-curvature-prop"
+    for g, r in zip(stats.preactivation_grads, ref.preactivation_grads, strict=True):
+        np.testing.assert_allclose(g, r, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(stats.column_weights, np.full(3, 1 / 3))
+    with pytest.raises(TypeError, match="rng"):
+        NetworkObjective(net, X, y, fisher="curvature_prop")
+    with pytest.raises(ValueError, match="curvature_prop"):
+        NetworkObjective(net, X, y, fisher="rademacher")
