@@ -166,3 +166,22 @@ def test_continuation_reaches_far_pairs() -> None:
     np.testing.assert_allclose(family.exp(shot.tangent_vec[0] * a, a), b, rtol=1e-9)
     # exp amplifies errors ~1000-fold at this length (9.2): compare the velocities
     np.testing.assert_allclose(engine.tangent_vec, shot.tangent_vec, rtol=1e-9)
+
+
+def test_bent_chord_start_is_the_geodesic_to_second_order() -> None:
+    # the chord misses log_x(y) by O(L^2), the bent chord (parabola with the field's
+    # midpoint acceleration) by O(L^3): halving the length divides its error by ~8
+    flow = Dirichlet(3)._flow
+    rng = np.random.default_rng(3)
+    u = np.log(rng.uniform(0.5, 5.0, size=(6, 3)))
+    direction = rng.normal(size=(6, 3))
+    errors = {}
+    for h in (0.2, 0.1):
+        w = u + h * direction
+        exact = flow.log(w, u, tol=1e-12).solution
+        errors[h] = (np.linalg.norm(flow._bent_chord(u, w) - exact, axis=-1),
+                     np.linalg.norm((w - u) - exact, axis=-1))
+    bent_ratio = errors[0.2][0] / errors[0.1][0]
+    chord_ratio = errors[0.2][1] / errors[0.1][1]
+    assert np.all(bent_ratio > 6.0) and np.all(chord_ratio < 5.0)
+    assert np.all(errors[0.1][0] < 0.2 * errors[0.1][1])
