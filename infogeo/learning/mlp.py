@@ -30,7 +30,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from .._checks import as_finite_array, check_positive, check_positive_int, check_rng
-from ._output_fisher import OutputFisherMethods, _log_softmax, sample_categorical
+from . import _output_fisher
+from ._output_fisher import _log_softmax, sample_categorical
 
 __all__ = ["MLP", "ForwardCache", "check_reduction", "sample_categorical"]
 
@@ -90,7 +91,7 @@ def _activation_derivative(name: str, s: NDArray, x: NDArray) -> NDArray:
     return np.ones_like(s)
 
 
-class MLP(OutputFisherMethods):
+class MLP:
     r"""A dense network with tanh/ReLU hidden layers and a softmax or Gaussian output.
 
     Parameters
@@ -252,6 +253,14 @@ class MLP(OutputFisherMethods):
         if self.output != "softmax":
             raise NotImplementedError("MLP.predict_proba needs output='softmax'")
         return np.exp(_log_softmax(self.forward(params, X).outputs))
+
+    # the Fisher of the output likelihood in z (in _output_fisher.py)
+    sample_targets = _output_fisher.sample_targets
+    output_fisher_sqrt = _output_fisher.output_fisher_sqrt
+    random_sign_columns = _output_fisher.random_sign_columns
+    output_fisher_gram = _output_fisher.output_fisher_gram
+    output_fisher_quadratic = _output_fisher.output_fisher_quadratic
+    output_fisher_bilinear = _output_fisher.output_fisher_bilinear
 
     def output_jvp(self, params: Sequence[NDArray], cache: ForwardCache,
                    directions: Sequence[NDArray]) -> NDArray:
