@@ -161,7 +161,7 @@ def _point(family: SymbolicFamily, at: Any, lo: sp.Expr, what: str) -> tuple[sp.
     names = names_of(family.params + family.hyperparams)
     if isinstance(at, float):  # 1.5 → 3/2: exact, so that closed forms stay exact
         at = sp.nsimplify(at, rational=True)
-    c = as_expr(at, what, names) if isinstance(at, str) else sp.sympify(at)
+    c = as_expr(at, what, names)  # strings by the safe grammar, never sympify
     if not isinstance(c, sp.Expr) or (c.is_number and not c.is_real):
         raise ValueError(f"{what} must be a real number or expression, got {shown(at)}")
     if c.free_symbols & set(family.params):

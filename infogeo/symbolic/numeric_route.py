@@ -27,6 +27,7 @@ from ..manifolds.numeric_family import NumericFamily
 from ._timeout import DerivationTimeout, clock, time_limit
 from .expectation import ExpectationEngine, NotClosed
 from .family import SymbolicFamily
+from .inputs import as_expr
 from .numeric import lambdify_numpy, stable_log
 
 __all__ = ["numeric_manifold", "SymbolicNumericManifold"]
@@ -147,7 +148,7 @@ def numeric_manifold(family: SymbolicFamily, hyper: Mapping[sp.Symbol, float], *
     sub = {h: sp.Float(val, 17) for h, val in hyper.items()}  # round-trips exactly
     logpdf = stable_log(family.logpdf.xreplace(sub))
     p = family.params
-    support = [(sp.sympify(lo).xreplace(sub), sp.sympify(hi).xreplace(sub))
+    support = [(as_expr(lo, "support").xreplace(sub), as_expr(hi, "support").xreplace(sub))
                for lo, hi in family.support]
     multivariate = len(family.variables) > 1
     bounds = None if multivariate else lambdify_numpy(p, list(support[0]))

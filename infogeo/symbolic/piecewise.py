@@ -28,6 +28,8 @@ from typing import Any
 
 import sympy as sp
 
+from .inputs import as_expr
+
 __all__ = ["fold_indicators", "variable_pieces", "conditions_on", "Region", "regions",
            "resolve"]
 
@@ -112,7 +114,7 @@ def _break_points(exprs: Sequence[sp.Expr], var: sp.Symbol, ends: Sequence[Any] 
                     continue
                 root = _root(rel, var)
                 if root is not None and any(sp.simplify(root - e) == 0 for e in ends
-                                            if sp.sympify(e).is_finite is not False):
+                                            if as_expr(e, "support").is_finite is not False):
                     continue
                 if root is None or not (root.is_number and root.is_real):
                     raise NotImplementedError(
