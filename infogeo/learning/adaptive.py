@@ -41,14 +41,13 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .._checks import check_in_interval, check_positive, check_positive_int
-from ..flows.damping import levenberg_marquardt_damping, tikhonov
 from ..flows.preconditioners import precondition
 from ..flows.step_rules import quadratic_model_step
 from ..flows.transforms import GradientTransformation, chain
 from .curvature import network_quadratic_form, objective_of
 from .fisher import FisherStats
 from .kronecker import check_damping
-from .optim import _with_l2
+from .optim import network_damping
 from .probes import (
     CANDIDATES,
     ProbeForms,
@@ -437,12 +436,9 @@ def adaptive_natural_gradient(stats_fn: StatsFn, *, damping: float = 1e-2,
     """
     damping = check_damping(damping)
     form = network_quadratic_form(stats_fn, reduction, quadratic_form)
-    l2 = float(getattr(objective_of(stats_fn), "l2_reg", 0.0) or 0.0)
-    damp = (levenberg_marquardt_damping(damping, quadratic_form=_with_l2(form, l2),
-                                        interval=damping_interval, decay=damping_decay,
-                                        min_damping=min_damping, max_damping=max_damping,
-                                        include_damping_in_model=False)
-            if adapt_damping else tikhonov(damping))
+    damp = network_damping(stats_fn, form, damping, adapt_damping,
+                           damping_interval, damping_decay, min_damping, max_damping,
+                           include_damping_in_model=False)
     curvature = adaptive_curvature(stats_fn, reduction=reduction, **adaptive)
     return chain(damp, curvature, precondition(damping=None),
                  quadratic_model_step(form, momentum=True, include_damping_in_model=False))

@@ -183,6 +183,21 @@ def _with_l2(form: Any, l2: float) -> Any:
     return gram
 
 
+def network_damping(stats_fn: Any, form: Any, damping: float, adapt_damping: bool,
+                    interval: int, decay: float, min_damping: float, max_damping: float,
+                    include_damping_in_model: bool) -> GradientTransformation:
+    r"""The damping piece of a network optimizer: Levenberg–Marquardt adaptation judged by
+    the network's quadratic model of :math:`F + \lambda_2 I` (the objective's weight
+    decay), or fixed Tikhonov damping."""
+    if not adapt_damping:
+        return tikhonov(damping)
+    l2 = float(getattr(objective_of(stats_fn), "l2_reg", 0.0) or 0.0)
+    return levenberg_marquardt_damping(damping, quadratic_form=_with_l2(form, l2),
+                                       interval=interval, decay=decay,
+                                       min_damping=min_damping, max_damping=max_damping,
+                                       include_damping_in_model=include_damping_in_model)
+
+
 def _curvature_chain(curvature: GradientTransformation, stats_fn: Any, damping: float,
                      reduction: str, rescale: bool, adapt_damping: bool,
                      quadratic_form: Any, lm_factor: float,
@@ -307,12 +322,9 @@ def _adaptive_kfac(stats_fn: StatsFn, *, damping: float = 1e-2, adapt_damping: b
                    ) -> GradientTransformation:
     damping = check_damping(damping)
     form = network_quadratic_form(stats_fn, reduction, quadratic_form)
-    l2 = float(getattr(objective_of(stats_fn), "l2_reg", 0.0) or 0.0)
-    damp = (levenberg_marquardt_damping(damping, quadratic_form=_with_l2(form, l2),
-                                        interval=damping_interval, decay=damping_decay,
-                                        min_damping=min_damping, max_damping=max_damping,
-                                        include_damping_in_model=include_damping_in_model)
-            if adapt_damping else tikhonov(damping))
+    damp = network_damping(stats_fn, form, damping, adapt_damping,
+                           damping_interval, damping_decay, min_damping, max_damping,
+                           include_damping_in_model)
     curvature = kfac_curvature(stats_fn, ema_decay=ema_decay, inverse_every=inverse_every,
                                factor_subsample=factor_subsample, damping_mode=damping_mode,
                                reduction=reduction)
