@@ -35,12 +35,12 @@ Example
 (True, 'max_iter')
 """
 
-from .adaptive import (
+from .adaptive import adaptive_curvature, adaptive_natural_gradient
+from .adaptive_rules import (
     AdaptiveCurvature,
     AdaptiveState,
     ProbeRecord,
-    adaptive_curvature,
-    adaptive_natural_gradient,
+    next_refresh_interval,
     select_approximation,
 )
 from .bayes_models import BayesianLinearRegression, BayesianLogisticRegression, GaussianPosterior
@@ -104,6 +104,8 @@ from .probes import (
     reduction_fraction,
     solve_layer,
     stats_fisher_vector_products,
+    stats_form_cost,
+    stats_quadratic_forms,
 )
 from .train import TrainResult, train
 
@@ -125,5 +127,6 @@ __all__ = [
     "AdaptiveCurvature", "AdaptiveState", "ProbeRecord", "CANDIDATES", "direction_error",
     "fisher_vector_products", "stats_fisher_vector_products", "layer_approximation",
     "layer_cost", "solve_layer", "fisher_quadratic_forms", "model_reduction",
-    "reduction_fraction", "probe_rows",
+    "reduction_fraction", "probe_rows", "next_refresh_interval", "stats_quadratic_forms",
+    "stats_form_cost",
 ]

@@ -36,14 +36,22 @@ inverse period of Martens & Grosse 2015, §8).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .._checks import check_in_interval, check_positive, check_positive_int
 from ..flows.preconditioners import precondition
 from ..flows.step_rules import quadratic_model_step
 from ..flows.transforms import GradientTransformation, chain
+from .adaptive_rules import (
+    AdaptiveCurvature,
+    AdaptiveState,
+    ProbeRecord,
+    next_refresh_interval,
+    select_approximation,
+)
 from .curvature import network_quadratic_form, objective_of
 from .fisher import FisherStats
 from .kronecker import check_damping
@@ -58,8 +66,11 @@ from .probes import (
     layer_cost,
     model_reduction,
     network_probes,
+    probe_rows,
     solve_layer,
+    stats_form_cost,
     stats_probes,
+    stats_quadratic_forms,
 )
 
 __all__ = ["AdaptiveState", "ProbeRecord", "AdaptiveCurvature", "adaptive_curvature",
@@ -68,128 +79,16 @@ __all__ = ["AdaptiveState", "ProbeRecord", "AdaptiveCurvature", "adaptive_curvat
 StatsFn = Callable[[Any], FisherStats]
 
 
-def select_approximation(errors: dict[str, float], costs: dict[str, float],
-                         current: str | None, *, tolerance: float, budget: float,
-                         hysteresis: float = 0.0) -> str:
-    r"""The choice rule of one layer at one probe (module docstring).
-
-    Parameters
-    ----------
-    errors, costs : dict
-        :math:`\varepsilon_c` and :math:`\kappa_c` per candidate.
-    current : str or None
-        The choice in use (judged with the looser threshold :math:`\tau(1+h)`).
-    tolerance, budget, hysteresis : float
-        :math:`\tau`, :math:`B`, :math:`h \in [0, 1)`.
-    """
-    affordable = [c for c in errors if costs[c] <= budget]
-    if not affordable:  # nothing fits: the cheapest there is
-        return min(errors, key=lambda c: costs[c])
-
-    def good_enough(c: str) -> bool:
-        return errors[c] <= tolerance * ((1 + hysteresis) if c == current else (1 - hysteresis))
-
-    acceptable = [c for c in affordable if good_enough(c)]
-    if acceptable:
-        return min(acceptable, key=lambda c: (costs[c], errors[c]))
-    best = min(affordable, key=lambda c: errors[c])
-    if current in affordable and errors[current] <= errors[best] * (1 + hysteresis):
-        return current
-    return best
-
-
-class ProbeRecord(NamedTuple):
-    r"""One step at which something was measured.
-
-    Attributes
-    ----------
-    step : int
-    errors : tuple of dict
-        Per layer, the measured error of every candidate probed (empty if the layer's
-        candidates were not probed): the lost fraction of the best model reduction
-        (``quality="reduction"``) or the direction error (``"direction"``).
-    costs : tuple of dict
-        Per layer, the flops of every candidate (build and apply once).
-    budget : float
-    choices : tuple of str
-        The approximation of each layer after this step.
-    staleness : tuple of (float or None)
-        Per layer, :math:`1 - m(u_{\text{stale}})/m(u_{\text{fresh}})` of the
-        approximation kept since the last refresh, or None if not measured.
-    refresh : tuple of int
-        Per layer, the refresh interval after this step.
-    """
-
-    step: int
-    errors: tuple[dict[str, float], ...]
-    costs: tuple[dict[str, float], ...]
-    budget: float
-    choices: tuple[str, ...]
-    staleness: tuple[float | None, ...] = ()
-    refresh: tuple[int, ...] = ()
-
-
-class AdaptiveState(NamedTuple):
-    """State of :func:`adaptive_curvature`.
-
-    Attributes
-    ----------
-    step : int
-    choices : tuple of str
-        The approximation each layer uses now.
-    pending : tuple of (str or None, int)
-        Per layer, a challenger and how many probes in a row it has won.
-    approximations : list
-        The built approximations in use (possibly stale).
-    flops : float
-        Curvature flops spent so far (approximations built and applied, and probes).
-    history : tuple of ProbeRecord
-    next_probe, interval : int
-        The step of the next candidate probe and the current interval between them
-        (doubled, up to ``max_probe_every``, while no layer changes its choice; reset on
-        a change or when the budget changes).
-    refresh_intervals, next_refresh : tuple of int
-        Per layer, the interval between rebuilds of its approximation and the step of
-        the next rebuild.
-    apply_costs : tuple of float
-        Per layer, the flops of one solve with the approximation in use.
-    budget : float
-        The budget at the last step.
-    """
-
-    step: int
-    choices: tuple[str, ...]
-    pending: tuple[tuple[str | None, int], ...]
-    approximations: list
-    flops: float
-    history: tuple[ProbeRecord, ...]
-    next_probe: int = 0
-    interval: int = 1
-    refresh_intervals: tuple[int, ...] = ()
-    next_refresh: tuple[int, ...] = ()
-    apply_costs: tuple[float, ...] = ()
-    budget: float = np.nan
-
-
-class AdaptiveCurvature:
-    """Per-layer approximations solved one block at a time: ``solve(v, damping)``."""
-
-    def __init__(self, approximations: Sequence[Any], choices: Sequence[str]) -> None:
-        self.approximations, self.choices = list(approximations), tuple(choices)
-
-    def solve(self, v: Sequence[np.ndarray], damping: float) -> list[np.ndarray]:
-        return [solve_layer(a, g, damping)
-                for a, g in zip(self.approximations, v, strict=True)]
-
-
 def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDATES,
                        quality: str = "reduction", tolerance: float = 0.1,
                        budget: float | Callable[[int], float] = np.inf,
                        hysteresis: float = 0.2, patience: int = 2,
                        refresh: int | str = "adaptive", refresh_tolerance: float = 0.3,
-                       max_refresh: int = 32, probe: Any = "exact", probe_every: int = 10,
-                       max_probe_every: int | None = None, probe_size: int | None = 128,
-                       rank: int = 8, reduction: str = "mean") -> GradientTransformation:
+                       max_refresh: int = 32, first_refresh: int = 1,
+                       staleness_probe: str = "stats", probe: Any = "exact",
+                       probe_every: int = 10, max_probe_every: int | None = None,
+                       probe_size: int | None = 128, rank: int = 8,
+                       reduction: str = "mean") -> GradientTransformation:
     r"""Per-layer Fisher approximation and refresh interval chosen by measured quality
     under a flop budget (module docstring), published as the extra ``curvature``.
 
@@ -247,6 +146,13 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
             raise ValueError(f"refresh must be 'adaptive' or a positive int, got {refresh!r}")
         refresh = check_positive_int(refresh, "refresh")
     max_refresh = check_positive_int(max_refresh, "max_refresh")
+    first_refresh = check_positive_int(first_refresh, "first_refresh")
+    if first_refresh > max_refresh:
+        raise ValueError(f"first_refresh must be <= max_refresh ({max_refresh}), got "
+                         f"{first_refresh}")
+    if staleness_probe not in ("stats", "probe"):
+        raise ValueError(f"staleness_probe must be 'stats' or 'probe', got "
+                         f"{staleness_probe!r}")
     patience = check_positive_int(patience, "patience")
     probe_every = check_positive_int(probe_every, "probe_every")
     max_probe_every = (8 * probe_every if max_probe_every is None
@@ -271,7 +177,8 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
         products_fn, forms_fn = stats_probes(stats_fn, reduction)
     elif probe == "exact":
         products_fn, forms_fn = (network_probes(stats_fn, probe_size, reduction)
-                                 if multi or adaptive_refresh else (None, None))
+                                 if multi or (adaptive_refresh and staleness_probe == "probe")
+                                 else (None, None))
     else:
         raise ValueError(f"probe must be 'exact', 'stats' or a callable, got {probe!r}")
 
@@ -298,6 +205,16 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
             return want, (None, 0)
         return current, (want, wins)
 
+    def layer_forms(stats: FisherStats, l: int, dirs: list, step: int) -> NDArray:
+        """u^T F_ll u of the fresh statistics on the probe rows (the staleness reference)."""
+        rows = probe_rows(np.arange(stats.n_examples), probe_size, step)
+        return stats_quadratic_forms(stats, l, dirs, reduction, rows)
+
+    def layer_forms_cost(stats: FisherStats, l: int, n_dirs: int) -> float:
+        m = min(probe_size or stats.n_examples, stats.n_examples)
+        g = stats.preactivation_grads[l]
+        return n_dirs * stats_form_cost(m, g.shape[1], stats.inputs[l].shape[1], g.shape[2])
+
     def update(grads: Any, state: AdaptiveState, params: Any = None, **extra: Any
                ) -> tuple[Any, AdaptiveState]:
         if params is None:
@@ -315,11 +232,11 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
                                          flops=state.flops + sum(state.apply_costs))
         stats = stats_fn(params)
         n_probe = min(probe_size or stats.n_examples, stats.n_examples)
-        # one forward-mode pass (~4 flops per example and weight), twice with a backward
-        jvp = 4.0 * n_probe * sum(np.size(w) for w in params)
+        if probe == "exact":  # a forward-mode pass: ~4 flops per probe row and weight
+            probe_cost = 4.0 * n_probe * sum(np.size(w) for w in params)
         out: dict[str, list] = {k: [] for k in ("choice", "pending", "approx", "errors",
                                                 "stale", "interval", "next", "apply")}
-        spent, measured = 0.0, False
+        spent, measuring, measured = 0.0, 0.0, False
         for l, g in enumerate(grads):
             current = state.choices[l] if started else None
             if not due[l]:
@@ -330,6 +247,8 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
                     out[k].append(v)
                 spent += state.apply_costs[l]
                 continue
+            if probe != "exact":  # the statistics' forms (or a callable: counted alike)
+                probe_cost = layer_forms_cost(stats, l, 1)
             costs = costs_of(stats, l)
             probed = ([c for c in candidates if costs[c] <= limit]
                       or [min(candidates, key=costs.__getitem__)]) if probe_all \
@@ -337,31 +256,39 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
             built = {c: build(c, stats, l, state) for c in probed}
             dirs = [solve_layer(built[c], g, lam) for c in probed]
             spent += sum(costs[c] for c in probed)
-            measure_stale = adaptive_refresh and started and current in built
-            if measure_stale:
-                dirs.append(solve_layer(state.approximations[l], g, lam))
             err: dict[str, float] = {}
-            stale = None
-            if len(probed) > 1 or measure_stale:
-                # several candidates or a stale measurement: multi or adaptive_refresh
+            if len(probed) > 1:  # compare the candidates (multi only)
                 assert forms_fn is not None and products_fn is not None
                 measured = True
-                m = [model_reduction(g, u, f + lam * float(np.vdot(u, u))) for u, f in
-                     zip(dirs, forms_fn(params, l, dirs, step), strict=True)]
-                spent += jvp * len(dirs)
-                if measure_stale:
-                    assert current is not None  # measure_stale means current in built
-                    fresh = m[probed.index(current)]
-                    stale = max(0.0, 1.0 - m[-1] / fresh) if fresh > 0 else 0.0
-                if len(probed) > 1 and quality == "reduction":
-                    best = max(m[:len(probed)])
+                if quality == "reduction":
+                    m = [model_reduction(g, u, f + lam * float(np.vdot(u, u))) for u, f in
+                         zip(dirs, forms_fn(params, l, dirs, step), strict=True)]
+                    best = max(m)
                     err = {c: (1.0 - mc / best if best > 0 else 0.0)
-                           for c, mc in zip(probed, m, strict=False)}
-                elif len(probed) > 1:
-                    fus = products_fn(params, l, dirs[:len(probed)], step)
+                           for c, mc in zip(probed, m, strict=True)}
+                    measuring += probe_cost * len(dirs)
+                else:
+                    fus = products_fn(params, l, dirs, step)
                     err = {c: direction_error(fu + lam * u, g) for c, u, fu in
-                           zip(probed, dirs, fus, strict=False)}
-                    spent += 2 * jvp * len(probed)
+                           zip(probed, dirs, fus, strict=True)}
+                    measuring += 2 * probe_cost * len(dirs)
+            stale = None
+            if adaptive_refresh and started and current in built:
+                # the stale direction against the fresh one of the same approximation
+                measured = True
+                pair = [dirs[probed.index(current)],
+                        solve_layer(state.approximations[l], g, lam)]
+                if staleness_probe == "stats":
+                    forms = layer_forms(stats, l, pair, step)
+                    measuring += layer_forms_cost(stats, l, 2)
+                else:
+                    assert forms_fn is not None
+                    forms = forms_fn(params, l, pair, step)
+                    measuring += probe_cost * 2
+                fresh, old = (model_reduction(g, u, f + lam * float(np.vdot(u, u)))
+                              for u, f in zip(pair, forms, strict=True))
+                stale = max(0.0, 1.0 - old / fresh) if fresh > 0 else 0.0
+                measuring += costs_of(stats, l, "apply")[current]  # the extra stale solve
             choice, pend = (current if current in built else probed[0]), (None, 0)
             if len(probed) > 1:
                 choice, pend = choose(err, {c: costs[c] for c in probed}, current, limit,
@@ -369,12 +296,11 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
             if not adaptive_refresh:
                 interval = int(refresh)
             elif not started or choice != current:
-                interval = 1  # a new approximation: its staleness is not known yet
+                interval = first_refresh  # a new approximation: its staleness not known
             else:
-                interval = state.refresh_intervals[l]
-                if stale is not None:
-                    interval = (min(2 * interval, max_refresh) if stale <= refresh_tolerance
-                                else max(1, interval // 2))
+                interval = next_refresh_interval(state.refresh_intervals[l], stale,
+                                                 tolerance=refresh_tolerance,
+                                                 max_refresh=max_refresh)
             for k, v in zip(out, (choice, pend, built[choice], err, stale, interval,
                                   step + interval,
                                   costs_of(stats, l, "apply")[choice]), strict=True):
@@ -393,9 +319,10 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
             interval = probe_every if changed else min(2 * state.interval, max_probe_every)
             next_probe = step + interval
         return grads, AdaptiveState(step + 1, choices, tuple(out["pending"]), out["approx"],
-                                    state.flops + spent, history, next_probe, interval,
-                                    tuple(out["interval"]), tuple(out["next"]),
-                                    tuple(out["apply"]), limit)
+                                    state.flops + spent + measuring, history, next_probe,
+                                    interval, tuple(out["interval"]), tuple(out["next"]),
+                                    tuple(out["apply"]), limit,
+                                    state.probe_flops + measuring)
 
     def publish(state: AdaptiveState) -> dict[str, Any]:
         out: dict[str, Any] = {"curvature": AdaptiveCurvature(state.approximations,
@@ -405,7 +332,7 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
         return out
 
     def init(params: Any) -> AdaptiveState:
-        return AdaptiveState(0, (), (), [], 0.0, (), 0, probe_every)
+        return AdaptiveState(0, (), (), [], 0.0, (), 0, probe_every, probe_flops=0.0)
 
     return GradientTransformation(init, update, publish)
 

@@ -52,7 +52,8 @@ from .mlp import MLP, check_reduction
 
 __all__ = ["CANDIDATES", "layer_approximation", "layer_cost", "solve_layer",
            "fisher_vector_products", "fisher_quadratic_forms",
-           "stats_fisher_vector_products", "direction_error", "model_reduction",
+           "stats_fisher_vector_products", "stats_quadratic_forms", "stats_form_cost",
+           "direction_error", "model_reduction",
            "reduction_fraction", "probe_rows", "network_probes", "stats_probes",
            "forms_from_products", "ProbeProducts", "ProbeForms"]
 
@@ -223,6 +224,41 @@ def stats_fisher_vector_products(stats: FisherStats, layer: int,
     return out
 
 
+def stats_quadratic_forms(stats: FisherStats, layer: int, directions: Sequence[NDArray],
+                          reduction: str = "mean", rows: Any = None) -> NDArray:
+    r"""Quadratic forms of the layer block of the Fisher the statistics hold, from the
+    gradient columns already there (no Fisher formed, no pass through the network):
+
+    .. math::
+
+        u^\top \hat F_{ll} u = c\sum_{n,s} w_s\,\big(g_{ns}^\top U a_n\big)^2 ,
+
+    :math:`u = \operatorname{vec}U`, :math:`U` of shape ``[d_out, d_in]``. ``rows``
+    (indices or a slice) restricts the sum to a subset of the examples, the mean then
+    taken over that subset (``reduction="mean"``: an estimate of the whole mean; ``"sum"``
+    rescales by :math:`N/m`). Costs :func:`stats_form_cost` flops per direction.
+    """
+    check_reduction(reduction)
+    a, g, w = stats.inputs[layer], stats.preactivation_grads[layer], stats.column_weights
+    if rows is not None:
+        a, g = a[rows], g[rows]
+    m = a.shape[0]
+    c = 1.0 / m if reduction == "mean" else stats.n_examples / m
+    out = np.empty(len(directions))
+    for k, u in enumerate(directions):
+        proj = np.einsum("nsj,nj->ns", g, a @ np.asarray(u).T)  # g_ns^T U a_n
+        out[k] = c * float(np.sum(proj**2 * w))
+    return out
+
+
+def stats_form_cost(n_rows: int, n_columns: int, d_in: int, d_out: int) -> float:
+    r"""Flops of one :func:`stats_quadratic_forms` direction on ``n_rows`` rows:
+    :math:`2md_{in}d_{out}` for :math:`AU^\top`, :math:`2mSd_{out}` for the
+    projections, :math:`3mS` to square, weight and sum."""
+    return float(2 * n_rows * d_in * d_out + 2 * n_rows * n_columns * d_out
+                 + 3 * n_rows * n_columns)
+
+
 def direction_error(curvature_times_u: NDArray, g: NDArray) -> float:
     r"""Scale-free error of a preconditioned direction :math:`u` against the exact damped
     system :math:`(F + \lambda I)u = g`, given :math:`r = (F+\lambda I)u`:
@@ -321,7 +357,10 @@ def stats_probes(stats_fn: Callable[[Any], FisherStats], reduction: str
     the quadratic forms from them."""
     def products(params: Any, layer: int, directions: list, step: int) -> list:
         return stats_fisher_vector_products(stats_fn(params), layer, directions, reduction)
-    return products, forms_from_products(products)
+
+    def forms(params: Any, layer: int, directions: list, step: int) -> NDArray:
+        return stats_quadratic_forms(stats_fn(params), layer, directions, reduction)
+    return products, forms
 
 
 def forms_from_products(products: ProbeProducts) -> ProbeForms:
