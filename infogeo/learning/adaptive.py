@@ -64,6 +64,7 @@ from .probes import (
     forms_from_products,
     layer_approximation,
     layer_cost,
+    layer_form_cost,
     model_reduction,
     network_probes,
     probe_rows,
@@ -85,7 +86,7 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
                        hysteresis: float = 0.2, patience: int = 2,
                        refresh: int | str = "adaptive", refresh_tolerance: float = 0.3,
                        max_refresh: int = 32, first_refresh: int = 1,
-                       staleness_probe: str = "stats", probe: Any = "exact",
+                       staleness_probe: str = "probe", probe: Any = "exact",
                        probe_every: int = 10, max_probe_every: int | None = None,
                        probe_size: int | None = 128, rank: int = 8,
                        reduction: str = "mean") -> GradientTransformation:
@@ -150,6 +151,7 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
     if first_refresh > max_refresh:
         raise ValueError(f"first_refresh must be <= max_refresh ({max_refresh}), got "
                          f"{first_refresh}")
+    owner = objective_of(stats_fn)
     if staleness_probe not in ("stats", "probe"):
         raise ValueError(f"staleness_probe must be 'stats' or 'probe', got "
                          f"{staleness_probe!r}")
@@ -231,9 +233,9 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
             return grads, state._replace(step=step + 1, budget=limit,
                                          flops=state.flops + sum(state.apply_costs))
         stats = stats_fn(params)
+        n_weights = sum(np.size(w) for w in params)
         n_probe = min(probe_size or stats.n_examples, stats.n_examples)
-        if probe == "exact":  # a forward-mode pass: ~4 flops per probe row and weight
-            probe_cost = 4.0 * n_probe * sum(np.size(w) for w in params)
+        forward_paid = False
         out: dict[str, list] = {k: [] for k in ("choice", "pending", "approx", "errors",
                                                 "stale", "interval", "next", "apply")}
         spent, measuring, measured = 0.0, 0.0, False
@@ -247,8 +249,9 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
                     out[k].append(v)
                 spent += state.apply_costs[l]
                 continue
-            if probe != "exact":  # the statistics' forms (or a callable: counted alike)
-                probe_cost = layer_forms_cost(stats, l, 1)
+            def probe_cost(l: int = l) -> float:  # one quadratic form of the probe
+                return (layer_form_cost(owner.net, l, n_probe) if probe == "exact"
+                        else layer_forms_cost(stats, l, 1))
             costs = costs_of(stats, l)
             probed = ([c for c in candidates if costs[c] <= limit]
                       or [min(candidates, key=costs.__getitem__)]) if probe_all \
@@ -257,38 +260,52 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
             dirs = [solve_layer(built[c], g, lam) for c in probed]
             spent += sum(costs[c] for c in probed)
             err: dict[str, float] = {}
-            if len(probed) > 1:  # compare the candidates (multi only)
-                assert forms_fn is not None and products_fn is not None
-                measured = True
-                if quality == "reduction":
-                    m = [model_reduction(g, u, f + lam * float(np.vdot(u, u))) for u, f in
-                         zip(dirs, forms_fn(params, l, dirs, step), strict=True)]
-                    best = max(m)
-                    err = {c: (1.0 - mc / best if best > 0 else 0.0)
-                           for c, mc in zip(probed, m, strict=True)}
-                    measuring += probe_cost * len(dirs)
-                else:
-                    fus = products_fn(params, l, dirs, step)
-                    err = {c: direction_error(fu + lam * u, g) for c, u, fu in
-                           zip(probed, dirs, fus, strict=True)}
-                    measuring += 2 * probe_cost * len(dirs)
             stale = None
-            if adaptive_refresh and started and current in built:
-                # the stale direction against the fresh one of the same approximation
+            measure_stale = adaptive_refresh and started and current in built
+            compare = len(probed) > 1  # several candidates: multi only
+            if measure_stale:  # the stale direction, against the fresh one
+                dirs.append(solve_layer(state.approximations[l], g, lam))
+                measuring += costs_of(stats, l, "apply")[current]  # the extra solve
+            # which directions need the probe's forms u^T F_ll u
+            on_probe = ((len(probed) if compare and quality == "reduction" else 0)
+                        if not (measure_stale and staleness_probe == "probe")
+                        else len(dirs))
+            if on_probe:
+                assert forms_fn is not None
                 measured = True
-                pair = [dirs[probed.index(current)],
-                        solve_layer(state.approximations[l], g, lam)]
+                ask = dirs if on_probe == len(dirs) else dirs[:on_probe]
+                if on_probe == len(dirs) and not compare:  # only the fresh and the stale
+                    ask = [dirs[probed.index(current)], dirs[-1]]
+                forms = list(forms_fn(params, l, ask, step))
+                measuring += probe_cost() * len(ask)
+                if probe == "exact" and not forward_paid:  # the probe rows' forward pass
+                    measuring += 2.0 * n_probe * n_weights
+                    forward_paid = True
+                m = [model_reduction(g, u, f + lam * float(np.vdot(u, u)))
+                     for u, f in zip(ask, forms, strict=True)]
+            if compare and quality == "reduction":
+                best = max(m[:len(probed)])
+                err = {c: (1.0 - mc / best if best > 0 else 0.0)
+                       for c, mc in zip(probed, m, strict=False)}
+            elif compare:
+                assert products_fn is not None
+                measured = True
+                fus = products_fn(params, l, dirs[:len(probed)], step)
+                err = {c: direction_error(fu + lam * u, g) for c, u, fu in
+                       zip(probed, dirs, fus, strict=False)}
+                # a full forward-mode pass and a backward pass per direction
+                measuring += 8.0 * n_probe * n_weights * len(probed)
+            if measure_stale:
+                measured = True
                 if staleness_probe == "stats":
-                    forms = layer_forms(stats, l, pair, step)
+                    pair = [dirs[probed.index(current)], dirs[-1]]
+                    forms = list(layer_forms(stats, l, pair, step))
                     measuring += layer_forms_cost(stats, l, 2)
+                    fresh, old = (model_reduction(g, u, f + lam * float(np.vdot(u, u)))
+                                  for u, f in zip(pair, forms, strict=True))
                 else:
-                    assert forms_fn is not None
-                    forms = forms_fn(params, l, pair, step)
-                    measuring += probe_cost * 2
-                fresh, old = (model_reduction(g, u, f + lam * float(np.vdot(u, u)))
-                              for u, f in zip(pair, forms, strict=True))
+                    fresh, old = m[probed.index(current)] if compare else m[0], m[-1]
                 stale = max(0.0, 1.0 - old / fresh) if fresh > 0 else 0.0
-                measuring += costs_of(stats, l, "apply")[current]  # the extra stale solve
             choice, pend = (current if current in built else probed[0]), (None, 0)
             if len(probed) > 1:
                 choice, pend = choose(err, {c: costs[c] for c in probed}, current, limit,

@@ -53,6 +53,7 @@ from .mlp import MLP, check_reduction
 __all__ = ["CANDIDATES", "layer_approximation", "layer_cost", "solve_layer",
            "fisher_vector_products", "fisher_quadratic_forms",
            "stats_fisher_vector_products", "stats_quadratic_forms", "stats_form_cost",
+           "layer_fisher_quadratic_forms", "layer_form_cost",
            "direction_error", "model_reduction",
            "reduction_fraction", "probe_rows", "network_probes", "stats_probes",
            "forms_from_products", "ProbeProducts", "ProbeForms"]
@@ -201,6 +202,48 @@ def fisher_quadratic_forms(net: MLP, params: Sequence[NDArray], X: Any,
         cache.outputs, net.output_jvp(params, cache, d)).sum() for d in directions])
 
 
+def layer_fisher_quadratic_forms(net: MLP, params: Sequence[NDArray], cache: Any,
+                                 layer: int, directions: Sequence[NDArray],
+                                 reduction: str = "mean") -> NDArray:
+    r"""Exact true-Fisher forms :math:`u^\top F_{ll} u` of directions confined to one
+    layer (``[d_out, d_in]`` matrices :math:`U`), by forward mode **from that layer on**:
+
+    .. math::
+
+        \dot s_l = U a_{l-1},\quad \dot s_k = W_k \dot x_{k-1}\;(k > l),\qquad
+        u^\top F_{ll} u = c\sum_n \dot z_n^\top F_z(x_n)\,\dot z_n ,
+
+    all directions in one product per layer. Equal to :func:`fisher_quadratic_forms` of
+    the directions padded with zeros, without the zero products of the layers before
+    ``layer``: :func:`layer_form_cost` flops per direction. ``cache`` is
+    ``net.forward(params, X)`` of the probe rows.
+    """
+    check_reduction(reduction)
+    n, k = cache.outputs.shape[0], len(directions)
+    D = np.concatenate([np.asarray(u, dtype=float) for u in directions], axis=0)
+    ds = dx = (cache.inputs[layer] @ D.T).reshape(n, k, -1)
+    for j in range(layer, net.n_layers):
+        if j > layer:
+            ds = (dx.reshape(n * k, -1) @ params[j][:, :-1].T).reshape(n, k, -1)
+        deriv = cache.derivative(j, net.activations[j])
+        dx = ds if deriv is None else ds * deriv[:, None, :]
+    c = 1.0 / n if reduction == "mean" else 1.0
+    return np.array([c * float(net.output_fisher_quadratic(cache.outputs, dx[:, i]).sum())
+                     for i in range(k)])
+
+
+def layer_form_cost(net: MLP, layer: int, n_rows: int) -> float:
+    r"""Flops of one :func:`layer_fisher_quadratic_forms` direction on ``n_rows`` rows:
+    :math:`2m\,d_{in}d_{out}` at ``layer``, :math:`2m\,d_{in}d_{out}` (no bias column)
+    and :math:`m\,d_{out}` (activation derivative) at each later layer, :math:`4m\,d_z`
+    for the output-Fisher form."""
+    sizes = net.layer_sizes
+    flops = 2 * n_rows * (sizes[layer] + 1) * sizes[layer + 1]
+    for j in range(layer + 1, net.n_layers):
+        flops += 2 * n_rows * sizes[j] * sizes[j + 1] + n_rows * sizes[j + 1]
+    return float(flops + 4 * n_rows * sizes[-1])
+
+
 def probe_rows(X: Any, probe_size: int | None, step: int) -> Any:
     """The probe subset: every ``len(X) // probe_size``-th row, the offset cycling with
     ``step`` (all rows if ``probe_size`` is None or not smaller)."""
@@ -343,10 +386,14 @@ def network_probes(stats_fn: Callable[[Any], FisherStats], probe_size: int | Non
         return [fv[layer] for fv in fisher_vector_products(
             owner.net, params, X, _layer_directions(params, layer, directions), reduction)]
 
+    last: dict[str, Any] = {}
+
     def forms(params: Any, layer: int, directions: list, step: int) -> NDArray:
-        X = probe_rows(owner.X, probe_size, step)
-        return fisher_quadratic_forms(owner.net, params, X,
-                                      _layer_directions(params, layer, directions), reduction)
+        if last.get("key") != (step, id(params)):  # one forward pass per step and params
+            last["key"] = (step, id(params))
+            last["cache"] = owner.net.forward(params, probe_rows(owner.X, probe_size, step))
+        return layer_fisher_quadratic_forms(owner.net, params, last["cache"], layer,
+                                            directions, reduction)
 
     return products, forms
 
