@@ -99,6 +99,8 @@ from .probes import (
     fisher_vector_products,
     layer_approximation,
     layer_cost,
+    layer_fisher_quadratic_forms,
+    layer_form_cost,
     model_reduction,
     probe_rows,
     reduction_fraction,
@@ -128,5 +130,5 @@ __all__ = [
     "fisher_vector_products", "stats_fisher_vector_products", "layer_approximation",
     "layer_cost", "solve_layer", "fisher_quadratic_forms", "model_reduction",
     "reduction_fraction", "probe_rows", "next_refresh_interval", "stats_quadratic_forms",
-    "stats_form_cost",
+    "stats_form_cost", "layer_fisher_quadratic_forms", "layer_form_cost",
 ]

@@ -310,6 +310,9 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
             if len(probed) > 1:
                 choice, pend = choose(err, {c: costs[c] for c in probed}, current, limit,
                                       state.pending[l] if started else (None, 0))
+                # the candidates built only to be compared are measurement too
+                measuring += sum(costs[c] for c in probed if c != choice)
+                spent -= sum(costs[c] for c in probed if c != choice)
             if not adaptive_refresh:
                 interval = int(refresh)
             elif not started or choice != current:

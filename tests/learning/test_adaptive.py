@@ -21,11 +21,16 @@ from infogeo.learning import (
     flatten_params,
     layer_approximation,
     layer_cost,
+    layer_fisher_quadratic_forms,
+    layer_form_cost,
     model_reduction,
+    next_refresh_interval,
     reduction_fraction,
     select_approximation,
     solve_layer,
     stats_fisher_vector_products,
+    stats_form_cost,
+    stats_quadratic_forms,
     train,
     true_fisher_stats,
 )
@@ -216,6 +221,9 @@ def test_adaptive_optimizer_trains_and_fixed_choice_equals_itself(problem):
     (dict(refresh="sometimes"), "refresh"),
     (dict(refresh=0), "refresh"),
     (dict(refresh_tolerance=0.0), "refresh_tolerance"),
+    (dict(first_refresh=0), "first_refresh"),
+    (dict(first_refresh=8, max_refresh=4), "first_refresh"),
+    (dict(staleness_probe="nope"), "staleness_probe"),
 ])
 def test_bad_arguments_are_named(problem, kwargs, match):
     net, _, X, y, _ = problem
@@ -327,3 +335,83 @@ def test_adaptive_refresh_lengthens_when_stale_is_good_and_not_otherwise(problem
     else:
         assert intervals[-1] == (4, 4) and max(losses) < 1e-10
         assert [r.step for r in state.history][:4] == [1, 3, 7, 11]
+
+
+def test_stats_forms_equal_the_materialised_block_on_all_rows_and_a_subset(problem):
+    """u^T F_ll u from the gradient columns = the formed block of the statistics (Monte
+    Carlo columns, several per example), on all rows and on a strided subset."""
+    net, params, X, y, rng = problem
+    obj = NetworkObjective(net, X, y, rng=np.random.default_rng(5), n_samples=3)
+    stats = obj.stats(params)
+    rows = np.arange(1, len(X), 3)
+    sub = stats._replace(inputs=[a[rows] for a in stats.inputs],
+                         preactivation_grads=[g[rows] for g in stats.preactivation_grads])
+    for l, w in enumerate(params):
+        us = [rng.standard_normal(w.shape) for _ in range(3)]
+        flat = [u.ravel(order="F") for u in us]
+        for st, r in ((stats, None), (sub, rows)):
+            B = block_diagonal_fisher(st, "mean")[l]
+            want = [f @ B @ f for f in flat]
+            np.testing.assert_allclose(stats_quadratic_forms(stats, l, us, "mean", r), want,
+                                       rtol=1e-10)
+        Bs = block_diagonal_fisher(stats, "sum")[l]
+        np.testing.assert_allclose(stats_quadratic_forms(stats, l, us, "sum"),
+                                   [f @ Bs @ f for f in flat], rtol=1e-10)
+    n, s_cols = stats.preactivation_grads[0].shape[:2]
+    d_in, d_out = stats.inputs[0].shape[1], stats.preactivation_grads[0].shape[2]
+    assert stats_form_cost(n, s_cols, d_in, d_out) == 2 * n * d_in * d_out + (
+        2 * n * s_cols * d_out + 3 * n * s_cols)
+
+
+def test_layer_forms_equal_the_formed_exact_block_and_cost_less_than_a_network_pass():
+    rng = np.random.default_rng(11)
+    for output in ("softmax", "gaussian"):
+        net = MLP([4, 6, 5, 3], output=output)
+        params = net.init_params(rng)
+        X = rng.standard_normal((30, 4))
+        F = dense_fisher(true_fisher_stats(net, params, X), "mean")
+        cache = net.forward(params, X)
+        offsets = np.cumsum([0] + [w.size for w in params])
+        for l, w in enumerate(params):
+            us = [rng.standard_normal(w.shape) for _ in range(2)]
+            B = F[offsets[l]:offsets[l + 1], offsets[l]:offsets[l + 1]]
+            want = [u.ravel(order="F") @ B @ u.ravel(order="F") for u in us]
+            got = layer_fisher_quadratic_forms(net, params, cache, l, us)
+            np.testing.assert_allclose(got, want, rtol=1e-10)
+        # the last layer's forms need no pass through the earlier layers
+        assert layer_form_cost(net, 2, 30) < layer_form_cost(net, 0, 30)
+        assert layer_form_cost(net, 0, 30) < 4 * 30 * net.n_params
+
+
+def test_refresh_rule_doubles_caps_halves_and_keeps_unmeasured():
+    rule = dict(tolerance=0.3, max_refresh=8)
+    assert next_refresh_interval(2, 0.1, **rule) == 4
+    assert next_refresh_interval(8, 0.0, **rule) == 8  # capped
+    assert next_refresh_interval(4, 0.31, **rule) == 2
+    assert next_refresh_interval(1, 0.9, **rule) == 1  # floor
+    assert next_refresh_interval(4, None, **rule) == 4
+    assert next_refresh_interval(2, 0.3, **rule) == 4  # at the tolerance: still good
+
+
+def test_first_refresh_and_measurement_flops(problem):
+    """A new approximation is first reused for ``first_refresh`` steps; the measurement
+    flops are part of the flops, zero for a fixed period, and the statistics' forms cost
+    less than the exact probe's."""
+    net, params, X, y, rng = problem
+    obj = NetworkObjective(net, X, y, fisher="exact")
+    _, grads = obj.value_and_grad(params)
+    spent = {}
+    for kw in (dict(first_refresh=3), dict(first_refresh=3, staleness_probe="stats"),
+               dict(refresh=3)):
+        piece = adaptive_curvature(obj.stats, candidates=("kfac",), **kw)
+        state = piece.init(params)
+        for _ in range(7):
+            state = piece.update(grads, state, params, damping=1e-2)[1]
+        assert 0.0 <= state.probe_flops < state.flops
+        spent[kw.get("staleness_probe", kw.get("refresh"))] = state.probe_flops
+        if "first_refresh" in kw:  # rebuilt and measured at 3, then (stale = fresh) at 9
+            assert [r.step for r in state.history] == [3]
+            assert state.history[0].refresh == (6, 6)
+            assert state.history[0].staleness == pytest.approx((0.0, 0.0), abs=1e-12)
+    assert spent[3] == 0.0
+    assert 0.0 < spent["stats"] < spent[None]
