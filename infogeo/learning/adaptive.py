@@ -12,9 +12,11 @@ fit the length, so only this matters):
     m(u) = \frac{(g^\top u)^2}{u^\top A u},\qquad
     \rho(u) = \frac{m(u)}{g^\top A^{-1} g} = \cos^2\angle_A(u, A^{-1}g),
 
-with :math:`u^\top F u` exact, from one forward-mode pass on a probe subset of the data
-(no :math:`F` formed). Every ``probe_every`` steps (doubling while nothing changes) the
-piece builds every affordable candidate :math:`c` of every layer
+with :math:`u^\top F_{ll} u` exact, by forward mode from layer :math:`l` on over a probe
+subset of the data (no :math:`F` formed;
+:func:`~infogeo.learning.probes.layer_fisher_quadratic_forms`). Every ``probe_every``
+steps (doubling while nothing changes) the piece builds every
+affordable candidate :math:`c` of every layer
 (:data:`~infogeo.learning.probes.CANDIDATES`), :math:`u_c = (\tilde F^{(c)}_{ll} +
 \lambda I)^{-1} g_l`, and takes the lost fraction of the best candidate's reduction,
 :math:`e_c = 1 - m(u_c)/\max_{c'} m(u_{c'})`, as its error (or, with
@@ -28,7 +30,9 @@ flapping.
 **Refresh.** Between rebuilds a layer reuses its approximation (stale): a step then
 costs one solve. At each rebuild the stale direction is compared with the fresh one,
 :math:`s = 1 - m(u_{\text{stale}})/m(u_{\text{fresh}})`; the layer's interval doubles
-(up to ``max_refresh``) when :math:`s \le` ``refresh_tolerance`` and halves otherwise —
+(up to ``max_refresh``) when :math:`s \le` ``refresh_tolerance`` and halves otherwise
+(:func:`~infogeo.learning.adaptive_rules.next_refresh_interval`; a new approximation
+starts at ``first_refresh``) —
 stale inverses while the curvature moves slowly, fresh ones when it moves (cf. the fixed
 inverse period of Martens & Grosse 2015, §8).
 """
@@ -118,9 +122,16 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
         between), or adaptively: at each rebuild the stale approximation's model
         reduction is compared with the fresh one's, and the layer's interval doubles
         (up to ``max_refresh``) if it lost at most ``refresh_tolerance``, else halves.
+    first_refresh : int
+        The interval of a new approximation (at the start and after a change of choice).
+    staleness_probe : {"probe", "stats"}
+        The forms :math:`u^\top F_{ll}u` of the stale/fresh comparison: from ``probe``,
+        or from the statistics on ``probe_size`` rows
+        (:func:`~infogeo.learning.probes.stats_quadratic_forms`; cheaper, but the
+        Monte Carlo Fisher the fresh approximation was built from favours it).
     probe : {"exact", "stats"} or callable
-        ``"exact"``: exact true-Fisher products on ``probe_size`` rows
-        (:func:`~infogeo.learning.probes.fisher_quadratic_forms`,
+        ``"exact"``: exact true-Fisher forms and products on ``probe_size`` rows
+        (:func:`~infogeo.learning.probes.layer_fisher_quadratic_forms`,
         :func:`~infogeo.learning.probes.fisher_vector_products`); ``"stats"``: the
         Fisher the statistics hold; a callable ``probe(params, layer, directions, step)
         -> [F_ll u for u in directions]``.
