@@ -1,6 +1,7 @@
 """K-FAC vs tuned SGD-momentum vs Adam vs exact natural gradient on small networks.
 
-Run: ``python benchmarks/bench_kfac.py [--quick] [--seed 0] [--json PATH] [--legacy]``
+Run: ``python benchmarks/bench_kfac.py [--quick] [--seed 0] [--seeds N] [--json PATH]
+[--legacy]``
 
 Side by side on each problem (one run): infogeo's K-FAC with its documented defaults
 (``kfac(obj.stats)``: adaptive learning rate and momentum from the 2-D quadratic
@@ -51,6 +52,7 @@ import time  # noqa: E402
 
 import numpy as np  # noqa: E402
 
+from infogeo.federated.data import synthetic_digits  # noqa: E402
 from infogeo.flows.transforms import apply_updates, chain, scale  # noqa: E402
 from infogeo.learning import (  # noqa: E402
     MLP,
@@ -61,28 +63,6 @@ from infogeo.learning import (  # noqa: E402
     sgd_momentum,
     train,
 )
-
-
-def synthetic_digits(n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """``n`` 8x8 images (pixel values 0..16, flattened) of 10 stroke templates."""
-    yy, xx = np.mgrid[0:8, 0:8]
-    t_rng = np.random.default_rng(12345)  # the templates are fixed, the draws are seeded
-    templates = []
-    for _ in range(10):
-        img = np.zeros((8, 8))
-        pts = t_rng.uniform(1, 6, size=(4, 2))
-        for (a, b), (c, d) in zip(pts[:-1], pts[1:], strict=True):
-            for s in np.linspace(0, 1, 8):
-                cy, cx = a + s * (c - a), b + s * (d - b)
-                img += np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / 1.2)
-        templates.append(img / img.max())
-    y = rng.integers(0, 10, n)
-    X = np.empty((n, 64))
-    for i, k in enumerate(y):
-        img = np.roll(templates[k], rng.integers(-1, 2, 2), axis=(0, 1))
-        img = img * rng.uniform(0.7, 1.3) + 0.15 * rng.standard_normal((8, 8))
-        X[i] = 16 * np.clip(img, 0, 1).ravel()
-    return X, y
 
 
 def load_data(seed: int, use_sklearn: bool) -> tuple[np.ndarray, np.ndarray, str]:
@@ -340,6 +320,69 @@ def side_by_side(title, net, X_tr, y_tr, X_te, y_te, target, classify, rates_sgd
     return rows
 
 
+def seed_study(title, net, X_tr, y_tr, X_te, y_te, target, classify, l2, seeds, max_iter,
+               seed=0):
+    """Iterations to the target over ``seeds`` curvature seeds (same data and initial
+    weights; the seed drives the Monte Carlo Fisher of infogeo and kfac-jax's key): a
+    single seed is one draw of a random quantity, so the claim "no more iterations than
+    kfac-jax" is judged on the distributions (medians, and a two-sided Mann-Whitney U
+    test of a shift)."""
+    import _kfac_jax_runner as kj
+    from scipy.stats import mannwhitneyu
+    p0 = net.init_params(np.random.default_rng(seed + 1))
+    print(f"\n== {title} {net.layer_sizes}: iterations to data loss {target:g} over "
+          f"{seeds} curvature seeds")
+
+    class Stop(Recorder):  # stop at the target: only the hit and the metric there matter
+        def __call__(self, k, params, value=None):
+            super().__call__(k, params, value)
+            return self.hit is not None
+
+    def one(run):
+        rec = Stop(net, X_tr, y_tr, X_te, y_te, target, max_iter + 1, classify)
+        run(rec)
+        return rec.hit, rec.at_target
+
+    runs: dict[str, list] = {}
+    for decay in (0.0, l2):
+        tag = f" (l2 {decay:g})" if decay else ""
+        for s in range(seeds):
+            obj = NetworkObjective(net, X_tr, y_tr, rng=np.random.default_rng(s + 2),
+                                   l2_reg=decay)
+            runs.setdefault(f"infogeo K-FAC{tag}", []).append(one(
+                lambda rec, obj=obj: train(obj, p0, kfac(obj.stats), max_iter=max_iter,
+                                           callback=rec)))
+            if kj.available():
+                runs.setdefault(f"kfac-jax 0.0.8{tag}", []).append(one(
+                    lambda rec, s=s, decay=decay: kj.run(
+                        net, p0, X_tr, y_tr, classify=classify, l2_reg=decay,
+                        initial_damping=1e-2, budget=max_iter, on_step=rec, seed=s)))
+    metric = "acc" if classify else "loss"
+    print(f"  {'optimizer':28s} {'median':>6s} {'IQR':>9s} {'mean':>6s} {'SE':>4s} "
+          f"{'missed':>6s} {'held-out ' + metric + ' median':>22s}")
+    summary = {}
+    for name, res in runs.items():
+        its = np.array([h for h, _ in res if h is not None], dtype=float)
+        held = [m for _, m in res if m is not None]
+        q1, med, q3 = np.percentile(its, [25, 50, 75]) if its.size else (np.nan,) * 3
+        se = its.std(ddof=1) / np.sqrt(its.size) if its.size > 1 else np.nan
+        print(f"  {name:28s} {med:6.1f} {f'{q1:.0f}-{q3:.0f}':>9s} {its.mean():6.1f} "
+              f"{se:4.1f} {len(res) - its.size:6d} {np.median(held):22.3f}")
+        summary[name] = dict(iterations=[h for h, _ in res], held_out=[m for _, m in res],
+                             median_iterations=float(med))
+    for tag in ("", f" (l2 {l2:g})"):
+        a, b = runs.get(f"infogeo K-FAC{tag}"), runs.get(f"kfac-jax 0.0.8{tag}")
+        if a and b:
+            ia = [h if h is not None else max_iter for h, _ in a]
+            ib = [h if h is not None else max_iter for h, _ in b]
+            p = mannwhitneyu(ia, ib, alternative="two-sided").pvalue
+            diff = np.median(ia) - np.median(ib)
+            print(f"  infogeo vs kfac-jax{tag}: median difference {diff:+.1f} iterations,"
+                  f" Mann-Whitney U two-sided p = {p:.2f}")
+            summary[f"mann_whitney_p{tag}"] = float(p)
+    return summary
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller sweeps and sizes")
@@ -347,6 +390,8 @@ def main() -> None:
     parser.add_argument("--sklearn", action="store_true",
                         help="use sklearn.datasets.load_digits if scikit-learn is installed")
     parser.add_argument("--json", metavar="PATH", help="write the side-by-side summary here")
+    parser.add_argument("--seeds", type=int, default=0, metavar="N",
+                        help="also compare iterations to target over N curvature seeds")
     parser.add_argument("--legacy", action="store_true",
                         help="also run the older comparison (Adam, exact NG, fixed-step K-FAC)")
     args = parser.parse_args()
@@ -368,6 +413,15 @@ def main() -> None:
     summary["autoencoder"] = side_by_side("deep autoencoder", ae, X_tr, X_tr, X_te, X_te, 0.4,
                                           False, [0.03, 0.1, 0.2], args.seed, budget=200,
                                           l2=1e-4, max_iter=3000)
+    if args.seeds:
+        for width in ([16] if args.quick else [16, 32]):
+            net = MLP([64, width, 10], activation="tanh", output="softmax")
+            summary[f"seeds classifier 64-{width}-10"] = seed_study(
+                "classifier", net, X_tr, y_tr, X_te, y_te, 0.02, True, 1e-4, args.seeds, 3000,
+                args.seed)
+        summary["seeds autoencoder"] = seed_study("deep autoencoder", ae, X_tr, X_tr, X_te,
+                                                  X_te, 0.4, False, 1e-4, args.seeds, 3000,
+                                                  args.seed)
     if args.json:
         import json
         with open(args.json, "w") as fh:

@@ -191,6 +191,19 @@ def _connection(fam: Any, args: argparse.Namespace, show: Any) -> tuple[Any, Any
     return metric, alpha, cubic, alpha_christoffel_symbols((metric, cubic, fam.params), alpha)
 
 
+def _connection_or_numeric(fam: Any, args: argparse.Namespace, show: Any, what: str
+                           ) -> tuple[dict | None, tuple | None, int]:
+    """``(numeric, connection, 0)``; when the closed form does not exist but ``--at``
+    gave a numeric value, ``(numeric, None, exit code)`` after printing that value."""
+    numeric = _numeric_at(fam, args, show, what)
+    try:
+        return numeric, _connection(fam, args, show), 0
+    except Exception as err:
+        if numeric is None or not _no_closed_form(err):
+            raise
+        return numeric, None, _numeric_only(fam, args, numeric, err)
+
+
 def _numeric_at(fam: Any, args: argparse.Namespace, show: Any, what: str) -> dict | None:
     """With ``--at``: the value at the point by the numeric route, printed at once in text
     format; its provenance goes into the JSON payload."""
@@ -233,13 +246,11 @@ def _cmd_christoffel(args: argparse.Namespace) -> int:
 
     fam = _family(args)
     with _progress(args) as show:
-        numeric = _numeric_at(fam, args, show, "Christoffel symbols")
-        try:
-            _, alpha, _, gamma = _connection(fam, args, show)
-        except Exception as err:
-            if numeric is None or not _no_closed_form(err):
-                raise
-            return _numeric_only(fam, args, numeric, err)
+        numeric, connection, code = _connection_or_numeric(fam, args, show,
+                                                           "Christoffel symbols")
+        if connection is None:
+            return code
+        _, alpha, _, gamma = connection
     names = [str(p) for p in fam.params]
     n = len(names)
     lines, latex_lines, nonzero = [], [], []
@@ -275,13 +286,11 @@ def _cmd_curvature(args: argparse.Namespace) -> int:
 
     fam = _family(args)
     with _progress(args) as show:
-        numeric = _numeric_at(fam, args, show, "scalar curvature")
-        try:
-            metric, alpha, cubic, _ = _connection(fam, args, show)
-        except Exception as err:
-            if numeric is None or not _no_closed_form(err):
-                raise
-            return _numeric_only(fam, args, numeric, err)
+        numeric, connection, code = _connection_or_numeric(fam, args, show,
+                                                           "scalar curvature")
+        if connection is None:
+            return code
+        metric, alpha, cubic, _ = connection
         show("scalar curvature")
         if alpha == 0:
             scalar = scalar_curvature(metric, fam.params)

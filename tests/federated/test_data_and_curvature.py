@@ -20,8 +20,9 @@ def test_digits_are_those_of_bench_kfac() -> None:
     spec = importlib.util.spec_from_file_location("bench_kfac", BENCH)
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
-    X1, y1 = synthetic_digits(40, np.random.default_rng(7))
-    X2, y2 = bench.synthetic_digits(40, np.random.default_rng(7))
+    X1, y1 = synthetic_digits(1797, np.random.default_rng(7))
+    X2, y2, source = bench.load_data(7, use_sklearn=False)
+    assert source == "synthetic 8x8 digits"
     np.testing.assert_array_equal(X1, X2)
     np.testing.assert_array_equal(y1, y2)
 
