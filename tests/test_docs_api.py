@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
 from pathlib import Path
 
@@ -35,6 +36,15 @@ def test_every_public_name_is_documented(sub: str) -> None:
     public = {f"infogeo.{sub}.{name}" for name in getattr(module, "__all__", [])}
     missing = sorted(public - documented_names())
     assert not missing, f"add to docs/api.rst: {missing}"
+
+
+def test_api_reference_is_what_the_generator_writes() -> None:
+    """docs/api.rst is generated (``python docs/_tools_gen_api.py``), never edited by
+    hand, so a hand edit or a new module is caught here rather than drifting."""
+    spec = importlib.util.spec_from_file_location("gen_api", API.with_name("_tools_gen_api.py"))
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    assert API.read_text() == gen.render(), "run: python docs/_tools_gen_api.py"
 
 
 def test_family_reference_covers_every_family_and_catalogue_entry() -> None:

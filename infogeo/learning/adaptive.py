@@ -273,10 +273,12 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
             err: dict[str, float] = {}
             stale = None
             measure_stale = adaptive_refresh and started and current in built
+            # the approximation in use (measure_stale implies current is one of probed)
+            kept = current if current is not None else probed[0]
             compare = len(probed) > 1  # several candidates: multi only
             if measure_stale:  # the stale direction, against the fresh one
                 dirs.append(solve_layer(state.approximations[l], g, lam))
-                measuring += costs_of(stats, l, "apply")[current]  # the extra solve
+                measuring += costs_of(stats, l, "apply")[kept]  # the extra solve
             # which directions need the probe's forms u^T F_ll u
             on_probe = ((len(probed) if compare and quality == "reduction" else 0)
                         if not (measure_stale and staleness_probe == "probe")
@@ -286,7 +288,7 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
                 measured = True
                 ask = dirs if on_probe == len(dirs) else dirs[:on_probe]
                 if on_probe == len(dirs) and not compare:  # only the fresh and the stale
-                    ask = [dirs[probed.index(current)], dirs[-1]]
+                    ask = [dirs[probed.index(kept)], dirs[-1]]
                 forms = list(forms_fn(params, l, ask, step))
                 measuring += probe_cost() * len(ask)
                 if probe == "exact" and not forward_paid:  # the probe rows' forward pass
@@ -309,13 +311,13 @@ def adaptive_curvature(stats_fn: StatsFn, *, candidates: Sequence[str] = CANDIDA
             if measure_stale:
                 measured = True
                 if staleness_probe == "stats":
-                    pair = [dirs[probed.index(current)], dirs[-1]]
+                    pair = [dirs[probed.index(kept)], dirs[-1]]
                     forms = list(layer_forms(stats, l, pair, step))
                     measuring += layer_forms_cost(stats, l, 2)
                     fresh, old = (model_reduction(g, u, f + lam * float(np.vdot(u, u)))
                                   for u, f in zip(pair, forms, strict=True))
                 else:
-                    fresh, old = m[probed.index(current)] if compare else m[0], m[-1]
+                    fresh, old = m[probed.index(kept)] if compare else m[0], m[-1]
                 stale = max(0.0, 1.0 - old / fresh) if fresh > 0 else 0.0
             choice, pend = (current if current in built else probed[0]), (None, 0)
             if len(probed) > 1:
