@@ -258,7 +258,7 @@ class ExponentialFamily(StatisticalManifold):
                 inside = self._inside(theta)
                 miss = self._grad(theta) - flat[idx]
                 hess = self._hess(theta)
-            merit = np.where(inside, np.linalg.norm(miss, axis=-1), np.inf)
+                merit = np.where(inside, np.linalg.norm(miss, axis=-1), np.inf)
             return -miss, hess, inside, merit, np.max(np.abs(miss), axis=-1) / scale[idx]
 
         start = np.broadcast_to(self._reference, flat.shape)
