@@ -80,9 +80,13 @@ class MultivariateNormal(StatisticalManifold):
     (a matrix exponential of size 2d + 1); there is no closed-form distance in general,
     so ``log`` shoots (Newton on ``exp``) and ``dist`` is the length of ``log``.
 
-    Charts: ``"mean_cov"`` (base), ``"natural"`` :math:`(\Sigma^{-1}\mu,
-    -\tfrac12\Sigma^{-1})` (e-flat) and ``"expectation"`` :math:`(\mu, \Sigma +
-    \mu\mu^\top)` (m-flat), matrices in the triangular layout.
+    Charts: ``"mean_cov"`` (base), ``"natural"`` :math:`(\theta_1, \Theta_2) =
+    (\Sigma^{-1}\mu, -\tfrac12\Sigma^{-1})` (e-flat) and ``"expectation"``
+    :math:`(\mu, \Sigma + \mu\mu^\top)` (m-flat), matrices in the triangular layout.
+    The natural coordinates are the coefficients of the sufficient statistics
+    :math:`x_i` and :math:`x_i x_j` (i ≤ j) in the exponent, so the stored off-diagonal
+    entries of :math:`\Theta_2` are doubled: ``theta2_ij`` = :math:`2(\Theta_2)_{ij}`
+    for i < j (this makes the chart Legendre-dual to the expectation chart).
 
     Parameters
     ----------
