@@ -67,8 +67,8 @@ class Categorical(StatisticalManifold):
     Parameters
     ----------
     sample_dim : int
-        Number of labels k >= 2 (the length of a one-hot sample); the manifold has
-        dimension k − 1. Also the attribute ``n_categories``. (The keyword
+        Number of labels k >= 2 (samples are integer labels 0, ..., k − 1); the manifold
+        has dimension k − 1. Also the attribute ``n_categories``. (The keyword
         ``n_categories`` is deprecated.)
     chart : str, optional
 
