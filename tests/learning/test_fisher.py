@@ -313,3 +313,17 @@ def test_objective_curvature_prop_matches_true_fisher_stats(output) -> None:
         NetworkObjective(net, X, y, fisher="curvature_prop")
     with pytest.raises(ValueError, match="curvature_prop"):
         NetworkObjective(net, X, y, fisher="rademacher")
+
+
+def test_rademacher_signs_are_fair_and_independent() -> None:
+    from infogeo.learning._output_fisher import _rademacher
+
+    for shape in [(3,), (5, 1, 7), (401, 2, 9)]:  # sizes that are not multiples of 8
+        eps = _rademacher(np.random.default_rng(4), shape)
+        assert eps.shape == shape and set(np.unique(eps)) <= {-1.0, 1.0}
+    eps = _rademacher(np.random.default_rng(5), (20000, 8)).T
+    n = eps.shape[1]
+    # mean 0 and E[eps_i eps_j] = delta_ij, each within 4 standard errors (1/sqrt(n))
+    assert np.all(np.abs(eps.mean(axis=1)) < 4 / np.sqrt(n))
+    off = (eps @ eps.T / n)[~np.eye(8, dtype=bool)]
+    assert np.all(np.abs(off) < 4 / np.sqrt(n))
