@@ -195,11 +195,21 @@ def _connection_or_numeric(fam: Any, args: argparse.Namespace, show: Any, what: 
                            ) -> tuple[dict | None, tuple | None, int]:
     """``(numeric, connection, 0)``; when the closed form does not exist but ``--at``
     gave a numeric value, ``(numeric, None, exit code)`` after printing that value."""
-    numeric = _numeric_at(fam, args, show, what)
+    try:
+        numeric = _numeric_at(fam, args, show, what)
+    except Exception as err:
+        if not _no_closed_form(err):
+            raise
+        # the numeric route cannot (log p not smooth in θ); the closed form may still
+        numeric = {"at": args.at, "value": None, "method": None, "error_estimate": None,
+                   "detail": f"no value by the numeric route: {err}"}
+        if args.format == "text":
+            show.clear()
+            print(f"{fmt.header(fam)}\n\nat {args.at}: {numeric['detail']}", flush=True)
     try:
         return numeric, _connection(fam, args, show), 0
     except Exception as err:
-        if numeric is None or not _no_closed_form(err):
+        if numeric is None or numeric["value"] is None or not _no_closed_form(err):
             raise
         return numeric, None, _numeric_only(fam, args, numeric, err)
 

@@ -130,10 +130,16 @@ def _number(text: str, what: str) -> sympy.Expr:
     return value / sympy.Integer(den) if den else value
 
 
+# Function names that are also Greek letters, the usual names of parameters (Gumbel's or a
+# gamma rate's beta): a declared name is a symbol, and the grammar still reads beta(a, b)
+# as the function, since a call and a bare name are different nodes.
+_GREEK_FUNCTIONS = frozenset({"beta", "gamma"})
+
+
 def _check_name(name: str, what: str) -> None:
     if name.startswith("__") or name.endswith("__"):
         raise ValueError(f"{what}: dunder names are not allowed, got {shown(name)}")
-    if name in _RESERVED:
+    if name in _RESERVED and name not in _GREEK_FUNCTIONS:
         raise ValueError(f"{what}: {shown(name)} is a reserved function or constant name")
     if keyword.iskeyword(name):
         raise ValueError(f"{what}: {shown(name)} is a Python keyword, which a density cannot "

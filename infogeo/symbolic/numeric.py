@@ -58,7 +58,9 @@ def lambdify_numpy(args: Any, expr: Any, cse: bool = False) -> Any:
     """``sympy.lambdify`` with scipy.special available (polygamma, besseli, ...); log Γ
     is evaluated by ``gammaln`` whatever form sympy gave it (log(gamma(k + 1)) would
     overflow for counts past 170, shapes past 171)."""
-    return sp.lambdify(args, _log_gamma_stable(expr), modules=_MODULES_GAMMALN, cse=cse)
+    # dummify: a parameter may be named like a function the code calls (beta, gamma)
+    return sp.lambdify(args, _log_gamma_stable(expr), modules=_MODULES_GAMMALN, cse=cse,
+                       dummify=True)
 
 
 def stable_log(expr: sp.Expr) -> sp.Expr:
@@ -114,7 +116,7 @@ def _vector_integrand(variables: tuple, logp: sp.Expr, exprs: Sequence[sp.Expr])
         points in mpmath, whose exponent range is unbounded."""
         if not cache:
             cache.append(sp.lambdify(variables, [e * sp.exp(logp) for e in exprs],
-                                     modules="mpmath"))
+                                     modules="mpmath", dummify=True))
         out = out.copy()
         for idx in zip(*np.nonzero(bad.any(axis=0)), strict=False) if out.ndim > 1 else [()]:
             point = [float(np.broadcast_to(x, out.shape[1:])[idx]) for x in xs]

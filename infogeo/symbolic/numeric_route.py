@@ -23,6 +23,7 @@ import numpy as np
 import sympy as sp
 from numpy.typing import NDArray
 
+from ..errors import DerivationError
 from ..manifolds.numeric_family import NumericFamily
 from ._timeout import DerivationTimeout, clock, time_limit
 from .expectation import ExpectationEngine, NotClosed
@@ -90,11 +91,14 @@ def _jet(family: SymbolicFamily, logpdf: sp.Expr) -> Callable[[NDArray, NDArray,
         if order == 0:
             return [logpdf]
         if order == 1:
-            return [sp.diff(logpdf, q) for q in p]
-        if order == 2:
-            return list(sp.hessian(logpdf, p))
-        return [sp.diff(logpdf, p[i], p[j], p[k]) for i in range(n) for j in range(n)
-                for k in range(n)]
+            out = [sp.diff(logpdf, q) for q in p]
+        elif order == 2:
+            out = list(sp.hessian(logpdf, p))
+        else:
+            out = [sp.diff(logpdf, p[i], p[j], p[k]) for i in range(n) for j in range(n)
+                   for k in range(n)]
+        _check_numeric(out, order, family.name)
+        return out
 
     def jet(x: NDArray, theta: NDArray, order: int) -> list[NDArray]:
         cols = [x[:, j] for j in range(x.shape[1])] if x.ndim == 2 else [x]
@@ -110,6 +114,30 @@ def _jet(family: SymbolicFamily, logpdf: sp.Expr) -> Callable[[NDArray, NDArray,
         return out
 
     return jet
+
+
+def _check_numeric(exprs: list[sp.Expr], order: int, name: str) -> None:
+    """Refuse θ-derivatives that have no numeric value pointwise: a ``DiracDelta`` (ℓ has
+    a kink in θ, as ``Abs(x - mu)``: the expectation of a point mass is no ordinary
+    integral) or an unevaluated ``Derivative`` (sympy cannot differentiate a function,
+    e.g. ``zeta(s)`` in ``s``)."""
+    for e in exprs:
+        delta = e.atoms(sp.DiracDelta)
+        if delta:
+            raise DerivationError(
+                f"the numeric route needs the θ-derivatives of log p up to order {order}, "
+                f"and they contain the point mass {sorted(map(str, delta))[0]} (log p has a "
+                "kink in the parameters, e.g. Abs(x - mu)); quadrature cannot take its "
+                "expectation, so only the Fisher metric (first derivatives) is numeric here",
+                quantity=f"order-{order} θ-derivatives (numeric route)", family=name,
+                attempts=(("numeric route", "log p is not smooth in the parameters"),))
+        unevaluated = e.atoms(sp.Derivative)
+        if unevaluated:
+            raise DerivationError(
+                f"the numeric route needs the θ-derivatives of log p up to order {order}, "
+                f"and sympy leaves {sorted(map(str, unevaluated))[0]} unevaluated (no "
+                "numeric form)", quantity=f"order-{order} θ-derivatives (numeric route)",
+                family=name, attempts=(("numeric route", "a derivative does not evaluate"),))
 
 
 def closed_entries(family: SymbolicFamily, budget: float = 3.0
