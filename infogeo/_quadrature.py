@@ -221,38 +221,114 @@ def _trapezoid_levels(fn: Integrand, x_of_t: Callable[[NDArray], tuple[NDArray, 
     return _Levels(QuadratureResult(total, error, n_eval, False, name), truncated)
 
 
-def _sum(fn: Integrand, low: float, high: float, tol: float) -> QuadratureResult:
-    if not np.isfinite(low):
-        raise ValueError("discrete supports must have a finite lower end")
-    start, chunk = int(np.ceil(low)), 1024
-    total = mass = None
-    n_eval = 0
-    while True:
-        stop = start + chunk if not np.isfinite(high) else min(start + chunk, int(high) + 1)
-        k = np.arange(start, stop, dtype=float)
+def discrete_start(logpmf: Callable[[NDArray], NDArray], low: float, high: float) -> int:
+    """Where to start summing a pmf on the integers of [low, high]: the finite end of a
+    half line, or (on all the integers) near the mode, found from 0, ±1, ±2, ±4, ..., ±2^52
+    and refined by a ternary search between the neighbours of the best of them (a missed
+    second mode is still summed: the outward sum stops only when the mass is 1)."""
+    if np.isfinite(low):
+        return int(np.ceil(low))
+    if np.isfinite(high):
+        return int(np.floor(high))
+    powers = 2.0 ** np.arange(53)
+    grid = np.concatenate([-powers[::-1], [0.0], powers])
+    with np.errstate(all="ignore"):
+        logp = np.asarray(logpmf(grid), dtype=float) + 0 * grid
+    logp = np.where(np.isnan(logp), -np.inf, logp)
+    if not np.any(np.isfinite(logp)):
+        return 0
+    i = int(np.argmax(logp))
+    a, b = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
+    while b - a > 2:  # unimodal between the neighbours: ternary search on the integers
+        m1, m2 = np.floor(a + (b - a) / 3), np.ceil(b - (b - a) / 3)
         with np.errstate(all="ignore"):
-            logp, values = fn(k)
-            pmf = np.exp(np.asarray(logp, dtype=float))
-            block = np.where((pmf > 0)[:, None], values * pmf[:, None], 0.0)
-        if not np.all(np.isfinite(block)):
-            raise ValueError("the summand is not finite where the pmf is positive")
-        part, block_mass = block.sum(axis=0), float(pmf.sum())
-        total = part if total is None else total + part
-        mass = block_mass if mass is None else mass + block_mass
-        n_eval += k.size
-        start = stop
-        if np.isfinite(high) and start > high:
-            return QuadratureResult(total, np.zeros_like(total), n_eval, True, "sum")
+            l1, l2 = (np.asarray(logpmf(np.array([m1, m2])), dtype=float) + 0 * a)
+        if not l1 > l2:
+            a = m1
+        if not l2 > l1:
+            b = m2
+        if m1 >= m2 or not (np.isfinite(l1) or np.isfinite(l2)):
+            break
+    return int(round(0.5 * (a + b)))
+
+
+@dataclass
+class _Side:
+    """One direction of the outward sum: the next index, the step (+1 or −1), the last end
+    of the support, and whether its tail is negligible."""
+
+    next: int
+    step: int
+    end: float
+    done: bool = False
+
+    def exhausted(self) -> bool:
+        return (self.next - self.end) * self.step > 0
+
+    def take(self, chunk: int) -> NDArray:
+        k = self.next + self.step * np.arange(chunk, dtype=float)
+        k = k[(k - self.end) * self.step <= 0]
+        self.next += self.step * k.size
+        return k
+
+
+def _sum(fn: Integrand, low: float, high: float, tol: float) -> QuadratureResult:
+    r"""Direct summation outward from a starting index (:func:`discrete_start`) in both
+    directions, in doubling blocks, until the remaining mass :math:`1-\sum p` is below
+    ``tol`` and each open direction's last block and edge term are negligible (the
+    geometric decay of the last block bounds its remaining terms)."""
+    start = discrete_start(lambda k: fn(k)[0], low, high)
+    sides = [_Side(start, 1, high), _Side(start - 1, -1, low)]
+    total, mass, n_eval, chunk = None, 0.0, 0, 1024
+    last = peak = dropped = 0.0
+    while True:
+        for side in sides:
+            if side.exhausted():
+                side.done = True
+            if side.done:
+                continue
+            k = side.take(chunk)
+            with np.errstate(all="ignore"):
+                logp, values = fn(k)
+                pmf = np.exp(np.asarray(logp, dtype=float) + 0 * k)
+                block = np.where((pmf > 0)[:, None], values * pmf[:, None], 0.0)
+            # far in a tail a ratio of underflowing special functions (I_{k+1}/I_k) may
+            # overflow in double precision although the term is negligible: such terms
+            # of mass below 1e-3·tol are dropped, their mass times the largest finite
+            # summand of the block counted in the error
+            peak = max(peak, float(np.max(pmf, initial=0.0)))
+            moot = ~np.isfinite(block) & (pmf <= 1e-3 * tol * peak)[:, None]
+            if moot.any():
+                finite = np.where(np.isfinite(values), np.abs(values), 0.0)
+                dropped += float(pmf[moot.any(axis=1)].sum()) * float(np.max(finite))
+                block = np.where(moot, 0.0, block)
+            if not np.all(np.isfinite(block)):
+                raise ValueError("the summand is not finite where the pmf is positive")
+            part = block.sum(axis=0)
+            total = part if total is None else total + part
+            mass += float(pmf.sum())
+            n_eval += k.size
+            side.done = side.exhausted()
+            scale = max(float(np.max(np.abs(total))), 1e-300)
+            tail = float(np.max(np.abs(part)))
+            if not side.done:
+                # the outermost term must be tiny and the pmf falling outward there
+                side.done = tail <= tol * scale and pmf[-1] < 1e-3 * tol \
+                    and pmf[-1] <= pmf[max(k.size - 2, 0)]
+                last = max(last, tail) if side.done else last
+        assert total is not None
+        if all(s.exhausted() for s in sides):
+            return QuadratureResult(total, np.full(total.shape, dropped), n_eval, True, "sum")
         scale = max(float(np.max(np.abs(total))), 1e-300)
-        last = float(np.max(np.abs(part)))
-        if 1.0 - mass <= tol and last <= tol * scale and pmf[-1] < 1e-3 * tol:
-            # the geometric decay of the last block bounds the remaining terms
-            err = np.full(total.shape, max(last, (1.0 - mass) * scale, 0.0))
+        if all(s.done for s in sides) and 1.0 - mass <= tol:
+            err = np.full(total.shape, max(last, abs(1.0 - mass) * scale) + dropped)
             return QuadratureResult(total, err, n_eval, True, "sum")
         if n_eval > 10_000_000:
-            err = np.full(total.shape, max(last, abs(1.0 - mass) * scale))
+            err = np.full(total.shape, max(last, abs(1.0 - mass) * scale) + dropped)
             return QuadratureResult(total, err, n_eval, False, "sum")
-        chunk *= 2
+        for side in sides:  # the mass is short of 1: look further out on both sides
+            side.done = side.exhausted()
+        last, chunk = 0.0, chunk * 2
 
 
 def location_scale(logpdf: Callable[[NDArray], NDArray], low: float, high: float
@@ -296,11 +372,24 @@ def inverse_cdf(logpdf: Callable[[NDArray], NDArray], low: float, high: float,
     """Draws by numeric inverse CDF: cumulative sums of the pmf (discrete) or a
     double-exponential grid recentred on the bulk (continuous, 1-D)."""
     if discrete:
-        ks = np.arange(low, min(high, low + 2**22) + 1)
-        with np.errstate(all="ignore"):
-            pmf = np.exp(np.asarray(logpdf(ks), dtype=float) + 0 * ks)
-        cdf = np.cumsum(np.nan_to_num(pmf))
+        ks, pmf = _discrete_window(logpdf, low, high)
+        cdf = np.cumsum(pmf)
         return ks[np.minimum(np.searchsorted(cdf, uniforms * cdf[-1]), len(ks) - 1)]
     centre, scale = location_scale(logpdf, low, high)
     xs, cdf = _cdf_grid(logpdf, low, high, centre, scale)
     return np.interp(uniforms * cdf[-1], cdf, xs)
+
+
+def _discrete_window(logpmf: Callable[[NDArray], NDArray], low: float, high: float,
+                     max_terms: int = 2**22) -> tuple[NDArray, NDArray]:
+    """The integers of [low, high] around :func:`discrete_start`, widened (doubling) until
+    they hold all but 1e-14 of the mass (at most ``max_terms`` of them), and their pmf."""
+    start, half = discrete_start(logpmf, low, high), 512
+    while True:
+        a, b = max(start - half, low), min(start + half, high)
+        ks = np.arange(a, b + 1, dtype=float)
+        with np.errstate(all="ignore"):
+            pmf = np.nan_to_num(np.exp(np.asarray(logpmf(ks), dtype=float) + 0 * ks))
+        if pmf.sum() >= 1.0 - 1e-14 or ks.size >= max_terms or (a <= low and b >= high):
+            return ks, pmf
+        half *= 2

@@ -184,8 +184,6 @@ def _bound(part: Any, is_discrete: bool, i: int, variables: tuple, symbols: tupl
     if (lo.is_comparable or lo.is_infinite) and (hi.is_comparable or hi.is_infinite):
         if not bool(lo < hi):
             raise ValueError(f"support for {var} must satisfy low < high, got ({lo}, {hi})")
-    if is_discrete and lo.is_infinite:
-        raise ValueError(f"support: a discrete support needs a finite lower end, got {lo}")
     return lo, hi
 
 
