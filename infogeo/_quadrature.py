@@ -156,7 +156,7 @@ def _weighted(fn: Integrand, x: NDArray, jac: NDArray, low: float, high: float) 
 
 def expectation(fn: Integrand, low: float, high: float, *, discrete: bool = False,
                 tol: float = 1e-12, centre: float = 0.0, scale: float = 1.0,
-                max_level: int = 9) -> QuadratureResult:
+                max_level: int = 9, normalized: bool = True) -> QuadratureResult:
     r""":math:`E[f] = \int f\,p` (or :math:`\sum_k f(k)p(k)`) for a vector of functions.
 
     Parameters
@@ -173,9 +173,13 @@ def expectation(fn: Integrand, low: float, high: float, *, discrete: bool = Fals
         distance from the end), for the substitution's scale.
     max_level : int
         At most this many halvings of the initial step 1/2.
+    normalized : bool
+        Discrete sums: the pmf sums to 1, so a sum stops only when the mass found is
+        within ``tol`` of 1 (a second mode far from the first is not missed); False
+        (checking a normalization): stop when both tails are negligible.
     """
     if discrete:
-        return _sum(fn, low, high, tol)
+        return _sum(fn, low, high, tol, normalized)
     x_of_t, name = _substitution(low, high, centre, scale)
     usual, wide = _RANGES[name]
     result = _trapezoid_levels(fn, x_of_t, usual, low, high, tol, max_level, name)
@@ -272,7 +276,8 @@ class _Side:
         return k
 
 
-def _sum(fn: Integrand, low: float, high: float, tol: float) -> QuadratureResult:
+def _sum(fn: Integrand, low: float, high: float, tol: float, normalized: bool = True
+         ) -> QuadratureResult:
     r"""Direct summation outward from a starting index (:func:`discrete_start`) in both
     directions, in doubling blocks, until the remaining mass :math:`1-\sum p` is below
     ``tol`` and each open direction's last block and edge term are negligible (the
@@ -302,8 +307,9 @@ def _sum(fn: Integrand, low: float, high: float, tol: float) -> QuadratureResult
                 finite = np.where(np.isfinite(values), np.abs(values), 0.0)
                 dropped += float(pmf[moot.any(axis=1)].sum()) * float(np.max(finite))
                 block = np.where(moot, 0.0, block)
-            if not np.all(np.isfinite(block)):
-                raise ValueError("the summand is not finite where the pmf is positive")
+            if not np.all(np.isfinite(block)) or mass > 1e6:
+                raise ValueError("the summand is not finite where the pmf is positive, or "
+                                 "the pmf grows without bound")
             part = block.sum(axis=0)
             total = part if total is None else total + part
             mass += float(pmf.sum())
@@ -320,7 +326,7 @@ def _sum(fn: Integrand, low: float, high: float, tol: float) -> QuadratureResult
         if all(s.exhausted() for s in sides):
             return QuadratureResult(total, np.full(total.shape, dropped), n_eval, True, "sum")
         scale = max(float(np.max(np.abs(total))), 1e-300)
-        if all(s.done for s in sides) and 1.0 - mass <= tol:
+        if all(s.done for s in sides) and (1.0 - mass <= tol or not normalized):
             err = np.full(total.shape, max(last, abs(1.0 - mass) * scale) + dropped)
             return QuadratureResult(total, err, n_eval, True, "sum")
         if n_eval > 10_000_000:

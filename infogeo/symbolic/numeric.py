@@ -21,7 +21,7 @@ import sympy as sp
 from scipy.integrate import IntegrationWarning, quad_vec
 from scipy.special import gammaln
 
-from .._quadrature import de_map, de_nodes
+from .._quadrature import de_map, de_nodes, expectation
 
 if TYPE_CHECKING:
     from .family import SymbolicFamily
@@ -197,27 +197,24 @@ def _quad(var: sp.Symbol, logp: sp.Expr, exprs: list, bounds: tuple, rtol: float
 
 
 def _sum(var: sp.Symbol, logp: sp.Expr, exprs: list, bounds: tuple) -> np.ndarray:
-    integrand = _vector_integrand((var,), logp, exprs)
-    lo = int(bounds[0])
-    hi = float(bounds[1])
-    if np.isfinite(hi):
-        return integrand(np.arange(lo, int(hi) + 1, dtype=float)).sum(axis=-1)
-    total = np.zeros(len(exprs))
-    start, chunk = lo, 1024
+    """Direct summation over the integers of the support (outward from the mode on all
+    the integers), not assuming the pmf is normalized (this checks it)."""
     density = lambdify_numpy((var,), logp)
-    while start < lo + 10**7:
-        ks = np.arange(start, start + chunk, dtype=float)
-        with np.errstate(all="ignore"):
-            pmf = np.exp(np.asarray(density(ks), dtype=float) + 0 * ks)
-            decreasing = np.all(np.diff(pmf[-64:]) <= 0)
-        if not np.all(np.isfinite(pmf)) or pmf.sum() > 1e6:
-            raise ValueError("numeric sum did not converge: the pmf grows without bound")
-        total += integrand(ks).sum(axis=-1)
-        if np.all(pmf[-64:] < 1e-300) or (decreasing and pmf[-1] * chunk < 1e-18):
-            return total
-        start, chunk = start + chunk, chunk * 2
-    raise ValueError("numeric sum did not converge: the pmf tail is still not negligible "
-                     "after 10^7 terms")
+    values = lambdify_numpy((var,), list(exprs))
+
+    def fn(ks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        cols = [np.broadcast_to(np.asarray(v, dtype=float), ks.shape) for v in values(ks)]
+        return np.asarray(density(ks), dtype=float) + 0 * ks, np.stack(cols, axis=-1)
+
+    try:
+        res = expectation(fn, float(bounds[0]), float(bounds[1]), discrete=True, tol=1e-13,
+                          normalized=False)
+    except ValueError as err:
+        raise ValueError(f"numeric sum did not converge: {err}") from None
+    if not res.converged:
+        raise ValueError("numeric sum did not converge: the pmf tail is still not negligible "
+                         f"after {res.n_eval} terms")
+    return np.asarray(res.value, dtype=float)
 
 
 def _tanh_sinh(variables: tuple, logp: sp.Expr, exprs: list, support: list) -> np.ndarray:
