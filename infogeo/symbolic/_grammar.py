@@ -60,11 +60,22 @@ ALLOWED_FUNCTIONS: dict[str, tuple[Callable[..., sympy.Expr], tuple[int, ...]]] 
     "atanh": (sympy.atanh, (1,)),
     "factorial": (sympy.factorial, (1,)),
     "binomial": (sympy.binomial, (2,)),
+    # special functions of scipy.stats families (zipf, vonmises, exponnorm, ...); their
+    # numeric values and unevaluated derivatives come from scipy/mpmath (._special)
+    "zeta": (sympy.zeta, (1, 2)),
+    "polylog": (sympy.polylog, (2,)),
+    "expint": (sympy.expint, (2,)),
+    "Ei": (sympy.Ei, (1,)),
+    "erfi": (sympy.erfi, (1,)),
+    "lowergamma": (sympy.lowergamma, (2,)),
+    "uppergamma": (sympy.uppergamma, (2,)),
+    "besselj": (sympy.besselj, (2,)),
 }
 
 # Functions whose numeric arguments are evaluated eagerly to exact (huge) numbers.
 _COMBINATORIAL = {"gamma", "loggamma", "beta", "factorial", "binomial", "polygamma",
-                  "digamma", "trigamma"}
+                  "digamma", "trigamma", "zeta", "polylog", "expint", "lowergamma",
+                  "uppergamma"}
 
 ALLOWED_CONSTANTS: dict[str, sympy.Expr] = {
     "pi": sympy.pi,

@@ -22,6 +22,7 @@ from scipy.integrate import IntegrationWarning, quad_vec
 from scipy.special import gammaln
 
 from .._quadrature import de_map, de_nodes, expectation
+from ._special import numeric_namespace
 
 if TYPE_CHECKING:
     from .family import SymbolicFamily
@@ -57,9 +58,12 @@ def _log_gamma_stable(expr: Any) -> Any:
 def lambdify_numpy(args: Any, expr: Any, cse: bool = False) -> Any:
     """``sympy.lambdify`` with scipy.special available (polygamma, besseli, ...); log Γ
     is evaluated by ``gammaln`` whatever form sympy gave it (log(gamma(k + 1)) would
-    overflow for counts past 170, shapes past 171)."""
+    overflow for counts past 170, shapes past 171); functions scipy lacks (polylog, ...)
+    and derivatives sympy leaves unevaluated (∂ζ(s)/∂s) by mpmath (:mod:`._special`)."""
+    # unevaluated derivatives of special functions and functions scipy lacks: mpmath
+    expr, namespace = numeric_namespace(_log_gamma_stable(expr))
     # dummify: a parameter may be named like a function the code calls (beta, gamma)
-    return sp.lambdify(args, _log_gamma_stable(expr), modules=_MODULES_GAMMALN, cse=cse,
+    return sp.lambdify(args, expr, modules=[namespace, *_MODULES_GAMMALN], cse=cse,
                        dummify=True)
 
 

@@ -29,6 +29,7 @@ from ._timeout import DerivationTimeout, clock, time_limit
 from .expectation import ExpectationEngine, NotClosed
 from .family import SymbolicFamily
 from .inputs import as_expr
+from ._special import unevaluated_note
 from .numeric import lambdify_numpy, stable_log
 
 __all__ = ["numeric_manifold", "SymbolicNumericManifold"]
@@ -119,8 +120,8 @@ def _jet(family: SymbolicFamily, logpdf: sp.Expr) -> Callable[[NDArray, NDArray,
 def _check_numeric(exprs: list[sp.Expr], order: int, name: str) -> None:
     """Refuse θ-derivatives that have no numeric value pointwise: a ``DiracDelta`` (ℓ has
     a kink in θ, as ``Abs(x - mu)``: the expectation of a point mass is no ordinary
-    integral) or an unevaluated ``Derivative`` (sympy cannot differentiate a function,
-    e.g. ``zeta(s)`` in ``s``)."""
+    integral). An unevaluated ``Derivative`` (``zeta(s)`` in ``s``) is evaluated by
+    mpmath (:mod:`._special`)."""
     for e in exprs:
         delta = e.atoms(sp.DiracDelta)
         if delta:
@@ -131,13 +132,6 @@ def _check_numeric(exprs: list[sp.Expr], order: int, name: str) -> None:
                 "expectation, so only the Fisher metric (first derivatives) is numeric here",
                 quantity=f"order-{order} θ-derivatives (numeric route)", family=name,
                 attempts=(("numeric route", "log p is not smooth in the parameters"),))
-        unevaluated = e.atoms(sp.Derivative)
-        if unevaluated:
-            raise DerivationError(
-                f"the numeric route needs the θ-derivatives of log p up to order {order}, "
-                f"and sympy leaves {sorted(map(str, unevaluated))[0]} unevaluated (no "
-                "numeric form)", quantity=f"order-{order} θ-derivatives (numeric route)",
-                family=name, attempts=(("numeric route", "a derivative does not evaluate"),))
 
 
 def closed_entries(family: SymbolicFamily, budget: float = 3.0
@@ -203,7 +197,8 @@ def numeric_manifold(family: SymbolicFamily, hyper: Mapping[sp.Symbol, float], *
         jet=(jet := _jet(family, logpdf)), sampler=sampler,
         event_shape=(len(family.variables),) if multivariate else (), tol=tol,
         closed_metric=closed_metric, name=family.name,
-        derivative_detail="symbolic (exact, lambdified ∂ℓ, ∂²ℓ, ∂³ℓ)")
+        derivative_detail="symbolic (exact, lambdified ∂ℓ, ∂²ℓ, ∂³ℓ)"
+        + unevaluated_note([sp.diff(logpdf, q) for q in p]))
     manifold.family = family
     manifold.failure = failure
     manifold.closed_entries = sorted(k for k in closed if k[0] <= k[1])

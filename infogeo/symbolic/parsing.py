@@ -13,8 +13,9 @@ What a density may contain
   ``EulerGamma``,
 - ``+ - * / **`` and unary ``-``/``+`` (``^`` is rejected: write ``**``),
 - calls, positional arguments only, of: ``log exp sqrt abs Abs gamma loggamma beta
-  digamma trigamma polygamma erf erfc besseli besselk cos sin tan atan acos asin cosh sinh
-  tanh atanh factorial binomial`` (``log(x, b)`` is the logarithm in base ``b``),
+  digamma trigamma polygamma erf erfc erfi besseli besselk besselj cos sin tan atan acos
+  asin cosh sinh tanh atanh factorial binomial zeta polylog expint Ei lowergamma
+  uppergamma`` (``log(x, b)`` is the logarithm in base ``b``, ``zeta(s, a)`` Hurwitz's),
 - ``Piecewise((expr, condition), ..., (expr, True))``, whose conditions are comparisons
   ``< <= > >= == !=``, ``Eq(a, b)``, ``Ne(a, b)``, ``True`` and ``& | ~`` of those
   (:mod:`._conditions`); comparisons appear nowhere else.
