@@ -40,7 +40,7 @@ DIGITS = 30
 _names = count()
 
 
-def _elementwise(fn: Callable[..., Any]) -> Callable[..., np.ndarray]:
+def _elementwise(fn: Callable[..., Any]) -> Callable[..., Any]:
     """A numpy function from an mpmath scalar one (real part, at ``DIGITS`` digits)."""
     def scalar(*args: float) -> float:
         with mpmath.workdps(DIGITS):
@@ -53,7 +53,7 @@ def _elementwise(fn: Callable[..., Any]) -> Callable[..., np.ndarray]:
 
     vec = np.vectorize(scalar, otypes=[float])
 
-    def call(*args: Any) -> np.ndarray:
+    def call(*args: Any) -> Any:
         out = vec(*args)
         return out if np.ndim(out) else float(out)
 

@@ -25,11 +25,11 @@ from numpy.typing import NDArray
 
 from ..errors import DerivationError
 from ..manifolds.numeric_family import NumericFamily
+from ._special import unevaluated_note
 from ._timeout import DerivationTimeout, clock, time_limit
 from .expectation import ExpectationEngine, NotClosed
 from .family import SymbolicFamily
 from .inputs import as_expr
-from ._special import unevaluated_note
 from .numeric import lambdify_numpy, stable_log
 
 __all__ = ["numeric_manifold", "SymbolicNumericManifold"]
