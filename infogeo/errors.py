@@ -14,7 +14,8 @@ Hierarchy::
     │                                               numpy's LinAlgError)
     ├── ConvergenceError         (RuntimeError)     an iterative method did not converge
     │   ├── ShootingError                           the Riemannian log by shooting
-    │   └── GeodesicIntegrationError                the geodesic ODE left the domain / budget
+    │   ├── GeodesicIntegrationError                the geodesic ODE left the domain / budget
+    │   └── SummationError       (ValueError)       a sum whose tail decays too slowly
     ├── DerivationError          (RuntimeError)     no symbolic strategy closed a quantity
     ├── ClientFailure            (RuntimeError)     a federated client did not reply
     ├── NormalizationError       (ValueError)       a symbolic density does not integrate to 1
@@ -36,6 +37,7 @@ __all__ = [
     "ConvergenceError",
     "ShootingError",
     "GeodesicIntegrationError",
+    "SummationError",
     "DerivationError",
     "ClientFailure",
     "NormalizationError",
@@ -70,6 +72,16 @@ class ShootingError(ConvergenceError):
 
 class GeodesicIntegrationError(ConvergenceError):
     """The geodesic ODE could not be integrated (e.g. it left the parameter domain)."""
+
+
+class SummationError(ConvergenceError, ValueError):
+    """A numeric sum stopped before its tail was negligible (a slowly decaying tail);
+    ``value`` and ``error`` hold the partial result and the extrapolated bound of what is
+    missing (``inf`` when no bound could be made)."""
+
+    def __init__(self, message: str, value: object = None, error: object = None) -> None:
+        super().__init__(message)
+        self.value, self.error = value, error
 
 
 class DerivationError(InfogeoError, RuntimeError):

@@ -22,6 +22,7 @@ from scipy.integrate import IntegrationWarning, quad_vec
 from scipy.special import gammaln
 
 from .._quadrature import de_map, de_nodes, expectation
+from ..errors import SummationError
 from ._special import numeric_namespace
 
 if TYPE_CHECKING:
@@ -65,6 +66,21 @@ def lambdify_numpy(args: Any, expr: Any, cse: bool = False) -> Any:
     # dummify: a parameter may be named like a function the code calls (beta, gamma)
     return sp.lambdify(args, expr, modules=[namespace, *_MODULES_GAMMALN], cse=cse,
                        dummify=True)
+
+
+def evaluate_at(expr: Any, values: Mapping[sp.Symbol, float]) -> np.ndarray:
+    """The entries of a (matrix or array) expression at ``values``, as complex numbers in
+    its shape: by exact substitution and 20-digit evaluation, or — when it holds a
+    derivative sympy left unevaluated (∂ζ(s)/∂s), which its evalf cannot do — by the
+    numeric namespace (mpmath, 30 digits)."""
+    arr = sp.Array(expr)
+    if arr.has(sp.Derivative):
+        fn = lambdify_numpy(list(values), list(sp.flatten(arr)))
+        out = fn(*[float(v) for v in values.values()])
+        return np.array([complex(v) for v in out]).reshape(arr.shape)
+    sub = {k: sp.Float(v, 30) for k, v in values.items()}
+    return np.array([complex(sp.N(e.xreplace(sub), 20)) for e in sp.flatten(arr)]
+                    ).reshape(arr.shape)
 
 
 def stable_log(expr: sp.Expr) -> sp.Expr:
@@ -163,8 +179,8 @@ def numeric_expectation(family: SymbolicFamily, exprs: Sequence[Any],
     fi = family.internal
     point = family.parameter_values(values)
     vals = {family._to_internal[k]: sp.Float(v, 17) for k, v in point.items()}
-    exprs = [family.to_internal(e).xreplace(vals) for e in exprs]
-    logp = stable_log(fi.logpdf).xreplace(vals)
+    exprs = [_at(family.to_internal(e), vals) for e in exprs]
+    logp = _at(stable_log(fi.logpdf), vals)
     support = [(lo.xreplace(vals), hi.xreplace(vals)) for lo, hi in fi.support]
     leftover = set().union(*(e.free_symbols for e in exprs + [logp])) - set(fi.variables)
     if leftover:
@@ -200,6 +216,13 @@ def _quad(var: sp.Symbol, logp: sp.Expr, exprs: list, bounds: tuple, rtol: float
     return np.asarray(value, dtype=float)
 
 
+def _at(expr: sp.Expr, vals: dict) -> sp.Expr:
+    """``expr`` at the parameter values. An unevaluated derivative (∂ζ(s)/∂s) cannot take
+    a number for its variable: ``subs`` keeps it as ``Subs(...)``, which the numeric
+    namespace evaluates; everything else takes the faster ``xreplace``."""
+    return expr.subs(vals) if expr.has(sp.Derivative) else expr.xreplace(vals)
+
+
 def _sum(var: sp.Symbol, logp: sp.Expr, exprs: list, bounds: tuple) -> np.ndarray:
     """Direct summation over the integers of the support (outward from the mode on all
     the integers), not assuming the pmf is normalized (this checks it)."""
@@ -216,8 +239,10 @@ def _sum(var: sp.Symbol, logp: sp.Expr, exprs: list, bounds: tuple) -> np.ndarra
     except ValueError as err:
         raise ValueError(f"numeric sum did not converge: {err}") from None
     if not res.converged:
-        raise ValueError("numeric sum did not converge: the pmf tail is still not negligible "
-                         f"after {res.n_eval} terms")
+        raise SummationError("numeric sum did not converge: the pmf tail is still not "
+                             f"negligible after {res.n_eval} terms",
+                             np.asarray(res.value, dtype=float),
+                             np.asarray(res.error, dtype=float))
     return np.asarray(res.value, dtype=float)
 
 

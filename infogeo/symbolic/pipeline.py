@@ -41,7 +41,7 @@ from .expectation import NotClosed
 from .family import SymbolicFamily
 from .integrals import is_closed
 from .normalization import check_normalization
-from .numeric import numeric_expectation
+from .numeric import evaluate_at, numeric_expectation
 from .strategies import CUBIC_STRATEGIES, FISHER_STRATEGIES, Context
 
 __all__ = ["DerivationResult", "derive", "as_family", "record_key", "DEFAULT_TIMEOUT"]
@@ -299,9 +299,7 @@ def _moments(family: SymbolicFamily, rank: int, values: Mapping[sp.Symbol, float
 
 def _to_numpy(value: Any, family: SymbolicFamily, values: Mapping[sp.Symbol, float]
               ) -> np.ndarray:
-    sub = {family._to_internal[k]: sp.Float(v, 30) for k, v in values.items()}
-    arr = sp.Array(value).xreplace(sub)
-    return np.array([complex(sp.N(e, 20)) for e in sp.flatten(arr)]).reshape(arr.shape)
+    return evaluate_at(value, {family._to_internal[k]: v for k, v in values.items()})
 
 
 def _numeric(family: SymbolicFamily, rank: int, point: dict[sp.Symbol, float],
