@@ -24,7 +24,7 @@ Integrands are evaluated on all nodes of a level at once (vectorized in ``x``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,7 +55,8 @@ class QuadratureResult:
     converged : bool
         Whether the requested tolerance was reached.
     method : str
-        ``"tanh-sinh"``, ``"exp-sinh"``, ``"sinh-sinh"`` or ``"sum"``.
+        ``"tanh-sinh"``, ``"exp-sinh"``, ``"sinh-sinh"`` or ``"sum"``; split at break
+        points, the rules of the pieces and their number (``"exp-sinh on 3 pieces"``).
     """
 
     value: NDArray
@@ -156,7 +157,7 @@ def _weighted(fn: Integrand, x: NDArray, jac: NDArray, low: float, high: float) 
 
 def expectation(fn: Integrand, low: float, high: float, *, discrete: bool = False,
                 tol: float = 1e-12, centre: float = 0.0, scale: float = 1.0,
-                max_level: int = 9) -> QuadratureResult:
+                max_level: int = 9, points: Sequence[float] = ()) -> QuadratureResult:
     r""":math:`E[f] = \int f\,p` (or :math:`\sum_k f(k)p(k)`) for a vector of functions.
 
     Parameters
@@ -173,17 +174,58 @@ def expectation(fn: Integrand, low: float, high: float, *, discrete: bool = Fals
         distance from the end), for the substitution's scale.
     max_level : int
         At most this many halvings of the initial step 1/2.
+    points : sequence of float
+        Break points of a continuous support (kinks or jumps of the integrand, see
+        :mod:`infogeo.symbolic.kinks`): the support is split there and at ``centre``,
+        each piece integrated by its own rule, values and error estimates summed.
     """
     if discrete:
         return _sum(fn, low, high, tol)
+    cuts = sorted({float(p) for p in points if low < p < high})
+    if cuts:
+        return _split(fn, low, high, tol, centre, scale, max_level, cuts)
+    return _one_piece(fn, low, high, tol, centre, scale, max_level)
+
+
+def _one_piece(fn: Integrand, low: float, high: float, tol: float, centre: float,
+               scale: float, max_level: int, floor: float = 0.0) -> QuadratureResult:
+    """One rule over (low, high); ``floor``: an absolute error that is good enough."""
     x_of_t, name = _substitution(low, high, centre, scale)
     usual, wide = _RANGES[name]
-    result = _trapezoid_levels(fn, x_of_t, usual, low, high, tol, max_level, name)
+    result = _trapezoid_levels(fn, x_of_t, usual, low, high, tol, max_level, name, floor)
     if result.truncated and wide != usual:
         # mass beyond the usual ends (a heavy tail): go further out only then, since far
         # nodes are where a naive log-density overflows
-        result = _trapezoid_levels(fn, x_of_t, wide, low, high, tol, max_level, name)
+        result = _trapezoid_levels(fn, x_of_t, wide, low, high, tol, max_level, name, floor)
     return result.result
+
+
+def _split(fn: Integrand, low: float, high: float, tol: float, centre: float, scale: float,
+           max_level: int, cuts: list[float]) -> QuadratureResult:
+    r""":math:`\sum_i \int_{c_i}^{c_{i+1}} f\,p` over the pieces between the break points.
+
+    The centre of the mass is a cut too (a smooth point: harmless), so that a half-line
+    piece holds a tail only and its exp-sinh rule needs the spread as its scale, however
+    far the break points are from the bulk.
+    """
+    if low < centre < high and all(abs(centre - c) > 1e-3 * scale for c in cuts):
+        cuts = sorted([*cuts, centre])
+    ends = [low, *cuts, high]
+    spans = list(zip(ends[:-1], ends[1:], strict=True))
+    # the tolerance is relative to the whole: a coarse pass (no halving) sizes it, so a
+    # narrow piece or one in a far tail stops once its share of the error is negligible
+    coarse = sum(_one_piece(fn, a, b, tol, centre, scale, 0).value for a, b in spans)
+    floor = tol * float(np.max(np.abs(coarse)))
+    pieces = [_one_piece(fn, a, b, tol, centre, scale, max_level, floor) for a, b in spans]
+    value = np.sum([r.value for r in pieces], axis=0)
+    error = np.sum([r.error for r in pieces], axis=0)
+    # each piece met the tolerance relative to itself, or the sum meets it relative to
+    # the whole (a piece in a far tail carries next to nothing)
+    converged = all(r.converged for r in pieces) or bool(
+        np.max(error) <= tol * max(np.max(np.abs(value)), 1e-300))
+    names = "+".join(dict.fromkeys(r.method for r in pieces))
+    return QuadratureResult(value, error, sum(r.n_eval for r in pieces), converged,
+                            f"{names} on {len(pieces)} pieces")
 
 
 @dataclass(frozen=True)
@@ -194,7 +236,7 @@ class _Levels:
 
 def _trapezoid_levels(fn: Integrand, x_of_t: Callable[[NDArray], tuple[NDArray, NDArray]],
                       t_range: tuple[float, float], low: float, high: float, tol: float,
-                      max_level: int, name: str) -> _Levels:
+                      max_level: int, name: str, floor: float = 0.0) -> _Levels:
     """The trapezoidal rule in t over ``t_range``, halving the step until two levels agree."""
     h = 0.5
     t = np.arange(t_range[0], t_range[1] + h / 2, h)
@@ -216,7 +258,7 @@ def _trapezoid_levels(fn: Integrand, x_of_t: Callable[[NDArray], tuple[NDArray, 
         error = np.abs(finer - total) + truncation
         total, h = finer, h / 2
         t = np.sort(np.concatenate([t, t_new]))
-        if np.max(error) <= tol * max(np.max(np.abs(total)), 1e-300):
+        if np.max(error) <= max(tol * np.max(np.abs(total)), floor, 1e-300 * tol):
             return _Levels(QuadratureResult(total, error, n_eval, True, name), truncated)
     return _Levels(QuadratureResult(total, error, n_eval, False, name), truncated)
 

@@ -12,6 +12,10 @@ quadrature at the point asked for:
 Mixed case: entries of the Fisher matrix that close one by one (−E[∂ᵢ∂ⱼℓ] through the
 expectation engine, within a time budget, then checked against quadrature) are used in
 closed form, the others numerically; the manifold reports which entry is which.
+
+Kinks: where ℓ or its score is not smooth in x (``Abs(x - mu)``, a ``Piecewise`` cut at
+``x = theta``, ``Max``/``Min``), the break points are found symbolically as functions of
+θ (:mod:`.kinks`) and the quadrature splits the support there at every point asked for.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from ._timeout import DerivationTimeout, clock, time_limit
 from .expectation import ExpectationEngine, NotClosed
 from .family import SymbolicFamily
 from .inputs import as_expr
+from .kinks import kink_function
 from .numeric import lambdify_numpy, stable_log
 
 __all__ = ["numeric_manifold", "SymbolicNumericManifold"]
@@ -203,7 +208,9 @@ def numeric_manifold(family: SymbolicFamily, hyper: Mapping[sp.Symbol, float], *
         jet=(jet := _jet(family, logpdf)), sampler=sampler,
         event_shape=(len(family.variables),) if multivariate else (), tol=tol,
         closed_metric=closed_metric, name=family.name,
-        derivative_detail="symbolic (exact, lambdified ∂ℓ, ∂²ℓ, ∂³ℓ)")
+        derivative_detail="symbolic (exact, lambdified ∂ℓ, ∂²ℓ, ∂³ℓ)",
+        break_points=None if multivariate or family.discrete else kink_function(
+            [logpdf, *(sp.diff(logpdf, q) for q in p)], family.variables[0], p))
     manifold.family = family
     manifold.failure = failure
     manifold.closed_entries = sorted(k for k in closed if k[0] <= k[1])
