@@ -33,7 +33,7 @@ from .differential import ricci_from_riemann, scalar_from_ricci
 if TYPE_CHECKING:
     from .numeric_family import NumericFamily
 
-__all__ = ["riemann_from_moments", "NumericCurvature"]
+__all__ = ["riemann_from_moments"]  # and the methods attached to NumericFamily
 
 
 def riemann_from_moments(m: dict[str, Any], gamma: NDArray, err_gamma: NDArray,
@@ -68,55 +68,53 @@ def riemann_from_moments(m: dict[str, Any], gamma: NDArray, err_gamma: NDArray,
     return riemann, bound
 
 
-class NumericCurvature:
-    """The curvature methods of :class:`~infogeo.manifolds.NumericFamily` (a mixin)."""
+# ---------------------------------------------------------------- methods of NumericFamily
+def riemann_one(self: NumericFamily, theta: NDArray, alpha: float = 0.0) -> NDArray:
+    """R^l_ijk of the α-connection from Γ and ∂Γ, both expectations."""
+    m = self._moments(theta, 3)
+    gamma, err_gamma, _ = self._connection(theta, alpha)
+    riemann, bound = riemann_from_moments(m, gamma, err_gamma,
+                                          np.linalg.inv(self._metric_one(theta)), alpha)
+    self._record("curvature", m, bound)
+    return riemann
 
-    def _riemann_one(self: NumericFamily, theta: NDArray, alpha: float = 0.0) -> NDArray:
-        """R^l_ijk of the α-connection from Γ and ∂Γ, both expectations."""
-        m = self._moments(theta, 3)
-        gamma, err_gamma, _ = self._connection(theta, alpha)
-        riemann, bound = riemann_from_moments(m, gamma, err_gamma,
-                                              np.linalg.inv(self._metric_one(theta)), alpha)
-        self._record("curvature", m, bound)
-        return riemann
+def riemann_tensor(self: NumericFamily, theta: Any) -> NDArray:
+    """``R[..., l, i, j, k] = R^l_{ijk}`` of the Levi-Civita connection, from
+    expectations of derivatives of ℓ (no finite differences of quadrature output)."""
+    return self.alpha_riemann_tensor(theta, 0.0)
 
-    def riemann_tensor(self: NumericFamily, theta: Any) -> NDArray:
-        """``R[..., l, i, j, k] = R^l_{ijk}`` of the Levi-Civita connection, from
-        expectations of derivatives of ℓ (no finite differences of quadrature output)."""
-        return self.alpha_riemann_tensor(theta, 0.0)
+def alpha_riemann_tensor(self: NumericFamily, theta: ArrayLike, alpha: float
+                         ) -> NDArray:
+    r"""``R[..., l, i, j, k] = R^{(\alpha)l}{}_{ijk}``, the Riemann tensor of Amari's
+    α-connection (α = 0: Levi-Civita; α = ±1: flat for an exponential family).
 
-    def alpha_riemann_tensor(self: NumericFamily, theta: ArrayLike, alpha: float
-                             ) -> NDArray:
-        r"""``R[..., l, i, j, k] = R^{(\alpha)l}{}_{ijk}``, the Riemann tensor of Amari's
-        α-connection (α = 0: Levi-Civita; α = ±1: flat for an exponential family).
+    .. math::
 
-        .. math::
+        R^{(\alpha)l}{}_{ijk} = \partial_j \Gamma^{(\alpha)l}_{ki}
+        - \partial_k \Gamma^{(\alpha)l}_{ji}
+        + \Gamma^{(\alpha)l}_{jm}\Gamma^{(\alpha)m}_{ki}
+        - \Gamma^{(\alpha)l}_{km}\Gamma^{(\alpha)m}_{ji}
+    """
+    a = _check_alpha(alpha)
+    x = self._to_base(theta)
+    return self._each(x, lambda t: self._riemann_one(t, a), (self.dim,) * 4)
 
-            R^{(\alpha)l}{}_{ijk} = \partial_j \Gamma^{(\alpha)l}_{ki}
-            - \partial_k \Gamma^{(\alpha)l}_{ji}
-            + \Gamma^{(\alpha)l}_{jm}\Gamma^{(\alpha)m}_{ki}
-            - \Gamma^{(\alpha)l}_{km}\Gamma^{(\alpha)m}_{ji}
-        """
-        a = _check_alpha(alpha)
-        x = self._to_base(theta)
-        return self._each(x, lambda t: self._riemann_one(t, a), (self.dim,) * 4)
+def scalar_curvature(self: NumericFamily, theta: Any) -> NDArray:
+    """Scalar curvature of the Levi-Civita connection, from :meth:`riemann_tensor`."""
+    return self.alpha_scalar_curvature(theta, 0.0)
 
-    def scalar_curvature(self: NumericFamily, theta: Any) -> NDArray:
-        """Scalar curvature of the Levi-Civita connection, from :meth:`riemann_tensor`."""
-        return self.alpha_scalar_curvature(theta, 0.0)
+def alpha_scalar_curvature(self: NumericFamily, theta: ArrayLike, alpha: float
+                           ) -> NDArray:
+    r"""Scalar curvature of the α-connection, :math:`g^{ik} R^{(\alpha)j}{}_{ijk}`
+    (the convention of :func:`infogeo.symbolic.alpha_scalar_curvature`).
 
-    def alpha_scalar_curvature(self: NumericFamily, theta: ArrayLike, alpha: float
-                               ) -> NDArray:
-        r"""Scalar curvature of the α-connection, :math:`g^{ik} R^{(\alpha)j}{}_{ijk}`
-        (the convention of :func:`infogeo.symbolic.alpha_scalar_curvature`).
+    .. math::
 
-        .. math::
-
-            R^{(\alpha)} = g^{ik}\,R^{(\alpha)j}{}_{ijk}
-        """
-        x = self._to_base(theta)
-        riemann = self.alpha_riemann_tensor(x, alpha)
-        return scalar_from_ricci(ricci_from_riemann(riemann), self._metric(x))
+        R^{(\alpha)} = g^{ik}\,R^{(\alpha)j}{}_{ijk}
+    """
+    x = self._to_base(theta)
+    riemann = self.alpha_riemann_tensor(x, alpha)
+    return scalar_from_ricci(ricci_from_riemann(riemann), self._metric(x))
 
 
 def _check_alpha(alpha: Any) -> float:

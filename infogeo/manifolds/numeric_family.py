@@ -29,7 +29,7 @@ from numpy.typing import NDArray
 
 from .._checks import check_in_interval
 from .._quadrature import expectation, inverse_cdf, location_scale
-from ._numeric_curvature import NumericCurvature
+from . import _numeric_curvature
 from ._numeric_moments import (
     Provenance,
     derivative_products,
@@ -69,7 +69,7 @@ def _loglogistic(x: NDArray, theta: NDArray) -> NDArray:
     return np.log(b / a) + (b - 1) * np.log(x / a) - 2 * np.log1p((x / a) ** b)
 
 
-class NumericFamily(NumericCurvature, StatisticalManifold):
+class NumericFamily(StatisticalManifold):
     r"""The Fisher geometry of a family given by its log-density, computed numerically.
 
     Parameters
@@ -342,6 +342,13 @@ class NumericFamily(NumericCurvature, StatisticalManifold):
             self._record("skewness", m, float(np.max(m["err_T"])))
             return m["T"]
         return self._each(x, one, (self.dim,) * 3)
+
+    # the α-connections' curvature, from expectations (in _numeric_curvature.py)
+    _riemann_one = _numeric_curvature.riemann_one
+    riemann_tensor = _numeric_curvature.riemann_tensor
+    alpha_riemann_tensor = _numeric_curvature.alpha_riemann_tensor
+    scalar_curvature = _numeric_curvature.scalar_curvature
+    alpha_scalar_curvature = _numeric_curvature.alpha_scalar_curvature
 
     # ------------------------------------------------------------------ statistics
     def _log_prob(self, data: NDArray, x: NDArray) -> NDArray:
