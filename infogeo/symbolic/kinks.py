@@ -12,21 +12,20 @@ A log-density written with ``Abs``, ``sign``, ``Heaviside``, ``Max``/``Min`` or
 A quadrature rule that splits the support there integrates analytic pieces, each to
 full accuracy; one that does not converges only algebraically across the kink. The roots
 are functions of the parameters (:math:`|x - \mu|` has its kink at :math:`x = \mu`):
-:func:`kink_points` returns them symbolically, :func:`kink_function` compiles them into a
-function of θ for the numeric route, :func:`numeric_kinks` evaluates them at a point.
+:func:`kink_points` returns them symbolically (the numeric route compiles them into a
+function of θ), :func:`numeric_kinks` evaluates them when they are numbers.
 Kinks of ``floor``/``ceiling`` (a jump at every integer) are not break points.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
 import sympy as sp
-from numpy.typing import NDArray
 
-__all__ = ["kink_points", "kink_function", "numeric_kinks"]
+__all__ = ["kink_points", "numeric_kinks"]
 
 
 def _non_smooth_arguments(expr: sp.Expr, var: sp.Symbol) -> list[sp.Expr]:
@@ -50,7 +49,7 @@ def kink_points(exprs: Iterable[sp.Expr], var: sp.Symbol) -> list[sp.Expr]:
 
     The variable is replaced by an assumption-free symbol before solving, so that a
     positive ``x`` does not make sympy drop a root it cannot prove positive; roots that
-    are not real for real parameters are left to :func:`kink_function` to discard.
+    are not real for real parameters are left to the caller to discard.
     """
     free = sp.Dummy("x")
     roots: list[sp.Expr] = []
@@ -68,29 +67,13 @@ def kink_points(exprs: Iterable[sp.Expr], var: sp.Symbol) -> list[sp.Expr]:
     return roots
 
 
-def kink_function(exprs: Iterable[sp.Expr], var: sp.Symbol, params: Sequence[sp.Symbol]
-                  ) -> Callable[[NDArray], list[float]] | None:
-    """``theta -> sorted real break points`` of ``exprs`` in ``var`` (None if there are
-    none); roots that are complex or not finite at ``theta`` are dropped."""
-    from .numeric import lambdify_numpy
-
-    roots = kink_points(exprs, var)
-    if not roots:
-        return None
-    fn = lambdify_numpy(list(params), roots)
-
-    def at(theta: NDArray) -> list[float]:
-        with np.errstate(all="ignore"):
-            values = np.atleast_1d(np.asarray(fn(*np.asarray(theta, dtype=float)),
-                                              dtype=complex))
-        real = values[np.isfinite(values) & (np.abs(values.imag) <= 1e-12
-                                             * np.maximum(np.abs(values.real), 1.0))].real
-        return sorted({float(v) for v in real})
-
-    return at
-
-
 def numeric_kinks(exprs: Sequence[Any], var: sp.Symbol) -> list[float]:
-    """Real numeric break points of ``exprs`` (no free symbols besides ``var``)."""
-    fn = kink_function(exprs, var, [])
-    return [] if fn is None else fn(np.zeros(0))
+    """Real numeric break points of ``exprs`` (no free symbols besides ``var``), sorted."""
+    points: set[float] = set()
+    for root in kink_points(exprs, var):
+        if not root.is_number:
+            continue
+        value = complex(root.evalf())
+        if np.isfinite(value) and abs(value.imag) <= 1e-12 * max(abs(value.real), 1.0):
+            points.add(value.real)
+    return sorted(points)

@@ -33,7 +33,7 @@ from ._timeout import DerivationTimeout, clock, time_limit
 from .expectation import ExpectationEngine, NotClosed
 from .family import SymbolicFamily
 from .inputs import as_expr
-from .kinks import kink_function
+from .kinks import kink_points
 from .numeric import lambdify_numpy, stable_log
 
 __all__ = ["numeric_manifold", "SymbolicNumericManifold"]
@@ -143,6 +143,26 @@ def _check_numeric(exprs: list[sp.Expr], order: int, name: str) -> None:
                 f"and sympy leaves {sorted(map(str, unevaluated))[0]} unevaluated (no "
                 "numeric form)", quantity=f"order-{order} θ-derivatives (numeric route)",
                 family=name, attempts=(("numeric route", "a derivative does not evaluate"),))
+
+
+def kink_function(exprs: list[sp.Expr], var: sp.Symbol, params: tuple
+                  ) -> Callable[[NDArray], list[float]] | None:
+    """``theta -> sorted real break points`` of ``exprs`` in ``var`` (None if there are
+    none, :func:`.kinks.kink_points`); roots complex or not finite at θ are dropped."""
+    roots = kink_points(exprs, var)
+    if not roots:
+        return None
+    fn = lambdify_numpy(list(params), roots)
+
+    def at(theta: NDArray) -> list[float]:
+        with np.errstate(all="ignore"):
+            values = np.atleast_1d(np.asarray(fn(*np.asarray(theta, dtype=float)),
+                                              dtype=complex))
+        real = np.isfinite(values) & (np.abs(values.imag)
+                                      <= 1e-12 * np.maximum(np.abs(values.real), 1.0))
+        return sorted({float(v) for v in values[real].real})
+
+    return at
 
 
 def closed_entries(family: SymbolicFamily, budget: float = 3.0

@@ -23,8 +23,8 @@ from infogeo.symbolic import (
     fisher_information,
     parse_family,
 )
-from infogeo.symbolic.kinks import kink_function, kink_points
-from infogeo.symbolic.numeric_route import numeric_manifold
+from infogeo.symbolic.kinks import kink_points, numeric_kinks
+from infogeo.symbolic.numeric_route import kink_function, numeric_manifold
 
 # ---------------------------------------------------------------- kink finder
 
@@ -38,11 +38,12 @@ def test_kink_points_of_every_non_smooth_function() -> None:
     expected = [m, 2 * m, -m, 3 * m, m + 4, m - 5, sp.exp(c)]
     assert len(roots) == len(expected)
     assert all(any(sp.simplify(r - e) == 0 for r in roots) for e in expected)
-    fn = kink_function(exprs, x, [m, c])
+    fn = kink_function(exprs, x, (m, c))
     assert fn is not None
     # m = 1, c = 0: e^c = 1 coincides with m, and counts once
     np.testing.assert_allclose(fn(np.array([1.0, 0.0])), [-4, -1, 1, 2, 3, 5])
-    assert kink_function([sp.exp(-x * m)], x, [m]) is None
+    assert kink_function([sp.exp(-x * m)], x, (m,)) is None
+    assert numeric_kinks([sp.Abs(x - 2), sp.Abs(x**2 + 1)], x) == [2.0]
 
 
 # ---------------------------------------------------------------- quadrature split
