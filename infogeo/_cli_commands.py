@@ -57,9 +57,11 @@ def _parse_at(text: str, fam: Any) -> dict:
             raise ValueError(f"--at must be 'name=value' for names in {sorted(by_name)}, "
                              f"got {item!r}")
         values[by_name[name]] = fam.parameter_values({name: value}, "--at")[by_name[name]]
-    missing = sorted(set(by_name) - {s.name for s in values})
-    if missing:
-        raise ValueError(f"--at must give every parameter; missing {', '.join(missing)}")
+    given = {s.name for s in values}
+    for kind, symbols in (("parameter", fam.params), ("hyperparameter", fam.hyperparams)):
+        missing = sorted(s.name for s in symbols if s.name not in given)
+        if missing:
+            raise ValueError(f"--at must give every {kind}; missing {', '.join(missing)}")
     if not fam.in_domain(values):
         domains = ", ".join(f"{s} in {d}" for s, d in fam.domains.items())
         conditions = "; " + ", ".join(map(str, fam.conditions)) if fam.conditions else ""
@@ -236,12 +238,10 @@ def _numeric_at(fam: Any, args: argparse.Namespace, show: Any, what: str) -> dic
         how = manifold.method_of("christoffels")
         body = fmt.christoffel_rows(value, [str(p) for p in fam.params])
     else:
-        if alpha != 0:
-            raise ValueError("--at with --alpha != 0: the numeric route gives the "
-                             "Levi-Civita curvature only")
-        value = manifold.scalar_curvature(theta)
+        value = manifold.alpha_scalar_curvature(theta, alpha)
         how = manifold.method_of("curvature")
-        body = f"  R = {float(value):.12g}"
+        which = "" if alpha == 0 else f" (alpha-connection, alpha = {args.alpha})"
+        body = f"  R = {float(value):.12g}{which}"
     text = f"\n\nat {fmt.point_text(at)} (numeric route):\n{body}\n{how}"
     if args.format == "text":
         show.clear()

@@ -24,12 +24,14 @@ Integrands are evaluated on all nodes of a level at once (vectorized in ``x``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import special
+
+from ._discrete_sum import discrete_window, sum_pmf
 
 __all__ = ["QuadratureResult", "expectation", "de_nodes", "de_map", "location_scale",
            "inverse_cdf"]
@@ -55,7 +57,8 @@ class QuadratureResult:
     converged : bool
         Whether the requested tolerance was reached.
     method : str
-        ``"tanh-sinh"``, ``"exp-sinh"``, ``"sinh-sinh"`` or ``"sum"``.
+        ``"tanh-sinh"``, ``"exp-sinh"``, ``"sinh-sinh"`` or ``"sum"``; split at break
+        points, the rules of the pieces and their number (``"exp-sinh on 3 pieces"``).
     """
 
     value: NDArray
@@ -156,7 +159,8 @@ def _weighted(fn: Integrand, x: NDArray, jac: NDArray, low: float, high: float) 
 
 def expectation(fn: Integrand, low: float, high: float, *, discrete: bool = False,
                 tol: float = 1e-12, centre: float = 0.0, scale: float = 1.0,
-                max_level: int = 9, normalized: bool = True) -> QuadratureResult:
+                max_level: int = 9, normalized: bool = True,
+                points: Sequence[float] = ()) -> QuadratureResult:
     r""":math:`E[f] = \int f\,p` (or :math:`\sum_k f(k)p(k)`) for a vector of functions.
 
     Parameters
@@ -177,17 +181,59 @@ def expectation(fn: Integrand, low: float, high: float, *, discrete: bool = Fals
         Discrete sums: the pmf sums to 1, so a sum stops only when the mass found is
         within ``tol`` of 1 (a second mode far from the first is not missed); False
         (checking a normalization): stop when both tails are negligible.
+    points : sequence of float
+        Break points of a continuous support (kinks or jumps of the integrand, see
+        :mod:`infogeo.symbolic.kinks`): the support is split there and at ``centre``,
+        each piece integrated by its own rule, values and error estimates summed.
     """
     if discrete:
-        return _sum(fn, low, high, tol, normalized)
+        value, error, n_eval, converged = sum_pmf(fn, low, high, tol, normalized)
+        return QuadratureResult(value, error, n_eval, converged, "sum")
+    cuts = sorted({float(p) for p in points if low < p < high})
+    if cuts:
+        return _split(fn, low, high, tol, centre, scale, max_level, cuts)
+    return _one_piece(fn, low, high, tol, centre, scale, max_level)
+
+
+def _one_piece(fn: Integrand, low: float, high: float, tol: float, centre: float,
+               scale: float, max_level: int, floor: float = 0.0) -> QuadratureResult:
+    """One rule over (low, high); ``floor``: an absolute error that is good enough."""
     x_of_t, name = _substitution(low, high, centre, scale)
     usual, wide = _RANGES[name]
-    result = _trapezoid_levels(fn, x_of_t, usual, low, high, tol, max_level, name)
+    result = _trapezoid_levels(fn, x_of_t, usual, low, high, tol, max_level, name, floor)
     if result.truncated and wide != usual:
         # mass beyond the usual ends (a heavy tail): go further out only then, since far
         # nodes are where a naive log-density overflows
-        result = _trapezoid_levels(fn, x_of_t, wide, low, high, tol, max_level, name)
+        result = _trapezoid_levels(fn, x_of_t, wide, low, high, tol, max_level, name, floor)
     return result.result
+
+
+def _split(fn: Integrand, low: float, high: float, tol: float, centre: float, scale: float,
+           max_level: int, cuts: list[float]) -> QuadratureResult:
+    r""":math:`\sum_i \int_{c_i}^{c_{i+1}} f\,p` over the pieces between the break points.
+
+    The centre of the mass is a cut too (a smooth point: harmless), so that a half-line
+    piece holds a tail only and its exp-sinh rule needs the spread as its scale, however
+    far the break points are from the bulk.
+    """
+    if low < centre < high and all(abs(centre - c) > 1e-3 * scale for c in cuts):
+        cuts = sorted([*cuts, centre])
+    ends = [low, *cuts, high]
+    spans = list(zip(ends[:-1], ends[1:], strict=True))
+    # the tolerance is relative to the whole: a coarse pass (no halving) sizes it, so a
+    # narrow piece or one in a far tail stops once its share of the error is negligible
+    coarse = sum(_one_piece(fn, a, b, tol, centre, scale, 0).value for a, b in spans)
+    floor = tol * float(np.max(np.abs(coarse)))
+    pieces = [_one_piece(fn, a, b, tol, centre, scale, max_level, floor) for a, b in spans]
+    value = np.sum([r.value for r in pieces], axis=0)
+    error = np.sum([r.error for r in pieces], axis=0)
+    # each piece met the tolerance relative to itself, or the sum meets it relative to
+    # the whole (a piece in a far tail carries next to nothing)
+    converged = all(r.converged for r in pieces) or bool(
+        np.max(error) <= tol * max(np.max(np.abs(value)), 1e-300))
+    names = "+".join(dict.fromkeys(r.method for r in pieces))
+    return QuadratureResult(value, error, sum(r.n_eval for r in pieces), converged,
+                            f"{names} on {len(pieces)} pieces")
 
 
 @dataclass(frozen=True)
@@ -198,7 +244,7 @@ class _Levels:
 
 def _trapezoid_levels(fn: Integrand, x_of_t: Callable[[NDArray], tuple[NDArray, NDArray]],
                       t_range: tuple[float, float], low: float, high: float, tol: float,
-                      max_level: int, name: str) -> _Levels:
+                      max_level: int, name: str, floor: float = 0.0) -> _Levels:
     """The trapezoidal rule in t over ``t_range``, halving the step until two levels agree."""
     h = 0.5
     t = np.arange(t_range[0], t_range[1] + h / 2, h)
@@ -220,139 +266,9 @@ def _trapezoid_levels(fn: Integrand, x_of_t: Callable[[NDArray], tuple[NDArray, 
         error = np.abs(finer - total) + truncation
         total, h = finer, h / 2
         t = np.sort(np.concatenate([t, t_new]))
-        if np.max(error) <= tol * max(np.max(np.abs(total)), 1e-300):
+        if np.max(error) <= max(tol * np.max(np.abs(total)), floor, 1e-300 * tol):
             return _Levels(QuadratureResult(total, error, n_eval, True, name), truncated)
     return _Levels(QuadratureResult(total, error, n_eval, False, name), truncated)
-
-
-def discrete_start(logpmf: Callable[[NDArray], NDArray], low: float, high: float) -> int:
-    """Where to start summing a pmf on the integers of [low, high]: the finite end of a
-    half line, or (on all the integers) near the mode, found from 0, ±1, ±2, ±4, ..., ±2^52
-    and refined by a ternary search between the neighbours of the best of them (a missed
-    second mode is still summed: the outward sum stops only when the mass is 1)."""
-    if np.isfinite(low):
-        return int(np.ceil(low))
-    if np.isfinite(high):
-        return int(np.floor(high))
-    powers = 2.0 ** np.arange(53)
-    grid = np.concatenate([-powers[::-1], [0.0], powers])
-    with np.errstate(all="ignore"):
-        logp = np.asarray(logpmf(grid), dtype=float) + 0 * grid
-    logp = np.where(np.isnan(logp), -np.inf, logp)
-    if not np.any(np.isfinite(logp)):
-        return 0
-    i = int(np.argmax(logp))
-    a, b = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
-    while b - a > 2:  # unimodal between the neighbours: ternary search on the integers
-        m1, m2 = np.floor(a + (b - a) / 3), np.ceil(b - (b - a) / 3)
-        with np.errstate(all="ignore"):
-            l1, l2 = (np.asarray(logpmf(np.array([m1, m2])), dtype=float) + 0 * a)
-        if not l1 > l2:
-            a = m1
-        if not l2 > l1:
-            b = m2
-        if m1 >= m2 or not (np.isfinite(l1) or np.isfinite(l2)):
-            break
-    return int(round(0.5 * (a + b)))
-
-
-@dataclass
-class _Side:
-    """One direction of the outward sum: the next index, the step (+1 or −1), the last end
-    of the support, the |sum| of its previous block and its tail estimate."""
-
-    next: int
-    step: int
-    end: float
-    done: bool = False
-    prev: NDArray | None = None
-    tail: float = np.inf
-    blocks: int = 0
-
-    def exhausted(self) -> bool:
-        return (self.next - self.end) * self.step > 0
-
-    def take(self, chunk: int) -> NDArray:
-        k = self.next + self.step * np.arange(chunk, dtype=float)
-        k = k[(k - self.end) * self.step <= 0]
-        self.next += self.step * k.size
-        return k
-
-    def extrapolate(self, part: NDArray) -> float:
-        r"""The rest of this direction from its last two blocks (of doubling lengths): a
-        geometric series of blocks :math:`|S_n|\,\rho/(1-\rho)` with the conservative
-        ratio :math:`\rho = \sqrt{|S_n|/|S_{n-1}|}` (a geometric tail, or a power tail
-        :math:`k^{-p}` with ratios near :math:`2^{1-p}`); infinite while the blocks do
-        not shrink, and for the first two blocks (the first holds the bulk)."""
-        now, before, self.prev = np.abs(part), self.prev, np.abs(part)
-        self.blocks += 1
-        if before is None or self.blocks < 3:  # the first block holds the bulk
-            return np.inf
-        with np.errstate(all="ignore"):
-            # √r ≥ r: the blocks' relative spans shrink towards 2 and slowly varying
-            # factors (log² k) make the true ratios creep up; the square root covers both
-            r = np.sqrt(np.where(now == 0, 0.0, now / before))
-            tail = np.where(r < 1, now * r / (1 - r), np.inf)
-        return float(np.max(tail, initial=0.0))
-
-
-def _sum(fn: Integrand, low: float, high: float, tol: float, normalized: bool = True
-         ) -> QuadratureResult:
-    r"""Direct summation outward from a starting index (:func:`discrete_start`) in both
-    directions, in doubling blocks, until each open direction's extrapolated tail
-    (:meth:`_Side.extrapolate`) is below ``tol`` relative and its edge term negligible,
-    and (``normalized``) the mass found is within ``tol`` of 1. The error estimate is the
-    sum of the tails, the rounding of the mass, and any dropped terms."""
-    start = discrete_start(lambda k: fn(k)[0], low, high)
-    sides = [_Side(start, 1, high), _Side(start - 1, -1, low)]
-    total, mass, n_eval, chunk = None, 0.0, 0, 1024
-    peak = dropped = 0.0
-    while True:
-        for side in sides:
-            if side.exhausted():
-                side.done, side.tail = True, 0.0
-            if side.done:
-                continue
-            k = side.take(chunk)
-            with np.errstate(all="ignore"):
-                logp, values = fn(k)
-                pmf = np.exp(np.asarray(logp, dtype=float) + 0 * k)
-                block = np.where((pmf > 0)[:, None], values * pmf[:, None], 0.0)
-            # far in a tail a ratio of underflowing special functions (I_{k+1}/I_k) may
-            # overflow in double precision although the term is negligible: such terms
-            # of mass below 1e-3·tol are dropped, their mass times the largest finite
-            # summand of the block counted in the error
-            peak = max(peak, float(np.max(pmf, initial=0.0)))
-            moot = ~np.isfinite(block) & (pmf <= 1e-3 * tol * peak)[:, None]
-            if moot.any():
-                finite = np.where(np.isfinite(values), np.abs(values), 0.0)
-                dropped += float(pmf[moot.any(axis=1)].sum()) * float(np.max(finite))
-                block = np.where(moot, 0.0, block)
-            if not np.all(np.isfinite(block)) or mass > 1e6:
-                raise ValueError("the summand is not finite where the pmf is positive, or "
-                                 "the pmf grows without bound")
-            part = block.sum(axis=0)
-            total = part if total is None else total + part
-            mass += float(pmf.sum())
-            n_eval += k.size
-            side.tail = 0.0 if side.exhausted() else side.extrapolate(part)
-            scale = max(float(np.max(np.abs(total))), 1e-300)
-            # the outermost term must be tiny and the pmf falling outward there
-            side.done = side.exhausted() or (side.tail <= tol * scale and pmf[-1] < tol
-                                             and pmf[-1] <= pmf[max(k.size - 2, 0)])
-        assert total is not None
-        scale = max(float(np.max(np.abs(total))), 1e-300)
-        rounding = abs(1.0 - mass) * scale if normalized else 0.0
-        err = np.full(total.shape, sum(s.tail for s in sides) + rounding + dropped)
-        if all(s.exhausted() for s in sides):
-            return QuadratureResult(total, np.full(total.shape, dropped), n_eval, True, "sum")
-        if all(s.done for s in sides) and (1.0 - mass <= tol or not normalized):
-            return QuadratureResult(total, err, n_eval, True, "sum")
-        if n_eval > 10_000_000:
-            return QuadratureResult(total, err, n_eval, False, "sum")
-        for side in sides:  # the mass is short of 1: look further out on both sides
-            side.done = side.exhausted()
-        chunk *= 2
 
 
 def location_scale(logpdf: Callable[[NDArray], NDArray], low: float, high: float
@@ -396,24 +312,9 @@ def inverse_cdf(logpdf: Callable[[NDArray], NDArray], low: float, high: float,
     """Draws by numeric inverse CDF: cumulative sums of the pmf (discrete) or a
     double-exponential grid recentred on the bulk (continuous, 1-D)."""
     if discrete:
-        ks, pmf = _discrete_window(logpdf, low, high)
+        ks, pmf = discrete_window(logpdf, low, high)
         cdf = np.cumsum(pmf)
         return ks[np.minimum(np.searchsorted(cdf, uniforms * cdf[-1]), len(ks) - 1)]
     centre, scale = location_scale(logpdf, low, high)
     xs, cdf = _cdf_grid(logpdf, low, high, centre, scale)
     return np.interp(uniforms * cdf[-1], cdf, xs)
-
-
-def _discrete_window(logpmf: Callable[[NDArray], NDArray], low: float, high: float,
-                     max_terms: int = 2**22) -> tuple[NDArray, NDArray]:
-    """The integers of [low, high] around :func:`discrete_start`, widened (doubling) until
-    they hold all but 1e-14 of the mass (at most ``max_terms`` of them), and their pmf."""
-    start, half = discrete_start(logpmf, low, high), 512
-    while True:
-        a, b = max(start - half, low), min(start + half, high)
-        ks = np.arange(a, b + 1, dtype=float)
-        with np.errstate(all="ignore"):
-            pmf = np.nan_to_num(np.exp(np.asarray(logpmf(ks), dtype=float) + 0 * ks))
-        if pmf.sum() >= 1.0 - 1e-14 or ks.size >= max_terms or (a <= low and b >= high):
-            return ks, pmf
-        half *= 2

@@ -24,6 +24,7 @@ ROOT = Path(infogeo.__file__).parent
 #: subpackages lazily (no static import), so it is at the bottom.
 LAYERS: dict[str, int] = {
     "__init__": 0, "errors": 0, "_checks": 0, "_progress": 0, "_quadrature": 0,
+    "_discrete_sum": 0,
     "symbolic": 1,
     "manifolds": 2,
     "interop": 3,

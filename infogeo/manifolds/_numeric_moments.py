@@ -10,8 +10,8 @@ D = ∂³ℓ):
     B = E[D s], \quad C = E[H H], \quad Q = E[H s s], \quad F = E[s s s s],
 
 the last four for curvature (∂Γ differentiated under the integral). This module names
-them, builds their integrand, and turns them into the Riemann tensor with an error bound;
-:class:`Provenance` records how each object was obtained.
+them and builds their integrand (:mod:`._numeric_curvature` turns them into the Riemann
+tensor); :class:`Provenance` records how each object was obtained.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = ["Provenance", "moment_shapes", "derivative_products", "split_moments",
-           "riemann_from_moments", "kl_integrand"]
+           "kl_integrand"]
 
 
 @dataclass(frozen=True)
@@ -95,34 +95,6 @@ def split_moments(value: NDArray, error: NDArray, shapes: dict[str, tuple[int, .
         out["err_" + k] = error[start:start + size].reshape(shape)
         start += size
     return out
-
-
-def riemann_from_moments(m: dict[str, Any], gamma: NDArray, err_gamma: NDArray,
-                         inv: NDArray) -> tuple[NDArray, float]:
-    r"""``(R^l_ijk, error bound)`` at one point from the moments ``m`` (order 3), the
-    Christoffel symbols ``gamma`` with their error and the inverse metric ``inv``.
-
-    .. math::
-
-        R^l{}_{ijk} = \partial_j \Gamma^l_{ki} - \partial_k \Gamma^l_{ji}
-        + \Gamma^l_{jm}\Gamma^m_{ki} - \Gamma^l_{km}\Gamma^m_{ji}
-    """
-    A, T, Q = m["A"], m["T"], m["Q"]
-    dg = np.einsum("mij->mij", A) + np.einsum("mji->mij", A) + np.einsum("ijm->mij", T)
-    # ∂_m Γ_ij,k = E[∂_m(H_ij s_k + ½ s_i s_j s_k) + (H_ij s_k + ½ s_i s_j s_k) s_m]
-    d_first = (m["B"] + np.einsum("ijkm->mijk", m["C"]) + np.einsum("ijkm->mijk", Q)
-               + 0.5 * (Q + np.einsum("mjik->mijk", Q) + np.einsum("mkij->mijk", Q)
-                        + np.einsum("ijkm->mijk", m["F"])))
-    # ∂_m Γ^k_ij = g^{kl} (∂_m Γ_ij,l − ∂_m g_la Γ^a_ij)
-    dgamma = np.einsum("kl,mijl->mkij", inv,
-                       d_first - np.einsum("mla,aij->mijl", dg, gamma))
-    riemann = (np.einsum("jlki->lijk", dgamma) - np.einsum("klji->lijk", dgamma)
-               + np.einsum("ljm,mki->lijk", gamma, gamma)
-               - np.einsum("lkm,mji->lijk", gamma, gamma))
-    errs = [np.max(m["err_" + k]) for k in ("B", "C", "Q", "F")]
-    bound = float(np.abs(inv).sum(axis=1).max() * 4 * max(errs)
-                  + 2 * np.max(np.abs(gamma)) * np.max(err_gamma) + np.max(err_gamma))
-    return riemann, bound
 
 
 def kl_integrand(jet: Callable[[NDArray, NDArray, int], list[NDArray]], tp: NDArray,

@@ -29,19 +29,18 @@ from numpy.typing import NDArray
 
 from .._checks import check_in_interval
 from .._quadrature import expectation, inverse_cdf, location_scale
+from . import _numeric_curvature
 from ._numeric_moments import (
     Provenance,
     derivative_products,
     kl_integrand,
     moment_shapes,
-    riemann_from_moments,
     split_moments,
 )
 from ._theta_derivatives import ThetaDerivatives
 from .base import StatisticalManifold
 from .charts import Chart, identity_chart
 from .declarations import Interval, Parameter
-from .differential import ricci_from_riemann, scalar_from_ricci
 
 __all__ = ["NumericFamily", "Provenance"]
 
@@ -103,6 +102,11 @@ class NumericFamily(StatisticalManifold):
     closed_metric : (callable ``theta -> [dim, dim]``, bool mask ``[dim, dim]``), optional
         Entries of the metric known in closed form (used where the mask is True).
     name : str
+    break_points : callable ``theta -> sequence of float``, optional
+        Where ℓ or its θ-derivatives are not smooth in ``x`` at ``theta`` (the kink of
+        ``|x - mu|`` at ``mu``): the quadrature splits the support there, so each piece
+        converges at the double-exponential rate (the symbolic route finds them itself,
+        :mod:`infogeo.symbolic.kinks`).
 
     Examples
     --------
@@ -132,7 +136,8 @@ class NumericFamily(StatisticalManifold):
                  event_shape: tuple[int, ...] = (), tol: float = 1e-12,
                  n_samples: int = 200_000, seed: int = 0,
                  closed_metric: tuple[Callable[[NDArray], NDArray], NDArray] | None = None,
-                 name: str = "numeric family", derivative_detail: str | None = None) -> None:
+                 name: str = "numeric family", derivative_detail: str | None = None,
+                 break_points: Callable[[NDArray], Sequence[float]] | None = None) -> None:
         if not callable(logpdf):
             raise TypeError("logpdf must be callable logpdf(x, theta), got "
                             f"{type(logpdf).__name__}")
@@ -163,6 +168,10 @@ class NumericFamily(StatisticalManifold):
         self._derivative_detail = derivative_detail
         self.n_samples, self.seed = int(n_samples), int(seed)
         self._closed_metric = closed_metric
+        if break_points is not None and not callable(break_points):
+            raise TypeError("break_points must be callable theta -> sequence of float, got "
+                            f"{type(break_points).__name__}")
+        self._break_points = break_points
         self._cache: OrderedDict = OrderedDict()
         self._provenance: dict[str, Provenance] = {}
         super().__init__()
@@ -250,8 +259,9 @@ class NumericFamily(StatisticalManifold):
         tol = self.tol
         if self._numeric_jet is not None:
             tol = max(tol, 10 * self._numeric_jet.accuracy_of(order))
+        points = () if self._break_points is None else self._break_points(theta)
         res = expectation(fn, low, high, discrete=self.discrete, tol=tol, centre=centre,
-                          scale=scale)
+                          scale=scale, points=points)
         note = "" if res.converged else ", tolerance NOT reached"
         detail = f"{res.method}, {res.n_eval} nodes{note}"
         return res.value, res.error, detail, ("sum" if self.discrete else "quadrature")
@@ -306,13 +316,15 @@ class NumericFamily(StatisticalManifold):
     def _metric(self, x: NDArray) -> NDArray:
         return self._each(x, self._metric_one, (self.dim, self.dim))
 
-    def _connection(self, theta: NDArray) -> tuple[NDArray, NDArray, dict]:
-        """(Γ^k_ij, its error bound, moments) at one point."""
+    def _connection(self, theta: NDArray, alpha: float = 0.0
+                    ) -> tuple[NDArray, NDArray, dict]:
+        """(Γ^(α)k_ij, its error bound, moments) at one point."""
         m = self._moments(theta, 2)
         inv = np.linalg.inv(self._metric_one(theta))
-        first = m["A"] + 0.5 * m["T"]  # Γ_ij,k
+        c = 0.5 * (1.0 - alpha)
+        first = m["A"] + c * m["T"]  # Γ^(α)_ij,k = E[(H_ij + c s_i s_j) s_k]
         gamma = np.einsum("kl,ijl->kij", inv, first)
-        err_first = m["err_A"] + 0.5 * m["err_T"]
+        err_first = m["err_A"] + abs(c) * m["err_T"]
         err = np.einsum("kl,ijl->kij", np.abs(inv), err_first + np.einsum(
             "la,aij->ijl", m["err_g"], np.abs(gamma)))
         return gamma, err, m
@@ -331,25 +343,12 @@ class NumericFamily(StatisticalManifold):
             return m["T"]
         return self._each(x, one, (self.dim,) * 3)
 
-    def _riemann_one(self, theta: NDArray) -> NDArray:
-        """R^l_ijk from Γ and ∂Γ, both expectations (differentiated under the integral)."""
-        m = self._moments(theta, 3)
-        gamma, err_gamma, _ = self._connection(theta)
-        riemann, bound = riemann_from_moments(m, gamma, err_gamma,
-                                              np.linalg.inv(self._metric_one(theta)))
-        self._record("curvature", m, bound)
-        return riemann
-
-    def riemann_tensor(self, theta: Any) -> NDArray:
-        """``R[..., l, i, j, k] = R^l_{ijk}``, from expectations of derivatives of ℓ (no
-        finite differences of quadrature output; see the module docstring)."""
-        x = self._to_base(theta)
-        return self._each(x, self._riemann_one, (self.dim,) * 4)
-
-    def scalar_curvature(self, theta: Any) -> NDArray:
-        """Scalar curvature, from :meth:`riemann_tensor`."""
-        x = self._to_base(theta)
-        return scalar_from_ricci(ricci_from_riemann(self.riemann_tensor(x)), self._metric(x))
+    # the α-connections' curvature, from expectations (in _numeric_curvature.py)
+    _riemann_one = _numeric_curvature.riemann_one
+    riemann_tensor = _numeric_curvature.riemann_tensor
+    alpha_riemann_tensor = _numeric_curvature.alpha_riemann_tensor
+    scalar_curvature = _numeric_curvature.scalar_curvature
+    alpha_scalar_curvature = _numeric_curvature.alpha_scalar_curvature
 
     # ------------------------------------------------------------------ statistics
     def _log_prob(self, data: NDArray, x: NDArray) -> NDArray:

@@ -4,7 +4,8 @@ Used to cross-check every symbolic result (sympy's ``integrate`` can be silently
 to check normalization, and as the flagged numeric fallback of the Fisher strategies.
 
 * one continuous variable: adaptive ``scipy.integrate.quad_vec`` over the support, with
-  the kinks of ``Abs``/``sign``/``Heaviside`` terms passed as break points;
+  the kinks of ``Abs``/``sign``/``Heaviside``/``Max``/``Min``/``Piecewise`` terms
+  (:mod:`.kinks`) passed as break points;
 * several continuous variables: a tensor tanh-sinh (double-exponential) rule after mapping
   each (possibly infinite, possibly variable-dependent) interval to (−1, 1);
 * discrete: direct summation of the pmf, extended until the tail mass is negligible.
@@ -24,6 +25,7 @@ from scipy.special import gammaln
 from .._quadrature import de_map, de_nodes, expectation
 from ..errors import SummationError
 from ._special import numeric_namespace
+from .kinks import numeric_kinks
 
 if TYPE_CHECKING:
     from .family import SymbolicFamily
@@ -94,23 +96,6 @@ def stable_log(expr: sp.Expr) -> sp.Expr:
         lambda e: isinstance(e, sp.log) and isinstance(e.args[0], sp.binomial),
         lambda e: (sp.loggamma(e.args[0].args[0] + 1) - sp.loggamma(e.args[0].args[1] + 1)
                    - sp.loggamma(e.args[0].args[0] - e.args[0].args[1] + 1)))
-
-
-def _kinks(exprs: Sequence[sp.Expr], var: sp.Symbol) -> list[float]:
-    """Real roots (in var) of the arguments of non-smooth functions, as break points."""
-    points: set[float] = set()
-    for e in exprs:
-        for atom in e.atoms(sp.Abs, sp.sign, sp.Heaviside):
-            arg = atom.args[0]
-            if var not in arg.free_symbols:
-                continue
-            try:
-                for root in sp.solve(arg, var):
-                    if root.is_real and root.is_number:
-                        points.add(float(root))
-            except NotImplementedError:
-                continue
-    return sorted(points)
 
 
 def _vector_integrand(variables: tuple, logp: sp.Expr, exprs: Sequence[sp.Expr]) -> Any:
@@ -210,7 +195,7 @@ def numeric_expectation(family: SymbolicFamily, exprs: Sequence[Any],
 def _quad(var: sp.Symbol, logp: sp.Expr, exprs: list, bounds: tuple, rtol: float) -> np.ndarray:
     integrand = _vector_integrand((var,), logp, exprs)
     lo, hi = (float(b) for b in bounds)
-    points = [p for p in _kinks(exprs + [logp], var) if lo < p < hi]
+    points = [p for p in numeric_kinks(exprs + [logp], var) if lo < p < hi]
     value, _ = quad_vec(integrand, lo, hi, epsabs=1e-13, epsrel=rtol,
                         points=points or None, limit=4000)
     return np.asarray(value, dtype=float)

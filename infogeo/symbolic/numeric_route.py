@@ -12,6 +12,10 @@ quadrature at the point asked for:
 Mixed case: entries of the Fisher matrix that close one by one (−E[∂ᵢ∂ⱼℓ] through the
 expectation engine, within a time budget, then checked against quadrature) are used in
 closed form, the others numerically; the manifold reports which entry is which.
+
+Kinks: where ℓ or its score is not smooth in x (``Abs(x - mu)``, a ``Piecewise`` cut at
+``x = theta``, ``Max``/``Min``), the break points are found symbolically as functions of
+θ (:mod:`.kinks`) and the quadrature splits the support there at every point asked for.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from ._timeout import DerivationTimeout, clock, time_limit
 from .expectation import ExpectationEngine, NotClosed
 from .family import SymbolicFamily
 from .inputs import as_expr
+from .kinks import kink_points
 from .numeric import lambdify_numpy, stable_log
 
 __all__ = ["numeric_manifold", "SymbolicNumericManifold"]
@@ -134,6 +139,26 @@ def _check_numeric(exprs: list[sp.Expr], order: int, name: str) -> None:
                 attempts=(("numeric route", "log p is not smooth in the parameters"),))
 
 
+def kink_function(exprs: list[sp.Expr], var: sp.Symbol, params: tuple
+                  ) -> Callable[[NDArray], list[float]] | None:
+    """``theta -> sorted real break points`` of ``exprs`` in ``var`` (None if there are
+    none, :func:`.kinks.kink_points`); roots complex or not finite at θ are dropped."""
+    roots = kink_points(exprs, var)
+    if not roots:
+        return None
+    fn = lambdify_numpy(list(params), roots)
+
+    def at(theta: NDArray) -> list[float]:
+        with np.errstate(all="ignore"):
+            values = np.atleast_1d(np.asarray(fn(*np.asarray(theta, dtype=float)),
+                                              dtype=complex))
+        real = np.isfinite(values) & (np.abs(values.imag)
+                                      <= 1e-12 * np.maximum(np.abs(values.real), 1.0))
+        return sorted({float(v) for v in values[real].real})
+
+    return at
+
+
 def closed_entries(family: SymbolicFamily, budget: float = 3.0
                    ) -> dict[tuple[int, int], sp.Expr]:
     """Entries −E[∂ᵢ∂ⱼℓ] (user symbols) that close within ``budget`` seconds in total."""
@@ -198,7 +223,9 @@ def numeric_manifold(family: SymbolicFamily, hyper: Mapping[sp.Symbol, float], *
         event_shape=(len(family.variables),) if multivariate else (), tol=tol,
         closed_metric=closed_metric, name=family.name,
         derivative_detail="symbolic (exact, lambdified ∂ℓ, ∂²ℓ, ∂³ℓ)"
-        + unevaluated_note([sp.diff(logpdf, q) for q in p]))
+        + unevaluated_note([sp.diff(logpdf, q) for q in p]),
+        break_points=None if multivariate or family.discrete else kink_function(
+            [logpdf, *(sp.diff(logpdf, q) for q in p)], family.variables[0], p))
     manifold.family = family
     manifold.failure = failure
     manifold.closed_entries = sorted(k for k in closed if k[0] <= k[1])

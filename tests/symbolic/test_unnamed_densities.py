@@ -202,7 +202,7 @@ def test_numeric_route_refuses_a_kink_in_theta_with_a_reason() -> None:
     manifold = numeric_manifold(fam, {})
     theta = np.array([0.3, 1.5])
     metric = manifold.metric_matrix(theta)
-    # the quadrature does not split at the kink: it says so, and its error bar holds
+    # the quadrature splits at the kink x = mu (tests/symbolic/test_numeric_route_kinks.py)
     error = manifold.method_of("metric").error
     np.testing.assert_allclose(metric, np.eye(2) / 1.5**2, atol=error)
     with pytest.raises(DerivationError, match="DiracDelta"):
