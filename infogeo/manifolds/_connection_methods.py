@@ -59,9 +59,16 @@ def alpha_christoffels(self: StatisticalManifold, theta: ArrayLike, alpha: float
         \\Gamma^{(\\alpha)k}_{ij} = \\Gamma^k_{ij} - \\frac{\\alpha}{2} g^{kl} T_{ijl}
     """
     x = self._to_base(theta)
-    gamma = self._christoffels(x) - 0.5 * alpha * np.einsum(
+    return self._in_chart_connection(self._alpha_christoffels(x, float(alpha)), theta)
+
+
+def _alpha_christoffels(self: StatisticalManifold, x: NDArray, alpha: float) -> NDArray:
+    """:meth:`alpha_christoffels` in the base chart."""
+    gamma = self._christoffels(x)
+    if alpha == 0:
+        return gamma
+    return gamma - 0.5 * alpha * np.einsum(
         "...kl,...ijl->...kij", np.linalg.inv(self._metric(x)), self._skewness(x))
-    return self._in_chart_connection(gamma, theta)
 
 
 def riemann_tensor(self: StatisticalManifold, theta: ArrayLike) -> NDArray:
@@ -79,6 +86,50 @@ def riemann_tensor(self: StatisticalManifold, theta: ArrayLike) -> NDArray:
     x = self._to_base(theta)
     riemann = riemann_from_christoffels(self._christoffels, x)
     return riemann if self.chart.is_base else transform_riemann(riemann, self._jac(theta))
+
+
+def alpha_riemann_tensor(self: StatisticalManifold, theta: ArrayLike, alpha: float
+                         ) -> NDArray:
+    r"""``R[..., l, i, j, k] = R^{(\alpha)l}{}_{ijk}``, the Riemann tensor of Amari's
+    α-connection in the current chart (α = 0: :meth:`riemann_tensor`; α = ±1 vanish on an
+    exponential family, which is e- and m-flat):
+
+    .. math::
+
+        R^{(\alpha)l}{}_{ijk} = \partial_j \Gamma^{(\alpha)l}_{ki}
+        - \partial_k \Gamma^{(\alpha)l}_{ji}
+        + \Gamma^{(\alpha)l}_{jm}\Gamma^{(\alpha)m}_{ki}
+        - \Gamma^{(\alpha)l}_{km}\Gamma^{(\alpha)m}_{ji}
+
+    The α-connection is torsion-free, so its curvature is a (1, 3) tensor and transforms
+    like the Levi-Civita one.
+    """
+    a = check_alpha(alpha)
+    x = self._to_base(theta)
+    riemann = riemann_from_christoffels(lambda y: self._alpha_christoffels(y, a), x)
+    return riemann if self.chart.is_base else transform_riemann(riemann, self._jac(theta))
+
+
+def alpha_scalar_curvature(self: StatisticalManifold, theta: ArrayLike, alpha: float
+                           ) -> NDArray:
+    r"""Scalar curvature of the α-connection, :math:`g^{ik} R^{(\alpha)j}{}_{ijk}` (the
+    convention of :func:`infogeo.symbolic.alpha_scalar_curvature`; chart-independent),
+    shape ``[...]``."""
+    a = check_alpha(alpha)
+    x = self._to_base(theta)
+    return scalar_from_ricci(ricci_from_riemann(riemann_from_christoffels(
+        lambda y: self._alpha_christoffels(y, a), x)), self._metric(x))
+
+
+def check_alpha(alpha: object) -> float:
+    """``alpha`` as a finite float (TypeError for a non-number, ValueError if not finite)."""
+    try:
+        value = float(alpha)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise TypeError(f"alpha must be a real number, got {alpha!r}") from None
+    if not np.isfinite(value):
+        raise ValueError(f"alpha must be finite, got {alpha!r}")
+    return value
 
 
 def ricci_tensor(self: StatisticalManifold, theta: ArrayLike) -> NDArray:

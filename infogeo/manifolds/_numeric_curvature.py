@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._connection_methods import check_alpha
 from .differential import ricci_from_riemann, scalar_from_ricci
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ def alpha_riemann_tensor(self: NumericFamily, theta: ArrayLike, alpha: float
         + \Gamma^{(\alpha)l}_{jm}\Gamma^{(\alpha)m}_{ki}
         - \Gamma^{(\alpha)l}_{km}\Gamma^{(\alpha)m}_{ji}
     """
-    a = _check_alpha(alpha)
+    a = check_alpha(alpha)
     x = self._to_base(theta)
     return self._each(x, lambda t: self._riemann_one(t, a), (self.dim,) * 4)
 
@@ -115,13 +116,3 @@ def alpha_scalar_curvature(self: NumericFamily, theta: ArrayLike, alpha: float
     x = self._to_base(theta)
     riemann = self.alpha_riemann_tensor(x, alpha)
     return scalar_from_ricci(ricci_from_riemann(riemann), self._metric(x))
-
-
-def _check_alpha(alpha: Any) -> float:
-    try:
-        value = float(alpha)
-    except (TypeError, ValueError):
-        raise TypeError(f"alpha must be a real number, got {alpha!r}") from None
-    if not np.isfinite(value):
-        raise ValueError(f"alpha must be finite, got {alpha!r}")
-    return value

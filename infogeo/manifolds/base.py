@@ -332,7 +332,10 @@ class StatisticalManifold(abc.ABC):
     _in_chart_connection = _connection_methods._in_chart_connection
     skewness_tensor = _connection_methods.skewness_tensor
     alpha_christoffels = _connection_methods.alpha_christoffels
+    _alpha_christoffels = _connection_methods._alpha_christoffels
     riemann_tensor = _connection_methods.riemann_tensor
+    alpha_riemann_tensor = _connection_methods.alpha_riemann_tensor
+    alpha_scalar_curvature = _connection_methods.alpha_scalar_curvature
     ricci_tensor = _connection_methods.ricci_tensor
     scalar_curvature = _connection_methods.scalar_curvature
 
