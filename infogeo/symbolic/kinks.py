@@ -54,7 +54,9 @@ def kink_points(exprs: Iterable[sp.Expr], var: sp.Symbol) -> list[sp.Expr]:
     free = sp.Dummy("x")
     roots: list[sp.Expr] = []
     for expr in exprs:
-        for arg in _non_smooth_arguments(sp.sympify(expr), var):
+        if not isinstance(expr, sp.Basic):  # sympy objects only: never parse text here
+            raise TypeError(f"exprs must hold sympy expressions, got {type(expr).__name__}")
+        for arg in _non_smooth_arguments(expr, var):
             try:
                 found = sp.solve(arg.xreplace({var: free}), free)
             except (NotImplementedError, ValueError, TypeError):
